@@ -1,0 +1,33 @@
+# Two entry points for a fresh clone with only Python 3.11+ and pip:
+#   make report  - set up .venv, then rebuild every notebook, chart and the HTML report
+#   make test    - set up .venv, then run the whole test suite (unit tests + nbval)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup report test validate bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/scomm build
+
+validate: $(STAMP)
+	$(BIN)/scomm validate
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/rebuild.py
+
+clean:
+	rm -rf $(VENV) build

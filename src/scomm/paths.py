@@ -1,0 +1,24 @@
+"""The one place that resolves project paths, from this package's location (never the working directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parents[1]
+DATA_DIR = PROJECT_ROOT / "data"
+FIGURES_DIR = PROJECT_ROOT / "figures"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+SRC_DIR = PROJECT_ROOT / "src"
+
+FIGURES_CSV = DATA_DIR / "figures.csv"
+SOURCES_CSV = DATA_DIR / "sources.csv"
+METRICS_CSV = DATA_DIR / "metrics.csv"
+DATAPACKAGE_JSON = DATA_DIR / "datapackage.json"
+
+
+def resolve(path: str | Path | None, default: Path) -> Path:
+    """Return `path` as an absolute Path, or `default` when `path` is None or empty."""
+    if path is None or str(path) == "":
+        return default
+    return Path(path).expanduser().resolve()
