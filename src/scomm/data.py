@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from scomm.paths import FIGURES_CSV, METRICS_CSV, SOURCES_CSV, resolve
+from scomm.paths import FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, resolve
 from scomm.schema import TableSchema, table_schema
 
 NUMBER_RE = r"^[-+]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$"
@@ -68,6 +68,7 @@ class Dataset:
     figures: pd.DataFrame
     sources: pd.DataFrame
     metrics: pd.DataFrame
+    milestones: pd.DataFrame
 
 
 # ---------------------------------------------------------------- reading text
@@ -291,6 +292,16 @@ def _check_unique(reader: _Reader, table: pa.Table, name: str) -> None:
         reader.problem(line, name, key, expected)
 
 
+def _check_source_ids(reader: _Reader, table: pa.Table, sources: pa.Table | None) -> None:
+    """Every source_id must be listed in sources.csv."""
+    if sources is None:
+        return
+    ids = sources.column("source_id").drop_null()
+    present = pc.is_valid(table.column("source_id"))
+    missing = pc.and_(present, pc.invert(pc.is_in(table.column("source_id"), value_set=ids)))
+    _report(reader, table, missing, "source_id", "a source_id listed in sources.csv")
+
+
 def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Table | None,
                    metrics: pa.Table | None) -> None:
     """Rules that involve more than one column or another table."""
@@ -304,11 +315,7 @@ def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Ta
             "a count >= 0 (use unit percent_change for a signed change)")
     _report(reader, table, pc.and_(is_percent, pc.or_(pc.less(value, 0), pc.greater(value, 100))), "value",
             "a percentage within 0-100 for unit percent (use percent_change for changes)")
-    if sources is not None:
-        ids = sources.column("source_id").drop_null()
-        present = pc.is_valid(table.column("source_id"))
-        missing = pc.and_(present, pc.invert(pc.is_in(table.column("source_id"), value_set=ids)))
-        _report(reader, table, missing, "source_id", "a source_id listed in sources.csv")
+    _check_source_ids(reader, table, sources)
     if metrics is not None:
         names = metrics.column("metric").combine_chunks()
         idx = pc.index_in(table.column("metric"), value_set=names)
@@ -375,7 +382,7 @@ def load_metrics(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def load_dataset(figures: str | Path | None = None, sources: str | Path | None = None,
-                 metrics: str | Path | None = None) -> Dataset:
+                 metrics: str | Path | None = None, milestones: str | Path | None = None) -> Dataset:
     """Validate all three tables together and return them; raise FiguresValidationError listing every problem.
 
     Relative paths default to the bundled files beside figures.csv: when only `figures` is given and a
@@ -385,15 +392,20 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
     src_path = resolve(sources, _sibling(fig_path, "sources.csv", SOURCES_CSV))
     met_path = resolve(metrics, _sibling(fig_path, "metrics.csv", METRICS_CSV))
     s_reader, s_table, s_typed = _load(src_path, "sources")
+    ms_path = resolve(milestones, _sibling(fig_path, "milestones.csv", MILESTONES_CSV))
     m_reader, m_table, m_typed = _load(met_path, "metrics")
+    e_reader, e_table, e_typed = _load(ms_path, "milestones")
     f_reader, f_table, f_typed = _load(fig_path, "figures")
     if f_table is not None:
         _check_figures(f_reader, f_table, f_typed, s_table, m_table)
-    _raise_if([f_reader, s_reader, m_reader])
+    if e_table is not None:
+        _check_source_ids(e_reader, e_table, s_table)
+    _raise_if([f_reader, s_reader, m_reader, e_reader])
     return Dataset(
         figures=_to_frame(f_table, f_typed, f_reader.schema),
         sources=_to_frame(s_table, s_typed, s_reader.schema),
         metrics=_to_frame(m_table, m_typed, m_reader.schema),
+        milestones=_to_frame(e_table, e_typed, e_reader.schema),
     )
 
 

@@ -14,6 +14,7 @@ SRC_DIR = PROJECT_ROOT / "src"
 FIGURES_CSV = DATA_DIR / "figures.csv"
 SOURCES_CSV = DATA_DIR / "sources.csv"
 METRICS_CSV = DATA_DIR / "metrics.csv"
+MILESTONES_CSV = DATA_DIR / "milestones.csv"
 DATAPACKAGE_JSON = DATA_DIR / "datapackage.json"
 
 

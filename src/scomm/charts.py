@@ -1,0 +1,180 @@
+"""House chart style, chart builders and reproducible export.
+
+Every chart has a title that states the finding, a subtitle with measure, unit and period, hollow
+markers or hatched bars for approximate values and bounds, and a source line generated from the
+`figure_id` / `source_id` columns of the table it plots. `save_figure` writes PNG (300 dpi), SVG,
+PDF and the plotted table as CSV, with fixed metadata so two saves give identical bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # file output only; notebooks show the exported PNG
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
+
+STYLE = PACKAGE_DIR / "scomm.mplstyle"
+FIGURES_ENV = "SCOMM_FIGURES_DIR"
+FORMATS_ENV = "SCOMM_FORMATS"
+DEFAULT_FORMATS = ("png", "svg", "pdf")
+# Okabe-Ito, plus markers and hatches so series stay apart in grey-scale.
+PALETTE = ["#0072B2", "#E69F00", "#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+APPROXIMATE = {"about", "more_than", "less_than", "at_least", "at_most"}
+METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+def apply_style() -> None:
+    """Use the house style for every following chart."""
+    plt.style.use(STYLE)
+    matplotlib.rcParams["svg.hashsalt"] = "scomm"
+
+
+def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
+               figsize: tuple[float, float] | None = None, **kwargs):
+    """A styled figure with a finding title and a measure/unit subtitle; returns (fig, axes)."""
+    apply_style()
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
+    fig.subplots_adjust(top=0.80, bottom=0.24, left=0.10, right=0.97)
+    fig.text(0.015, 0.965, title, fontsize=12.5, fontweight="bold", va="top", ha="left")
+    fig.text(0.015, 0.905, subtitle, fontsize=9.5, color="#444444", va="top", ha="left")
+    return fig, axes
+
+
+def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) -> str:
+    """'Sources: S21 Homeland Security Newswire (2011-05-02); ... Figures: FUN-021, ...' from the table's rows."""
+    ids = list(dict.fromkeys(
+        sid for cell in table["source_id"].astype(str) for sid in cell.split() if sid and sid != "nan"
+    ))
+    meta = sources.set_index("source_id")
+    parts = []
+    for sid in ids:
+        row = meta.loc[sid]
+        notes = str(row.get("notes", ""))
+        fmt = "%Y" if "known to the year" in notes else "%Y-%m" if "known to the month" in notes else "%Y-%m-%d"
+        date = row["published"].strftime(fmt) if pd.notna(row["published"]) else "undated"
+        parts.append(f"{sid} {row['author_or_publisher']} ({date})")
+    figs = []
+    if "figure_id" in table.columns:
+        figs = list(dict.fromkeys(
+            fid for cell in table["figure_id"].astype(str) for fid in cell.split() if fid and fid != "nan"
+        ))
+    if len(ids) > 8:
+        text = f"Sources ({len(ids)}, see data/sources.csv): " + ", ".join(sorted(ids, key=lambda s: int(s[1:]))) + "."
+    else:
+        text = "Sources: " + "; ".join(parts) + "."
+    if len(figs) > 40:
+        text += f" {len(figs)} figures of data/figures.csv (listed in the CSV beside this chart)."
+    elif figs:
+        text += " Figures: " + ", ".join(figs) + " (data/figures.csv)."
+    return "\n".join(textwrap.wrap(text, width=width))
+
+
+def add_source_note(fig, table: pd.DataFrame, sources: pd.DataFrame, extra: str = "") -> None:
+    """Write the generated source line (and an optional method note) at the foot of `fig`."""
+    note = source_note(table, sources)
+    if extra:
+        note = "\n".join(textwrap.wrap(extra, width=150)) + "\n" + note
+    fig.text(0.015, 0.015, note, fontsize=6.8, color="#444444", va="bottom", ha="left", linespacing=1.3)
+
+
+def is_approximate(qualifiers: pd.Series) -> pd.Series:
+    """True where the qualifier marks an approximate value or a bound."""
+    return qualifiers.astype(str).isin(APPROXIMATE)
+
+
+def plot_points(ax, x, y, qualifiers: pd.Series, *, index: int = 0, label: str = "", line: bool = True) -> None:
+    """A series in house style: filled markers for exact values, hollow ones for approximate or bounds."""
+    color, marker = PALETTE[index % len(PALETTE)], MARKERS[index % len(MARKERS)]
+    x, y = list(x), list(y)
+    approx = list(is_approximate(qualifiers))
+    if line and len(x) > 1:
+        ax.plot(x, y, color=color, linewidth=1.4, linestyle=["-", "--", ":", "-."][index % 4], zorder=2)
+    ex = [(a, b) for a, b, ap in zip(x, y, approx) if not ap]
+    ap_ = [(a, b) for a, b, ap in zip(x, y, approx) if ap]
+    if ex:
+        ax.scatter(*zip(*ex), color=color, marker=marker, zorder=3, label=label, s=36)
+    if ap_:
+        ax.scatter(*zip(*ap_), facecolors="white", edgecolors=color, marker=marker, zorder=3, s=36,
+                   linewidths=1.4, label=None if ex else label)
+
+
+def hbar(ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Series, *, index: int = 0,
+         value_format=None) -> None:
+    """Horizontal bars, hatched where the value is approximate or a bound, labelled at the end."""
+    approx = list(is_approximate(qualifiers))
+    color = PALETTE[index % len(PALETTE)]
+    ypos = range(len(labels))[::-1]
+    for y, value, ap in zip(ypos, values, approx):
+        ax.barh(y, value, color="white" if ap else color, edgecolor=color, hatch="///" if ap else "", linewidth=1.2)
+        if value_format:
+            ax.text(value, y, " " + value_format(value), va="center", fontsize=8.5)
+    ax.set_yticks(list(ypos), labels)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+
+
+def approx_legend_note() -> str:
+    """The sentence that explains hollow markers and hatched bars."""
+    return "Hollow markers and hatched bars: the source gives an approximate value or a bound (about, more than, less than)."
+
+
+def output_dir(out_dir: str | Path | None = None) -> Path:
+    """Where charts go: `out_dir`, else $SCOMM_FIGURES_DIR, else the project's figures/."""
+    if out_dir:
+        return Path(out_dir)
+    env = os.environ.get(FIGURES_ENV)
+    return Path(env) if env else FIGURES_DIR
+
+
+def output_formats(formats: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Chart formats to write: `formats`, else $SCOMM_FORMATS (comma-separated), else png, svg, pdf."""
+    if formats:
+        return tuple(formats)
+    env = os.environ.get(FORMATS_ENV)
+    return tuple(f.strip() for f in env.split(",") if f.strip()) if env else DEFAULT_FORMATS
+
+
+def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None,
+                formats: Sequence[str] | None = None) -> Path:
+    """Write NAME.png (300 dpi), NAME.svg, NAME.pdf and NAME.csv (the plotted table); return the PNG path.
+
+    Metadata dates, the software tag and SVG ids are fixed, so saving the same chart twice gives
+    byte-identical files.
+    """
+    target = output_dir(out_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    matplotlib.rcParams["svg.hashsalt"] = "scomm"
+    written = {}
+    for fmt in output_formats(formats):
+        path = target / f"{name}.{fmt}"
+        fig.savefig(path, format=fmt, metadata=METADATA.get(fmt, {}), dpi=300 if fmt == "png" else None)
+        written[fmt] = path
+    table.to_csv(target / f"{name}.csv", index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    plt.close(fig)
+    return written.get("png", target / f"{name}.csv")
+
+
+def show_saved(png_path: Path, width: int = 720):
+    """Display an exported PNG in a notebook (PNG output is not compared by nbval, so cells stay stable)."""
+    from IPython.display import Image
+
+    if png_path.suffix != ".png" or not png_path.exists():
+        from IPython.display import Markdown
+
+        return Markdown(f"(chart written as {png_path.name}; PNG not among the requested formats)")
+    return Image(filename=str(png_path), width=width)

@@ -1,0 +1,401 @@
+"""Selections of figures and the charts the notebooks show. Each chart function returns (figure, table):
+the table is exactly what the chart plots, with the figure_id and source_id of every value."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from scomm import charts
+from scomm import ratios as r
+from scomm.fmt import format_number
+
+TABLE_COLUMNS = ["figure_id", "metric", "value", "unit", "qualifier", "as_printed", "geography",
+                 "period_start", "period_end", "date_precision", "source_id", "confidence"]
+
+
+def select(figures: pd.DataFrame, ids: Sequence[str]) -> pd.DataFrame:
+    """The rows `ids` in that order, with the columns charts and tables need."""
+    indexed = figures.set_index("figure_id", drop=False)
+    missing = [i for i in ids if i not in indexed.index]
+    if missing:
+        raise KeyError(f"figure_id(s) not in the data: {', '.join(missing)}")
+    return indexed.loc[list(ids), TABLE_COLUMNS].reset_index(drop=True)
+
+
+def by_metric(figures: pd.DataFrame, metrics: Sequence[str], geography: str | None = "US") -> pd.DataFrame:
+    """Rows of the given metrics (and geography), sorted by period_end then figure_id."""
+    rows = figures[figures["metric"].isin(metrics)]
+    if geography is not None:
+        rows = rows[rows["geography"] == geography]
+    return rows.sort_values(["period_end", "figure_id"])[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def text_table(table: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
+    """A plain-text table (stable across pandas versions, unlike HTML) with formatted numbers and dates."""
+    out = table.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    if "value" in out.columns and "unit" in out.columns:
+        out["value"] = [format_number(v, u) for v, u in zip(out["value"], out["unit"].astype(str))]
+    if columns is not None:
+        out = out[list(columns)]
+    return out.to_string(index=False)
+
+
+def compact(value: float) -> str:
+    """Axis label for powers of ten: 1k, 10k, 1M."""
+    for size, suffix in [(1e6, "M"), (1e3, "k")]:
+        if abs(value) >= size:
+            return f"{value / size:,.0f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def _note(fig, table, sources, extra=""):
+    approx = charts.is_approximate(table["qualifier"]).any() if "qualifier" in table.columns else False
+    text = " ".join(t for t in [extra, charts.approx_legend_note() if approx else ""] if t)
+    charts.add_source_note(fig, table, sources, extra=text)
+
+
+# ---------------------------------------------------------------- 01 overview
+
+
+def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
+    """Timeline of dated events, one row each, with their source ids."""
+    table = milestones.sort_values("date").reset_index(drop=True)
+    fig, ax = charts.new_figure(
+        "From a 2008 pilot to nationwide use, an end in 2014 and a return in 2017",
+        "Secure Communities milestones, 2008-2021 (events dated by their sources; month- or year-only dates at period start)",
+        figsize=(8.0, 6.2),
+    )
+    fig.subplots_adjust(left=0.03, right=0.97, bottom=0.16, top=0.84)
+    y = np.arange(len(table))[::-1]
+    ax.axvline(0, color="#999999", linewidth=0.8)
+    for yi, (_, row) in zip(y, table.iterrows()):
+        hollow = row["date_precision"] != "day"
+        ax.scatter(0, yi, s=30, color="white" if hollow else charts.PALETTE[0], edgecolors=charts.PALETTE[0], zorder=3)
+        ax.text(0.02, yi, f"{row['date'].strftime('%Y-%m-%d' if not hollow else ('%Y-%m' if row['date_precision'] == 'month' else '%Y'))}",
+                va="center", fontsize=8.2, fontweight="bold")
+        ax.text(0.16, yi, f"{row['event']} [{row['source_id']}]", va="center", fontsize=8.2)
+    ax.set_xlim(-0.02, 1.0)
+    ax.set_ylim(-0.8, len(table) - 0.2)
+    ax.axis("off")
+    charts.add_source_note(fig, table, sources, extra="Hollow markers: the source dates the event to the month or year only.")
+    return fig, table
+
+
+# ---------------------------------------------------------------- 02 rollout
+
+
+ROLLOUT_METRICS = ["jurisdictions_activated", "sites_activated", "localities_activated", "counties_enrolled"]
+
+
+def rollout_points(figures: pd.DataFrame) -> pd.DataFrame:
+    """National rollout counts (jurisdictions and close equivalents) dated to the day or month."""
+    rows = by_metric(figures, ROLLOUT_METRICS)
+    return rows[rows["date_precision"] != "year"].reset_index(drop=True)
+
+
+def rollout_chart(figures: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity, full: r.Quantity):
+    """Active jurisdictions over time, one marker per source, against the target year and the full count."""
+    table = rollout_points(figures)
+    fig, ax = charts.new_figure(
+        f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} in about four years",
+        "Jurisdictions where Secure Communities was active, United States, by date of the count; every source's points shown",
+    )
+    for i, (source, rows) in enumerate(table.groupby("source_id", sort=False)):
+        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=i, label=source, line=False)
+    ax.plot(table["period_end"], table["value"], color="#999999", linewidth=0.8, zorder=1)
+    goal_date = pd.Timestamp(int(goal.value), 1, 1)
+    ax.axvline(goal_date, color=charts.PALETTE[6], linestyle="--", linewidth=1)
+    ax.text(goal_date, ax.get_ylim()[1] * 0.97, f" target year {goal.value:.0f} [{', '.join(goal.figure_ids)}]",
+            color=charts.PALETTE[6], fontsize=8, va="top")
+    ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
+    ax.text(table["period_end"].iloc[0], full.value, f"all {format_number(full.value)} jurisdictions [{', '.join(full.figure_ids)}]",
+            fontsize=8, va="bottom")
+    ax.set_ylabel("jurisdictions")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.legend(ncol=6, loc="upper left", bbox_to_anchor=(0, 1.0), fontsize=7.5, title="source", title_fontsize=7.5)
+    extra = pd.concat([table, select_quantities(figures, [goal, full])]).drop_duplicates("figure_id")
+    _note(fig, extra, sources)
+    return fig, extra.reset_index(drop=True)
+
+
+def select_quantities(figures: pd.DataFrame, quantities: Sequence[r.Quantity]) -> pd.DataFrame:
+    """The figure rows behind some quantities."""
+    ids = list(dict.fromkeys(i for q in quantities for i in q.figure_ids))
+    return select(figures, ids)
+
+
+def states_chart(figures: pd.DataFrame, sources: pd.DataFrame):
+    """States with at least one active jurisdiction, over time."""
+    table = by_metric(figures, ["states_with_activation"])
+    table = table[table["date_precision"] != "year"].reset_index(drop=True)
+    fig, ax = charts.new_figure(
+        f"Active in {table['value'].iloc[0]:.0f} states in late 2009, {table['value'].iloc[-1]:.0f} by October 2011",
+        "States (and territories) with at least one jurisdiction where Secure Communities was active",
+    )
+    charts.plot_points(ax, table["period_end"], table["value"], table["qualifier"], index=0, label="states")
+    for _, row in table.iterrows():
+        ax.annotate(row["source_id"], (row["period_end"], row["value"]), textcoords="offset points",
+                    xytext=(0, 6), fontsize=6.5, ha="center", color="#555555")
+    ax.set_ylabel("states")
+    ax.set_ylim(0, 55)
+    _note(fig, table, sources)
+    return fig, table
+
+
+# ---------------------------------------------------------------- 03 funnel
+
+
+FUNNEL_STAGES = ["fingerprints", "immigration matches", "ICE arrests", "removals"]
+
+
+def funnel_table(figures: pd.DataFrame, stages: dict[str, Sequence[str]]) -> pd.DataFrame:
+    """Rows of each geography's funnel, stage by stage, with the conversion from the stage before."""
+    frames = []
+    for place, ids in stages.items():
+        rows = select(figures, ids)
+        rows.insert(0, "stage", FUNNEL_STAGES[: len(ids)])
+        rows.insert(0, "place", place)
+        conv = [np.nan] + [r.conversion(q0, q1).value for q0, q1 in
+                           zip(*(lambda qs: (qs[:-1], qs[1:]))([r.get(figures, i) for i in ids]))]
+        rows["pct_of_previous_stage"] = conv
+        frames.append(rows)
+    return pd.concat(frames, ignore_index=True)
+
+
+def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
+    """Each geography's funnel as horizontal bars (log scale), labelled with counts and stage conversions."""
+    places = list(dict.fromkeys(table["place"]))
+    fig, axes = charts.new_figure(
+        "Of every 100 fingerprints checked, fewer than 2 led to a removal",
+        "Secure Communities identification funnel, cumulative from activation to about June 2011 (log scale)",
+        nrows=1, ncols=len(places), figsize=(9.0, 4.4), sharey=True,
+    )
+    fig.subplots_adjust(left=0.17, wspace=0.35)
+    for i, (ax, place) in enumerate(zip(np.atleast_1d(axes), places)):
+        rows = table[table["place"] == place]
+        charts.hbar(ax, list(rows["stage"]), list(rows["value"]), rows["qualifier"], index=i)
+        ax.set_xscale("log")
+        ax.set_title(place, fontsize=10)
+        for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
+            label = format_number(row["value"])
+            if not np.isnan(row["pct_of_previous_stage"]):
+                label += f"\n({row['pct_of_previous_stage']:.1f}% of previous)"
+            ax.text(row["value"] * 1.15, y, label, va="center", fontsize=7)
+        ax.set_xlim(1e3, 1e8)
+        ax.xaxis.set_major_formatter(lambda v, _: compact(v))
+        ax.tick_params(axis="x", labelsize=7)
+    _note(fig, table, sources)
+    return fig, table
+
+
+def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
+    """Stage-to-stage conversion rates side by side for each geography."""
+    conv = table.dropna(subset=["pct_of_previous_stage"])
+    steps = [f"{a} -> {b}" for a, b in zip(FUNNEL_STAGES[:-1], FUNNEL_STAGES[1:])]
+    places = list(dict.fromkeys(conv["place"]))
+    fig, ax = charts.new_figure(
+        "Dallas County removed a larger share of those ICE arrested than the nation did",
+        "Conversion between funnel stages, percent of the previous stage, activation to about June 2011",
+    )
+    width = 0.8 / len(places)
+    x = np.arange(len(steps))
+    for i, place in enumerate(places):
+        vals = conv[conv["place"] == place]["pct_of_previous_stage"].to_numpy()
+        bars = ax.bar(x + i * width - 0.4 + width / 2, vals, width, color=charts.PALETTE[i], hatch=charts.HATCHES[i],
+                      edgecolor="white" if i != 2 else "#666666", label=place)
+        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in vals], fontsize=7)
+    ax.set_xticks(x, steps)
+    ax.set_ylabel("percent of previous stage")
+    ax.legend(loc="upper left")
+    out = conv[["place", "stage", "pct_of_previous_stage", "figure_id", "source_id", "qualifier"]].reset_index(drop=True)
+    _note(fig, table, sources, extra="Each rate divides a stage's count by the count of the stage before it (scomm.ratios.conversion).")
+    return fig, out
+
+
+def context_chart(rows: pd.DataFrame, sources: pd.DataFrame, title: str):
+    """Bars comparing per-year program arrests with the yearly criminal arrests of non-citizens."""
+    fig, ax = charts.new_figure(title, "People per year, United States; program arrests averaged over the period the count covers")
+    fig.subplots_adjust(left=0.36)
+    charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0,
+                value_format=lambda v: format_number(v))
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.set_xlim(0, rows["value"].max() * 1.25)
+    _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).")
+    return fig, rows
+
+
+# ---------------------------------------------------------------- 04 removals
+
+
+def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
+    """ICE removals by fiscal year (top) and the convicted share (bottom)."""
+    fig, (ax1, ax2) = charts.new_figure(
+        "ICE removals peaked in FY2012; the convicted share stayed near 50-60 percent",
+        "ICE removals by fiscal year (FY2005-FY2009: removals and returns, TRAC) and percent previously convicted",
+        nrows=2, ncols=1, figsize=(7.6, 6.0), sharex=True, gridspec_kw={"height_ratios": [3, 2]},
+    )
+    fig.subplots_adjust(bottom=0.2, top=0.84, hspace=0.12)
+    years = table["fiscal_year"].astype(int).to_numpy()
+    approx = charts.is_approximate(table["total_qualifier"])
+    returns = table["total_metric"] == "ice_removals_and_returns"
+    for y, v, ap, ret in zip(years, table["total"], approx, returns):
+        ax1.bar(y, v, color="white" if ap else (charts.PALETTE[5] if ret else charts.PALETTE[0]),
+                edgecolor=charts.PALETTE[0], hatch="///" if ap else ("..." if ret else ""), width=0.7)
+    ax1.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k")
+    ax1.set_ylabel("removals")
+    ax1.text(0.01, 0.95, "dotted: removals and returns (TRAC); solid: removals (ICE); hatched: 'more than'",
+             transform=ax1.transAxes, fontsize=7.5, va="top")
+    share = table.dropna(subset=["convicted_pct"])
+    charts.plot_points(ax2, share["fiscal_year"], share["convicted_pct"], share["convicted_pct_qualifier"], index=1)
+    for _, row in share.iterrows():
+        ax2.annotate(f"{row['convicted_pct']:.1f}%", (row["fiscal_year"], row["convicted_pct"]), textcoords="offset points",
+                     xytext=(0, 7), ha="center", fontsize=7.5)
+    ax2.set_ylim(0, 100)
+    ax2.set_ylabel("% convicted")
+    ax2.set_xticks(years, [f"FY{y}" for y in years], fontsize=7.5)
+    _note(fig, table.rename(columns={"total_qualifier": "qualifier"}), sources,
+          extra="Convicted share computed here: convicted removals / all removals (scomm.ratios.share).")
+    return fig, table
+
+
+def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
+    """The program's share of all ICE removals in two fiscal years, with the removals it implies."""
+    fig, ax = charts.new_figure(
+        "Secure Communities went from about 4 to about 20 percent of ICE removals",
+        "Share of all ICE removals attributable to Secure Communities (GAO), and the count it implies",
+    )
+    fig.subplots_adjust(left=0.14)
+    charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0,
+                value_format=lambda v: f"{v:.0f}%")
+    for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
+        ax.text(1, y - 0.3, f"implies about {format_number(row['implied_removals'])} of {format_number(row['all_removals'])}",
+                fontsize=7.5, va="center")
+    ax.set_xlim(0, 30)
+    ax.set_xlabel("percent of ICE removals")
+    _note(fig, rows, sources, extra="FY2009's denominator is TRAC's removals and returns; FY2011's is ICE's removals.")
+    return fig, rows
+
+
+# ---------------------------------------------------------------- 05 case review
+
+
+def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
+    """The 2011-2012 case review as a funnel, each count labelled with who published it."""
+    fig, ax = charts.new_figure(
+        "Of about 300,000 pending cases, a few thousand were closed",
+        "Prosecutorial-discretion review of pending removal cases, November 2011 - October 2012 (log scale)",
+        figsize=(8.0, 5.0),
+    )
+    fig.subplots_adjust(left=0.40, right=0.9)
+    kinds = list(dict.fromkeys(table["publisher"]))
+    ypos = np.arange(len(table))[::-1]
+    for y, (_, row) in zip(ypos, table.iterrows()):
+        i = kinds.index(row["publisher"])
+        ap = row["qualifier"] in charts.APPROXIMATE
+        ax.barh(y, row["value"], color="white" if ap else charts.PALETTE[i], edgecolor=charts.PALETTE[i],
+                hatch="///" if ap else charts.HATCHES[i], linewidth=1.2,
+                label=row["publisher"] if row["publisher"] not in ax.get_legend_handles_labels()[1] else None)
+        ax.text(row["value"] * 1.1, y, f"{row['as_printed']} [{row['figure_id']}]", va="center", fontsize=7.5)
+    ax.set_yticks(ypos, table["step"])
+    ax.set_xscale("log")
+    ax.set_xlim(1e3, 3e6)
+    ax.xaxis.set_major_formatter(lambda v, _: compact(v))
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize=7.5)
+    _note(fig, table, sources)
+    return fig, table
+
+
+# ---------------------------------------------------------------- 06 shared safety
+
+
+def detainers_chart(table: pd.DataFrame, sources: pd.DataFrame):
+    """ICE detainers by fiscal year."""
+    fig, ax = charts.new_figure(
+        "Detainers fell by more than half from FY2012 to FY2016, then rose in FY2017",
+        "ICE detainers prepared per fiscal year, United States (TRAC)",
+    )
+    years = table["period_end"].dt.year.to_numpy()
+    bars = ax.bar(years, table["value"], color=charts.PALETTE[0], width=0.7)
+    ax.bar_label(bars, labels=[format_number(v) for v in table["value"]], fontsize=7.5)
+    ax.set_xticks(years, [f"FY{y}" for y in years])
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k")
+    ax.set_ylabel("detainers")
+    _note(fig, table, sources)
+    return fig, table
+
+
+def comparison_chart(table: pd.DataFrame, sources: pd.DataFrame, title: str, subtitle: str):
+    """Paired bars: people arrested through the program vs a comparison group, for several measures."""
+    fig, ax = charts.new_figure(title, subtitle)
+    measures = list(dict.fromkeys(table["measure"]))
+    groups = list(dict.fromkeys(table["group"]))
+    x = np.arange(len(measures))
+    width = 0.38
+    for i, group in enumerate(groups):
+        rows = table[table["group"] == group].set_index("measure").reindex(measures)
+        bars = ax.bar(x + (i - 0.5) * width, rows["value"], width, color=charts.PALETTE[i], hatch=charts.HATCHES[i],
+                      edgecolor="white", label=group)
+        ax.bar_label(bars, labels=[f"{v:.0f}%" for v in rows["value"]], fontsize=7.5)
+    ax.set_xticks(x, measures)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("percent")
+    ax.legend(loc="upper right")
+    _note(fig, table, sources)
+    return fig, table
+
+
+# ---------------------------------------------------------------- 07 audit
+
+
+def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame, figures: pd.DataFrame):
+    """Figures per kind of source, split by confidence."""
+    fig, ax = charts.new_figure(
+        "Most figures come from research groups and government, but many rest on secondary reports",
+        "Number of figures in data/figures.csv by kind of source and confidence",
+    )
+    kinds = list(counts.index)
+    left = np.zeros(len(kinds))
+    for i, conf in enumerate(["high", "medium", "low"]):
+        vals = counts[conf].to_numpy()
+        ax.barh(kinds[::-1], vals[::-1], left=left[::-1], color=charts.PALETTE[i], hatch=charts.HATCHES[i],
+                edgecolor="white", label=f"{conf} confidence")
+        left = left + vals
+    for y, total in zip(range(len(kinds))[::-1], left):
+        ax.text(total + 2, y, f"{total:.0f}", va="center", fontsize=8)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.legend(loc="lower right")
+    table = counts.reset_index()
+    charts.add_source_note(fig, figures, sources, extra="Counts of rows, not of people.")
+    return fig, table
+
+
+def published_checks_chart(results: pd.DataFrame, sources: pd.DataFrame):
+    """Computed vs published percentages, one line per check; failures marked."""
+    pct = results[(results["unit"].isin(["percent", "percent_change"])) & results["reproduces"].notna()].copy()
+    pct["gap"] = pct["computed"] - pct["published"]
+    pct = pct.sort_values("gap").reset_index(drop=True)
+    fig, ax = charts.new_figure(
+        f"{int((~pct['reproduces'].astype(bool)).sum())} of {len(pct)} published percentages do not reproduce from their own counts",
+        "Computed minus published value, percentage points (0 = reproduces exactly)",
+        figsize=(7.6, 5.6),
+    )
+    fig.subplots_adjust(left=0.42, bottom=0.2)
+    y = np.arange(len(pct))
+    ok = pct["reproduces"].astype(bool).to_numpy()
+    ax.scatter(pct["gap"][ok], y[ok], color=charts.PALETTE[0], marker="o", label="reproduces within rounding")
+    ax.scatter(pct["gap"][~ok], y[~ok], color=charts.PALETTE[6], marker="X", s=60, label="does not reproduce")
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_yticks(y, [f"{c}: {s[:48]}" for c, s in zip(pct["check_id"], pct["statement"])], fontsize=7)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.legend(loc="lower right", fontsize=7.5)
+    charts.add_source_note(fig, pct, sources)
+    return fig, pct
