@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -41,7 +42,7 @@ class NotebookFailure(Exception):
     error: str
 
     def __str__(self) -> str:
-        where = f"cell {self.cell}" if self.cell is not None else "start-up"
+        where = f"cell {self.cell + 1} (counting every cell from 1)" if self.cell is not None else "start-up"
         return f"notebook {self.notebook} failed at {where}: {self.error}"
 
 
@@ -114,7 +115,13 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters
     if parameters:
         from papermill.parameterize import parameterize_notebook
 
+        nb.metadata["papermill"] = nbformat.from_dict({"parameters": {}})
+        for cell in nb.cells:  # papermill reads metadata.tags on every cell
+            cell.metadata.setdefault("tags", [])
         nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
+        for cell in nb.cells:
+            if not cell.metadata.get("tags"):
+                cell.metadata.pop("tags", None)
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
     bar = None
     if progress:
@@ -129,9 +136,11 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters
     try:
         client.execute(env=env)
     except CellExecutionError as err:
-        failing = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+        original = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        failing = next((i for i, c in enumerate(original) if c.cell_type == "code"
                         and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        raise NotebookFailure(source.name, failing, str(err).strip().splitlines()[-1]) from None
+        message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
+        raise NotebookFailure(source.name, failing, message) from None
     except Exception as err:  # kernel died, timeout
         raise NotebookFailure(source.name, None, f"{type(err).__name__}: {err}") from None
     finally:

@@ -1,0 +1,197 @@
+"""The loader on the bundled data, on files people really produce, and on malformed files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scomm.cli import main
+from scomm.data import FiguresValidationError, load_dataset, load_figures, load_sources
+
+HEADER = ("figure_id,metric,value,unit,qualifier,as_printed,geography,period_start,period_end,"
+          "date_precision,source_id,locator,confidence,notes")
+GOOD = [
+    'FUN-025,ice_arrests_criminal,140396,arrests,exact,"140,396",US,2008-10-01,2011-12-31,year,S01,passage on: arrests,medium,',
+    'FUN-026,removals_convicted,72445,removals,exact,"72,445",US,2008-10-01,2011-12-31,year,S01,passage on: deportations,medium,seed',
+    'ROL-032,jurisdictions_activated,1500,jurisdictions,more_than,"more than 1,500",US,2011-08-01,2011-08-01,month,S01,passage on: summer 2011,medium,',
+]
+
+
+def write(tmp: Path, lines: list[str], name: str = "figures.csv", encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path = tmp / name
+    path.write_bytes((newline.join(lines) + newline).encode(encoding))
+    return path
+
+
+def problems(path: Path):
+    with pytest.raises(FiguresValidationError) as info:
+        load_dataset(path)
+    return info.value.problems
+
+
+# ---------------------------------------------------------------- bundled data
+
+
+def test_bundled_counts_and_dtypes(dataset):
+    figs = dataset.figures
+    assert len(figs) == 340
+    assert len(dataset.sources) == 84
+    assert figs["source_id"].nunique() == 78
+    assert str(figs["value"].dtype) == "float64"
+    assert str(figs["period_start"].dtype) == "datetime64[ns]"
+    assert isinstance(figs["unit"].dtype, pd.CategoricalDtype)
+    assert list(figs["qualifier"].cat.categories) == ["exact", "about", "more_than", "less_than", "at_least", "at_most"]
+    assert figs["locator"].notna().all()
+    assert set(figs["source_id"]) <= set(dataset.sources["source_id"])
+
+
+def test_bundled_known_values(dataset):
+    figs = dataset.figures.set_index("figure_id")
+    assert figs.loc["FUN-025", "value"] == 140396.0
+    assert figs.loc["FUN-026", "value"] == 72445.0
+    assert figs.loc["ROL-032", "qualifier"] == "more_than"
+    assert figs.loc["ROL-032", "value"] == 1500.0
+    assert figs.loc["CRV-002", "value"] == 300000.0
+    assert figs.loc["FUN-050", "value"] == 25.0  # "1 in 4", converted exactly
+    assert figs.loc["DET-010", "value"] == -19.0 and figs.loc["DET-010", "unit"] == "percent_change"
+    assert figs.loc["FUN-022", "period_start"] == pd.Timestamp("2008-10-01")
+    assert figs.loc["FUN-022", "period_end"] == pd.Timestamp("2011-03-31")
+    src = dataset.sources.set_index("source_id")
+    assert src.loc["S38", "published"] == pd.Timestamp("2012-07-01")
+    assert src.loc["S38", "kind"] == "government"
+
+
+def test_seed_figures_are_all_present(dataset):
+    ids = set(dataset.figures.loc[dataset.figures["source_id"] == "S01", "figure_id"])
+    assert {"ROL-032", "ROL-033", "ROL-042", "ROL-043", "FUN-025", "FUN-026", "CRV-002", "CTX-001"} <= ids
+
+
+def test_high_confidence_share(dataset):
+    counts = dataset.figures["confidence"].value_counts()
+    assert counts["high"] == 158 and counts["medium"] == 168 and counts["low"] == 14
+
+
+# ---------------------------------------------------------------- real-world variants
+
+
+@pytest.fixture
+def clean(tmp_path, data_copy):
+    return load_figures(write(tmp_path, [HEADER, *GOOD]))
+
+
+@pytest.mark.parametrize("variant", ["bom", "crlf", "spaces", "blank_tail", "thousands", "reordered"])
+def test_real_world_variants_load_to_the_same_frame(tmp_path, data_copy, clean, variant):
+    lines, kwargs = [HEADER, *GOOD], {}
+    if variant == "bom":
+        kwargs["encoding"] = "utf-8-sig"
+    elif variant == "crlf":
+        kwargs["newline"] = "\r\n"
+    elif variant == "spaces":
+        lines = [", ".join(HEADER.split(","))] + [GOOD[0].replace(",arrests,", ",  arrests ,"), *GOOD[1:]]
+    elif variant == "blank_tail":
+        lines = lines + ["", "   ", ""]
+    elif variant == "thousands":
+        lines = [HEADER, GOOD[0].replace(",140396,", ',"140,396",'), *GOOD[1:]]
+    elif variant == "reordered":
+        cols = HEADER.split(",")
+        order = [cols.index(c) for c in ["notes", *cols[:-1]]]
+        import csv, io
+        rows = list(csv.reader(io.StringIO("\n".join([HEADER, *GOOD]))))
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([[r[i] for i in order] for r in rows])
+        lines = out.getvalue().rstrip("\n").split("\n")
+    loaded = load_figures(write(tmp_path, lines, **kwargs))
+    pd.testing.assert_frame_equal(loaded, clean)
+
+
+# ---------------------------------------------------------------- malformed files: one fault each
+
+
+MALFORMED = {
+    "missing_column": (lambda l: [l[0].replace(",confidence", ""), *[x.rsplit(",medium,", 1)[0] + "," + x.rsplit(",medium,", 1)[1] for x in l[1:]]],
+                       1, "confidence", None),
+    "unknown_column": (lambda l: [l[0] + ",extra", *[x + ",1" for x in l[1:]]], 1, "extra", "extra"),
+    "not_a_number": (lambda l: [l[0], l[1].replace(",140396,", ",14O396,"), *l[2:]], 2, "value", "14O396"),
+    "bad_thousands": (lambda l: [l[0], l[1].replace(",140396,", ',"1,40,396",'), *l[2:]], 2, "value", "1,40,396"),
+    "not_iso_date": (lambda l: [l[0], l[1].replace("2008-10-01", "10/01/2008"), *l[2:]], 2, "period_start", "10/01/2008"),
+    "impossible_date": (lambda l: [l[0], l[1], l[2].replace("2011-12-31", "2011-02-30"), l[3]], 3, "period_end", "2011-02-30"),
+    "period_reversed": (lambda l: [l[0], l[1].replace("2008-10-01,2011-12-31", "2011-12-31,2008-10-01"), *l[2:]], 2, "period_end", "2008-10-01"),
+    "negative_count": (lambda l: [l[0], l[1].replace(",140396,", ",-140396,"), *l[2:]], 2, "value", "-140396"),
+    "percent_over_100": (lambda l: [*l, 'FUN-041,removals_convicted_pct,174,percent,about,about 174 percent,US,2008-10-01,2012-03-31,month,S38,passage,high,'], 5, "value", "174"),
+    "duplicate_id": (lambda l: [*l, l[2].replace("72445", "72446")], 5, "figure_id", "FUN-026"),
+    "exact_duplicate": (lambda l: [*l, l[3]], 5, "figure_id", "ROL-032"),
+    "unknown_source": (lambda l: [l[0], l[1].replace(",S01,", ",S999,"), *l[2:]], 2, "source_id", "S999"),
+    "unknown_metric": (lambda l: [l[0], l[1].replace("ice_arrests_criminal", "ice_arrests_criminals"), *l[2:]], 2, "metric", "ice_arrests_criminals"),
+    "unit_not_metric_unit": (lambda l: [l[0], l[1].replace(",arrests,", ",removals,"), *l[2:]], 2, "unit", "removals"),
+    "bad_qualifier": (lambda l: [l[0], l[1].replace(",exact,", ",roughly,"), *l[2:]], 2, "qualifier", "roughly"),
+    "bad_confidence": (lambda l: [l[0], l[1].replace(",medium,", ",certain,"), *l[2:]], 2, "confidence", "certain"),
+    "missing_required": (lambda l: [l[0], l[1].replace(",passage on: arrests,", ",,"), *l[2:]], 2, "locator", ""),
+    "wrong_field_count": (lambda l: [l[0], l[1], l[2].replace(",seed", ",seed,surplus"), l[3]], 3, None, "15 fields"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_file_names_line_column_and_value(tmp_path, data_copy, name):
+    change, line, column, value = MALFORMED[name]
+    path = write(tmp_path, change([HEADER, *GOOD]))
+    found = problems(path)
+    assert any(p.line == line and p.column == column and (value is None or p.value == value) for p in found), found
+    assert all(p.file == "figures.csv" for p in found)
+    message = str(FiguresValidationError(found))
+    assert f"line {line}" in message
+
+
+def test_several_faults_are_all_listed(tmp_path, data_copy):
+    lines = [HEADER,
+             GOOD[0].replace(",140396,", ",lots,"),
+             GOOD[1].replace("2011-12-31", "2011-13-01").replace(",S01,", ",S404,"),
+             "",
+             GOOD[2].replace(",more_than,", ",maybe,")]
+    found = {(p.line, p.column, p.value) for p in problems(write(tmp_path, lines))}
+    assert found == {(2, "value", "lots"), (3, "period_end", "2011-13-01"), (3, "source_id", "S404"),
+                     (5, "qualifier", "maybe")}
+
+
+def test_not_utf8_is_a_clear_error_not_mojibake(tmp_path, data_copy):
+    lines = [HEADER, *GOOD[:2], GOOD[2].replace("summer 2011", "été 2011")]
+    found = problems(write(tmp_path, lines, encoding="cp1252"))
+    assert len(found) == 1
+    assert found[0].line == 4 and "UTF-8" in found[0].expected and "0xe9" in found[0].value
+
+
+def test_missing_file(tmp_path):
+    found = problems(tmp_path / "nope.csv")
+    assert found[0].expected == "an existing CSV file"
+
+
+def test_sources_are_validated_too(tmp_path):
+    from scomm.paths import SOURCES_CSV
+
+    lines = SOURCES_CSV.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",research,", ",blog,") if ",research," in lines[3] else lines[3].replace(",press,", ",blog,")
+    path = write(tmp_path, lines, name="sources.csv")
+    with pytest.raises(FiguresValidationError) as info:
+        load_sources(path)
+    assert [(p.line, p.column, p.value) for p in info.value.problems] == [(4, "kind", "blog")]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK: 340 figures from 78 sources")
+    bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
+    assert main(["validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "figures.csv, line 2, column 'value': found 'x'" in err
+
+
+def test_validate_does_not_write(tmp_path, data_copy):
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in tmp_path.iterdir())
+    main(["validate", str(write(tmp_path, [HEADER, "garbage"]))])
+    after = sorted((p.name, p.stat().st_mtime_ns) for p in tmp_path.iterdir() if p.name != "figures.csv")
+    assert [b for b in before if b[0] != "figures.csv"] == after

@@ -1,0 +1,78 @@
+"""The project's own files agree with each other: environments, data dictionary, notebooks, README."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+
+from scomm.paths import DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
+    text = (PROJECT_ROOT / "environment.yml").read_text()
+    pip_lines = re.findall(r"^\s+- ([A-Za-z0-9_.\-]+==[^\s]+)\s*$", text, flags=re.M)
+    assert set(pip_lines) == wanted
+    assert re.search(r"^\s+- python=3\.11\s*$", text, flags=re.M)
+    assert re.search(r"^\s+- -e \.\s*$", text, flags=re.M)
+
+
+def test_data_dictionary_is_generated_from_schema():
+    from scomm.dictionary import render
+
+    assert (DATA_DIR / "README.md").read_text(encoding="utf-8") == render(), "run: python -m scomm.dictionary"
+
+
+def test_schema_columns_match_csv_headers():
+    from scomm.schema import table_schema
+
+    for resource in ("figures", "sources", "metrics", "milestones"):
+        schema = table_schema(resource)
+        header = (DATA_DIR / schema.path).read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert header == schema.names
+
+
+def _notebooks():
+    return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_notebook_hygiene():
+    books = _notebooks()
+    assert len(books) >= 7
+    for path in books:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), path.name
+        params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(params) == 1, path.name
+        assert all(line.strip().endswith("= None") for line in "".join(params[0]["source"]).splitlines()
+                   if "=" in line), path.name
+        for cell in code:
+            for out in cell.get("outputs", []):
+                assert out.get("name") != "stderr", (path.name, out)
+                assert out.get("output_type") != "error", path.name
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'"/(root|home|work|tmp|Users)/', text), path.name
+        assert "Finding:" in text and "What this shows" in text, path.name
+
+
+def test_readme_opens_with_the_two_commands():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(?:sh|bash)?\n(.*?)```", readme, flags=re.S)
+    assert blocks[0].strip() == "make report"
+    assert blocks[1].strip() == "make test"
+    assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+
+
+def test_cli_help_lists_commands(capsys):
+    import pytest
+
+    from scomm.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "validate" in out and "build" in out
