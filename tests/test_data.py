@@ -195,3 +195,24 @@ def test_validate_does_not_write(tmp_path, data_copy):
     main(["validate", str(write(tmp_path, [HEADER, "garbage"]))])
     after = sorted((p.name, p.stat().st_mtime_ns) for p in tmp_path.iterdir() if p.name != "figures.csv")
     assert [b for b in before if b[0] != "figures.csv"] == after
+
+
+def test_fast_and_text_paths_give_the_same_frames():
+    """The typed fast read and the full text read (used whenever anything is off) must agree."""
+    from scomm import data
+    from scomm.paths import DATA_DIR
+
+    for resource in ("figures", "sources", "metrics", "milestones"):
+        path = DATA_DIR / f"{resource}.csv"
+        frames = []
+        for fast in (True, False):
+            reader, table, typed = data._load(path, resource, fast=fast)
+            assert not reader.fallback and not reader.problems
+            frames.append(data._to_frame(table, typed, reader.schema))
+        pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "NA", "0x10", "12 000"])
+def test_values_the_fast_reader_might_accept_are_rejected(tmp_path, data_copy, bad):
+    found = problems(write(tmp_path, [HEADER, GOOD[0].replace(",140396,", f",{bad},"), *GOOD[1:]]))
+    assert [(p.line, p.column, p.value) for p in found] == [(2, "value", bad)]
