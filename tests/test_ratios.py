@@ -21,7 +21,7 @@ def test_seed_ratio(dataset):
 
 
 def test_fy2011_nearly_55_percent(dataset):
-    g = published.getter(dataset.figures)
+    g = r.getter(dataset.figures)
     check = r.check_published(r.share(g("ANN-021"), g("ANN-020")), g("ANN-022"))
     assert check.computed.value == pytest.approx(216698 / 396906 * 100)
     assert round(check.computed.value, 2) == 54.60

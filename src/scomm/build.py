@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from scomm.paths import (DATAPACKAGE_JSON, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, NOTEBOOKS_DIR, PROJECT_ROOT,
-                         SOURCES_CSV, SRC_DIR, resolve)
+from scomm.paths import (DATAPACKAGE_JSON, FIGURES_CSV, METRICS_CSV, NOTEBOOKS_DIR, PROJECT_ROOT, SOURCES_CSV,
+                         SRC_DIR, resolve)
 
 MANIFEST = "build-manifest.json"
 INPUTS_DIR = "build-inputs"
@@ -207,10 +207,9 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
               force: bool = False, progress: bool = True, notebooks: Sequence[Path] | None = None) -> int:
     """Run a build; return the exit code (0 done or nothing to do, 1 invalid data or a failing notebook)."""
     started = time.perf_counter()
-    fig_path = resolve(data, FIGURES_CSV)
-    src_path = resolve(sources, _beside(fig_path, "sources.csv", SOURCES_CSV))
-    met_path = resolve(metrics, _beside(fig_path, "metrics.csv", METRICS_CSV))
-    mil_path = _beside(fig_path, "milestones.csv", MILESTONES_CSV)
+    from scomm.data import dataset_paths
+
+    fig_path, src_path, met_path, mil_path = dataset_paths(data, sources, metrics)
     out_dir = resolve(out, PROJECT_ROOT)
     nb_sources = list(notebooks) if notebooks is not None else notebook_paths()
     data_files = [fig_path, src_path, met_path, mil_path, DATAPACKAGE_JSON]
@@ -284,11 +283,6 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
               f"({time.perf_counter() - started:.1f} s); read {out_dir / 'figures' / 'changes.md'} first.",
               file=sys.stderr)
     return 0
-
-
-def _beside(path: Path, name: str, default: Path) -> Path:
-    candidate = path.with_name(name)
-    return candidate if candidate.exists() else default
 
 
 def _swap_in(staging: Path, out: Path) -> None:

@@ -83,21 +83,9 @@ NOT_SUPPORTED: dict[str, str] = {
 }
 
 
-def getter(figures: pd.DataFrame) -> Callable[[str], r.Quantity]:
-    """A function figure_id -> Quantity over `figures`."""
-    indexed = figures.set_index("figure_id")
-
-    def get(figure_id: str) -> r.Quantity:
-        row = indexed.loc[figure_id]
-        return r.Quantity(value=float(row["value"]), unit=str(row["unit"]), qualifier=str(row["qualifier"]),
-                          figure_ids=(figure_id,), label=str(row["metric"]), source_ids=(str(row["source_id"]),))
-
-    return get
-
-
 def run_all(figures: pd.DataFrame) -> tuple[list[tuple[PublishedRatio, r.Check]], list[tuple[PublishedRatio, str]]]:
     """Check every published ratio; returns (checked, skipped) where skipped gives the missing figure_ids."""
-    get = getter(figures)
+    get = r.getter(figures)
     have = set(figures["figure_id"])
     checked, skipped = [], []
     for spec in PUBLISHED:

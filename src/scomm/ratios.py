@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -90,34 +90,45 @@ def _sources(*qs: Quantity) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _derive(value: float, unit: str, label: str, inputs: Sequence[Quantity],
+            up: Sequence[Quantity] = (), down: Sequence[Quantity] = ()) -> Quantity:
+    """A result of `inputs` (ids kept in that order); it grows with the `up` inputs and shrinks with `down`."""
+    return Quantity(
+        value=value,
+        unit=unit,
+        qualifier=combine_qualifiers([_direction(q.qualifier) for q in up] + [_neg(_direction(q.qualifier)) for q in down]),
+        figure_ids=_ids(*inputs),
+        label=label,
+        source_ids=_sources(*inputs),
+    )
+
+
+def getter(figures: pd.DataFrame) -> Callable[[str], Quantity]:
+    """A function figure_id -> Quantity over `figures` (the table is indexed once)."""
+    indexed = figures.set_index("figure_id")
+
+    def get_one(figure_id: str) -> Quantity:
+        if figure_id not in indexed.index:
+            raise KeyError(figure_id)
+        row = indexed.loc[figure_id]
+        if isinstance(row, pd.DataFrame):
+            raise KeyError(f"figure_id {figure_id!r} is not unique in the figures table")
+        return Quantity(value=float(row["value"]), unit=str(row["unit"]), qualifier=str(row["qualifier"]),
+                        figure_ids=(figure_id,), label=str(row["metric"]), source_ids=(str(row["source_id"]),))
+
+    return get_one
+
+
 def get(figures: pd.DataFrame, figure_id: str) -> Quantity:
     """The figure `figure_id` as a Quantity (value as published, its unit and qualifier)."""
-    rows = figures.loc[figures["figure_id"] == figure_id]
-    if len(rows) != 1:
-        raise KeyError(f"figure_id {figure_id!r} is not in the figures table")
-    row = rows.iloc[0]
-    return Quantity(
-        value=float(row["value"]),
-        unit=str(row["unit"]),
-        qualifier=str(row["qualifier"]),
-        figure_ids=(figure_id,),
-        label=str(row["metric"]),
-        source_ids=(str(row["source_id"]),),
-    )
+    return getter(figures)(figure_id)
 
 
 def share(part: Quantity, whole: Quantity, label: str = "") -> Quantity:
     """`part` as a percentage of `whole` (unit percent)."""
     if whole.value == 0:
         raise ZeroDivisionError(f"share of zero: {whole.figure_ids}")
-    return Quantity(
-        value=part.value / whole.value * 100,
-        unit="percent",
-        qualifier=combine_qualifiers([_direction(part.qualifier), _neg(_direction(whole.qualifier))]),
-        figure_ids=_ids(part, whole),
-        label=label,
-        source_ids=_sources(part, whole),
-    )
+    return _derive(part.value / whole.value * 100, "percent", label, [part, whole], up=[part], down=[whole])
 
 
 def conversion(earlier_stage: Quantity, later_stage: Quantity, label: str = "") -> Quantity:
@@ -134,51 +145,24 @@ def growth(old: Quantity, new: Quantity, label: str = "") -> Quantity:
     """Percentage change from `old` to `new` (unit percent_change)."""
     if old.value == 0:
         raise ZeroDivisionError(f"growth from zero: {old.figure_ids}")
-    return Quantity(
-        value=(new.value / old.value - 1) * 100,
-        unit="percent_change",
-        qualifier=combine_qualifiers([_direction(new.qualifier), _neg(_direction(old.qualifier))]),
-        figure_ids=_ids(old, new),
-        label=label,
-        source_ids=_sources(old, new),
-    )
+    return _derive((new.value / old.value - 1) * 100, "percent_change", label, [old, new], up=[new], down=[old])
 
 
 def difference(a: Quantity, b: Quantity, label: str = "") -> Quantity:
-    """`a - b` in the unit of `a` (for example, two sources' counts of the same thing)."""
-    return Quantity(
-        value=a.value - b.value,
-        unit="points" if a.unit == b.unit == "percent" else a.unit,
-        qualifier=combine_qualifiers([_direction(a.qualifier), _neg(_direction(b.qualifier))]),
-        figure_ids=_ids(a, b),
-        label=label,
-        source_ids=_sources(a, b),
-    )
+    """`a - b` in the unit of `a`; two percentages give percentage points."""
+    unit = "points" if a.unit == b.unit == "percent" else a.unit
+    return _derive(a.value - b.value, unit, label, [a, b], up=[a], down=[b])
 
 
 def total(parts: Iterable[Quantity], label: str = "") -> Quantity:
     """Sum of `parts` in the unit of the first."""
     parts = list(parts)
-    return Quantity(
-        value=math.fsum(p.value for p in parts),
-        unit=parts[0].unit,
-        qualifier=combine_qualifiers(_direction(p.qualifier) for p in parts),
-        figure_ids=_ids(*parts),
-        label=label,
-        source_ids=_sources(*parts),
-    )
+    return _derive(math.fsum(p.value for p in parts), parts[0].unit, label, parts, up=parts)
 
 
 def complement(percent: Quantity, label: str = "") -> Quantity:
     """100 minus a percentage (the share outside it)."""
-    return Quantity(
-        value=100 - percent.value,
-        unit="percent",
-        qualifier=combine_qualifiers([_neg(_direction(percent.qualifier))]),
-        figure_ids=percent.figure_ids,
-        label=label,
-        source_ids=percent.source_ids,
-    )
+    return _derive(100 - percent.value, "percent", label, [percent], down=[percent])
 
 
 def per_period(amount: Quantity, periods: float, unit: str, label: str = "") -> Quantity:
@@ -193,38 +177,17 @@ def years_between(start: pd.Timestamp, end: pd.Timestamp) -> float:
 
 def applied_share(percent: Quantity, whole: Quantity, label: str = "") -> Quantity:
     """A published percentage applied to a count: the count it implies (unit of `whole`)."""
-    return Quantity(
-        value=percent.value / 100 * whole.value,
-        unit=whole.unit,
-        qualifier=combine_qualifiers([_direction(percent.qualifier), _direction(whole.qualifier)]),
-        figure_ids=_ids(percent, whole),
-        label=label,
-        source_ids=_sources(percent, whole),
-    )
+    return _derive(percent.value / 100 * whole.value, whole.unit, label, [percent, whole], up=[percent, whole])
 
 
 def implied_base(count: Quantity, percent: Quantity, label: str = "") -> Quantity:
     """The whole that `count` would be `percent` percent of (count / percent x 100)."""
-    return Quantity(
-        value=count.value / percent.value * 100,
-        unit=count.unit,
-        qualifier=combine_qualifiers([_direction(count.qualifier), _neg(_direction(percent.qualifier))]),
-        figure_ids=_ids(count, percent),
-        label=label,
-        source_ids=_sources(count, percent),
-    )
+    return _derive(count.value / percent.value * 100, count.unit, label, [count, percent], up=[count], down=[percent])
 
 
 def implied_start(end: Quantity, change: Quantity, label: str = "") -> Quantity:
     """The starting value that a published percentage change would imply: end / (1 + change / 100)."""
-    return Quantity(
-        value=end.value / (1 + change.value / 100),
-        unit=end.unit,
-        qualifier=combine_qualifiers([_direction(end.qualifier), _neg(_direction(change.qualifier))]),
-        figure_ids=_ids(end, change),
-        label=label,
-        source_ids=_sources(end, change),
-    )
+    return _derive(end.value / (1 + change.value / 100), end.unit, label, [end, change], up=[end], down=[change])
 
 
 # ---------------------------------------------------------------- published checks
