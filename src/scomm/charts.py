@@ -28,8 +28,12 @@ FORMATS_ENV = "SCOMM_FORMATS"
 DEFAULT_FORMATS = ("png", "svg", "pdf")
 # Okabe-Ito, plus markers and hatches so series stay apart in grey-scale.
 PALETTE = ["#0072B2", "#E69F00", "#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]  # 7 markers x 8 colours: 56 distinct series
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+# Characters per inch of figure width for wrapped text (DejaVu Sans at the sizes used below).
+TITLE_CHARS_PER_INCH = 8.6
+SUBTITLE_CHARS_PER_INCH = 13.0
+NOTE_CHARS_PER_INCH = 18.0
 APPROXIMATE = {"about", "more_than", "less_than", "at_least", "at_most"}
 METADATA = {
     "png": {"Software": None},
@@ -49,9 +53,18 @@ def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
     """A styled figure with a finding title and a measure/unit subtitle; returns (fig, axes)."""
     apply_style()
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
-    fig.subplots_adjust(top=0.80, bottom=0.24, left=0.10, right=0.97)
-    fig.text(0.015, 0.965, title, fontsize=12.5, fontweight="bold", va="top", ha="left")
-    fig.text(0.015, 0.905, subtitle, fontsize=9.5, color="#444444", va="top", ha="left")
+    width_in, height_in = fig.get_size_inches()
+    # Wrap to the figure's width so nothing runs off the page; the plot starts below the header.
+    title_lines = textwrap.wrap(title, width=int(width_in * TITLE_CHARS_PER_INCH))
+    subtitle_lines = textwrap.wrap(subtitle, width=int(width_in * SUBTITLE_CHARS_PER_INCH))
+    top_in = 0.12
+    fig.text(0.015, 1 - top_in / height_in, "\n".join(title_lines), fontsize=12.5, fontweight="bold",
+             va="top", ha="left", linespacing=1.15)
+    top_in += len(title_lines) * 12.5 * 1.15 / 72 + 0.06
+    fig.text(0.015, 1 - top_in / height_in, "\n".join(subtitle_lines), fontsize=9.5, color="#444444",
+             va="top", ha="left", linespacing=1.15)
+    top_in += len(subtitle_lines) * 9.5 * 1.15 / 72 + 0.45
+    fig.subplots_adjust(top=1 - top_in / height_in, bottom=0.24, left=0.10, right=0.97)
     return fig, axes
 
 
@@ -86,10 +99,15 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
 
 def add_source_note(fig, table: pd.DataFrame, sources: pd.DataFrame, extra: str = "") -> None:
     """Write the generated source line (and an optional method note) at the foot of `fig`."""
-    note = source_note(table, sources)
+    width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
+    note = source_note(table, sources, width=width)
     if extra:
-        note = "\n".join(textwrap.wrap(extra, width=150)) + "\n" + note
+        note = "\n".join(textwrap.wrap(extra, width=width)) + "\n" + note
     fig.text(0.015, 0.015, note, fontsize=6.8, color="#444444", va="bottom", ha="left", linespacing=1.3)
+    # keep the axes (with tick labels and axis title) clear of the note
+    needed_in = 0.1 + (note.count("\n") + 1) * 6.8 * 1.3 / 72 + 0.55
+    height_in = fig.get_size_inches()[1]
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, needed_in / height_in))
 
 
 def is_approximate(qualifiers: pd.Series) -> pd.Series:

@@ -3,6 +3,7 @@ the table is exactly what the chart plots, with the figure_id and source_id of e
 
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 
 from scomm import charts
 from scomm import ratios as r
-from scomm.fmt import format_number
+from scomm.fmt import QUALIFIER_WORDS, format_number
 
 TABLE_COLUMNS = ["figure_id", "metric", "value", "unit", "qualifier", "as_printed", "geography",
                  "period_start", "period_end", "date_precision", "source_id", "confidence"]
@@ -69,9 +70,9 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     fig, ax = charts.new_figure(
         "From a 2008 pilot to nationwide use, an end in 2014 and a return in 2017",
         "Secure Communities milestones, 2008-2021 (events dated by their sources; month- or year-only dates at period start)",
-        figsize=(8.0, 6.2),
+        figsize=(8.0, 5.6),
     )
-    fig.subplots_adjust(left=0.03, right=0.97, bottom=0.16, top=0.84)
+    fig.subplots_adjust(left=0.03, right=0.97)
     y = np.arange(len(table))[::-1]
     ax.axvline(0, color="#999999", linewidth=0.8)
     for yi, (_, row) in zip(y, table.iterrows()):
@@ -102,8 +103,11 @@ def rollout_points(figures: pd.DataFrame) -> pd.DataFrame:
 def rollout_chart(figures: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity, full: r.Quantity):
     """Active jurisdictions over time, one marker per source, against the target year and the full count."""
     table = rollout_points(figures)
+    full_date = figures.set_index("figure_id").loc[full.figure_ids[0], "period_end"]  # 2013: year only
+    span = r.years_between(table["period_end"].iloc[0], full_date)
     fig, ax = charts.new_figure(
-        f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} in about four years",
+        f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} "
+        f"in about {span:.0f} years",
         "Jurisdictions where Secure Communities was active, United States, by date of the count; every source's points shown",
     )
     for i, (source, rows) in enumerate(table.groupby("source_id", sort=False)):
@@ -111,17 +115,42 @@ def rollout_chart(figures: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity
     ax.plot(table["period_end"], table["value"], color="#999999", linewidth=0.8, zorder=1)
     goal_date = pd.Timestamp(int(goal.value), 1, 1)
     ax.axvline(goal_date, color=charts.PALETTE[6], linestyle="--", linewidth=1)
-    ax.text(goal_date, ax.get_ylim()[1] * 0.97, f" target year {goal.value:.0f} [{', '.join(goal.figure_ids)}]",
-            color=charts.PALETTE[6], fontsize=8, va="top")
+    ax.text(goal_date, full.value * 0.5, f"target year {goal.value:.0f} [{', '.join(goal.figure_ids)}] ",
+            color=charts.PALETTE[6], fontsize=8, va="center", ha="right")
+    charts.plot_points(ax, [full_date], [full.value], pd.Series([full.qualifier]), index=len(table["source_id"].unique()),
+                       label=f"{full.source_ids[0]} (year only)", line=False)
     ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
     ax.text(table["period_end"].iloc[0], full.value, f"all {format_number(full.value)} jurisdictions [{', '.join(full.figure_ids)}]",
             fontsize=8, va="bottom")
     ax.set_ylabel("jurisdictions")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    ax.legend(ncol=6, loc="upper left", bbox_to_anchor=(0, 1.0), fontsize=7.5, title="source", title_fontsize=7.5)
+    ax.legend(ncol=3, loc="lower right", fontsize=7.5, title="source of each count", title_fontsize=7.5)
     extra = pd.concat([table, select_quantities(figures, [goal, full])]).drop_duplicates("figure_id")
     _note(fig, extra, sources)
     return fig, extra.reset_index(drop=True)
+
+
+def quantities_table(figures: pd.DataFrame, quantities: dict[str, r.Quantity],
+                     computation: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per labelled quantity (published or derived) with the figure and source ids behind it."""
+    computation = computation or {}
+    return pd.DataFrame([{
+        "label": label, "value": q.value, "unit": q.unit, "qualifier": q.qualifier,
+        "figure_id": " ".join(q.figure_ids), "source_id": " ".join(q.source_ids),
+        "computation": computation.get(label, "as published" if len(q.figure_ids) == 1 else "derived"),
+    } for label, q in quantities.items()])
+
+
+def implied_counts_table(figures: pd.DataFrame, implied: dict[str, r.Quantity]) -> pd.DataFrame:
+    """For counts made by `ratios.applied_share(percent, whole)`: the share, the whole and the implied count."""
+    get = r.getter(figures)
+    rows = []
+    for label, q in implied.items():
+        percent, whole = (get(i) for i in q.figure_ids)
+        rows.append({"label": label, "value": percent.value, "unit": percent.unit, "qualifier": percent.qualifier,
+                     "implied_removals": q.value, "implied_qualifier": q.qualifier, "all_removals": whole.value,
+                     "figure_id": " ".join(q.figure_ids), "source_id": " ".join(q.source_ids)})
+    return pd.DataFrame(rows)
 
 
 def select_quantities(figures: pd.DataFrame, quantities: Sequence[r.Quantity]) -> pd.DataFrame:
@@ -168,11 +197,21 @@ def funnel_table(figures: pd.DataFrame, stages: dict[str, Sequence[str]]) -> pd.
     return pd.concat(frames, ignore_index=True)
 
 
+def _end_to_end(table: pd.DataFrame, place: str) -> r.Quantity:
+    """First stage to last stage of one place's funnel, in percent."""
+    rows = table[table["place"] == place]
+    first, last = rows.iloc[0], rows.iloc[-1]
+    return r.conversion(r.Quantity(first["value"], qualifier=str(first["qualifier"])),
+                        r.Quantity(last["value"], qualifier=str(last["qualifier"])))
+
+
 def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """Each geography's funnel as horizontal bars (log scale), labelled with counts and stage conversions."""
     places = list(dict.fromkeys(table["place"]))
+    overall = {place: _end_to_end(table, place) for place in places}
     fig, axes = charts.new_figure(
-        "Of every 100 fingerprints checked, fewer than 2 led to a removal",
+        f"{places[0]}: {overall[places[0]].value:.1f} removals for every 100 fingerprints checked; "
+        f"{', '.join(f'{p}: {q.value:.1f}' for p, q in list(overall.items())[1:])}",
         "Secure Communities identification funnel, cumulative from activation to about June 2011 (log scale)",
         nrows=1, ncols=len(places), figsize=(9.0, 4.4), sharey=True,
     )
@@ -197,10 +236,12 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
 def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """Stage-to-stage conversion rates side by side for each geography."""
     conv = table.dropna(subset=["pct_of_previous_stage"])
-    steps = [f"{a} -> {b}" for a, b in zip(FUNNEL_STAGES[:-1], FUNNEL_STAGES[1:])]
+    steps = [f"{a}\n-> {b}" for a, b in zip(FUNNEL_STAGES[:-1], FUNNEL_STAGES[1:])]
     places = list(dict.fromkeys(conv["place"]))
+    last_step = conv[conv["stage"] == FUNNEL_STAGES[-1]].set_index("place")["pct_of_previous_stage"]
     fig, ax = charts.new_figure(
-        "Dallas County removed a larger share of those ICE arrested than the nation did",
+        f"{last_step.idxmax()} turned the largest share of ICE arrests into removals "
+        f"({last_step.max():.1f}% against {last_step.min():.1f}% for {last_step.idxmin()})",
         "Conversion between funnel stages, percent of the previous stage, activation to about June 2011",
     )
     width = 0.8 / len(places)
@@ -221,9 +262,9 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
 def context_chart(rows: pd.DataFrame, sources: pd.DataFrame, title: str):
     """Bars comparing per-year program arrests with the yearly criminal arrests of non-citizens."""
     fig, ax = charts.new_figure(title, "People per year, United States; program arrests averaged over the period the count covers")
-    fig.subplots_adjust(left=0.36)
-    charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0,
-                value_format=lambda v: format_number(v))
+    fig.subplots_adjust(left=0.30)
+    charts.hbar(ax, [textwrap.fill(label, 30) for label in rows["label"]], list(rows["value"]), rows["qualifier"], index=0,
+                value_format=lambda v: format_number(v, decimals=0))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlim(0, rows["value"].max() * 1.25)
     _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).")
@@ -235,12 +276,15 @@ def context_chart(rows: pd.DataFrame, sources: pd.DataFrame, title: str):
 
 def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """ICE removals by fiscal year (top) and the convicted share (bottom)."""
+    peak = table.loc[table["total"].idxmax()]
+    shares = table["convicted_pct"].dropna()
     fig, (ax1, ax2) = charts.new_figure(
-        "ICE removals peaked in FY2012; the convicted share stayed near 50-60 percent",
+        f"ICE removals peaked in FY{peak['fiscal_year']:.0f}; the convicted share ran from "
+        f"{shares.min():.0f} to {shares.max():.0f} percent",
         "ICE removals by fiscal year (FY2005-FY2009: removals and returns, TRAC) and percent previously convicted",
         nrows=2, ncols=1, figsize=(7.6, 6.0), sharex=True, gridspec_kw={"height_ratios": [3, 2]},
     )
-    fig.subplots_adjust(bottom=0.2, top=0.84, hspace=0.12)
+    fig.subplots_adjust(hspace=0.12)
     years = table["fiscal_year"].astype(int).to_numpy()
     approx = charts.is_approximate(table["total_qualifier"])
     returns = table["total_metric"] == "ice_removals_and_returns"
@@ -249,8 +293,13 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
                 edgecolor=charts.PALETTE[0], hatch="///" if ap else ("..." if ret else ""), width=0.7)
     ax1.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k")
     ax1.set_ylabel("removals")
-    ax1.text(0.01, 0.95, "dotted: removals and returns (TRAC); solid: removals (ICE); hatched: 'more than'",
-             transform=ax1.transAxes, fontsize=7.5, va="top")
+    from matplotlib.patches import Patch
+
+    ax1.legend(handles=[Patch(facecolor=charts.PALETTE[5], edgecolor=charts.PALETTE[0], hatch="...",
+                              label="removals and returns (TRAC)"),
+                        Patch(facecolor=charts.PALETTE[0], label="removals (ICE)"),
+                        Patch(facecolor="white", edgecolor=charts.PALETTE[0], hatch="///", label="'more than' (ICE)")],
+               loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=7.5)
     share = table.dropna(subset=["convicted_pct"])
     charts.plot_points(ax2, share["fiscal_year"], share["convicted_pct"], share["convicted_pct_qualifier"], index=1)
     for _, row in share.iterrows():
@@ -266,15 +315,18 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
 
 def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     """The program's share of all ICE removals in two fiscal years, with the removals it implies."""
+    words = [f"{QUALIFIER_WORDS[str(q)]}{v:.0f}" for q, v in zip(rows["qualifier"], rows["value"])]
     fig, ax = charts.new_figure(
-        "Secure Communities went from about 4 to about 20 percent of ICE removals",
+        f"Secure Communities went from {words[0]} to {words[-1]} percent of ICE removals "
+        f"({rows['label'].iloc[0]} to {rows['label'].iloc[-1]})",
         "Share of all ICE removals attributable to Secure Communities (GAO), and the count it implies",
     )
     fig.subplots_adjust(left=0.14)
     charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0,
                 value_format=lambda v: f"{v:.0f}%")
     for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
-        ax.text(1, y - 0.3, f"implies about {format_number(row['implied_removals'])} of {format_number(row['all_removals'])}",
+        ax.text(row["value"] + 2.5, y, f"{QUALIFIER_WORDS[row['implied_qualifier']]}"
+                f"{format_number(row['implied_removals'], decimals=0)} of {format_number(row['all_removals'])} removals",
                 fontsize=7.5, va="center")
     ax.set_xlim(0, 30)
     ax.set_xlabel("percent of ICE removals")
@@ -287,8 +339,12 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
 
 def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """The 2011-2012 case review as a funnel, each count labelled with who published it."""
+    first, last = table.iloc[0], table.iloc[-1]
+    closed = r.share(r.Quantity(last["value"], qualifier=str(last["qualifier"])),
+                     r.Quantity(first["value"], qualifier=str(first["qualifier"])))
     fig, ax = charts.new_figure(
-        "Of about 300,000 pending cases, a few thousand were closed",
+        f"Of {format_number(first['value'])} cases to review, {format_number(last['value'])} were closed "
+        f"by the last count ({QUALIFIER_WORDS[closed.qualifier]}{closed.value:.1f}%)",
         "Prosecutorial-discretion review of pending removal cases, November 2011 - October 2012 (log scale)",
         figsize=(8.0, 5.0),
     )
@@ -317,8 +373,13 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
 
 def detainers_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """ICE detainers by fiscal year."""
+    years_ = table["period_end"].dt.year
+    low = table["value"].idxmin()
+    fall = r.growth(r.Quantity(table["value"].iloc[0]), r.Quantity(table["value"].loc[low]))
+    rise = (f", then rose to {format_number(table['value'].iloc[-1])} in FY{years_.iloc[-1]}"
+            if low != table.index[-1] else "")
     fig, ax = charts.new_figure(
-        "Detainers fell by more than half from FY2012 to FY2016, then rose in FY2017",
+        f"Detainers fell {abs(fall.value):.0f}% from FY{years_.iloc[0]} to FY{years_.loc[low]}{rise}",
         "ICE detainers prepared per fiscal year, United States (TRAC)",
     )
     years = table["period_end"].dt.year.to_numpy()
@@ -346,7 +407,7 @@ def comparison_chart(table: pd.DataFrame, sources: pd.DataFrame, title: str, sub
     ax.set_xticks(x, measures)
     ax.set_ylim(0, 100)
     ax.set_ylabel("percent")
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
     _note(fig, table, sources)
     return fig, table
 
@@ -356,10 +417,13 @@ def comparison_chart(table: pd.DataFrame, sources: pd.DataFrame, title: str, sub
 
 def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame, figures: pd.DataFrame):
     """Figures per kind of source, split by confidence."""
+    primary = counts.loc[[k for k in ("government", "research") if k in counts.index]].to_numpy().sum()
     fig, ax = charts.new_figure(
-        "Most figures come from research groups and government, but many rest on secondary reports",
+        f"{primary / counts.to_numpy().sum() * 100:.0f}% of the figures come from government or research sources; "
+        f"the rest from press, advocacy and secondary reports",
         "Number of figures in data/figures.csv by kind of source and confidence",
     )
+    fig.subplots_adjust(left=0.16)
     kinds = list(counts.index)
     left = np.zeros(len(kinds))
     for i, conf in enumerate(["high", "medium", "low"]):
@@ -369,6 +433,7 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame, figures: pd.DataFra
         left = left + vals
     for y, total in zip(range(len(kinds))[::-1], left):
         ax.text(total + 2, y, f"{total:.0f}", va="center", fontsize=8)
+    ax.set_xlim(0, left.max() * 1.12)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.legend(loc="lower right")
@@ -387,13 +452,14 @@ def published_checks_chart(results: pd.DataFrame, sources: pd.DataFrame):
         "Computed minus published value, percentage points (0 = reproduces exactly)",
         figsize=(7.6, 5.6),
     )
-    fig.subplots_adjust(left=0.42, bottom=0.2)
+    fig.subplots_adjust(left=0.42)
     y = np.arange(len(pct))
     ok = pct["reproduces"].astype(bool).to_numpy()
     ax.scatter(pct["gap"][ok], y[ok], color=charts.PALETTE[0], marker="o", label="reproduces within rounding")
     ax.scatter(pct["gap"][~ok], y[~ok], color=charts.PALETTE[6], marker="X", s=60, label="does not reproduce")
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_yticks(y, [f"{c}: {s[:48]}" for c, s in zip(pct["check_id"], pct["statement"])], fontsize=7)
+    ax.set_yticks(y, [f"{c}: {textwrap.shorten(s, 52, placeholder=' ...')}" for c, s in zip(pct["check_id"], pct["statement"])],
+                  fontsize=7)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.legend(loc="lower right", fontsize=7.5)
