@@ -207,7 +207,7 @@ def test_fast_and_text_paths_give_the_same_frames():
         frames = []
         for fast in (True, False):
             reader, table, typed = data._load(path, resource, fast=fast)
-            assert not reader.fallback and not reader.problems
+            assert not reader.finish().fallback and not reader.problems
             frames.append(data._to_frame(table, typed, reader.schema))
         pd.testing.assert_frame_equal(frames[0], frames[1])
 

@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,15 +97,27 @@ class _Reader:
         self._lines: list[int] | None = None
         self._wrong_width: list[tuple[int, int, int]] = []
         self._bad_rows = 0
+        self.pending: list = []  # checks still running in threads (fast path)
+        self._scan_lock = threading.Lock()
+
+    def finish(self) -> "_Reader":
+        """Wait for checks still running in threads; returns self."""
+        for job in self.pending:
+            job.result()
+        self.pending = []
+        return self
 
     def problem(self, line, column, value, expected) -> None:
         self.problems.append(Problem(self.name, line, column, value, expected))
 
     def _scan(self) -> None:
         """One Python pass (error path only): start line of every record Arrow keeps, and short/long rows."""
-        if self._lines is not None:
-            return
-        self._lines = []
+        with self._scan_lock:  # checks in threads may ask for line numbers at the same time
+            if self._lines is None:
+                self._lines = self._scan_records()
+
+    def _scan_records(self) -> list[int]:
+        lines: list[int] = []
         text = self.path.read_bytes().decode("utf-8-sig", errors="replace")
         reader = csv.reader(io.StringIO(text, newline=""))
         prev_end, width = 0, None
@@ -117,7 +130,8 @@ class _Reader:
             elif len(record) != width:
                 self._wrong_width.append((start, len(record), width))  # Arrow's invalid-row handler skips it
             else:
-                self._lines.append(start)
+                lines.append(start)
+        return lines
 
     def line_of(self, rows: Iterable[int]) -> list[int | None]:
         """Line numbers (as an editor shows them) of data rows, by position in the table."""
@@ -172,8 +186,7 @@ class _Reader:
         # Free text is trimmed, as the text path does; coded values with stray spaces fail their checks
         # and send us to the text path.
         free = [n for n in names if types[n] == pa.string() and fields[n].enum is None and fields[n].pattern is None]
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            trimmed = dict(zip(free, pool.map(lambda n: pc.ascii_trim_whitespace(table.column(n)), free)))
+        trimmed = dict(zip(free, _pool().map(lambda n: pc.ascii_trim_whitespace(table.column(n)), free)))
         for name, col in trimmed.items():
             if pc.any(pc.equal(col, "")).as_py():
                 self.fallback = True  # a cell of spaces only: the text path reports it as missing
@@ -282,12 +295,10 @@ def _check_fields(reader: _Reader, table: pa.Table, keyed: frozenset[str] = froz
     which checks in order so problems are listed by column.
     """
     fields = reader.schema.fields
-    if reader.fast:
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            unique = [pool.submit(_check_unique, reader, table, f.name) for f in fields if f.unique]
-            results = list(pool.map(lambda f: _check_field(reader, table, f, keyed), fields))
-            for done in unique:
-                done.result()
+    if reader.fast:  # uniqueness (a sort) keeps running while the caller goes on; reader.finish() waits for it
+        pool = _pool()
+        reader.pending += [pool.submit(_check_unique, reader, table, f.name) for f in fields if f.unique]
+        results = list(pool.map(lambda f: _check_field(reader, table, f, keyed), fields))
     else:
         results = []
         for f in fields:
@@ -333,6 +344,17 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
         ok = pc.match_substring_regex(col, f"^(?:{f.pattern})$")
         _report(reader, table, pc.and_(present, pc.invert(ok)), f.name, f"text matching the pattern {f.pattern}")
     return typed
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One shared pool for column checks (Arrow's kernels release the GIL, so threads use every core)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="scomm-check")
+    return _POOL
 
 
 def _check_unique(reader: _Reader, table: pa.Table, name: str) -> None:
@@ -389,29 +411,19 @@ def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Ta
 
 
 def _check_metric_units(reader: _Reader, table: pa.Table, metrics: pa.Table, unit: pa.DictionaryArray) -> None:
-    """Each metric must be listed in metrics.csv, with the unit listed there.
-
-    Works on the distinct (metric, unit) pairs: a few hundred lookups instead of one per row.
-    """
-    metric = pc.dictionary_encode(table.column("metric").combine_chunks())
-    width = max(len(unit.dictionary), 1)
-    key = pc.add(pc.multiply(pc.cast(metric.indices, pa.int64()), width), pc.cast(unit.indices, pa.int64()))
-    key = pc.unique(key.drop_null())  # distinct (metric, unit) pairs as integers: cheap to find
-    distinct = pa.table({"metric": pc.take(metric.dictionary, pc.divide(key, width)),
-                         "unit": pc.take(unit.dictionary, pc.subtract(key, pc.multiply(pc.divide(key, width), width)))})
-    idx = pc.index_in(distinct.column("metric"), value_set=metrics.column("metric").combine_chunks())
-    expected = pc.take(metrics.column("unit").combine_chunks(), idx)
-    unknown = pc.is_null(idx)
-    wrong_unit = pc.fill_null(pc.not_equal(expected, distinct.column("unit")), False)
-    if not pc.any(pc.or_(unknown, wrong_unit)).as_py():
+    """Each metric must be listed in metrics.csv, with the unit listed there (compared as integer codes)."""
+    metric = table.column("metric")
+    idx = pc.index_in(metric, value_set=metrics.column("metric").combine_chunks())  # row -> metrics.csv row
+    _report(reader, table, pc.and_(pc.is_valid(metric), pc.is_null(idx)), "metric", "a metric listed in metrics.csv")
+    expected = pc.index_in(metrics.column("unit").combine_chunks(), value_set=unit.dictionary)  # its unit's code
+    wrong = pc.fill_null(pc.not_equal(pc.take(expected, idx), unit.indices), False)
+    if not pc.any(wrong).as_py():
         return
-    bad_metrics = distinct.filter(unknown).column("metric")
-    _report(reader, table, pc.is_in(table.column("metric"), value_set=bad_metrics), "metric",
-            "a metric listed in metrics.csv")
-    for metric, unit, want in zip(*(distinct.filter(wrong_unit).column(c).to_pylist() for c in ("metric", "unit")),
-                                  expected.filter(wrong_unit).to_pylist()):
-        rows_mask = pc.and_(pc.equal(table.column("metric"), metric), pc.equal(table.column("unit"), unit))
-        _report(reader, table, rows_mask, "unit", f"unit '{want}', the unit metrics.csv gives for '{metric}'")
+    rows = pc.indices_nonzero(wrong)
+    want = pc.take(metrics.column("unit").combine_chunks(), pc.take(idx, rows)).to_pylist()
+    for line, got, w, m in zip(reader.line_of(rows.to_pylist()), table.column("unit").take(rows).to_pylist(), want,
+                               metric.take(rows).to_pylist()):
+        reader.problem(line, "unit", got, f"unit '{w}', the unit metrics.csv gives for '{m}'")
 
 
 # ---------------------------------------------------------------- to pandas
@@ -447,7 +459,7 @@ def _load(path: Path, resource: str, fast: bool = False) -> tuple[_Reader, pa.Ta
 def _load_checked(path: Path, resource: str) -> tuple[_Reader, pa.Table | None, dict]:
     """Fast read; on any problem, the full text read that reports every problem with its line."""
     loaded = _load(path, resource, fast=True)
-    if loaded[0].fallback or loaded[0].problems:
+    if loaded[0].finish().fallback or loaded[0].problems:
         loaded = _load(path, resource, fast=False)
     return loaded
 
@@ -487,7 +499,7 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
         f_reader, f_table, f_typed = _load(fig_path, "figures", fast=fast)
         if f_table is not None:
             _check_figures(f_reader, f_table, f_typed, s_table, m_table)
-        if not (f_reader.fallback or f_reader.problems):
+        if not (f_reader.finish().fallback or f_reader.problems):
             break
     if e_table is not None:
         _check_source_ids(e_reader, e_table, s_table)
