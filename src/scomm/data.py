@@ -335,6 +335,8 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
         ok = pc.and_(shaped, pc.fill_null(pc.equal(pc.day(stamp), day), False))
         _report(reader, table, pc.and_(present, pc.invert(ok)), f.name, "an ISO date YYYY-MM-DD that exists")
         typed = pc.cast(pc.if_else(ok, stamp, pa.scalar(None, pa.timestamp("s"))), pa.timestamp("ns"))
+    if typed is not None and (f.minimum is not None or f.maximum is not None):
+        _check_range(reader, table, f, typed)
     if f.enum is not None:  # codes in vocabulary order: the check and the categorical in one lookup
         vocabulary = pa.array(f.enum)
         codes = pc.index_in(col, value_set=vocabulary).combine_chunks()
@@ -344,6 +346,16 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
         ok = pc.match_substring_regex(col, f"^(?:{f.pattern})$")
         _report(reader, table, pc.and_(present, pc.invert(ok)), f.name, f"text matching the pattern {f.pattern}")
     return typed
+
+
+def _check_range(reader: _Reader, table: pa.Table, f, typed) -> None:
+    """Report values below the schema's `minimum` or above its `maximum` (numbers or ISO dates)."""
+    for bound, compare, word in ((f.minimum, pc.less, "at least"), (f.maximum, pc.greater, "at most")):
+        if bound is None:
+            continue
+        scalar = pa.scalar(pd.Timestamp(bound).as_unit("ns"), pa.timestamp("ns")) if f.type == "date" else pa.scalar(float(bound))
+        shown = bound if f.type == "date" else f"{float(bound):,.15g}"
+        _report(reader, table, compare(typed, scalar), f.name, f"a value {word} {shown} (the schema's bound)")
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -480,6 +492,16 @@ def load_sources(path: str | Path | None = None) -> pd.DataFrame:
 def load_metrics(path: str | Path | None = None) -> pd.DataFrame:
     """Return the validated metric vocabulary (metric, unit, definition)."""
     reader, table, typed = _load_checked(resolve(path, METRICS_CSV), "metrics")
+    _raise_if([reader])
+    return _to_frame(table, typed, reader.schema)
+
+
+def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
+    """Return any table of the data package, validated against its schema (default: the bundled file)."""
+    from scomm.paths import DATA_DIR
+
+    schema = table_schema(resource)
+    reader, table, typed = _load_checked(resolve(path, DATA_DIR / schema.path), resource)
     _raise_if([reader])
     return _to_frame(table, typed, reader.schema)
 

@@ -22,6 +22,8 @@ class Field:
     unique: bool
     enum: tuple[str, ...] | None
     pattern: str | None
+    minimum: float | str | None = None  # numbers: a number; dates: an ISO date
+    maximum: float | str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def table_schema(resource: str, package: Path = DATAPACKAGE_JSON) -> TableSchema
                 unique=bool(c.get("unique", False)),
                 enum=tuple(c["enum"]) if "enum" in c else None,
                 pattern=c.get("pattern"),
+                minimum=c.get("minimum"),
+                maximum=c.get("maximum"),
             )
         )
     fks = tuple(
