@@ -147,7 +147,9 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters
 def _normalise(nb) -> None:
     """Drop run-specific metadata so a rebuild with the same inputs writes the same bytes."""
     nb.metadata.pop("papermill", None)
-    for cell in nb.cells:
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"  # stable ids (nbformat and papermill would draw random ones)
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
 
