@@ -68,6 +68,17 @@ def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
     return fig, axes
 
 
+DATE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+def published_label(published, precision) -> str:
+    """A source's publication date printed only as precisely as the source dates itself ('2011', '2011-10',
+    '2011-10-19'), or 'undated'."""
+    if pd.isna(published) or str(precision) == "undated":
+        return "undated"
+    return pd.Timestamp(published).strftime(DATE_FORMATS[str(precision)])
+
+
 def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) -> str:
     """'Sources: S21 Homeland Security Newswire (2011-05-02); ... Figures: FUN-021, ...' from the table's rows."""
     ids = list(dict.fromkeys(
@@ -77,10 +88,7 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
     parts = []
     for sid in ids:
         row = meta.loc[sid]
-        notes = str(row.get("notes", ""))
-        fmt = "%Y" if "known to the year" in notes else "%Y-%m" if "known to the month" in notes else "%Y-%m-%d"
-        date = row["published"].strftime(fmt) if pd.notna(row["published"]) else "undated"
-        parts.append(f"{sid} {row['author_or_publisher']} ({date})")
+        parts.append(f"{sid} {row['author_or_publisher']} ({published_label(row['published'], row['published_precision'])})")
     figs = []
     if "figure_id" in table.columns:
         figs = list(dict.fromkeys(

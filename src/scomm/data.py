@@ -402,6 +402,31 @@ def _check_source_ids(reader: _Reader, table: pa.Table, sources: pa.Table | None
     _report(reader, table, missing, "source_id", "a source_id listed in sources.csv")
 
 
+def _check_sources(reader: _Reader, table: pa.Table, typed: dict) -> None:
+    """`published` agrees with `published_precision`: a month- or year-only date is stored as the first day
+    of that month or year (so it never passes silently for 1 January), and only an undated source has none."""
+    precision, date = typed.get("published_precision"), typed.get("published")
+    if precision is None or date is None:
+        return
+    words = precision.dictionary.take(precision.indices)  # null where the value was not in the vocabulary
+    has_text = pc.is_valid(table.column("published"))
+
+    def said(word: str):
+        return pc.fill_null(pc.equal(words, word), False)
+
+    _report(reader, table, pc.and_(said("undated"), has_text), "published",
+            "no date, since published_precision is 'undated' (or set the precision the source dates itself to)")
+    _report(reader, table, pc.and_(pc.and_(pc.is_valid(words), pc.invert(said("undated"))), pc.invert(has_text)),
+            "published_precision", "'undated', since published is empty (or fill in the date)",
+            value_column="published_precision")
+    not_first_day = pc.fill_null(pc.not_equal(pc.day(date), 1), False)
+    not_january = pc.fill_null(pc.not_equal(pc.month(date), 1), False)
+    _report(reader, table, pc.and_(said("month"), not_first_day), "published",
+            "the first day of the month (published_precision is 'month': a month-only date is stored as its first day)")
+    _report(reader, table, pc.and_(said("year"), pc.or_(not_first_day, not_january)), "published",
+            "1 January of the year (published_precision is 'year': a year-only date is stored as its first day)")
+
+
 def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Table | None,
                    metrics: pa.Table | None) -> None:
     """Rules that involve more than one column or another table."""
@@ -485,6 +510,8 @@ def _raise_if(readers: Sequence[_Reader]) -> None:
 def load_sources(path: str | Path | None = None) -> pd.DataFrame:
     """Return the validated sources table (dates as datetimes, `kind` categorical)."""
     reader, table, typed = _load_checked(resolve(path, SOURCES_CSV), "sources")
+    if table is not None:
+        _check_sources(reader, table, typed)
     _raise_if([reader])
     return _to_frame(table, typed, reader.schema)
 
@@ -502,6 +529,8 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
 
     schema = table_schema(resource)
     reader, table, typed = _load_checked(resolve(path, DATA_DIR / schema.path), resource)
+    if resource == "sources" and table is not None:
+        _check_sources(reader, table, typed)
     _raise_if([reader])
     return _to_frame(table, typed, reader.schema)
 
@@ -515,6 +544,8 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
     """
     fig_path, src_path, met_path, ms_path = dataset_paths(figures, sources, metrics, milestones)
     s_reader, s_table, s_typed = _load_checked(src_path, "sources")
+    if s_table is not None:
+        _check_sources(s_reader, s_table, s_typed)
     m_reader, m_table, m_typed = _load_checked(met_path, "metrics")
     e_reader, e_table, e_typed = _load_checked(ms_path, "milestones")
     for fast in (True, False):  # the cross-table rules run on the fast read; any problem -> full read
