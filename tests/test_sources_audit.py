@@ -101,3 +101,43 @@ def test_end_and_return_are_dated_by_primary_documents(dataset):
     # the AI-generated digest's figure stays low and says so
     figs = dataset.figures.set_index("figure_id")
     assert figs.loc["ROL-028", "confidence"] == "low" and "AI-generated" in figs.loc["ROL-028", "notes"]
+
+
+# ---------------------------------------------------------------- glossary
+
+
+GLOSSARY_TERMS = {"detainer", "removal", "return", "Level 1, 2 and 3", "prosecutorial discretion",
+                  "EOIR (Executive Office for Immigration Review)", "IDENT and IAFIS", "interoperability", "287(g)",
+                  "Criminal Alien Program (CAP)", "Priority Enforcement Program (PEP)", "jurisdiction",
+                  "area of responsibility", "fiscal year"}
+
+
+def test_glossary_covers_the_terms_and_cites_listed_sources(dataset):
+    from scomm.data import load_table
+    from scomm.paths import DATA_DIR
+    from scomm.schema import table_schema
+
+    glossary = load_table("glossary")
+    assert GLOSSARY_TERMS <= set(glossary["term"])
+    assert set(glossary["source_id"]) <= set(dataset.sources["source_id"])
+    assert glossary["definition"].str.len().min() > 40
+    header = (DATA_DIR / "glossary.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header == table_schema("glossary").names
+
+
+def test_glossary_with_an_unknown_source_names_file_line_and_value(tmp_path):
+    import shutil
+
+    import pytest
+
+    from scomm.data import FiguresValidationError, load_table
+    from scomm.paths import DATA_DIR
+
+    shutil.copy2(DATA_DIR / "sources.csv", tmp_path / "sources.csv")
+    lines = (DATA_DIR / "glossary.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0] + ",S999"
+    (tmp_path / "glossary.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(FiguresValidationError) as info:
+        load_table("glossary", tmp_path / "glossary.csv")
+    assert [(p.file, p.line, p.column, p.value) for p in info.value.problems] == [("glossary.csv", 3, "source_id", "S999")]
+    assert "a source_id listed in sources.csv" in info.value.problems[0].expected

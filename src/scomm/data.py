@@ -392,6 +392,14 @@ def _check_unique(reader: _Reader, table: pa.Table, name: str) -> None:
         reader.problem(line, name, key, expected)
 
 
+def _check_key(reader: _Reader, table: pa.Table, field: str, ref_table: pa.Table, ref_field: str, ref_file: str) -> None:
+    """Every value of `field` must be listed in `ref_field` of the referenced table."""
+    ids = ref_table.column(ref_field).drop_null()
+    present = pc.is_valid(table.column(field))
+    missing = pc.and_(present, pc.invert(pc.is_in(table.column(field), value_set=ids)))
+    _report(reader, table, missing, field, f"a {ref_field} listed in {ref_file}")
+
+
 def _check_source_ids(reader: _Reader, table: pa.Table, sources: pa.Table | None) -> None:
     """Every source_id must be listed in sources.csv."""
     if sources is None:
@@ -528,10 +536,18 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
     from scomm.paths import DATA_DIR
 
     schema = table_schema(resource)
-    reader, table, typed = _load_checked(resolve(path, DATA_DIR / schema.path), resource)
+    file = resolve(path, DATA_DIR / schema.path)
+    reader, table, typed = _load_checked(file, resource)
+    readers = [reader]
     if resource == "sources" and table is not None:
         _check_sources(reader, table, typed)
-    _raise_if([reader])
+    for field, ref_resource, ref_field in schema.foreign_keys:  # keys into other tables, read from beside `file`
+        ref_schema = table_schema(ref_resource)
+        ref_reader, ref_table, _ = _load_checked(beside(file, ref_schema.path, DATA_DIR / ref_schema.path), ref_resource)
+        readers.append(ref_reader)
+        if table is not None and ref_table is not None:
+            _check_key(reader, table, field, ref_table, ref_field, ref_schema.path)
+    _raise_if(readers)
     return _to_frame(table, typed, reader.schema)
 
 
