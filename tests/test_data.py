@@ -70,7 +70,7 @@ def test_seed_figures_are_all_present(dataset):
 
 def test_high_confidence_share(dataset):
     counts = dataset.figures["confidence"].value_counts()
-    assert counts["high"] == 159 and counts["medium"] == 165 and counts["low"] == 29
+    assert counts["high"] == 158 and counts["medium"] == 166 and counts["low"] == 29
 
 
 # ---------------------------------------------------------------- real-world variants
