@@ -436,6 +436,14 @@ def _check_unique(reader: _Reader, table: pa.Table, name: str) -> None:
         reader.problem(line, name, key, expected)
 
 
+def _check_key(reader: _Reader, table: pa.Table, field: str, ref_table: pa.Table, ref_field: str, ref_file: str) -> None:
+    """Every value of `field` must be listed in `ref_field` of the referenced table."""
+    ids = ref_table.column(ref_field).drop_null()
+    present = pc.is_valid(table.column(field))
+    missing = pc.and_(present, pc.invert(pc.is_in(table.column(field), value_set=ids)))
+    _report(reader, table, missing, field, f"a {ref_field} listed in {ref_file}")
+
+
 def _check_source_ids(reader: _Reader, table: pa.Table, sources: pa.Table | None) -> None:
     """Every source_id must be listed in sources.csv."""
     if sources is None:
@@ -444,6 +452,31 @@ def _check_source_ids(reader: _Reader, table: pa.Table, sources: pa.Table | None
     present = pc.is_valid(table.column("source_id"))
     missing = pc.and_(present, pc.invert(pc.is_in(table.column("source_id"), value_set=ids)))
     _report(reader, table, missing, "source_id", "a source_id listed in sources.csv")
+
+
+def _check_sources(reader: _Reader, table: pa.Table, typed: dict) -> None:
+    """`published` agrees with `published_precision`: a month- or year-only date is stored as the first day
+    of that month or year (so it never passes silently for 1 January), and only an undated source has none."""
+    precision, date = typed.get("published_precision"), typed.get("published")
+    if precision is None or date is None:
+        return
+    words = precision.dictionary.take(precision.indices)  # null where the value was not in the vocabulary
+    has_text = pc.is_valid(table.column("published"))
+
+    def said(word: str):
+        return pc.fill_null(pc.equal(words, word), False)
+
+    _report(reader, table, pc.and_(said("undated"), has_text), "published",
+            "no date, since published_precision is 'undated' (or set the precision the source dates itself to)")
+    _report(reader, table, pc.and_(pc.and_(pc.is_valid(words), pc.invert(said("undated"))), pc.invert(has_text)),
+            "published_precision", "'undated', since published is empty (or fill in the date)",
+            value_column="published_precision")
+    not_first_day = pc.fill_null(pc.not_equal(pc.day(date), 1), False)
+    not_january = pc.fill_null(pc.not_equal(pc.month(date), 1), False)
+    _report(reader, table, pc.and_(said("month"), not_first_day), "published",
+            "the first day of the month (published_precision is 'month': a month-only date is stored as its first day)")
+    _report(reader, table, pc.and_(said("year"), pc.or_(not_first_day, not_january)), "published",
+            "1 January of the year (published_precision is 'year': a year-only date is stored as its first day)")
 
 
 def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Table | None,
@@ -531,6 +564,8 @@ def _raise_if(readers: Sequence[_Reader]) -> None:
 def load_sources(path: str | Path | None = None) -> pd.DataFrame:
     """Return the validated sources table (dates as datetimes, `kind` categorical)."""
     reader, table, typed = _load_checked(resolve(path, SOURCES_CSV), "sources")
+    if table is not None:
+        _check_sources(reader, table, typed)
     _raise_if([reader])
     return _to_frame(table, typed, reader.schema)
 
@@ -547,8 +582,18 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
     from scomm.paths import DATA_DIR
 
     schema = table_schema(resource)
-    reader, table, typed = _load_checked(resolve(path, DATA_DIR / schema.path), resource)
-    _raise_if([reader])
+    file = resolve(path, DATA_DIR / schema.path)
+    reader, table, typed = _load_checked(file, resource)
+    readers = [reader]
+    if resource == "sources" and table is not None:
+        _check_sources(reader, table, typed)
+    for field, ref_resource, ref_field in schema.foreign_keys:  # keys into other tables, read from beside `file`
+        ref_schema = table_schema(ref_resource)
+        ref_reader, ref_table, _ = _load_checked(beside(file, ref_schema.path, DATA_DIR / ref_schema.path), ref_resource)
+        readers.append(ref_reader)
+        if table is not None and ref_table is not None:
+            _check_key(reader, table, field, ref_table, ref_field, ref_schema.path)
+    _raise_if(readers)
     return _to_frame(table, typed, reader.schema)
 
 
@@ -563,6 +608,8 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
     fig_path, src_path, met_path, ms_path, cl_path = dataset_paths(figures, sources, metrics, milestones, claims)
     c_reader, c_table, c_typed = _load_checked(cl_path, "claims")
     s_reader, s_table, s_typed = _load_checked(src_path, "sources")
+    if s_table is not None:
+        _check_sources(s_reader, s_table, s_typed)
     m_reader, m_table, m_typed = _load_checked(met_path, "metrics")
     e_reader, e_table, e_typed = _load_checked(ms_path, "milestones")
     for fast in (True, False):  # the cross-table rules run on the fast read; any problem -> full read
