@@ -452,3 +452,60 @@ def figures_in_state(state_fips: str, figures: pd.DataFrame, plc: pd.DataFrame) 
     """Figures about counties of one state (their place code is a county FIPS starting with `state_fips`)."""
     counties = plc[(plc["place_type"] == "county") & (plc["place_code"].str[:2] == state_fips)]
     return figures[figures["geography"].isin(set(counties["geography"]))]
+
+
+# ---------------------------------------------------------------- HTML for the report
+
+
+def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
+                       sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None) -> str:
+    """One <section> for a state (or DC): its rollout (first county, statewide date, counties activated per
+    fiscal year) and every figure about it and its counties, with sources. Returns an HTML string."""
+    import html
+
+    e = html.escape
+    spans = state_spans(acts, sts).set_index("state")
+    s = spans.loc[state]
+    rank = int((spans["first"] < s["first"]).sum()) + 1
+    rows = acts[acts["state"] == state]
+    first_names = rows.loc[rows["activated"] == s["first"], "county"].tolist()
+    by_fy = rows.assign(fy=fiscal_year(rows["activated"])).groupby("fy").size()
+    cumulative_n = by_fy.cumsum()
+    fy_rows = "".join(f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{c:,}</td><td>{c / len(rows) * 100:.1f}%</td></tr>"
+                      for fy, n, c in zip(by_fy.index, by_fy, cumulative_n))
+    parts = [
+        f"<section class='state' id='state-{e(state.lower())}'>",
+        f"<h3>{e(str(s['state_name']))} ({e(state)})</h3>",
+        f"<p>First county activated: {s['first']:%Y-%m-%d} ({e(', '.join(first_names))}); {ordinal(rank)} of "
+        f"{len(spans)} states and DC to start. Active statewide: {s['statewide']:%Y-%m-%d}, {s['days']:,} days "
+        f"after the first county. Counties in the list: {s['counties']:,}.</p>",
+        "<table><tr><th>fiscal year</th><th>counties activated</th><th>active by its end</th><th>share</th></tr>",
+        fy_rows, "</table>",
+    ]
+    state_fips = str(sts.set_index("state").at[state, "state_fips"])
+    about = pd.concat([figures_about(Place("state", state, str(s["state_name"]), state), figures, plc),
+                       figures_in_state(state_fips, figures, plc).sort_values(["period_end", "figure_id"])])
+    if len(about):
+        parts.append(f"<p>Figures about {e(str(s['state_name']))} and its counties ({len(about)}):</p>")
+        parts.append("<table><tr><th>figure</th><th>place</th><th>what</th><th>as printed</th><th>period</th>"
+                     "<th>source</th></tr>")
+        for r in about.itertuples():
+            when = f"{r.period_start:%Y-%m-%d}" + ("" if r.period_start == r.period_end else f" to {r.period_end:%Y-%m-%d}")
+            parts.append(f"<tr><td>{e(r.figure_id)}</td><td>{e(r.geography)}</td><td>{e(r.metric)}</td>"
+                         f"<td>{e(str(r.as_printed))}</td><td>{when}</td>"
+                         f"<td>{e(source_label(sources, r.source_id))}, {e(str(r.locator))}</td></tr>")
+        parts.append("</table>")
+        derived = ratios_using(about["figure_id"], ratios)
+        if len(derived):
+            parts.append("<ul>" + "".join(f"<li>{e(str(t))}</li>" for t in derived["text"]) + "</ul>")
+    else:
+        parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
+    parts.append(f"<p class='source'>Dates: {e(source_label(sources, s['source_id']))}.</p></section>")
+    return "\n".join(parts)
+
+
+def states_html(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame,
+                plc: pd.DataFrame, ratios: pd.DataFrame | None = None) -> str:
+    """Every state's section (and DC's), in alphabetical order of name, as one HTML string."""
+    order = sts.sort_values("state_name")["state"]
+    return "\n".join(state_section_html(st, acts, sts, figures, sources, plc, ratios) for st in order)
