@@ -37,7 +37,7 @@ def problems(path: Path):
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
     assert len(figs) == 340
-    assert len(dataset.sources) == 84
+    assert len(dataset.sources) == 88
     assert figs["source_id"].nunique() == 78
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"

@@ -90,25 +90,39 @@ def map_dates(acts: pd.DataFrame, changes: pd.DataFrame, counties: tuple[Shape, 
     """One row per county shape: the list row whose date it takes (its own code, else the list code it came from).
 
     Columns: map_fips, map_name, fips (list code), county, state, activated, via (how it was matched:
-    'same code' or the Census change), source_id.
+    'same code', the Census change such as 'split (02280)', or 'not in the list'), source_id.
     """
-    listed = acts.set_index("fips")
+    shapes_ = pd.DataFrame({"map_fips": [s.id for s in counties], "map_name": [s.name for s in counties]})
+    listed = set(acts["fips"])
     via_change = changes.drop_duplicates("map_fips").set_index("map_fips")
-    rows = []
-    for s in counties:
-        if s.id in listed.index:
-            code, via, extra = s.id, "same code", ""
-        elif s.id in via_change.index and via_change.at[s.id, "list_fips"] in listed.index:
-            code = via_change.at[s.id, "list_fips"]
-            via, extra = f"{via_change.at[s.id, 'change']} ({code})", f" {CHANGE_SOURCE}"
-        else:
-            rows.append({"map_fips": s.id, "map_name": s.name, "fips": "", "county": "", "state": "",
-                         "activated": pd.NaT, "via": "not in the list", "source_id": MAP_SOURCE})
-            continue
-        r = listed.loc[code]
-        rows.append({"map_fips": s.id, "map_name": s.name, "fips": code, "county": r["county"], "state": str(r["state"]),
-                     "activated": r["activated"], "via": via, "source_id": f"{r['source_id']} {MAP_SOURCE}{extra}"})
-    return pd.DataFrame(rows)
+    own = shapes_["map_fips"].isin(listed)
+    changed = shapes_["map_fips"].map(via_change["list_fips"]).where(~own)
+    changed = changed.where(changed.isin(listed))
+    shapes_["fips"] = shapes_["map_fips"].where(own, changed)
+    cols = ["fips", "county", "state", "activated", "source_id"]
+    table = shapes_.merge(acts[cols].astype({"state": str}), on="fips", how="left")
+    kind = shapes_["map_fips"].map(via_change["change"].astype(str))
+    table["via"] = np.where(own, "same code", np.where(table["fips"].notna(), kind + " (" + table["fips"].fillna("") + ")",
+                                                       "not in the list"))
+    table["source_id"] = np.where(own, table["source_id"] + f" {MAP_SOURCE}",
+                                  np.where(table["fips"].notna(), table["source_id"] + f" {MAP_SOURCE} {CHANGE_SOURCE}",
+                                           MAP_SOURCE))
+    table[["fips", "county", "state"]] = table[["fips", "county", "state"]].fillna("")
+    return table[["map_fips", "map_name", "fips", "county", "state", "activated", "via", "source_id"]]
+
+
+@lru_cache(maxsize=1)
+def _county_rings() -> tuple[list[np.ndarray], np.ndarray]:
+    """Exterior rings of every county polygon, largest first, and the index of the shape each belongs to."""
+    counties, _ = atlas()
+    rings, owner, areas = [], [], []
+    for k, s in enumerate(counties):
+        for poly in s.polygons:
+            rings.append(poly[0])
+            owner.append(k)
+            areas.append(_area(poly[0]))
+    order = np.argsort(areas, kind="stable")[::-1]
+    return [rings[i] for i in order], np.asarray(owner)[order]
 
 
 def period_classes(dates: pd.Series, by: str = "fiscal_year") -> pd.Series:
@@ -164,16 +178,9 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
         f"to {last_day:%B %Y} (Alaska and Hawaii inset, not to scale)",
         figsize=(7.2, 6.7),
     )
-    verts, faces, areas = [], [], []
-    shade = dict(zip(table["map_fips"], table["period"].map(colors).fillna(MISSING_COLOR)))
-    for s in counties:
-        for poly in s.polygons:
-            verts.append(poly[0])
-            faces.append(shade[s.id])
-            areas.append(_area(poly[0]))
-    order = np.argsort(areas)[::-1]
-    ax.add_collection(PolyCollection([verts[i] for i in order], facecolors=[faces[i] for i in order],
-                                     edgecolors="#ffffff", linewidths=0.08))
+    rings, owner = _county_rings()
+    shade = table["period"].map(colors).fillna(MISSING_COLOR).to_numpy()  # table rows follow the shapes' order
+    ax.add_collection(PolyCollection(rings, facecolors=shade[owner], edgecolors="#ffffff", linewidths=0.08))
     outlines = [poly[0] for s in states for poly in s.polygons]
     ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#222222", linewidths=0.35))
     ax.set_xlim(0, 975)
