@@ -347,3 +347,12 @@ def test_chart_titles_come_from_the_data(dataset, geo):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_build_fingerprints_any_data_package_table(dataset):
+    """Notebook 08 reads activations/states/places through run.table; the incremental build must hash them."""
+    from scomm import lineage
+
+    first = lineage.fingerprint({"tables": ["activations"]}, dataset)
+    assert len(first) == 64 and first == lineage.fingerprint({"tables": ["activations"]}, dataset)
+    assert first != lineage.fingerprint({"tables": ["states"]}, dataset)
