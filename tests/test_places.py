@@ -343,7 +343,7 @@ def test_chart_titles_come_from_the_data(dataset, geo):
     title = fig.texts[0].get_text().replace("\n", " ")
     one_day = sum(1 for s in {r["state"] for r in _csv("activations.csv")}
                   if len({r["activated"] for r in _csv("activations.csv") if r["state"] == s}) == 1)
-    assert title.startswith(f"{one_day} of the 51 states and DC were covered in a single day; Massachusetts")
+    assert title.startswith(f"{one_day} of the 50 states and DC were covered in a single day; Massachusetts")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
