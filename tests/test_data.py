@@ -37,7 +37,7 @@ def problems(path: Path):
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
     assert len(figs) == 353
-    assert len(dataset.sources) == 99
+    assert len(dataset.sources) == 103
     assert figs["source_id"].nunique() == 84
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"

@@ -440,6 +440,9 @@ def _check_key(reader: _Reader, table: pa.Table, field: str, ref_table: pa.Table
     """Every value of `field` must be listed in `ref_field` of the referenced table."""
     ids = ref_table.column(ref_field).drop_null()
     present = pc.is_valid(table.column(field))
+    enum = reader.schema.field(field).enum
+    if enum is not None:  # a value outside the field's own vocabulary is reported once, by that check
+        present = pc.and_(present, pc.is_in(table.column(field), value_set=pa.array(enum)))
     missing = pc.and_(present, pc.invert(pc.is_in(table.column(field), value_set=ids)))
     _report(reader, table, missing, field, f"a {ref_field} listed in {ref_file}")
 
