@@ -508,7 +508,7 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     inputs_dir.mkdir()
     for name, path in zip(DATA_NAMES, paths):  # under fixed names, whatever the files were called
         shutil.copy2(path, inputs_dir / name)
-    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks)
+    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios)
     (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     outputs = {}
