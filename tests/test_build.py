@@ -84,7 +84,7 @@ def test_build_writes_outputs_and_claims_table(base):
     names = {p.name for p in (out / "figures").iterdir()}
     assert {"03_funnel.png", "03_funnel.csv", "ratios.csv", "changes.md", "report.html", "claims_checks.csv"} <= names
     checks = pd.read_csv(out / "figures" / "claims_checks.csv", keep_default_na=False)
-    assert set(checks.loc[checks["verdict"] == "diverges", "claim_id"]) == {"X30", "X32"}
+    assert set(checks.loc[checks["verdict"] == "diverges", "claim_id"]) == {"X30", "X32", "X62"}
     assert (out / "figures" / "changes.md").read_text().startswith("# What changed")
     html = (out / "figures" / "report.html").read_text()
     assert "data:image/png;base64" in html and "Published claims, recomputed" in html
