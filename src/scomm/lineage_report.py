@@ -44,4 +44,4 @@ def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
                          ("published claims", claims)):
         lines.append(f"  {title} ({len(items)}):")
         lines += [f"    {item}" for item in items] or ["    none"]
-    return "\n".join(lines), bool(notebooks or charts or derived or claims)
+    return "\n".join(lines), known and bool(notebooks or charts or derived or claims)

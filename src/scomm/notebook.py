@@ -90,7 +90,10 @@ class Run:
                  metrics_path: str | Path | None = None, settings: RunSettings | None = None):
         self.name = notebook
         self.settings = settings or RunSettings.from_env()
-        self.paths = dataset_paths(data_path, sources_path, metrics_path)
+        if data_path is None and sources_path is None and metrics_path is None and self.settings.data_paths:
+            self.paths = tuple(self.settings.data_paths)
+        else:
+            self.paths = dataset_paths(data_path, sources_path, metrics_path)
         self._dataset: Dataset = load_dataset(*self.paths)
         self.data_label = self.settings.data_label or data_label(self.paths[0])
         charts.use_data_label(self.data_label)
