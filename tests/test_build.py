@@ -154,7 +154,7 @@ def test_only_notebooks_whose_reads_changed_are_rerun(copy, capsys):
     assert build(data, out) == 0
     after = tree_hashes(out)
     changed_notebooks = {k for k in after if k.startswith("notebooks/") and before.get(k) != after[k]}
-    # 03 reads STA-018 by id; 08 reads the whole figures table (place joins), so it re-runs too; no other
+    # 03 reads STA-018 by id and 08 reads Dallas County's rows by a filter; no other notebook uses it
     assert changed_notebooks == {"notebooks/03_identification_funnel.ipynb", "notebooks/08_rollout_by_place.ipynb"}
     assert "figures/03_arrests_in_context.png" not in {k for k in after if before.get(k) != after[k]}
 

@@ -160,12 +160,13 @@ class Run:
 
     def rows(self, metric: Sequence[str] | None = None, geography: str | None = None,
              metric_contains: str | None = None) -> pd.DataFrame:
-        """Figure rows by metric (any of), geography and/or part of the metric name, sorted by period end."""
+        """Figure rows (every column) by metric (any of), geography and/or part of the metric name, sorted by
+        period end. Recorded as a filter: an edit re-runs the notebook only when it changes a matching row."""
         spec = {"metric": list(metric) if metric is not None else None, "geography": geography,
                 "metric_contains": metric_contains}
         self._record("filters", spec)
         rows = lineage.apply_filter(self._dataset.figures, spec)
-        return rows.sort_values(["period_end", "figure_id"])[TABLE_COLUMNS].reset_index(drop=True)
+        return rows.sort_values(["period_end", "figure_id"]).reset_index(drop=True)
 
     def derived(self, name: str) -> pd.DataFrame:
         """A derived table computed from the whole data (claims checks, conflicts, consistency, ...)."""
