@@ -490,8 +490,9 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
                                               for ext in (*formats, "csv")]
         outputs += [f"figures/{STATE}/{nb.stem}{s}" for s in (".lineage.json", ".ratios.jsonl")
                     if (state / f"{nb.stem}{s}").exists()]
+        fingerprint = the_plan.fingerprints.get(nb.stem) if nb in the_plan.reuse else None
         notebooks_state[nb.stem] = {"reads": rec["reads"], "charts": rec["charts"], "outputs": outputs,
-                                    "fingerprint": lineage.fingerprint(rec["reads"], ds, extra(nb))}
+                                    "fingerprint": fingerprint or lineage.fingerprint(rec["reads"], ds, extra(nb))}
 
     ratios = collect_ratios(state, nb_sources)
     _write_csv(ratios, fig_dir / "ratios.csv")
