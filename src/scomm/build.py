@@ -505,7 +505,10 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     inputs_dir.mkdir()
     for name, path in zip(DATA_NAMES, paths):  # under fixed names, whatever the files were called
         shutil.copy2(path, inputs_dir / name)
-    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios)
+    charts_meta = {name: meta for rec in notebooks_state.values() for name, meta in rec["charts"].items()}
+    version = hashlib.sha256("".join(data_hashes[k] for k in sorted(data_hashes)).encode()).hexdigest()[:12]
+    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios,
+                      charts_meta, version)
     (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     outputs = {}

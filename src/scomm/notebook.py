@@ -98,7 +98,7 @@ class Run:
         self.data_label = self.settings.data_label or data_label(self.paths[0])
         charts.use_data_label(self.data_label)
         self.reads = lineage.empty_reads()
-        self.charts: dict[str, list[str]] = {}
+        self.charts: dict[str, dict] = {}  # name -> figure_ids, source_ids, title, subtitle, texts, layout
         self._ledger: list[dict] = []
         self._get = r.getter(self._dataset.figures)
         self.out_dir = self._output_dir()
@@ -217,13 +217,13 @@ class Run:
         return Markdown(readable(frame, columns, names))
 
     def publish(self, fig, name: str, table: pd.DataFrame):
-        """Write the chart (PNG 300 dpi, SVG, PDF) and its table (CSV); return the PNG for display."""
+        """Write the chart (PNG 300 dpi, SVG, PDF) and its table (CSV); return the PNG for display.
+
+        The record of the run keeps the chart's title, subtitle, sources, every text it shows and any text
+        that falls outside the figure (for the report and the layout tests)."""
+        meta = charts.describe(fig, table)
         png = charts.save_figure(fig, name, table, out_dir=self.out_dir, formats=self.settings.formats)
-        ids = []
-        if "figure_id" in table.columns:
-            ids = list(dict.fromkeys(i for cell in table["figure_id"].astype(str) for i in cell.split()
-                                     if i and i != "nan"))
-        self.charts[name] = ids
+        self.charts[name] = meta
         self._save_state()
         return charts.show_saved(png)
 
