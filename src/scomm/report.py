@@ -221,6 +221,7 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
         contents.append(f"<li><a href='#{anchor}'>{html.escape(title)}</a></li>")
         if findings:
             first = re.sub(r"^<p>|</p>\s*$", "", markdown_html(findings[0]).strip())
+            first = first[:1].upper() + first[1:]
             summary.append(f"<li>{first} <a href='#{anchor}'>({html.escape(title)})</a></li>")
         sections.append(f"<section id='{anchor}'><h2>{html.escape(title)}</h2>" + "\n".join(body) + "</section>")
 
