@@ -1,4 +1,4 @@
-"""The `scomm` command line: `scomm validate` and `scomm build`."""
+"""The `scomm` command line: `scomm validate`, `scomm build` and `scomm derive`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,12 @@ def _build(args: argparse.Namespace) -> int:
     )
 
 
+def _derive(args: argparse.Namespace) -> int:
+    from scomm.enforcement import main as derive_main
+
+    return derive_main(force=args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (exposed for tests and --help)."""
     parser = argparse.ArgumentParser(
@@ -71,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(func=_build)
+
+    d = sub.add_parser("derive", help="derive data/derived/ tables from the raw ICE record files",
+                       description="Read the vendored ICE arrest and removal records (data/raw/ice_enforcement/), "
+                       "check them (dates parse and fall in their fiscal year, every area of responsibility has a "
+                       "code) and write the small tables of data/derived/. Does nothing when the raw files' "
+                       "checksums match data/derived/ice_manifest.json. A malformed file is reported with file, "
+                       "line, column and value (exit 1) and the derived tables are left as they were.")
+    d.add_argument("--force", action="store_true", help="derive even when the checksums match")
+    d.set_defaults(func=_derive)
     return parser
 
 
