@@ -148,6 +148,18 @@ def test_short_row_and_bad_header(raw):
     assert [(p.line, p.column) for p in err.problems] == [(6, None)]
 
 
+def test_removal_dates_checked(raw):
+    rows = REMOVALS + [REMOVALS[0].replace("|10/1/2016|10/1/2016", "|9/31/2016|10/1/2016"),  # departed: no such day
+                       REMOVALS[0].replace("|10/1/2016|10/1/2016", "|10/1/2016|")]  # removal date blank
+    write_gz(raw / "ICERemovals_FY2017.csv.gz", REMOVAL_BANNER + [REMOVAL_HEADER] + rows)
+    with pytest.raises(enf.RecordsError) as info:
+        run(raw)
+    assert [(p.file, p.line, p.column, p.value) for p in info.value.problems] == [
+        ("ICERemovals_FY2017.csv.gz", 10, "Departed Date", "9/31/2016"),
+        ("ICERemovals_FY2017.csv.gz", 11, "Removal Date", "")]
+    assert "required" in info.value.problems[1].expected
+
+
 def test_failure_leaves_derived_tables_untouched(raw):
     out = raw.parent / "derived"
     assert run(raw) is True
