@@ -6,11 +6,11 @@ import hashlib
 
 import pandas as pd
 
-from scomm import charts, views
+from scomm import charts, tables, views
 
 
 def _draw(dataset):
-    table = views.select(dataset.figures, ["FUN-030", "FUN-031", "FUN-032", "FUN-033"])
+    table = tables.select(dataset.figures, ["FUN-030", "FUN-031", "FUN-032", "FUN-033"])
     fig, ax = charts.new_figure("Title", "Subtitle")
     charts.hbar(ax, list(table["metric"].astype(str)), list(table["value"]), table["qualifier"])
     charts.add_source_note(fig, table, dataset.sources)
@@ -37,10 +37,18 @@ def test_png_is_300_dpi(tmp_path, dataset):
 
 
 def test_source_note_is_generated_from_rows(dataset):
-    table = views.select(dataset.figures, ["FUN-022", "STA-014"])
+    table = tables.select(dataset.figures, ["FUN-022", "STA-014"])
     note = charts.source_note(table, dataset.sources, width=1000)
-    assert note == ("Sources: S21 Homeland Security Newswire (2011-05-02); S25 ImmigrationWire (2011). "
-                    "Figures: FUN-022, STA-014 (data/figures.csv).")
+    assert note == ("Sources: Homeland Security Newswire (2011); ImmigrationWire (2011). "
+                    "Rows FUN-022, STA-014 of data/figures.csv.")
+
+
+def test_formula_looking_text_is_defused_in_exported_csv(tmp_path, dataset):
+    fig, table = _draw(dataset)
+    table = table.assign(notes=["=HYPERLINK(\"http://x\")", "+1+2", "-0.5", "@SUM(A1)"])
+    charts.save_figure(fig, "f", table, out_dir=tmp_path, formats=["png"])
+    back = pd.read_csv(tmp_path / "f.csv", keep_default_na=False)
+    assert list(back["notes"]) == ["'=HYPERLINK(\"http://x\")", "'+1+2", "-0.5", "'@SUM(A1)"]
 
 
 def test_csv_is_the_plotted_table(tmp_path, dataset):

@@ -67,3 +67,10 @@ def consistency_checks(figures: pd.DataFrame) -> pd.DataFrame:
                                + (f"; above: {', '.join(over['figure_id'])}" if len(over) else ""),
                      "passed": over.empty})
     return pd.DataFrame(rows)
+
+
+def coverage(figures: pd.DataFrame) -> pd.DataFrame:
+    """Figures by the year their period ends, with the metric count and the rows without a locator."""
+    years = figures["period_end"].dt.year.value_counts().sort_index()
+    return pd.DataFrame({"period_end_year": years.index.astype(int), "figures": years.to_numpy()}).assign(
+        metrics=figures["metric"].nunique(), without_locator=int(figures["locator"].isna().sum()))

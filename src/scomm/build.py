@@ -1,14 +1,18 @@
-"""`scomm build`: validate, execute every notebook, collect charts, ratios.csv, a what-changed report
-and an HTML report, then swap the new outputs in. Nothing is replaced unless everything succeeded.
+"""`scomm build`: validate, execute the notebooks whose inputs changed, collect charts, ratios.csv, the
+published-claims checks, a what-changed report and the HTML report, then move the new outputs in.
 
 Layout of an output directory OUT (the project itself by default):
-  OUT/notebooks/NN_*.ipynb     executed notebooks (with outputs)
-  OUT/figures/NAME.{png,svg,pdf,csv}  charts and the table behind each
-  OUT/figures/ratios.csv       every derived number the notebooks print, with inputs and qualifier
-  OUT/figures/changes.md       what changed since the last build (figures and ratios)
-  OUT/figures/report.html      one self-contained report: findings, charts, sources
-  OUT/figures/build-inputs/    the data this build used (compared by the next build)
-  OUT/figures/build-manifest.json  content hashes of inputs and outputs (no-op detection)
+  OUT/notebooks/NN_*.ipynb          executed notebooks (with outputs)
+  OUT/figures/NAME.{png,svg,pdf,csv} charts and the table behind each
+  OUT/figures/ratios.csv            every derived number the notebooks print, with inputs and qualifier
+  OUT/figures/claims_checks.csv     every published claim: reproduces / diverges / cannot compute
+  OUT/figures/changes.md            what changed since the last build (figures and derived numbers)
+  OUT/figures/report.html           one self-contained report
+  OUT/figures/build-state/          the data this build used, what each notebook read (lineage), and a
+                                    manifest of every file the build wrote (only those are ever replaced)
+
+Nothing is replaced unless everything succeeded: new files are staged in a hidden folder inside OUT and
+moved in one by one at the end (with the old ones restored if a move fails).
 """
 
 from __future__ import annotations
@@ -18,32 +22,47 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
-from scomm.paths import (DATAPACKAGE_JSON, FIGURES_CSV, METRICS_CSV, NOTEBOOKS_DIR, PROJECT_ROOT, SOURCES_CSV,
-                         SRC_DIR, resolve)
+from scomm.paths import DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, SRC_DIR, resolve
+from scomm.settings import DEFAULT_FORMATS, RunSettings
 
-MANIFEST = "build-manifest.json"
-INPUTS_DIR = "build-inputs"
+STATE = "build-state"
+MANIFEST = "manifest.json"
+LINEAGE = "lineage.json"
 OUTPUT_SUBDIRS = ("notebooks", "figures")
+LOCK_NAME = ".scomm-build.lock"
+STAGING_PREFIX = ".scomm-build-"
+DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
+AUX_FILES = ("conftest.py", "sanitize.cfg")  # beside the notebooks: nbval settings, copied with them
+
+
+class BuildError(Exception):
+    """An expected reason to stop a build: the message says what and where; nothing was changed."""
 
 
 @dataclass
 class NotebookFailure(Exception):
-    """A notebook that raised: its name, the failing cell's number and the error."""
+    """A notebook that raised: its name, the failing cell's number, the error and the executed copy."""
 
     notebook: str
     cell: int | None
     error: str
+    kept: Path | None = None
 
     def __str__(self) -> str:
         where = f"cell {self.cell + 1} (counting every cell from 1)" if self.cell is not None else "start-up"
-        return f"notebook {self.notebook} failed at {where}: {self.error}"
+        text = f"notebook {self.notebook} failed at {where}: {self.error}"
+        if self.kept is not None:
+            text += f"\n  the executed notebook, with the failing cell's output, is at {self.kept}"
+        return text
 
 
 # ---------------------------------------------------------------- hashing
@@ -65,45 +84,28 @@ def _notebook_source_hash(path: Path) -> str:
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
-def input_hashes(data: Sequence[Path], formats: Sequence[str]) -> dict[str, str]:
-    """Content hashes of everything a build depends on."""
-    hashes = {f"data/{p.name}": _sha(p) for p in data}
-    for nb in notebook_paths():
-        hashes[f"notebooks/{nb.name}"] = _notebook_source_hash(nb)
+def code_hash() -> str:
+    """Hash of the package's code and chart style (a change re-runs every notebook)."""
+    h = hashlib.sha256()
     for path in sorted((SRC_DIR / "scomm").rglob("*")):
         if path.is_file() and path.suffix in {".py", ".mplstyle"}:
-            hashes[f"src/{path.relative_to(SRC_DIR).as_posix()}"] = _sha(path)
-    hashes["formats"] = ",".join(formats)
-    return hashes
+            h.update(path.relative_to(SRC_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
-def output_hashes(out: Path) -> dict[str, str]:
-    """Hashes of every output file under OUT/notebooks and OUT/figures (the manifest itself excluded)."""
-    hashes = {}
-    for sub in OUTPUT_SUBDIRS:
-        for path in sorted((out / sub).rglob("*")):
-            if path.is_file() and path.name != MANIFEST and "__pycache__" not in path.parts:
-                hashes[path.relative_to(out).as_posix()] = _sha(path)
-    return hashes
-
-
-def is_up_to_date(out: Path, inputs: dict[str, str]) -> bool:
-    """True when the last build used the same inputs and its outputs are all still there, unchanged."""
-    manifest = out / "figures" / MANIFEST
-    if not manifest.exists():
-        return False
-    recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    if recorded.get("inputs") != inputs:
-        return False
-    return output_hashes(out) == recorded.get("outputs")
+def _file_hashes(root: Path, names: Sequence[str]) -> dict[str, str]:
+    return {name: _sha(root / name) for name in names if (root / name).is_file()}
 
 
 # ---------------------------------------------------------------- executing
 
 
-def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters: dict | None,
-                     position: int = 0, progress: bool = True) -> None:
-    """Run `source` in a fresh kernel with `env`, inject `parameters` if any, and write it to `target`."""
+def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters: dict | None) -> None:
+    """Run `source` in a fresh kernel with `env`, inject `parameters` if any, and write it to `target`.
+
+    On failure the executed copy (with the error output) is kept in a temporary folder and named in the
+    raised NotebookFailure.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -122,30 +124,22 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters
         for cell in nb.cells:
             if not cell.metadata.get("tags"):
                 cell.metadata.pop("tags", None)
-    code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=code_cells, desc=source.stem[:28].ljust(28), position=position, leave=True,
-                   unit="cell", file=sys.stderr, dynamic_ncols=True)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(source.parent)}})
-    if bar is not None:
-        client.on_cell_executed = lambda **kw: bar.update(1)
     try:
-        client.execute(env=env)
+        # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
+        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
         original = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
         failing = next((i for i, c in enumerate(original) if c.cell_type == "code"
                         and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
         message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
-        raise NotebookFailure(source.name, failing, message) from None
+        kept = Path(tempfile.mkdtemp(prefix="scomm-failed-")) / source.name
+        _normalise(nb)
+        nbformat.write(nb, kept)
+        raise NotebookFailure(source.name, failing, message, kept) from None
     except Exception as err:  # kernel died, timeout
         raise NotebookFailure(source.name, None, f"{type(err).__name__}: {err}") from None
-    finally:
-        if bar is not None:
-            bar.close()
     _normalise(nb)
     nbformat.write(nb, target)
 
@@ -158,20 +152,44 @@ def _normalise(nb) -> None:
         cell.metadata.pop("execution", None)
 
 
+class Progress:
+    """One progress display on a terminal; one line per notebook otherwise (CI, log files)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.enabled = enabled and total > 0
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        if self.enabled and self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="notebooks", unit="nb", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def done(self, name: str, seconds: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix_str(name[:32])
+            self.bar.update(1)
+        else:
+            print(f"scomm build: ran {name} ({seconds:.1f} s)", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str], parameters: dict | None,
-                  jobs: int, progress: bool) -> None:
+                  jobs: int, progress: Progress) -> None:
     """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process)."""
-    from concurrent.futures import ThreadPoolExecutor
 
-    ledger_dir = Path(env["SCOMM_RATIOS_LEDGER_DIR"])
+    def one(path: Path) -> None:
+        started = time.perf_counter()
+        execute_notebook(path, target_dir / path.name, env, parameters)
+        progress.done(path.stem, time.perf_counter() - started)
 
-    def one(i_path):
-        i, path = i_path
-        nb_env = dict(env, SCOMM_RATIOS_LEDGER=str(ledger_dir / f"{path.stem}.jsonl"))
-        execute_notebook(path, target_dir / path.name, nb_env, parameters, position=i, progress=progress)
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(one, item) for item in enumerate(sources)]
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [pool.submit(one, path) for path in sources]
         errors = []
         for fut in futures:
             try:
@@ -180,18 +198,130 @@ def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str]
                 errors.append(err)
         if errors:
             raise errors[0]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+# ---------------------------------------------------------------- the output folder: lock, staging, swap
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class OutputLock:
+    """OUT/.scomm-build.lock holding the builder's process id; a second build is refused while the
+    holder lives, and a lock left by a killed build is taken over."""
+
+    def __init__(self, out: Path):
+        self.path = out / LOCK_NAME
+        self.held = False
+
+    def __enter__(self) -> "OutputLock":
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    pid = int(self.path.read_text().strip() or "0")
+                except (OSError, ValueError):
+                    pid = 0
+                if pid and _pid_alive(pid):
+                    raise BuildError(f"another build (process {pid}) is writing to {self.path.parent}; "
+                                     f"wait for it to finish (or remove {self.path} if that process is not scomm)")
+                self.path.unlink(missing_ok=True)  # stale: its builder was killed
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(f"{os.getpid()}\n")
+            self.held = True
+            return self
+        raise BuildError(f"could not take the lock {self.path}")
+
+    def __exit__(self, *exc) -> None:
+        if self.held:
+            self.path.unlink(missing_ok=True)
+
+
+def clean_stale_staging(out: Path) -> list[Path]:
+    """Remove staging folders that killed builds left in OUT (their process id is in the name)."""
+    removed = []
+    for path in out.glob(STAGING_PREFIX + "*"):
+        match = re.match(re.escape(STAGING_PREFIX) + r"(\d+)-", path.name)
+        if path.is_dir() and match and int(match.group(1)) != os.getpid() and not _pid_alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def read_manifest(out: Path) -> dict:
+    """The last build's manifest in OUT ({} when there is none or it is unreadable)."""
+    path = out / "figures" / STATE / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def foreign_files(out: Path, manifest: dict) -> list[Path]:
+    """Files under OUT/notebooks and OUT/figures that no build wrote (the user's own)."""
+    ours = set(manifest.get("outputs", {}))
+    if out.resolve() == PROJECT_ROOT.resolve():  # the project's own notebooks and nbval settings are ours
+        ours |= {f"notebooks/{p.name}" for p in notebook_paths()} | {f"notebooks/{n}" for n in AUX_FILES}
+    found = []
+    for sub in OUTPUT_SUBDIRS:
+        base = out / sub
+        if not base.is_dir():
+            continue
+        for path in base.rglob("*"):
+            rel = path.relative_to(out).as_posix()
+            if (path.is_file() and rel not in ours and "__pycache__" not in path.parts
+                    and ".ipynb_checkpoints" not in path.parts and not rel.startswith("figures/other-data/")
+                    and not rel.startswith(f"figures/{STATE}/")):
+                found.append(path)
+    return sorted(found)
+
+
+def swap_in(staging: Path, out: Path, new_files: Sequence[str], old_files: Sequence[str]) -> None:
+    """Move each staged file of `new_files` to OUT and delete `old_files` that are no longer produced;
+    on any failure put everything back as it was. Files the build did not write are never touched."""
+    backup = staging / ".previous"
+    done: list[tuple[Path, Path | None]] = []  # (target, its backup or None when it did not exist)
+    try:
+        for rel in list(new_files) + [r for r in old_files if r not in set(new_files)]:
+            target = out / rel
+            saved = None
+            if target.exists():
+                saved = backup / rel
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, saved)
+            done.append((target, saved))
+            if rel in new_files:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, target)
+    except OSError:
+        for target, saved in reversed(done):
+            target.unlink(missing_ok=True)  # the old file was moved aside first: what stands here is new
+            if saved is not None:
+                os.replace(saved, target)
+        raise
 
 
 # ---------------------------------------------------------------- collecting
 
 
-def collect_ratios(ledger_dir: Path, notebooks: Sequence[Path]):
-    """ratios.csv rows from each notebook's ledger, in notebook and print order."""
+def collect_ratios(state_dir: Path, notebooks: Sequence[Path]):
+    """ratios.csv rows from each notebook's record, in notebook and print order."""
     import pandas as pd
 
     rows = []
     for nb in notebooks:
-        ledger = ledger_dir / f"{nb.stem}.jsonl"
+        ledger = state_dir / f"{nb.stem}.ratios.jsonl"
         if not ledger.exists():
             continue
         for order, line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), start=1):
@@ -202,102 +332,190 @@ def collect_ratios(ledger_dir: Path, notebooks: Sequence[Path]):
     return pd.DataFrame(rows, columns=["notebook", "order", "key", "value", "unit", "qualifier", "figure_ids", "text"])
 
 
+def _write_csv(frame, path: Path) -> None:
+    from scomm.safe_csv import defuse_formulas
+
+    defuse_formulas(frame).to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+
+
+# ---------------------------------------------------------------- the build
+
+
+@dataclass
+class Plan:
+    """Which notebooks run and which keep their previous outputs."""
+
+    run: list[Path]
+    reuse: list[Path]
+    fingerprints: dict[str, str]
+
+
+def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path], str], force: bool,
+         out: Path) -> Plan:
+    """Compare each notebook's reads, evaluated on the new data, with what the last build recorded."""
+    from scomm import lineage
+
+    recorded = previous.get("notebooks", {})
+    run, reuse, prints = [], [], {}
+    for nb in nb_sources:
+        rec = recorded.get(nb.stem)
+        if rec is None or force:
+            run.append(nb)
+            continue
+        missing = lineage.missing_figures(rec["reads"], ds)
+        if missing:
+            raise BuildError(f"notebook {nb.name} needs figure(s) {', '.join(missing)}, which the data does not "
+                             f"have; nothing was changed")
+        prints[nb.stem] = lineage.fingerprint(rec["reads"], ds, extra(nb))
+        outputs_ok = all((out / rel).is_file() and _sha(out / rel) == previous["outputs"].get(rel)
+                         for rel in rec["outputs"])
+        (reuse if prints[nb.stem] == rec["fingerprint"] and outputs_ok else run).append(nb)
+    return Plan(run, reuse, prints)
+
+
 def run_build(data: str | None = None, sources: str | None = None, metrics: str | None = None,
-              out: str | None = None, jobs: int | None = None, formats: Sequence[str] = ("png", "svg", "pdf"),
-              force: bool = False, progress: bool = True, notebooks: Sequence[Path] | None = None) -> int:
-    """Run a build; return the exit code (0 done or nothing to do, 1 invalid data or a failing notebook)."""
+              out: str | None = None, jobs: int | None = None, formats: Sequence[str] = DEFAULT_FORMATS,
+              force: bool = False, progress: bool = True, notebooks: Sequence[Path] | None = None,
+              replace: bool = False) -> int:
+    """Run a build; return 0 when it is done (or there was nothing to do).
+
+    Raises BuildError, NotebookFailure, FiguresValidationError or OSError for expected faults: the
+    command line turns them into messages. Nothing in OUT changes unless the build succeeds.
+    """
     started = time.perf_counter()
-    from scomm.data import dataset_paths
+    from scomm.data import dataset_paths, load_dataset
 
-    fig_path, src_path, met_path, mil_path = dataset_paths(data, sources, metrics)
+    paths = dataset_paths(data, sources, metrics)
+    for path in paths:
+        if path.is_dir():
+            raise BuildError(f"{path} is a folder; give the path of a CSV file")
+        if not path.exists():
+            raise BuildError(f"input file not found: {path}")
     out_dir = resolve(out, PROJECT_ROOT)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"--out {out_dir} is a file, not a folder")
     nb_sources = list(notebooks) if notebooks is not None else notebook_paths()
-    data_files = [fig_path, src_path, met_path, mil_path, DATAPACKAGE_JSON]
-
-    missing = [p for p in data_files if not p.exists()]
-    if missing:
-        print(f"scomm build: input file not found: {missing[0]}", file=sys.stderr)
-        return 1
-    inputs = input_hashes(data_files, formats)
-    if not force and is_up_to_date(out_dir, inputs):
-        print(f"scomm build: nothing changed since the last build of {out_dir} "
-              f"({time.perf_counter() - started:.2f} s); use --force to rebuild.")
-        return 0
-
-    from scomm.data import FiguresValidationError, load_dataset
-
-    try:
-        ds = load_dataset(fig_path, src_path, met_path, mil_path)
-    except FiguresValidationError as err:
-        print(err, file=sys.stderr)
-        print("scomm build: the data is invalid; nothing was written.", file=sys.stderr)
-        return 1
+    ds = load_dataset(*paths)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".scomm-build-", dir=out_dir))
-    try:
-        (staging / "notebooks").mkdir()
-        fig_dir = staging / "figures"
-        fig_dir.mkdir()
-        ledger_dir = staging / "ledger"
-        ledger_dir.mkdir()
-        defaults = fig_path == FIGURES_CSV and src_path == SOURCES_CSV and met_path == METRICS_CSV
-        parameters = None if defaults else {"data_path": str(fig_path), "sources_path": str(src_path),
-                                            "metrics_path": str(met_path)}
-        env = dict(os.environ, SCOMM_FIGURES_DIR=str(fig_dir), SCOMM_FORMATS=",".join(formats),
-                   SCOMM_RATIOS_LEDGER_DIR=str(ledger_dir), PYTHONHASHSEED="0")
-        env.pop("SCOMM_RATIOS_LEDGER", None)
-        jobs = jobs or os.cpu_count() or 1
-        if progress:
-            print(f"scomm build: {len(ds.figures)} figures valid; running {len(nb_sources)} notebooks, "
-                  f"{jobs} at a time", file=sys.stderr)
-        run_notebooks(nb_sources, staging / "notebooks", env, parameters, jobs, progress)
-        for aux in NOTEBOOKS_DIR.iterdir():  # helpers that live beside the notebooks (nbval settings)
-            if aux.is_file() and aux.suffix != ".ipynb":
-                shutil.copy2(aux, staging / "notebooks" / aux.name)
+    with OutputLock(out_dir):
+        clean_stale_staging(out_dir)
+        previous = read_manifest(out_dir)
+        foreign = foreign_files(out_dir, previous)
+        if foreign and not replace:
+            listed = "\n".join(f"  {p}" for p in foreign[:10]) + (f"\n  ... and {len(foreign) - 10} more" if len(foreign) > 10 else "")
+            raise BuildError(f"{out_dir} holds files that no scomm build wrote:\n{listed}\n"
+                             "choose an empty --out folder, or add --replace to write beside them (they are kept; "
+                             "a file with the same name as an output is replaced)")
+        defaults = all(p == d for p, d in zip(paths, dataset_paths()))
+        label = "data/figures.csv" if defaults else paths[0].name
+        parameters = None if defaults else {"data_path": str(paths[0]), "sources_path": str(paths[1]),
+                                            "metrics_path": str(paths[2])}
+        code = code_hash()
+        extra = lambda nb: json.dumps([_notebook_source_hash(nb), code, list(formats), label,  # noqa: E731
+                                       parameters is not None])
+        the_plan = plan(nb_sources, ds, previous, extra, force, out_dir)
+        data_hashes = {name: _sha(p) for name, p in zip(DATA_NAMES, paths)}
+        data_hashes["datapackage.json"] = _sha(DATAPACKAGE_JSON)
+        if not the_plan.run and previous.get("data") == data_hashes and previous.get("formats") == list(formats) \
+                and set(previous.get("notebooks", {})) == {nb.stem for nb in nb_sources}:
+            _finish_message(out_dir, f"nothing changed since the last build ({time.perf_counter() - started:.2f} s); "
+                                     "use --force to rebuild", progress)
+            return 0
 
-        from scomm import report
-
-        ratios = collect_ratios(ledger_dir, nb_sources)
-        ratios.to_csv(fig_dir / "ratios.csv", index=False, lineterminator="\n", float_format="%.10g")
-        previous = report.previous_inputs(out_dir / "figures" / INPUTS_DIR, out_dir / "figures" / "ratios.csv")
-        changes = report.changes_markdown(previous, ds, ratios)
-        (fig_dir / "changes.md").write_text(changes, encoding="utf-8")
-        inputs_dir = fig_dir / INPUTS_DIR
-        inputs_dir.mkdir()
-        for path in data_files:
-            shutil.copy2(path, inputs_dir / path.name)
-        report.write_html(fig_dir / "report.html", staging / "notebooks", nb_sources, fig_dir, ds, changes)
-        shutil.rmtree(ledger_dir)
-        manifest = {"inputs": inputs, "outputs": output_hashes(staging)}
-        (fig_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        _swap_in(staging, out_dir)
-    except NotebookFailure as err:
-        print(f"scomm build: {err}", file=sys.stderr)
-        print("scomm build: previous outputs left as they were.", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    if progress:
-        print(f"scomm build: wrote {out_dir / 'notebooks'} and {out_dir / 'figures'} "
-              f"({time.perf_counter() - started:.1f} s); read {out_dir / 'figures' / 'changes.md'} first.",
-              file=sys.stderr)
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir))
+        try:
+            _stage(staging, out_dir, ds, paths, previous, the_plan, nb_sources, formats, label, parameters,
+                   extra, data_hashes, jobs, progress)
+            manifest = json.loads((staging / "figures" / STATE / MANIFEST).read_text(encoding="utf-8"))
+            swap_in(staging, out_dir, sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
+                    sorted(previous.get("outputs", {})))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    ran = len(the_plan.run)
+    _finish_message(out_dir, f"ran {ran} notebook(s), kept {len(the_plan.reuse)} unchanged "
+                             f"({time.perf_counter() - started:.1f} s); see figures/changes.md for what changed", progress)
     return 0
 
 
-def _swap_in(staging: Path, out: Path) -> None:
-    """Replace OUT/notebooks and OUT/figures with the staged ones; restore the old ones on any failure."""
-    moved: list[tuple[Path, Path]] = []
+def _finish_message(out_dir: Path, what: str, progress: bool) -> None:
+    report = out_dir / "figures" / "report.html"
+    print(f"scomm build: {what}.", file=sys.stderr)
+    if report.exists():
+        print(f"Open the report: {report}", file=sys.stderr)
+
+
+def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Plan, nb_sources, formats, label,
+           parameters, extra, data_hashes, jobs, progress: bool) -> None:
+    """Write every output of the build into `staging` (same layout as OUT)."""
+    from scomm import claims as claims_mod
+    from scomm import lineage, report
+
+    nb_dir, fig_dir = staging / "notebooks", staging / "figures"
+    state = fig_dir / STATE
+    for d in (nb_dir, fig_dir, state):
+        d.mkdir(parents=True, exist_ok=True)
+    recorded = previous.get("notebooks", {})
+    # Notebooks whose reads did not change keep their outputs byte for byte.
+    for nb in the_plan.reuse:
+        rec = recorded[nb.stem]
+        for rel in rec["outputs"]:
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(out_dir / rel, staging / rel)
+        for suffix in (".lineage.json", ".ratios.jsonl"):
+            src = out_dir / "figures" / STATE / f"{nb.stem}{suffix}"
+            if src.exists():
+                shutil.copy2(src, state / src.name)
+    settings = RunSettings(figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label)
+    env = settings.to_env()
+    env["PYTHONHASHSEED"] = "0"
+    jobs = jobs or os.cpu_count() or 1
+    bar = Progress(len(the_plan.run), progress)
+    if progress and the_plan.run:
+        print(f"scomm build: {len(ds.figures)} figures valid; running {len(the_plan.run)} of {len(nb_sources)} "
+              f"notebooks, {min(jobs, len(the_plan.run))} at a time", file=sys.stderr, flush=True)
     try:
-        for sub in OUTPUT_SUBDIRS:
-            current, backup = out / sub, staging / f"previous-{sub}"
-            if current.exists():
-                current.rename(backup)
-                moved.append((backup, current))
-            (staging / sub).rename(current)
-    except OSError:
-        for backup, current in reversed(moved):
-            if current.exists():
-                shutil.rmtree(current)
-            backup.rename(current)
-        raise
+        run_notebooks(the_plan.run, nb_dir, env, parameters, jobs, bar)
+    finally:
+        bar.close()
+    for name in AUX_FILES:
+        if (NOTEBOOKS_DIR / name).exists():
+            shutil.copy2(NOTEBOOKS_DIR / name, nb_dir / name)
+
+    # Lineage: what each notebook read and wrote.
+    notebooks_state = {}
+    for nb in nb_sources:
+        rec_path = state / f"{nb.stem}.lineage.json"
+        rec = json.loads(rec_path.read_text(encoding="utf-8")) if rec_path.exists() else {
+            "reads": lineage.empty_reads(), "charts": {}}
+        outputs = [f"notebooks/{nb.name}"] + [f"figures/{c}.{ext}" for c in rec["charts"]
+                                              for ext in (*formats, "csv")]
+        outputs += [f"figures/{STATE}/{nb.stem}{s}" for s in (".lineage.json", ".ratios.jsonl")
+                    if (state / f"{nb.stem}{s}").exists()]
+        notebooks_state[nb.stem] = {"reads": rec["reads"], "charts": rec["charts"], "outputs": outputs,
+                                    "fingerprint": lineage.fingerprint(rec["reads"], ds, extra(nb))}
+
+    ratios = collect_ratios(state, nb_sources)
+    _write_csv(ratios, fig_dir / "ratios.csv")
+    checks = claims_mod.evaluate(ds.claims, ds.figures)
+    _write_csv(checks, fig_dir / "claims_checks.csv")
+    old = report.previous_build(out_dir / "figures" / STATE / "inputs", out_dir / "figures" / "ratios.csv")
+    changes = report.changes_markdown(old, paths[0], ratios)
+    (fig_dir / "changes.md").write_text(changes, encoding="utf-8")
+    inputs_dir = state / "inputs"
+    inputs_dir.mkdir()
+    for name, path in zip(DATA_NAMES, paths):  # under fixed names, whatever the files were called
+        shutil.copy2(path, inputs_dir / name)
+    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks)
+    (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    outputs = {}
+    for sub in OUTPUT_SUBDIRS:
+        for path in sorted((staging / sub).rglob("*")):
+            rel = path.relative_to(staging).as_posix()
+            if path.is_file() and rel != f"figures/{STATE}/{MANIFEST}":
+                outputs[rel] = _sha(path)
+    manifest = {"data": data_hashes, "formats": list(formats), "outputs": outputs,
+                "notebooks": {k: {"reads": v["reads"], "outputs": v["outputs"], "fingerprint": v["fingerprint"]}
+                              for k, v in notebooks_state.items()}}
+    (state / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -8,7 +8,6 @@ PDF and the plotted table as CSV, with fixed metadata so two saves give identica
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 from typing import Sequence
@@ -21,11 +20,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
+from scomm.safe_csv import defuse_formulas  # noqa: E402
+from scomm.settings import DEFAULT_FORMATS  # noqa: E402
 
 STYLE = PACKAGE_DIR / "scomm.mplstyle"
-FIGURES_ENV = "SCOMM_FIGURES_DIR"
-FORMATS_ENV = "SCOMM_FORMATS"
-DEFAULT_FORMATS = ("png", "svg", "pdf")
+_DATA_LABEL = ["data/figures.csv"]  # how footers name the figures file; set by scomm.notebook
 # Okabe-Ito, plus markers and hatches so series stay apart in grey-scale.
 PALETTE = ["#0072B2", "#E69F00", "#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]  # 7 markers x 8 colours: 56 distinct series
@@ -33,13 +32,24 @@ HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
 # Characters per inch of figure width for wrapped text (DejaVu Sans at the sizes used below).
 TITLE_CHARS_PER_INCH = 8.6
 SUBTITLE_CHARS_PER_INCH = 13.0
-NOTE_CHARS_PER_INCH = 18.0
+NOTE_CHARS_PER_INCH = 15.5
+NOTE_SIZE = 7.8  # points: readable when a 7.6-inch chart is printed at column width
 APPROXIMATE = {"about", "more_than", "less_than", "at_least", "at_most"}
 METADATA = {
     "png": {"Software": None},
     "svg": {"Date": None, "Creator": None},
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
 }
+
+
+def use_data_label(label: str) -> None:
+    """Name the figures file `label` in every following chart footer (the file the run really read)."""
+    _DATA_LABEL[0] = label
+
+
+def data_label() -> str:
+    """How footers name the figures file."""
+    return _DATA_LABEL[0]
 
 
 def apply_style() -> None:
@@ -69,7 +79,11 @@ def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
 
 
 def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) -> str:
-    """'Sources: S21 Homeland Security Newswire (2011-05-02); ... Figures: FUN-021, ...' from the table's rows."""
+    """'Sources: Homeland Security Newswire (2011); ICE (2013). Rows FUN-021, ... of data/figures.csv.'
+
+    Publishers and years come from the sources table for the `source_id`s in `table`'s rows; a year is
+    shown as far as the source's date is known.
+    """
     ids = list(dict.fromkeys(
         sid for cell in table["source_id"].astype(str) for sid in cell.split() if sid and sid != "nan"
     ))
@@ -77,37 +91,38 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
     parts = []
     for sid in ids:
         row = meta.loc[sid]
-        notes = str(row.get("notes", ""))
-        fmt = "%Y" if "known to the year" in notes else "%Y-%m" if "known to the month" in notes else "%Y-%m-%d"
-        date = row["published"].strftime(fmt) if pd.notna(row["published"]) else "undated"
-        parts.append(f"{sid} {row['author_or_publisher']} ({date})")
+        year = row["published"].strftime("%Y") if pd.notna(row["published"]) else "undated"
+        part = f"{row['author_or_publisher']} ({year})"
+        if part not in parts:
+            parts.append(part)
     figs = []
     if "figure_id" in table.columns:
         figs = list(dict.fromkeys(
             fid for cell in table["figure_id"].astype(str) for fid in cell.split() if fid and fid != "nan"
         ))
-    if len(ids) > 8:
-        text = f"Sources ({len(ids)}, see data/sources.csv): " + ", ".join(sorted(ids, key=lambda s: int(s[1:]))) + "."
-    else:
-        text = "Sources: " + "; ".join(parts) + "."
-    if len(figs) > 40:
-        text += f" {len(figs)} figures of data/figures.csv (listed in the CSV beside this chart)."
+    text = "Sources: " + "; ".join(parts) + "." if parts else ""
+    if len(figs) > 24:
+        text += f" {len(figs)} rows of {data_label()} (listed in the CSV beside this chart)."
     elif figs:
-        text += " Figures: " + ", ".join(figs) + " (data/figures.csv)."
+        text += " Rows " + ", ".join(figs) + f" of {data_label()}."
     return "\n".join(textwrap.wrap(text, width=width))
+
+
+def add_note(fig, note: str) -> None:
+    """Write `note` (wrapped to the figure width) at the foot of `fig` and keep the axes clear of it."""
+    width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
+    note = "\n".join(line for para in note.split("\n") for line in (textwrap.wrap(para, width=width) or [""]))
+    fig.text(0.015, 0.015, note, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left", linespacing=1.3)
+    needed_in = 0.1 + (note.count("\n") + 1) * NOTE_SIZE * 1.3 / 72 + 0.55
+    height_in = fig.get_size_inches()[1]
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, needed_in / height_in))
 
 
 def add_source_note(fig, table: pd.DataFrame, sources: pd.DataFrame, extra: str = "") -> None:
     """Write the generated source line (and an optional method note) at the foot of `fig`."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
     note = source_note(table, sources, width=width)
-    if extra:
-        note = "\n".join(textwrap.wrap(extra, width=width)) + "\n" + note
-    fig.text(0.015, 0.015, note, fontsize=6.8, color="#444444", va="bottom", ha="left", linespacing=1.3)
-    # keep the axes (with tick labels and axis title) clear of the note
-    needed_in = 0.1 + (note.count("\n") + 1) * 6.8 * 1.3 / 72 + 0.55
-    height_in = fig.get_size_inches()[1]
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, needed_in / height_in))
+    add_note(fig, (extra + "\n" + note) if extra else note)
 
 
 def is_approximate(qualifiers: pd.Series) -> pd.Series:
@@ -151,38 +166,22 @@ def approx_legend_note() -> str:
     return "Hollow markers and hatched bars: the source gives an approximate value or a bound (about, more than, less than)."
 
 
-def output_dir(out_dir: str | Path | None = None) -> Path:
-    """Where charts go: `out_dir`, else $SCOMM_FIGURES_DIR, else the project's figures/."""
-    if out_dir:
-        return Path(out_dir)
-    env = os.environ.get(FIGURES_ENV)
-    return Path(env) if env else FIGURES_DIR
-
-
-def output_formats(formats: Sequence[str] | None = None) -> tuple[str, ...]:
-    """Chart formats to write: `formats`, else $SCOMM_FORMATS (comma-separated), else png, svg, pdf."""
-    if formats:
-        return tuple(formats)
-    env = os.environ.get(FORMATS_ENV)
-    return tuple(f.strip() for f in env.split(",") if f.strip()) if env else DEFAULT_FORMATS
-
-
 def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None,
-                formats: Sequence[str] | None = None) -> Path:
+                formats: Sequence[str] = DEFAULT_FORMATS) -> Path:
     """Write NAME.png (300 dpi), NAME.svg, NAME.pdf and NAME.csv (the plotted table); return the PNG path.
 
     Metadata dates, the software tag and SVG ids are fixed, so saving the same chart twice gives
     byte-identical files.
     """
-    target = output_dir(out_dir)
+    target = Path(out_dir) if out_dir else FIGURES_DIR
     target.mkdir(parents=True, exist_ok=True)
     matplotlib.rcParams["svg.hashsalt"] = "scomm"
     written = {}
-    for fmt in output_formats(formats):
+    for fmt in formats:
         path = target / f"{name}.{fmt}"
         fig.savefig(path, format=fmt, metadata=METADATA.get(fmt, {}), dpi=300 if fmt == "png" else None)
         written[fmt] = path
-    table.to_csv(target / f"{name}.csv", index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    defuse_formulas(table).to_csv(target / f"{name}.csv", index=False, lineterminator="\n", date_format="%Y-%m-%d")
     plt.close(fig)
     return written.get("png", target / f"{name}.csv")
 

@@ -1,28 +1,29 @@
-"""The `scomm` command line: `scomm validate`, `scomm build` and `scomm derive`."""
+"""The `scomm` command line: `scomm validate`, `scomm build`, `scomm lineage`, `scomm derive`.
+
+Expected faults (invalid data, a failing notebook, a path that cannot be read or written) become one
+readable message and exit status 1 here, in one place; Ctrl-C gives exit status 130. Set SCOMM_DEBUG=1
+to see the full traceback for a bug report.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from pathlib import Path
 
 from scomm import __version__
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from scomm.data import FiguresValidationError, load_dataset
+    from scomm.data import load_dataset
 
-    try:
-        ds = load_dataset(args.path, args.sources, args.metrics)
-    except FiguresValidationError as err:
-        print(err, file=sys.stderr)
-        return 1
+    ds = load_dataset(args.path, args.sources, args.metrics)
     figs = ds.figures
     used = figs["source_id"].nunique()
     conf = figs["confidence"].value_counts().reindex(["high", "medium", "low"]).fillna(0).astype(int)
     print(
         f"OK: {len(figs)} figures from {used} sources ({len(ds.sources)} listed), "
-        f"{figs['metric'].nunique()} metrics; confidence high {conf['high']}, "
+        f"{figs['metric'].nunique()} metrics, {len(ds.claims)} published claims; confidence high {conf['high']}, "
         f"medium {conf['medium']}, low {conf['low']}."
     )
     return 0
@@ -32,10 +33,22 @@ def _build(args: argparse.Namespace) -> int:
     from scomm.build import run_build
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if unknown or not formats:
+        print(f"scomm build: --formats takes png, svg and/or pdf (got {args.formats!r})", file=sys.stderr)
+        return 2
     return run_build(
         data=args.data, sources=args.sources, metrics=args.metrics, out=args.out,
-        jobs=args.jobs, formats=formats, force=args.force, progress=not args.quiet,
+        jobs=args.jobs, formats=formats, force=args.force, progress=not args.quiet, replace=args.replace,
     )
+
+
+def _lineage(args: argparse.Namespace) -> int:
+    from scomm.lineage_report import lineage_text
+
+    text, found = lineage_text(args.figure_id, args.out)
+    print(text)
+    return 0 if found else 1
 
 
 def _derive(args: argparse.Namespace) -> int:
@@ -50,33 +63,45 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scomm",
         description="Secure Communities by the Numbers: validate the sourced figures and rebuild "
         "every notebook, chart and report from them.",
+        epilog="Set SCOMM_DEBUG=1 to see a full traceback when reporting a bug.",
     )
     parser.add_argument("--version", action="version", version=f"scomm {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check figures.csv (and its sources.csv, metrics.csv)",
-                       description="Check the figures table against data/datapackage.json. Prints every "
-                       "problem with file, line, column, value and what was expected (exit 1), or a "
-                       "one-line summary of what loaded (exit 0).")
+    v = sub.add_parser("validate", help="check figures.csv (and the sources, metrics, milestones and claims beside it)",
+                       description="Check the data against data/datapackage.json. Prints every problem with file, "
+                       "line, column, value and what was expected (exit 1), or a one-line summary (exit 0). "
+                       "Writes nothing.")
     v.add_argument("path", nargs="?", help="figures CSV (default: the bundled data/figures.csv)")
     v.add_argument("--sources", help="sources CSV (default: sources.csv beside PATH, else the bundled one)")
     v.add_argument("--metrics", help="metrics CSV (default: metrics.csv beside PATH, else the bundled one)")
     v.set_defaults(func=_validate)
 
-    b = sub.add_parser("build", help="rebuild notebooks, charts, ratios.csv and the HTML report",
-                       description="Validate the data, then execute every notebook with it and collect "
-                       "the executed notebooks, charts, ratios.csv, a what-changed report and an HTML "
-                       "report. Outputs are swapped in only when everything succeeded. With no options "
-                       "it rebuilds the committed notebooks/ and figures/ from the bundled data.")
+    b = sub.add_parser("build", help="rebuild notebooks, charts, ratios.csv, claim checks and the HTML report",
+                       description="Validate the data, re-run the notebooks whose inputs changed (all of them with "
+                       "--force), and collect the executed notebooks, charts, ratios.csv, the published-claims "
+                       "checks, a what-changed report and an HTML report. Outputs are moved in only when "
+                       "everything succeeded; only files an earlier build wrote are ever replaced. With no "
+                       "options it rebuilds the committed notebooks/ and figures/ from the bundled data.")
     b.add_argument("--data", help="figures CSV (default: bundled data/figures.csv)")
     b.add_argument("--sources", help="sources CSV (default: beside --data, else bundled)")
     b.add_argument("--metrics", help="metrics CSV (default: beside --data, else bundled)")
-    b.add_argument("--out", help="output directory (default: the project itself: notebooks/, figures/)")
+    b.add_argument("--out", help="output folder (default: the project itself: notebooks/, figures/)")
     b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: number of cores)")
     b.add_argument("--formats", default="png,svg,pdf", help="chart formats to write (default: png,svg,pdf)")
-    b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
-    b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--force", action="store_true", help="re-run every notebook even when nothing changed")
+    b.add_argument("--replace", action="store_true",
+                   help="build into a folder that also holds files of yours (they are kept; same-named outputs replaced)")
+    b.add_argument("--quiet", action="store_true", help="no progress output")
     b.set_defaults(func=_build)
+
+    lin = sub.add_parser("lineage", help="list every notebook, chart, derived number and claim that uses a figure",
+                         description="Reads the last build's record (figures/build-state/) and lists what uses "
+                         "FIGURE_ID: notebooks that read it, charts that plot it, derived numbers in ratios.csv "
+                         "and published claims. Exit 1 when nothing uses it.")
+    lin.add_argument("figure_id", help="a figure_id such as FUN-024")
+    lin.add_argument("--out", help="the build's output folder (default: the project)")
+    lin.set_defaults(func=_lineage)
 
     d = sub.add_parser("derive", help="derive data/derived/ tables from the raw ICE record files",
                        description="Read the vendored ICE arrest and removal records (data/raw/ice_enforcement/), "
@@ -92,7 +117,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `scomm` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from scomm.build import BuildError, NotebookFailure
+    from scomm.data import FiguresValidationError
+
+    name = f"scomm {args.command}"
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"\n{name}: interrupted; earlier outputs are unchanged.", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(130)  # kernels notice their parent is gone and stop; no thread joins to wait for
+    except FiguresValidationError as err:
+        print(err, file=sys.stderr)
+        print(f"{name}: the data is invalid; nothing was written.", file=sys.stderr)
+    except (BuildError, NotebookFailure) as err:
+        print(f"{name}: {err}", file=sys.stderr)
+        if isinstance(err, NotebookFailure):
+            print(f"{name}: earlier outputs are unchanged.", file=sys.stderr)
+    except OSError as err:
+        if os.environ.get("SCOMM_DEBUG"):
+            raise
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        print(f"{name}: {err.strerror or err}{where}; earlier outputs are unchanged.", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from scomm.paths import FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, resolve
+from scomm.paths import CLAIMS_CSV, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, resolve
 from scomm.schema import TableSchema, table_schema
 
 NUMBER_RE = r"^[-+]?(([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
@@ -67,12 +67,13 @@ class FiguresValidationError(ValueError):
 
 @dataclass
 class Dataset:
-    """The three validated tables."""
+    """The validated tables a build and the notebooks read."""
 
     figures: pd.DataFrame
     sources: pd.DataFrame
     metrics: pd.DataFrame
     milestones: pd.DataFrame
+    claims: pd.DataFrame
 
 
 # ---------------------------------------------------------------- reading text
@@ -507,13 +508,15 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
 
 
 def load_dataset(figures: str | Path | None = None, sources: str | Path | None = None,
-                 metrics: str | Path | None = None, milestones: str | Path | None = None) -> Dataset:
-    """Validate all three tables together and return them; raise FiguresValidationError listing every problem.
+                 metrics: str | Path | None = None, milestones: str | Path | None = None,
+                 claims: str | Path | None = None) -> Dataset:
+    """Validate the tables together and return them; raise FiguresValidationError listing every problem.
 
-    Relative paths default to the bundled files beside figures.csv: when only `figures` is given and a
-    sources.csv / metrics.csv stands next to it, those are used; otherwise the bundled ones.
+    Paths not given default to the file of that name beside figures.csv when there is one, else the
+    bundled file: a folder holding a copy of data/ is used whole.
     """
-    fig_path, src_path, met_path, ms_path = dataset_paths(figures, sources, metrics, milestones)
+    fig_path, src_path, met_path, ms_path, cl_path = dataset_paths(figures, sources, metrics, milestones, claims)
+    c_reader, c_table, c_typed = _load_checked(cl_path, "claims")
     s_reader, s_table, s_typed = _load_checked(src_path, "sources")
     m_reader, m_table, m_typed = _load_checked(met_path, "metrics")
     e_reader, e_table, e_typed = _load_checked(ms_path, "milestones")
@@ -525,12 +528,13 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
             break
     if e_table is not None:
         _check_source_ids(e_reader, e_table, s_table)
-    _raise_if([f_reader, s_reader, m_reader, e_reader])
+    _raise_if([f_reader, s_reader, m_reader, e_reader, c_reader])
     return Dataset(
         figures=_to_frame(f_table, f_typed, f_reader.schema),
         sources=_to_frame(s_table, s_typed, s_reader.schema),
         metrics=_to_frame(m_table, m_typed, m_reader.schema),
         milestones=_to_frame(e_table, e_typed, e_reader.schema),
+        claims=_to_frame(c_table, c_typed, c_reader.schema),
     )
 
 
@@ -541,13 +545,15 @@ def beside(path: Path, name: str, default: Path) -> Path:
 
 
 def dataset_paths(figures: str | Path | None = None, sources: str | Path | None = None,
-                  metrics: str | Path | None = None, milestones: str | Path | None = None) -> tuple[Path, Path, Path, Path]:
-    """Resolved (figures, sources, metrics, milestones) paths: given ones, else beside figures, else bundled."""
+                  metrics: str | Path | None = None, milestones: str | Path | None = None,
+                  claims: str | Path | None = None) -> tuple[Path, Path, Path, Path, Path]:
+    """Resolved (figures, sources, metrics, milestones, claims) paths: given, else beside figures, else bundled."""
     fig_path = resolve(figures, FIGURES_CSV)
     return (fig_path,
             resolve(sources, beside(fig_path, "sources.csv", SOURCES_CSV)),
             resolve(metrics, beside(fig_path, "metrics.csv", METRICS_CSV)),
-            resolve(milestones, beside(fig_path, "milestones.csv", MILESTONES_CSV)))
+            resolve(milestones, beside(fig_path, "milestones.csv", MILESTONES_CSV)),
+            resolve(claims, beside(fig_path, "claims.csv", CLAIMS_CSV)))
 
 
 def load_figures(path: str | Path | None = None, sources: str | Path | None = None,

@@ -1,11 +1,7 @@
-"""The one helper that formats numbers for text: thousands separators, percentages to one decimal."""
+"""Numbers and comparisons in words: thousands separators, percentages to one decimal, "more than",
+"rose", "about half". Pure text: it knows nothing of figures or quantities (no project imports)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from scomm.ratios import Quantity
 
 QUALIFIER_WORDS = {
     "exact": "",
@@ -45,8 +41,53 @@ def format_number(value: float, unit: str = "", decimals: int | None = None) -> 
     return f"{text} {words}".rstrip()
 
 
-def format_quantity(q: "Quantity") -> str:
-    """'label: about 51.6% [FUN-024, FUN-022]' for a Quantity."""
-    text = QUALIFIER_WORDS.get(q.qualifier, q.qualifier + " ") + format_number(q.value, q.unit)
-    ids = f" [{', '.join(q.figure_ids)}]" if q.figure_ids else ""
-    return f"{q.label}: {text}{ids}" if q.label else f"{text}{ids}"
+def significant(value: float, digits: int = 2) -> float:
+    """`value` rounded to `digits` significant digits (15,593 -> 16,000): for approximate derived numbers only."""
+    if value == 0:
+        return 0.0
+    from math import floor, log10
+
+    return round(value, -int(floor(log10(abs(value)))) + digits - 1)
+
+
+def with_qualifier(value: float, unit: str = "", qualifier: str = "exact", decimals: int | None = None) -> str:
+    """'about 51.6%', 'more than 1,210 jurisdictions': a value with its qualifier in words."""
+    return QUALIFIER_WORDS.get(qualifier, qualifier.replace("_", " ") + " ") + format_number(value, unit, decimals)
+
+
+def compare_word(a: float, b: float, more: str = "more than", less: str = "fewer than", same: str = "the same as",
+                 tolerance: float = 0.0) -> str:
+    """The word for how `a` stands to `b`: `more`, `less` or `same` (within `tolerance`)."""
+    if abs(a - b) <= tolerance:
+        return same
+    return more if a > b else less
+
+
+def change_word(old: float, new: float, up: str = "rose", down: str = "fell", flat: str = "stayed level",
+                tolerance: float = 0.0) -> str:
+    """'rose', 'fell' or 'stayed level' for a change from `old` to `new`."""
+    return compare_word(new, old, more=up, less=down, same=flat, tolerance=tolerance)
+
+
+FRACTIONS = [(1 / 10, "a tenth"), (1 / 5, "a fifth"), (1 / 4, "a quarter"), (1 / 3, "a third"), (2 / 5, "two fifths"),
+             (1 / 2, "half"), (3 / 5, "three fifths"), (2 / 3, "two thirds"), (3 / 4, "three quarters"),
+             (4 / 5, "four fifths"), (9 / 10, "nine tenths")]
+
+
+def fraction_words(percent: float) -> str:
+    """A percentage as the nearest plain fraction: 51.6 -> 'about half', 8.0 -> 'less than a tenth'."""
+    share = percent / 100
+    if share >= 0.95:
+        return "nearly all" if share < 1 else "all"
+    if share < 0.075:
+        return "less than a tenth"
+    name, gap = min(((n, abs(share - f)) for f, n in FRACTIONS), key=lambda t: t[1])
+    return name if gap < 0.005 else f"about {name}"
+
+
+def join_words(items: list[str], last: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"

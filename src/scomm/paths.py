@@ -15,6 +15,7 @@ FIGURES_CSV = DATA_DIR / "figures.csv"
 SOURCES_CSV = DATA_DIR / "sources.csv"
 METRICS_CSV = DATA_DIR / "metrics.csv"
 MILESTONES_CSV = DATA_DIR / "milestones.csv"
+CLAIMS_CSV = DATA_DIR / "claims.csv"
 DATAPACKAGE_JSON = DATA_DIR / "datapackage.json"
 
 

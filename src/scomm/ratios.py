@@ -8,20 +8,16 @@ approximate, or bounds that pull in opposite directions, gives "about".
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
-from scomm.fmt import QUALIFIER_WORDS, format_number, format_quantity
+from scomm.fmt import QUALIFIER_WORDS, format_number, with_qualifier
 
 LOWER = {"more_than", "at_least"}  # the true value is at least this
 UPPER = {"less_than", "at_most"}  # the true value is at most this
-LEDGER_ENV = "SCOMM_RATIOS_LEDGER"
 
 
 @dataclass(frozen=True)
@@ -36,7 +32,14 @@ class Quantity:
     source_ids: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
-        return format_quantity(self)
+        """'label: about 51.6% [FUN-024, FUN-022]'."""
+        ids = f" [{', '.join(self.figure_ids)}]" if self.figure_ids else ""
+        text = self.text() + ids
+        return f"{self.label}: {text}" if self.label else text
+
+    def text(self, decimals: int | None = None) -> str:
+        """The value in words with its qualifier and unit, no ids: 'about 51.6%'."""
+        return with_qualifier(self.value, self.unit, self.qualifier, decimals)
 
     def named(self, label: str) -> "Quantity":
         """The same quantity with a new label."""
@@ -243,29 +246,3 @@ def check_published(computed: Quantity, published: Quantity, decimals: int | Non
         ok, rule = abs(diff) <= tol + 1e-9, f"'about': within +/-{tol:g}"
     return Check(computed=computed, published=published, tolerance=tol, reproduces=bool(ok), rule=rule,
                  decimals=decimals)
-
-
-# ---------------------------------------------------------------- showing and recording
-
-
-def show(q: Quantity | Check, key: str | None = None) -> None:
-    """Print a derived number (or a published-ratio check) with its inputs, and record it for ratios.csv.
-
-    Recording happens only when the build sets SCOMM_RATIOS_LEDGER; otherwise nothing is written.
-    """
-    print(q)
-    ledger = os.environ.get(LEDGER_ENV)
-    if not ledger:
-        return
-    quantity = q.computed if isinstance(q, Check) else q
-    row = {
-        "key": key or quantity.label,
-        "label": quantity.label,
-        "value": quantity.value,
-        "unit": quantity.unit,
-        "qualifier": quantity.qualifier,
-        "figure_ids": " ".join(quantity.figure_ids),
-        "text": str(q),
-    }
-    with Path(ledger).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row, sort_keys=True) + "\n")

@@ -13,68 +13,97 @@ import pandas as pd
 from scomm.data import Dataset
 from scomm.fmt import format_number
 
+NUMBER_COLUMNS = ("value",)
+
 
 @dataclass
 class Previous:
-    """The figures and ratios of the last build, when there was one."""
+    """The figures (as text) and ratios of the last build, when there was one."""
 
     figures: pd.DataFrame | None
     ratios: pd.DataFrame | None
 
 
-def previous_inputs(inputs_dir: Path, ratios_csv: Path) -> Previous:
-    """Read the data snapshot and ratios.csv the previous build left (None where absent or unreadable)."""
+def read_figures_text(path: Path) -> pd.DataFrame:
+    """A figures CSV as text, canonicalised (trimmed cells, numbers without separators, blanks as ''),
+    so that the old and the new file are compared the same way whatever wrote them."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
+    frame.columns = [c.strip() for c in frame.columns]
+    frame = frame.apply(lambda col: col.str.strip())
+    for col in NUMBER_COLUMNS:
+        if col in frame.columns:
+            frame[col] = [_number_text(v) for v in frame[col]]
+    return frame
+
+
+def _number_text(text: str) -> str:
+    try:
+        return f"{float(text.replace(',', '')):.15g}" if text else ""
+    except ValueError:
+        return text
+
+
+def previous_build(inputs_dir: Path, ratios_csv: Path) -> Previous:
+    """The data snapshot and ratios.csv the previous build left (None where absent or unreadable)."""
     figures = ratios = None
-    snapshot = inputs_dir / "figures.csv"
-    if snapshot.exists():
-        figures = pd.read_csv(snapshot, dtype=str, keep_default_na=False)
-    if ratios_csv.exists():
-        ratios = pd.read_csv(ratios_csv, keep_default_na=False)
+    try:
+        figures = read_figures_text(inputs_dir / "figures.csv")
+    except (OSError, ValueError):
+        pass
+    try:
+        ratios = pd.read_csv(ratios_csv, dtype={"value": float}, keep_default_na=False)
+    except (OSError, ValueError):
+        pass
     return Previous(figures, ratios)
 
 
 def figure_changes(old: pd.DataFrame, new: pd.DataFrame) -> tuple[list[str], list[str], pd.DataFrame]:
-    """(added ids, removed ids, changed rows: figure_id, column, old, new, source_id)."""
-    new_text = new.copy()
-    for col in ("period_start", "period_end"):
-        new_text[col] = new_text[col].dt.strftime("%Y-%m-%d")
-    new_text["value"] = [f"{v:g}" for v in new_text["value"]]
-    new_text = new_text.astype(str).set_index("figure_id")
-    old_text = old.copy()
-    old_text["value"] = [f"{float(str(v).replace(',', '')):g}" if v else "" for v in old_text["value"]]
-    old_text = old_text.astype(str).set_index("figure_id")
-    added = sorted(set(new_text.index) - set(old_text.index))
-    removed = sorted(set(old_text.index) - set(new_text.index))
+    """(added ids, removed ids, changed cells: figure_id, column, old, new) between two canonical texts."""
+    old_i, new_i = old.set_index("figure_id"), new.set_index("figure_id")
+    added = sorted(set(new_i.index) - set(old_i.index))
+    removed = sorted(set(old_i.index) - set(new_i.index))
     rows = []
-    for fid in sorted(set(new_text.index) & set(old_text.index)):
-        for col in new_text.columns:
-            if col in old_text.columns and old_text.at[fid, col] != new_text.at[fid, col]:
-                rows.append({"figure_id": fid, "column": col, "old": old_text.at[fid, col],
-                             "new": new_text.at[fid, col], "source_id": new_text.at[fid, "source_id"]})
-    return added, removed, pd.DataFrame(rows, columns=["figure_id", "column", "old", "new", "source_id"])
+    shared = sorted(set(new_i.index) & set(old_i.index))
+    for col in [c for c in new_i.columns if c in old_i.columns]:
+        a, b = old_i.loc[shared, col], new_i.loc[shared, col]
+        for fid in a.index[a != b]:
+            rows.append({"figure_id": fid, "column": col, "old": a[fid], "new": b[fid]})
+    table = pd.DataFrame(rows, columns=["figure_id", "column", "old", "new"])
+    return added, removed, table.sort_values(["figure_id", "column"]).reset_index(drop=True)
 
 
-def ratio_changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Derived numbers whose value moved (matched by notebook and key), with old and new values."""
-    if old is None or old.empty or new.empty:
-        return pd.DataFrame(columns=["notebook", "key", "old", "new", "unit", "figure_ids"])
-    merged = new.merge(old, on=["notebook", "key", "order"], how="inner", suffixes=("", "_old"))
-    moved = merged[(merged["value"] - merged["value_old"].astype(float)).abs() > 1e-9 * merged["value"].abs().clip(lower=1)]
-    return pd.DataFrame({"notebook": moved["notebook"], "key": moved["key"],
-                         "old": [format_number(v, u) for v, u in zip(moved["value_old"].astype(float), moved["unit"])],
-                         "new": [format_number(v, u) for v, u in zip(moved["value"], moved["unit"])],
-                         "unit": moved["unit"], "figure_ids": moved["figure_ids"]}).reset_index(drop=True)
+def ratio_changes(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    """Derived numbers (matched by notebook and key) that moved, appeared or disappeared."""
+    cols = ["notebook", "key", "old", "new", "figure_ids"]
+    if old is None:
+        return pd.DataFrame(columns=cols)
+    merged = new.merge(old[["notebook", "key", "value", "unit"]], on=["notebook", "key"], how="outer",
+                       suffixes=("", "_old"), indicator=True)
+    rows = []
+    for row in merged.to_dict("records"):
+        row = type("Row", (), row)
+        if row._merge == "both":
+            if abs(row.value - row.value_old) <= 1e-9 * max(1.0, abs(row.value)):
+                continue
+            rows.append([row.notebook, row.key, format_number(row.value_old, row.unit_old),
+                         format_number(row.value, row.unit), row.figure_ids])
+        elif row._merge == "left_only":
+            rows.append([row.notebook, row.key, "(new)", format_number(row.value, row.unit), row.figure_ids])
+        else:
+            rows.append([row.notebook, row.key, format_number(row.value_old, row.unit_old), "(gone)", ""])
+    return pd.DataFrame(rows, columns=cols)
 
 
-def changes_markdown(previous: Previous, ds: Dataset, ratios: pd.DataFrame) -> str:
+def changes_markdown(previous: Previous, figures_csv: Path, ratios: pd.DataFrame) -> str:
     """The 'what changed' report a user reads first after updating the data."""
     lines = ["# What changed since the last build", ""]
     if previous.figures is None:
-        lines += ["No earlier build was found in this output directory: everything is new.", "",
-                  f"{len(ds.figures)} figures, {len(ratios)} derived numbers.", ""]
+        lines += ["No earlier build was found in this output folder: everything is new.", ""]
         return "\n".join(lines)
-    added, removed, changed = figure_changes(previous.figures, ds.figures)
+    added, removed, changed = figure_changes(previous.figures, read_figures_text(figures_csv))
     moved = ratio_changes(previous.ratios, ratios)
+    if not (added or removed or len(changed) or len(moved)):
+        return "\n".join(lines + ["No changes: the figures and every derived number are the same as in the last build.", ""])
     lines += [f"- figures added: {len(added)}; removed: {len(removed)}; changed: {changed['figure_id'].nunique()}",
               f"- derived numbers that moved: {len(moved)}", ""]
     if added:
@@ -82,66 +111,83 @@ def changes_markdown(previous: Previous, ds: Dataset, ratios: pd.DataFrame) -> s
     if removed:
         lines += ["## Figures removed", "", *(f"- {fid}" for fid in removed), ""]
     if len(changed):
-        lines += ["## Figures changed", "", "| figure_id | column | old | new | source |", "|---|---|---|---|---|"]
-        lines += [f"| {r.figure_id} | {r.column} | {r.old} | {r.new} | {r.source_id} |" for r in changed.itertuples()]
+        lines += ["## Figures changed", "", "| figure | column | old | new |", "|---|---|---|---|"]
+        lines += [f"| {r.figure_id} | {r.column} | {_cell(r.old)} | {_cell(r.new)} |" for r in changed.itertuples()]
         lines.append("")
     if len(moved):
-        lines += ["## Derived numbers that moved", "", "| notebook | number | old | new | inputs |", "|---|---|---|---|---|"]
-        lines += [f"| {r.notebook} | {r.key} | {r.old} | {r.new} | {r.figure_ids} |" for r in moved.itertuples()]
+        lines += ["## Derived numbers that moved", "", "| notebook | number | old | new | figures |", "|---|---|---|---|---|"]
+        lines += [f"| {r.notebook} | {_cell(r.key)} | {r.old} | {r.new} | {r.figure_ids} |" for r in moved.itertuples()]
         lines.append("")
-    if not (added or removed or len(changed) or len(moved)):
-        lines += ["The figures are the same as in the last build.", ""]
     return "\n".join(lines)
 
 
-def _md_to_html(text: str) -> str:
-    out = []
-    for line in text.splitlines():
-        esc = html.escape(line)
-        if line.startswith("#"):
-            level = min(len(line) - len(line.lstrip("#")) + 1, 6)
-            out.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
-        elif line.startswith("- "):
-            out.append(f"<li>{esc[2:]}</li>")
-        elif line.strip():
-            out.append(f"<p>{esc}</p>")
-    return "\n".join(out)
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def markdown_html(text: str) -> str:
+    """Markdown (findings, tables, the change log) as HTML, by a real renderer; raw HTML is escaped."""
+    import mistune
+
+    return mistune.create_markdown(escape=True, plugins=["table"])(text)
 
 
 def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_dir: Path, ds: Dataset,
-               changes: str) -> None:
-    """One self-contained HTML file: each notebook's findings with printed results and charts, then sources."""
+               changes: str, checks: pd.DataFrame) -> None:
+    """One self-contained HTML file: each notebook's findings, tables and charts, the checks, the sources."""
     parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
              "<title>Secure Communities by the Numbers</title>",
-             "<style>body{font-family:DejaVu Sans,Arial,sans-serif;max-width:980px;margin:2em auto;color:#222}"
-             "pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:12px}img{max-width:100%}"
-             "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}</style>",
+             "<style>body{font-family:DejaVu Sans,Arial,sans-serif;max-width:980px;margin:1em auto;padding:0 1em;"
+             "color:#222;line-height:1.45}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;font-size:12px}"
+             "img{max-width:100%;height:auto}.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:13px}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}td{overflow-wrap:anywhere}</style>",
              "</head><body><h1>Secure Communities by the Numbers</h1>",
-             "<p>Every number below is computed from data/figures.csv by the notebooks; each carries the "
-             "figure ids it rests on. Charts name their sources.</p>",
-             "<section>", _md_to_html(changes), "</section>"]
+             "<p>Every number below is computed from the sourced figures by the notebooks; each derived number "
+             "names the figure rows it rests on, and every chart names its sources.</p>"]
     for nb_path in notebooks:
         nb = json.loads((executed_dir / nb_path.name).read_text(encoding="utf-8"))
         parts.append(f"<section id='{nb_path.stem}'>")
         for cell in nb["cells"]:
             src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             if cell["cell_type"] == "markdown":
-                parts.append(_md_to_html(src))
+                parts.append(markdown_html(src))
                 continue
             for output in cell.get("outputs", []):
+                data = output.get("data", {})
                 if output.get("name") == "stdout":
                     parts.append(f"<pre>{html.escape(''.join(output['text']))}</pre>")
-                elif "image/png" in output.get("data", {}):
-                    data = output["data"]["image/png"]
-                    data = "".join(data) if isinstance(data, list) else data
-                    parts.append(f"<img alt='chart' src='data:image/png;base64,{data.strip()}'>")
+                elif "text/markdown" in data:
+                    md = data["text/markdown"]
+                    parts.append("<div class='scroll'>" + markdown_html("".join(md) if isinstance(md, list) else md) + "</div>")
+                elif "image/png" in data:
+                    png = data["image/png"]
+                    png = "".join(png) if isinstance(png, list) else png
+                    parts.append(f"<img alt='chart from {html.escape(nb_path.stem)}' src='data:image/png;base64,{png.strip()}'>")
         parts.append("</section>")
+    from scomm.tables import readable
+
+    shown = checks[["claim_id", "statement", "verdict", "computed", "published", "gap", "detail", "inputs", "published_id"]]
+    parts += ["<section id='claims'><h2>Published claims, recomputed</h2><div class='scroll'>",
+              markdown_html(readable(shown)), "</div></section>"]
     src = ds.sources.copy()
     src["published"] = src["published"].dt.strftime("%Y-%m-%d").fillna("undated")
     rows = "".join(
         f"<tr><td>{html.escape(r.source_id)}</td><td>{html.escape(r.title)}</td><td>{html.escape(r.author_or_publisher)}</td>"
-        f"<td>{r.published}</td><td>{html.escape(str(r.kind))}</td><td>{html.escape(r.url or '')}</td></tr>"
+        f"<td>{r.published}</td><td>{html.escape(str(r.kind))}</td>"
+        f"<td>{_link(r.url)}</td></tr>"
         for r in src.itertuples())
-    parts += ["<section><h2>Sources</h2><table><tr><th>id</th><th>title</th><th>publisher</th><th>published</th>"
-              "<th>kind</th><th>url</th></tr>", rows, "</table></section></body></html>"]
+    parts += ["<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
+              "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>", rows, "</table></div></section>",
+              "<section id='changes'>", markdown_html(changes.replace("# What changed", "## What changed", 1)),
+              "</section></body></html>"]
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _link(url) -> str:
+    if not isinstance(url, str) or not url:
+        return ""
+    return f"<a href='{html.escape(url, quote=True)}'>link</a>"

@@ -1,5 +1,6 @@
-"""Selections of figures and the charts the notebooks show. Each chart function returns (figure, table):
-the table is exactly what the chart plots, with the figure_id and source_id of every value."""
+"""The charts the notebooks show. Each builder takes the rows it plots and returns (figure, table): the
+table is exactly what the chart plots, with the figure_id and source_id of every value. Selecting rows
+is `scomm.tables`' job; style and export are `scomm.charts`'."""
 
 from __future__ import annotations
 
@@ -12,43 +13,10 @@ import pandas as pd
 from scomm import charts
 from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number
-
-TABLE_COLUMNS = ["figure_id", "metric", "value", "unit", "qualifier", "as_printed", "geography",
-                 "period_start", "period_end", "date_precision", "source_id", "confidence"]
-
-
-def select(figures: pd.DataFrame, ids: Sequence[str]) -> pd.DataFrame:
-    """The rows `ids` in that order, with the columns charts and tables need."""
-    indexed = figures.set_index("figure_id", drop=False)
-    missing = [i for i in ids if i not in indexed.index]
-    if missing:
-        raise KeyError(f"figure_id(s) not in the data: {', '.join(missing)}")
-    return indexed.loc[list(ids), TABLE_COLUMNS].reset_index(drop=True)
-
-
-def by_metric(figures: pd.DataFrame, metrics: Sequence[str], geography: str | None = "US") -> pd.DataFrame:
-    """Rows of the given metrics (and geography), sorted by period_end then figure_id."""
-    rows = figures[figures["metric"].isin(metrics)]
-    if geography is not None:
-        rows = rows[rows["geography"] == geography]
-    return rows.sort_values(["period_end", "figure_id"])[TABLE_COLUMNS].reset_index(drop=True)
-
-
-def text_table(table: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
-    """A plain-text table (stable across pandas versions, unlike HTML) with formatted numbers and dates."""
-    out = table.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    if "value" in out.columns and "unit" in out.columns:
-        out["value"] = [format_number(v, u) for v, u in zip(out["value"], out["unit"].astype(str))]
-    if columns is not None:
-        out = out[list(columns)]
-    return out.to_string(index=False)
-
+from scomm.tables import FUNNEL_STAGES
 
 def compact(value: float) -> str:
-    """Axis label for powers of ten: 1k, 10k, 1M."""
+    """Axis label for large counts: 1k, 10k, 1M."""
     for size, suffix in [(1e6, "M"), (1e3, "k")]:
         if abs(value) >= size:
             return f"{value / size:,.0f}{suffix}"
@@ -91,19 +59,12 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
 # ---------------------------------------------------------------- 02 rollout
 
 
-ROLLOUT_METRICS = ["jurisdictions_activated", "sites_activated", "localities_activated", "counties_enrolled"]
-
-
-def rollout_points(figures: pd.DataFrame) -> pd.DataFrame:
-    """National rollout counts (jurisdictions and close equivalents) dated to the day or month."""
-    rows = by_metric(figures, ROLLOUT_METRICS)
-    return rows[rows["date_precision"] != "year"].reset_index(drop=True)
-
-
-def rollout_chart(figures: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity, full: r.Quantity):
-    """Active jurisdictions over time, one marker per source, against the target year and the full count."""
-    table = rollout_points(figures)
-    full_date = figures.set_index("figure_id").loc[full.figure_ids[0], "period_end"]  # 2013: year only
+def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity,
+                  full: r.Quantity):
+    """Active jurisdictions over time (`points`: national counts dated to the day or month), one marker per
+    source, against the target year and the full count (`goal_full_rows`: the rows of `goal` and `full`)."""
+    table = points.reset_index(drop=True)
+    full_date = goal_full_rows.set_index("figure_id").loc[full.figure_ids[0], "period_end"]  # 2013: year only
     span = r.years_between(table["period_end"].iloc[0], full_date)
     fig, ax = charts.new_figure(
         f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} "
@@ -125,44 +86,14 @@ def rollout_chart(figures: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity
     ax.set_ylabel("jurisdictions")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.legend(ncol=3, loc="lower right", fontsize=7.5, title="source of each count", title_fontsize=7.5)
-    extra = pd.concat([table, select_quantities(figures, [goal, full])]).drop_duplicates("figure_id")
+    extra = pd.concat([table, goal_full_rows]).drop_duplicates("figure_id")
     _note(fig, extra, sources)
     return fig, extra.reset_index(drop=True)
 
 
-def quantities_table(figures: pd.DataFrame, quantities: dict[str, r.Quantity],
-                     computation: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per labelled quantity (published or derived) with the figure and source ids behind it."""
-    computation = computation or {}
-    return pd.DataFrame([{
-        "label": label, "value": q.value, "unit": q.unit, "qualifier": q.qualifier,
-        "figure_id": " ".join(q.figure_ids), "source_id": " ".join(q.source_ids),
-        "computation": computation.get(label, "as published" if len(q.figure_ids) == 1 else "derived"),
-    } for label, q in quantities.items()])
-
-
-def implied_counts_table(figures: pd.DataFrame, implied: dict[str, r.Quantity]) -> pd.DataFrame:
-    """For counts made by `ratios.applied_share(percent, whole)`: the share, the whole and the implied count."""
-    get = r.getter(figures)
-    rows = []
-    for label, q in implied.items():
-        percent, whole = (get(i) for i in q.figure_ids)
-        rows.append({"label": label, "value": percent.value, "unit": percent.unit, "qualifier": percent.qualifier,
-                     "implied_removals": q.value, "implied_qualifier": q.qualifier, "all_removals": whole.value,
-                     "figure_id": " ".join(q.figure_ids), "source_id": " ".join(q.source_ids)})
-    return pd.DataFrame(rows)
-
-
-def select_quantities(figures: pd.DataFrame, quantities: Sequence[r.Quantity]) -> pd.DataFrame:
-    """The figure rows behind some quantities."""
-    ids = list(dict.fromkeys(i for q in quantities for i in q.figure_ids))
-    return select(figures, ids)
-
-
-def states_chart(figures: pd.DataFrame, sources: pd.DataFrame):
-    """States with at least one active jurisdiction, over time."""
-    table = by_metric(figures, ["states_with_activation"])
-    table = table[table["date_precision"] != "year"].reset_index(drop=True)
+def states_chart(table: pd.DataFrame, sources: pd.DataFrame):
+    """States with at least one active jurisdiction, over time (`table`: counts dated to the day or month)."""
+    table = table.reset_index(drop=True)
     fig, ax = charts.new_figure(
         f"Active in {table['value'].iloc[0]:.0f} states in late 2009, {table['value'].iloc[-1]:.0f} by October 2011",
         "States (and territories) with at least one jurisdiction where Secure Communities was active",
@@ -178,23 +109,6 @@ def states_chart(figures: pd.DataFrame, sources: pd.DataFrame):
 
 
 # ---------------------------------------------------------------- 03 funnel
-
-
-FUNNEL_STAGES = ["fingerprints", "immigration matches", "ICE arrests", "removals"]
-
-
-def funnel_table(figures: pd.DataFrame, stages: dict[str, Sequence[str]]) -> pd.DataFrame:
-    """Rows of each geography's funnel, stage by stage, with the conversion from the stage before."""
-    frames = []
-    for place, ids in stages.items():
-        rows = select(figures, ids)
-        rows.insert(0, "stage", FUNNEL_STAGES[: len(ids)])
-        rows.insert(0, "place", place)
-        conv = [np.nan] + [r.conversion(q0, q1).value for q0, q1 in
-                           zip(*(lambda qs: (qs[:-1], qs[1:]))([r.get(figures, i) for i in ids]))]
-        rows["pct_of_previous_stage"] = conv
-        frames.append(rows)
-    return pd.concat(frames, ignore_index=True)
 
 
 def _end_to_end(table: pd.DataFrame, place: str) -> r.Quantity:
@@ -259,8 +173,11 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     return fig, out
 
 
-def context_chart(rows: pd.DataFrame, sources: pd.DataFrame, title: str):
+def context_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     """Bars comparing per-year program arrests with the yearly criminal arrests of non-citizens."""
+    program, everyone = rows["value"].iloc[0], rows["value"].iloc[2]
+    title = (f"Program arrests a year were about {program / everyone * 100:.0f}% of yearly criminal arrests of "
+             f"non-citizens")
     fig, ax = charts.new_figure(title, "People per year, United States; program arrests averaged over the period the count covers")
     fig.subplots_adjust(left=0.30)
     charts.hbar(ax, [textwrap.fill(label, 30) for label in rows["label"]], list(rows["value"]), rows["qualifier"], index=0,
@@ -415,13 +332,13 @@ def comparison_chart(table: pd.DataFrame, sources: pd.DataFrame, title: str, sub
 # ---------------------------------------------------------------- 07 audit
 
 
-def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame, figures: pd.DataFrame):
-    """Figures per kind of source, split by confidence."""
+def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
+    """Figures per kind of source, split by confidence (`counts` from audit.figures_by)."""
     primary = counts.loc[[k for k in ("government", "research") if k in counts.index]].to_numpy().sum()
     fig, ax = charts.new_figure(
         f"{primary / counts.to_numpy().sum() * 100:.0f}% of the figures come from government or research sources; "
         f"the rest from press, advocacy and secondary reports",
-        "Number of figures in data/figures.csv by kind of source and confidence",
+        f"Number of figures in {charts.data_label()} by kind of source and confidence",
     )
     fig.subplots_adjust(left=0.16)
     kinds = list(counts.index)
@@ -438,30 +355,36 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame, figures: pd.DataFra
     ax.grid(axis="x", visible=True)
     ax.legend(loc="lower right")
     table = counts.reset_index()
-    charts.add_source_note(fig, figures, sources, extra="Counts of rows, not of people.")
+    charts.add_note(fig, f"Counts of rows, not of people. Every row of {charts.data_label()}, by the kind of its "
+                         f"source as listed in the sources table ({len(sources)} sources).")
     return fig, table
 
 
-def published_checks_chart(results: pd.DataFrame, sources: pd.DataFrame):
-    """Computed vs published percentages, one line per check; failures marked."""
-    pct = results[(results["unit"].isin(["percent", "percent_change"])) & results["reproduces"].notna()].copy()
-    pct["gap"] = pct["computed"] - pct["published"]
-    pct = pct.sort_values("gap").reset_index(drop=True)
+def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
+    """Computed minus published value for every published percentage, in units of its tolerance, so one
+    line (+/-1) separates claims that reproduce from those that diverge."""
+    pct = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] != "cannot compute")].copy()
+    pct["gap_in_tolerances"] = pct["gap"] / pct["tolerance"]
+    pct = pct.sort_values(["verdict", "gap_in_tolerances"]).reset_index(drop=True)
+    diverging = int((pct["verdict"] == "diverges").sum())
     fig, ax = charts.new_figure(
-        f"{int((~pct['reproduces'].astype(bool)).sum())} of {len(pct)} published percentages do not reproduce from their own counts",
-        "Computed minus published value, percentage points (0 = reproduces exactly)",
+        f"{diverging} of {len(pct)} published percentages do not reproduce from the counts they rest on",
+        "Computed minus published value, in units of the tolerance the printed precision allows "
+        "(between -1 and +1: reproduces)",
         figsize=(7.6, 5.6),
     )
     fig.subplots_adjust(left=0.42)
-    y = np.arange(len(pct))
-    ok = pct["reproduces"].astype(bool).to_numpy()
-    ax.scatter(pct["gap"][ok], y[ok], color=charts.PALETTE[0], marker="o", label="reproduces within rounding")
-    ax.scatter(pct["gap"][~ok], y[~ok], color=charts.PALETTE[6], marker="X", s=60, label="does not reproduce")
+    y = np.arange(len(pct))[::-1]
+    ok = (pct["verdict"] == "reproduces").to_numpy()
+    ax.axvspan(-1, 1, color="#e6e6e6", zorder=0, label="within rounding of the printed value")
+    ax.scatter(pct["gap_in_tolerances"][ok], y[ok], color=charts.PALETTE[0], marker="o", label="reproduces", zorder=3)
+    ax.scatter(pct["gap_in_tolerances"][~ok], y[~ok], color=charts.PALETTE[6], marker="X", s=60,
+               label="diverges", zorder=3)
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_yticks(y, [f"{c}: {textwrap.shorten(s, 52, placeholder=' ...')}" for c, s in zip(pct["check_id"], pct["statement"])],
-                  fontsize=7)
+    ax.set_yticks(y, [textwrap.shorten(s, 60, placeholder=" ...") for s in pct["statement"]], fontsize=7)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
+    ax.set_xlabel("gap / tolerance")
     ax.legend(loc="lower right", fontsize=7.5)
     charts.add_source_note(fig, pct, sources)
     return fig, pct

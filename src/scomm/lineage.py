@@ -1,0 +1,94 @@
+"""What each notebook read, and whether that changed.
+
+A notebook run records its reads: whole tables, figure ids, filters over the figures table, and named
+derived tables (claims checks, conflicts, ...). `fingerprint` evaluates the same reads against a
+dataset and hashes what they return, so the build re-runs a notebook only when something it read
+changed, and `scomm lineage FIGURE_ID` can list everything that uses a figure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable
+
+import pandas as pd
+
+from scomm.data import Dataset
+
+TABLES = ("figures", "sources", "metrics", "milestones", "claims")
+
+
+def empty_reads() -> dict:
+    """A fresh record of reads."""
+    return {"tables": [], "figure_ids": [], "filters": [], "derived": [], "claim_ids": []}
+
+
+def apply_filter(figures: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """The figure rows matching `spec`: metric (list), geography (str), metric_contains (str)."""
+    mask = pd.Series(True, index=figures.index)
+    if spec.get("metric") is not None:
+        mask &= figures["metric"].astype(str).isin(spec["metric"])
+    if spec.get("geography") is not None:
+        mask &= figures["geography"].astype(str) == spec["geography"]
+    if spec.get("metric_contains") is not None:
+        mask &= figures["metric"].astype(str).str.contains(spec["metric_contains"], regex=False)
+    return figures[mask]
+
+
+def _derived_registry() -> dict[str, Callable[[Dataset], pd.DataFrame]]:
+    from scomm import audit, claims
+
+    return {
+        "claims": lambda ds: claims.evaluate(ds.claims, ds.figures),
+        "conflicts": lambda ds: audit.conflicts(ds.figures),
+        "consistency": lambda ds: audit.consistency_checks(ds.figures),
+        "figures_by_source": lambda ds: audit.figures_by(ds.figures, ds.sources),
+        "coverage": lambda ds: audit.coverage(ds.figures),
+    }
+
+
+def derived(name: str, ds: Dataset) -> pd.DataFrame:
+    """The named derived table computed from `ds`."""
+    registry = _derived_registry()
+    if name not in registry:
+        raise KeyError(f"no derived table called {name!r}; known: {', '.join(sorted(registry))}")
+    return registry[name](ds)
+
+
+def _frame_text(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d", float_format="%r")
+
+
+def fingerprint(reads: dict, ds: Dataset, extra: str = "") -> str:
+    """Hash of everything `reads` returns from `ds` (plus `extra`: code, parameters, formats)."""
+    h = hashlib.sha256(extra.encode())
+    for table in sorted(set(reads.get("tables", []))):
+        h.update(f"\x00table:{table}\x00".encode() + _frame_text(getattr(ds, table)).encode())
+    figs = ds.figures.set_index("figure_id", drop=False)
+    for fid in sorted(set(reads.get("figure_ids", []))):
+        row = _frame_text(figs.loc[[fid]]) if fid in figs.index else "MISSING"
+        h.update(f"\x00figure:{fid}\x00{row}".encode())
+    for spec in reads.get("filters", []):
+        rows = apply_filter(ds.figures, spec).sort_values("figure_id")
+        h.update(f"\x00filter:{json.dumps(spec, sort_keys=True)}\x00".encode() + _frame_text(rows).encode())
+    claims = ds.claims.set_index("claim_id", drop=False)
+    for cid in sorted(set(reads.get("claim_ids", []))):
+        row = _frame_text(claims.loc[[cid]]) if cid in claims.index else "MISSING"
+        h.update(f"\x00claim:{cid}\x00{row}".encode())
+    for name in sorted(set(reads.get("derived", []))):
+        h.update(f"\x00derived:{name}\x00".encode() + _frame_text(derived(name, ds)).encode())
+    return h.hexdigest()
+
+
+def missing_figures(reads: dict, ds: Dataset) -> list[str]:
+    """Figure ids a notebook read by id that `ds` no longer has."""
+    have = set(ds.figures["figure_id"])
+    return [fid for fid in dict.fromkeys(reads.get("figure_ids", [])) if fid not in have]
+
+
+def uses_figure(reads: dict, figure_id: str, ds: Dataset) -> bool:
+    """True when a notebook with these reads uses `figure_id` (by id, by a filter, or by a whole-table read)."""
+    if figure_id in reads.get("figure_ids", []) or "figures" in reads.get("tables", []):
+        return True
+    return any(figure_id in set(apply_filter(ds.figures, spec)["figure_id"]) for spec in reads.get("filters", []))

@@ -1,0 +1,47 @@
+"""`scomm lineage FIGURE_ID`: everything that uses a figure, from the last build's record."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from scomm import lineage
+from scomm.paths import PROJECT_ROOT, resolve
+
+
+def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
+    """(the listing, whether anything uses `figure_id`) for the build in `out` (default: the project)."""
+    from scomm.data import load_dataset
+
+    root = resolve(out, PROJECT_ROOT)
+    state = root / "figures" / "build-state"
+    record_path = state / "lineage.json"
+    if not record_path.exists():
+        return f"scomm lineage: no build record in {state}; run `scomm build` first.", False
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    ds = load_dataset(*(state / "inputs" / n for n in ("figures.csv", "sources.csv", "metrics.csv",
+                                                        "milestones.csv", "claims.csv")))
+    lines = [f"{figure_id}:"]
+    known = figure_id in set(ds.figures["figure_id"])
+    if known:
+        row = ds.figures.set_index("figure_id").loc[figure_id]
+        lines[0] += f" {row['metric']} = {row['as_printed']} ({row['geography']}, to {row['period_end']:%Y-%m-%d}; source {row['source_id']})"
+    else:
+        lines[0] += " not in the data of the last build"
+    notebooks = [nb for nb, rec in sorted(record.items()) if lineage.uses_figure(rec["reads"], figure_id, ds)]
+    charts = [f"{nb}: {name}" for nb, rec in sorted(record.items()) for name, ids in rec["charts"].items()
+              if figure_id in ids]
+    ratios_path = root / "figures" / "ratios.csv"
+    derived = []
+    if ratios_path.exists():
+        ratios = pd.read_csv(ratios_path, keep_default_na=False)
+        hit = ratios[ratios["figure_ids"].astype(str).str.split().apply(lambda ids: figure_id in ids)]
+        derived = [f"{r.notebook}: {r.text}" for r in hit.itertuples()]
+    claims = [f"{c.claim_id}: {c.statement} ({'published value' if c.published_id == figure_id else 'input'})"
+              for c in ds.claims.itertuples() if figure_id in [*str(c.inputs).split(), c.published_id]]
+    for title, items in (("notebooks", notebooks), ("charts", charts), ("derived numbers", derived),
+                         ("published claims", claims)):
+        lines.append(f"  {title} ({len(items)}):")
+        lines += [f"    {item}" for item in items] or ["    none"]
+    return "\n".join(lines), bool(notebooks or charts or derived or claims)
