@@ -36,9 +36,9 @@ def problems(path: Path):
 
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
-    assert len(figs) == 340
-    assert len(dataset.sources) == 84
-    assert figs["source_id"].nunique() == 78
+    assert len(figs) == 350  # 340 + ERO-001..010 (ICE annual totals FY2016-FY2019)
+    assert len(dataset.sources) == 99  # 88 + S201..S211 (ICE records and the pages that print ICE totals)
+    assert figs["source_id"].nunique() == 86
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"
     assert isinstance(figs["unit"].dtype, pd.CategoricalDtype)
@@ -70,7 +70,7 @@ def test_seed_figures_are_all_present(dataset):
 
 def test_high_confidence_share(dataset):
     counts = dataset.figures["confidence"].value_counts()
-    assert counts["high"] == 158 and counts["medium"] == 168 and counts["low"] == 14
+    assert counts["high"] == 158 and counts["medium"] == 176 and counts["low"] == 16  # + ERO-001..010: 8 medium, 2 low
 
 
 # ---------------------------------------------------------------- real-world variants
@@ -183,7 +183,7 @@ def test_sources_are_validated_too(tmp_path):
 def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: 340 figures from 78 sources")
+    assert out.startswith("OK: 350 figures from 86 sources")
     bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The `scomm` command line: `scomm validate`, `scomm build`, `scomm lineage`, `scomm derive`.
+"""The `scomm` command line: `scomm validate`, `scomm build`, `scomm lineage`, `scomm place`, `scomm derive`.
 
 Expected faults (invalid data, a failing notebook, a path that cannot be read or written) become one
 readable message and exit status 1 here, in one place; Ctrl-C gives exit status 130. Set SCOMM_DEBUG=1
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from scomm import __version__
 
@@ -49,6 +50,37 @@ def _lineage(args: argparse.Namespace) -> int:
     text, found = lineage_text(args.figure_id, args.out)
     print(text)
     return 0 if found else 1
+
+
+def _place(args: argparse.Namespace) -> int:
+    from scomm import places as P
+    from scomm.data import load_dataset
+
+    ds = load_dataset(args.data)
+    acts, sts, plc = P.activations(), P.states(), P.places()
+    try:
+        place = P.lookup(args.name, acts, sts, plc)
+    except P.PlaceLookupError as err:
+        print(f"scomm place: {err}", file=sys.stderr)
+        return 1
+    print(P.profile_text(place, acts, sts, ds.figures, ds.sources, plc, P.read_ratios()))
+    if args.chart:
+        if place.kind not in ("county", "state"):
+            print(f"scomm place: no rollout chart for {place.name} (a {place.kind}, not a county or state)", file=sys.stderr)
+            return 1
+        from scomm import charts
+        from scomm.place_charts import state_rollout_chart
+
+        target = Path(args.chart)
+        fmt = target.suffix.lstrip(".").lower() or "png"
+        if fmt not in ("png", "svg", "pdf"):
+            print(f"scomm place: --chart {args.chart}: expected a file ending in .png, .svg or .pdf", file=sys.stderr)
+            return 1
+        fig, table = state_rollout_chart(acts, sts, ds.sources, place.state,
+                                         place.code if place.kind == "county" else None)
+        charts.save_figure(fig, target.stem, table, out_dir=target.parent if str(target.parent) else ".", formats=[fmt])
+        print(f"\nChart: {target} (its data: {target.with_suffix('.csv')})")
+    return 0
 
 
 def _derive(args: argparse.Namespace) -> int:
@@ -102,6 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
     lin.add_argument("figure_id", help="a figure_id such as FUN-024")
     lin.add_argument("--out", help="the build's output folder (default: the project)")
     lin.set_defaults(func=_lineage)
+
+    p = sub.add_parser("place", help="when Secure Communities reached a county or state, and every figure about it",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Look up a county or state in ICE's list of activated jurisdictions: its "
+                       "activation date, the statewide date, how early it was (rank among all counties and in "
+                       "its state, and the share of its state active by then), every figure of data/figures.csv "
+                       "about it with its source, and the derived numbers that use those figures.",
+                       epilog="examples:\n  scomm place \"Dallas County, TX\"\n  scomm place 48113\n"
+                       "  scomm place TX\n  scomm place Texas --chart texas.png\n\n"
+                       "An unknown or ambiguous name exits with status 1 and lists the closest matches.")
+    p.add_argument("name", help="'County name, ST' (\"Dallas County, TX\" or \"Dallas, TX\"), a 5-digit county FIPS "
+                   "code (48113), a state code (TX) or name (Texas), or a geography label of figures.csv")
+    p.add_argument("--chart", metavar="FILE", help="also write a chart of the state's rollout with the place marked "
+                   "(.png, .svg or .pdf; the plotted table is written beside it as .csv)")
+    p.add_argument("--data", help="figures CSV (default: the bundled data/figures.csv)")
+    p.set_defaults(func=_place)
 
     d = sub.add_parser("derive", help="derive data/derived/ tables from the raw ICE record files",
                        description="Read the vendored ICE arrest and removal records (data/raw/ice_enforcement/), "

@@ -19,6 +19,11 @@ row names the source that printed it (`source_id`, resolved in `sources.csv`) an
 source it stands (`locator`). Values are as published: never rounded, estimated or derived. Derived
 numbers (shares, growth, conversions) are computed by `scomm.ratios`, not stored here.
 
+The geography tables (`activations.csv`, `states.csv`, `county_changes.csv`, `places.csv`) give the
+figures a place: each county's activation date from ICE's list, and each figure's `geography` label
+mapped to a county, a state or a named group. `activations.csv` and `states.csv` are derived from the
+raw snapshots in `raw/` (see `raw/README.md`) by `python -m scomm.vendor`.
+
 To add or correct a figure: edit `figures.csv` (any spreadsheet or text editor; UTF-8), add its
 source to `sources.csv` if new and its metric to `metrics.csv` if new, then run `scomm validate`.
 It lists every problem with file, line, column, value and what was expected.
@@ -34,7 +39,11 @@ def render() -> str:
         parts.append(f"## `{schema.path}`\n\n{schema.description}\n")
         parts.append("| column | type | required | allowed values | meaning |\n|---|---|---|---|---|")
         for f in schema.fields:
-            allowed = ", ".join(f.enum) if f.enum else (f"pattern `{f.pattern}`" if f.pattern else "")
+            allowed = ", ".join(f.enum) if f.enum else (f"pattern `{f.pattern}`".replace("|", "\\|") if f.pattern else "")
+            if f.minimum is not None or f.maximum is not None:
+                bounds = f"from {f.minimum}" if f.minimum is not None else ""
+                bounds += (" " if bounds else "") + (f"to {f.maximum}" if f.maximum is not None else "")
+                allowed = (allowed + "; " if allowed else "") + bounds
             if f.unique:
                 allowed = (allowed + "; " if allowed else "") + "unique"
             parts.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else 'no'} | {allowed} | {f.description} |")
