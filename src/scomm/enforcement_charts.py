@@ -162,7 +162,7 @@ def area_totals_chart(totals: pd.DataFrame, sources: pd.DataFrame):
         f"{lead['arrests_share']:.1f}% of the arrest records",
         "Share of all ICE removal records and of all ICE ERO administrative arrest records, by area of "
         "responsibility, October 2015 to August 2019 (records with no area recorded shown as such)",
-        figsize=(8.0, 8.0),
+        figsize=(8.0, 7.4),
     )
     y = np.arange(len(rows))[::-1]
     h = 0.38
@@ -185,11 +185,14 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     rows = comparison.sort_values(["event", "fiscal_year", "published"]).reset_index(drop=True)
     full = rows[~rows["partial_year"]]
     equal = int((full["difference"] == 0).sum())
+    off = full[full["difference"] != 0]["difference"].abs()
+    rest = (f"; the other {len(off)} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))}" if len(off) else "")
     fig, axes = charts.new_figure(
-        f"{equal} of {len(full)} published totals for complete years equal the number of records exactly",
+        f"{equal} of the {len(full)} published totals for complete fiscal years equal the number of records "
+        f"exactly{rest}",
         "ICE ERO administrative arrests and ICE removals per fiscal year: records in the release vs the totals "
         "ICE published (as reported by the sources listed); FY2019 records stop at the end of August",
-        ncols=2, figsize=(8.4, 4.8),
+        ncols=2, figsize=(8.4, 5.2),
     )
     for ax, (event, part) in zip(axes, rows.groupby("event", sort=True)):
         years = sorted(part["fiscal_year"].unique())
@@ -211,8 +214,96 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
                             Patch(facecolor="white", edgecolor=charts.PALETTE[0], hatch="///",
                                   label="records, partial year"),
                             Patch(color=charts.PALETTE[1], label="published total")],
-                   loc="upper left", fontsize=7.5)
+                   loc="upper center", bbox_to_anchor=(1.1, -0.1), ncol=3, fontsize=7.5)
     charts.add_source_note(fig, rows, sources, extra=(
         "Where two sources print different totals for a year the larger is drawn; every total is in the table. "
         "Published totals cover whole fiscal years."))
     return fig, rows
+
+
+# ---------------------------------------------------------------- map of the areas
+
+CHANGE_BINS = (-np.inf, -5.0, 0.0, 10.0, 20.0, np.inf)
+CHANGE_LABELS = ("fell by 5 points or more", "fell by less than 5 points", "rose by less than 10 points",
+                 "rose by 10 to 20 points", "rose by 20 points or more")
+
+
+def _boundary_arcs(topology: dict, code_of: dict[str, str]) -> list[int]:
+    """Arcs that separate two counties of different areas (or a county from the sea or border)."""
+    users: dict[int, set] = {}
+    for g in topology["objects"]["counties"]["geometries"]:
+        polys = [g["arcs"]] if g["type"] == "Polygon" else g["arcs"] if g["type"] == "MultiPolygon" else []
+        area = code_of.get(str(g.get("id", "")), "")
+        for poly in polys:
+            for ring in poly:
+                for i in ring:
+                    users.setdefault(i if i >= 0 else ~i, set()).add(area)
+    return [i for i, areas in users.items() if len(areas) > 1]
+
+
+def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame, definition: str = "cap_local"):
+    """Counties coloured by their area's change in jail share (points), area borders drawn; (fig, table).
+
+    The table has one row per county of the map with its area code and the area's shares and change.
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.patches import Patch
+
+    from scomm import maps
+    from scomm.vendor import read_atlas
+
+    rows = shares[shares["definition"] == definition].set_index("aor")
+    counties, states = maps.atlas()
+    code_of = dict(zip(crosswalk["geoid"].astype(str), crosswalk["aor"].astype(str)))
+    table = pd.DataFrame({"map_fips": [s.id for s in counties], "map_name": [s.name for s in counties]})
+    table["aor"] = table["map_fips"].map(code_of)
+    table = table.join(rows[["name", "share_before", "share_after", "change_points"]], on="aor")
+    table["class"] = pd.cut(table["change_points"], CHANGE_BINS, labels=CHANGE_LABELS, right=False)
+    # greys for a fall, blues for a rise (darker = larger); the labels carry each area's number
+    colors = dict(zip(CHANGE_LABELS, ["#969696", "#d9d9d9", "#c6dbef", "#4292c6", "#08306b"]))
+    up = rows[rows["change_points"] > 0]
+    fig, ax = charts.new_figure(
+        f"The share of arrests from local jails rose in {len(up)} of {len(rows)} ICE areas after Secure Communities "
+        f"returned, most in {rows.loc[rows['change_points'].idxmax(), 'name']} ({rows['change_points'].max():+.1f} points)",
+        f"Change in the share of each area's ICE ERO administrative arrests that were '{j.CAP_LOCAL}' pickups, "
+        f"{rows['months_before'].iloc[0]} vs {rows['months_after'].iloc[0]}, percentage points; counties coloured "
+        "by their area (Alaska and Hawaii inset, not to scale)",
+        figsize=(7.2, 7.5),
+    )
+    rings, owner = maps._county_rings()
+    shade = table["class"].astype(object).map(colors).fillna(maps.MISSING_COLOR).to_numpy()
+    ax.add_collection(PolyCollection(rings, facecolors=shade[owner], edgecolors=shade[owner], linewidths=0.1))
+    outlines = [poly[0] for s in states for poly in s.polygons]
+    ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#888888", linewidths=0.25))
+    topology = read_atlas()
+    arcs = maps.decode_arcs(topology)
+    border = [arcs[i] for i in _boundary_arcs(topology, code_of)]
+    ax.add_collection(LineCollection(border, colors="#000000", linewidths=0.8))
+    # label each area at the mean of its counties' first-ring centres (mainland counties only)
+    centres = pd.DataFrame([(s.id, *s.polygons[0][0].mean(axis=0)) for s in counties], columns=["map_fips", "x", "y"])
+    centres["aor"] = centres["map_fips"].map(code_of)
+    main = centres[(centres["x"] > 120) & (centres["y"] < 520)]
+    for code, c in main.groupby("aor")[["x", "y"]].mean().iterrows():
+        if code in rows.index:
+            ax.text(c["x"], c["y"], f"{code}\n{rows.loc[code, 'change_points']:+.0f}", fontsize=6.2, ha="center",
+                    va="center", color="#000000", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    ax.set_xlim(0, 975)
+    ax.set_ylim(610, 0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    counts = rows.assign(c=pd.cut(rows["change_points"], CHANGE_BINS, labels=CHANGE_LABELS, right=False))["c"].value_counts()
+    handles = [Patch(facecolor=colors[c], edgecolor="#999999", linewidth=0.4, label=f"{c}: {counts.get(c, 0)} areas")
+               for c in CHANGE_LABELS]
+    if table["aor"].isna().any():
+        handles.append(Patch(facecolor=maps.MISSING_COLOR, edgecolor="#999999", label="county not in the crosswalk"))
+    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=3, bbox_to_anchor=(0.5, 0.0),
+              title="change in the area's jail share (labels: area code and change in points)", title_fontsize=7.5)
+    table["source_id"] = f"{j.RECORDS_SOURCE} S202 {maps.MAP_SOURCE}"
+    charts.add_source_note(fig, table, sources, extra=(
+        "Areas of responsibility drawn from a county-to-area crosswalk; thick lines are area borders, thin grey "
+        "lines state borders. Computed from ICE's record-level release (FOIA 2019-ICFO-53623)."))
+    top = fig.subplotpars.top + 0.35 / fig.get_size_inches()[1]
+    width_in, height_in = fig.get_size_inches()
+    height = 0.96 * width_in * 610 / 975 / height_in
+    ax.set_position([0.02, top - height, 0.96, height])
+    return fig, table
