@@ -162,13 +162,12 @@ def area_totals_chart(totals: pd.DataFrame, sources: pd.DataFrame):
         f"{lead['arrests_share']:.1f}% of the arrest records",
         "Share of all ICE removal records and of all ICE ERO administrative arrest records, by area of "
         "responsibility, October 2015 to August 2019 (records with no area recorded shown as such)",
-        figsize=(8.0, 7.4),
+        figsize=(8.0, 7.0),
     )
     y = np.arange(len(rows))[::-1]
     h = 0.38
     ax.barh(y + h / 2, rows["removals_share"], height=h, color=charts.PALETTE[0], label="removals")
-    ax.barh(y - h / 2, rows["arrests_share"], height=h, color="white", edgecolor=charts.PALETTE[1], hatch="///",
-            label="arrests")
+    ax.barh(y - h / 2, rows["arrests_share"], height=h, color=charts.PALETTE[1], label="arrests")
     ax.set_yticks(y, rows["name"])
     ax.set_xlim(0, None)
     ax.set_xlabel("percent of all records of the kind")

@@ -68,6 +68,19 @@ def load_files(path=None) -> pd.DataFrame:
     return _ints(load_table("ice_record_files", path), ["fiscal_year", "records"])
 
 
+COUNT_COLUMNS = ("fiscal_year", "arrests", "removals", "records", "rank")
+
+
+def as_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """A derived table as loaded by the data package (numbers are floats) with its counts as integers
+    and the area code as text; use on `run.table("ice_arrests_monthly")` and the like."""
+    out = _ints(frame, [c for c in COUNT_COLUMNS if c in frame.columns])
+    for col in ("aor", "event", "apprehension_method", "citizenship"):
+        if col in out.columns:
+            out[col] = out[col].astype(str)
+    return out
+
+
 def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for col in columns:
@@ -307,4 +320,21 @@ def aor_summary(county_fips: str | int, definition: str = "cap_local", return_da
         "jail_after": int(s["jail_after"]), "arrests_after": int(s["arrests_after"]),
         "months_before": span.label("before"), "months_after": span.label("after"),
         "source_id": RECORDS_SOURCE,
+    }
+
+
+def record_gaps(arrests: pd.DataFrame, removals: pd.DataFrame, last_month) -> dict[str, float]:
+    """Counts a reader needs to judge the tables: records with no area, at headquarters, and after the window."""
+    last = pd.Timestamp(last_month)
+    return {
+        "arrests": int(arrests["arrests"].sum()),
+        "removals": int(removals["removals"].sum()),
+        "arrests_no_area": int(arrests.loc[arrests["aor"] == NOT_RECORDED, "arrests"].sum()),
+        "arrests_hq": int(arrests.loc[arrests["aor"] == "HQ", "arrests"].sum()),
+        "removals_no_area": int(removals.loc[removals["aor"] == NOT_RECORDED, "removals"].sum()),
+        "removals_hq": int(removals.loc[removals["aor"] == "HQ", "removals"].sum()),
+        "arrests_after_window": int(arrests.loc[arrests["month"] > last, "arrests"].sum()),
+        "removals_after_window": int(removals.loc[removals["month"] > last, "removals"].sum()),
+        "removals_field_office_share": 100 * float(removals.loc[~removals["aor"].isin([NOT_RECORDED, "HQ"]), "removals"].sum())
+        / float(removals["removals"].sum()),
     }
