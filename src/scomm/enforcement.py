@@ -201,8 +201,14 @@ def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame) -> 
                      f"{_q(kind.date_column)} AS day, {method} AS method, {_q('Citizenship')} AS citizenship, "
                      f"{others} AS other_dates FROM {_read_sql([p for _, p in group], kind, 'r' + str(k))}")
         meta += [(k, i, kind.event, year, path.name) for i, (year, path) in enumerate(group)]
-    con.execute(f"CREATE TEMP TABLE g AS SELECT k, fi, aor_text, day, method, citizenship, count(*) AS n, "
-                f"sum(other_dates) AS other_dates FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL")
+    # Months, not days: the checks need only each file's first and last date and its blank dates.
+    con.execute(f"""
+        CREATE TEMP TABLE g AS
+        SELECT k, fi, aor_text, date_trunc('month', day) AS month, method, citizenship,
+               GROUPING_ID(citizenship) AS by_area, count(*) AS n, min(day) AS first_day, max(day) AS last_day,
+               count(*) - count(day) AS blank_days, sum(other_dates) AS other_dates
+        FROM ({' UNION ALL '.join(parts)})
+        GROUP BY GROUPING SETS ((k, fi, aor_text, month, method), (k, fi, citizenship))""")
     con.execute("CREATE TEMP TABLE files (k INTEGER, fi BIGINT, event VARCHAR, fiscal_year INTEGER, file VARCHAR)")
     con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", meta)
     problems = []
@@ -242,47 +248,47 @@ AREA_EXPECTED = "an area of responsibility listed in data/ice_aors.csv (name + '
 def _value_problems(con, files: dict[str, list[tuple[int, Path]]]) -> list[Problem]:
     """Required dates that are blank, and dates outside the file's fiscal year (located on the error path)."""
     bad = con.sql("""
-        SELECT f.file, f.event, list(DISTINCT g.day) FILTER (g.day IS NOT NULL) AS days, bool_or(g.day IS NULL) AS blank
-        FROM g JOIN files f USING (k, fi)
-        WHERE g.day IS NULL OR g.day < make_date(f.fiscal_year - 1, 10, 1) OR g.day > make_date(f.fiscal_year, 9, 30)
-        GROUP BY ALL ORDER BY f.file""").fetchall()
+        SELECT f.file, f.event, f.fiscal_year, min(g.first_day), max(g.last_day), sum(g.blank_days)
+        FROM g JOIN files f USING (k, fi) WHERE g.by_area = 1
+        GROUP BY ALL
+        HAVING min(g.first_day) < make_date(f.fiscal_year - 1, 10, 1) OR max(g.last_day) > make_date(f.fiscal_year, 9, 30)
+            OR sum(g.blank_days) > 0
+        ORDER BY f.file""").fetchall()
     paths = {p.name: p for group in files.values() for _, p in group}
     kinds = {k.event: k for k in KINDS.values()}
     problems: list[Problem] = []
-    for name, event, days, blank in bad:
+    for name, event, year, first, last, blank in bad:
         kind = kinds[event]
-        found = _locate(paths[name], kind, set(days or []), blank)
+        found = _locate(paths[name], kind, date(year - 1, 10, 1), date(year, 9, 30))
         if not found:  # never let a detected problem pass because it could not be placed on a line
-            shown = ", ".join(str(d) for d in sorted(days or [])[:10]) + (", blank" if blank else "")
-            found = [Problem(name, None, kind.date_column, shown,
+            found = [Problem(name, None, kind.date_column, f"{first} to {last}; {blank} blank",
                              "dates within the file's fiscal year (1 October of the year before to 30 September)")]
         problems += found
     return problems
 
 
-def _locate(path: Path, kind: Kind, days: set, blank: bool) -> list[Problem]:
-    """Error path only: lines of `path` whose main date is one of `days` (outside the year) or blank."""
+def _locate(path: Path, kind: Kind, start: date, end: date) -> list[Problem]:
+    """Error path only: lines of `path` whose main date is blank or outside start..end (read as DuckDB reads it)."""
     index = kind.columns.index(kind.date_column)
     out = []
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter="|")
-        start = 0
+        start_line = 0
         for record in reader:
-            line, start = start + 1, reader.line_num
+            line, start_line = start_line + 1, reader.line_num
             if line <= HEADER_LINE or len(record) != len(kind.columns):
                 continue
             cell = record[index].strip()
             if not cell:
-                if blank:
-                    out.append(Problem(path.name, line, kind.date_column, record[index],
-                                       "a date M/D/YYYY (this column is required)"))
+                out.append(Problem(path.name, line, kind.date_column, record[index],
+                                   "a date M/D/YYYY (this column is required)"))
             else:
                 try:  # as DuckDB reads M/D/YYYY: any number of digits, so 1/1/17 is the year 17
                     month, day_of_month, year = (int(x) for x in cell.split("/"))
                     day = date(year, month, day_of_month)
                 except ValueError:
-                    continue
-                if day in days:
+                    continue  # not a date at all: DuckDB set the row aside and it is reported from there
+                if not start <= day <= end:
                     out.append(Problem(path.name, line, kind.date_column, record[index],
                                        "a date within the file's fiscal year (1 October of the year before to 30 September)"))
             if len(out) >= MAX_SHOWN:
@@ -296,26 +302,29 @@ def _locate(path: Path, kind: Kind, days: set, blank: bool) -> list[Problem]:
 def _tables(con) -> dict[str, pd.DataFrame]:
     con.execute(f"""
         CREATE TEMP TABLE records AS
-        SELECT f.event, f.file, f.fiscal_year, g.day, coalesce(a.aor, '{NOT_RECORDED}') AS aor,
-               coalesce(nullif(trim(g.method), ''), '{NOT_RECORDED}') AS method,
-               coalesce(nullif(trim(g.citizenship), ''), '{NOT_RECORDED}') AS citizenship, g.n
-        FROM g JOIN files f USING (k, fi) LEFT JOIN aor_codes a USING (aor_text)""")
+        SELECT f.event, f.file, f.fiscal_year, g.month, g.first_day, g.last_day, coalesce(a.aor, '{NOT_RECORDED}') AS aor,
+               coalesce(nullif(trim(g.method), ''), '{NOT_RECORDED}') AS method, g.n
+        FROM g JOIN files f USING (k, fi) LEFT JOIN aor_codes a USING (aor_text) WHERE g.by_area = 1""")
+    con.execute(f"""
+        CREATE TEMP TABLE citizenships AS
+        SELECT f.event, f.fiscal_year, coalesce(nullif(trim(g.citizenship), ''), '{NOT_RECORDED}') AS citizenship, g.n
+        FROM g JOIN files f USING (k, fi) WHERE g.by_area = 0""")
     arrests = con.sql("""
-        SELECT fiscal_year, strftime(date_trunc('month', day), '%Y-%m-%d') AS month, aor,
+        SELECT fiscal_year, strftime(month, '%Y-%m-%d') AS month, aor,
                method AS apprehension_method, sum(n)::BIGINT AS arrests
         FROM records WHERE event = 'arrests' GROUP BY ALL ORDER BY month, aor, apprehension_method""").df()
     removals = con.sql("""
-        SELECT fiscal_year, strftime(date_trunc('month', day), '%Y-%m-%d') AS month, aor, sum(n)::BIGINT AS removals
+        SELECT fiscal_year, strftime(month, '%Y-%m-%d') AS month, aor, sum(n)::BIGINT AS removals
         FROM records WHERE event = 'removals' GROUP BY ALL ORDER BY month, aor""").df()
     citizenship = con.sql("""
-        WITH counts AS (SELECT fiscal_year, event, citizenship, sum(n) AS records FROM records GROUP BY ALL)
+        WITH counts AS (SELECT fiscal_year, event, citizenship, sum(n) AS records FROM citizenships GROUP BY ALL)
         SELECT fiscal_year, event,
                row_number() OVER (PARTITION BY fiscal_year, event ORDER BY records DESC, citizenship) AS rank,
                citizenship, records::BIGINT AS records
         FROM counts ORDER BY fiscal_year, event, rank""").df()
     files = con.sql("""
         SELECT file, event, fiscal_year, sum(n)::BIGINT AS records,
-               strftime(min(day), '%Y-%m-%d') AS first_date, strftime(max(day), '%Y-%m-%d') AS last_date
+               strftime(min(first_day), '%Y-%m-%d') AS first_date, strftime(max(last_day), '%Y-%m-%d') AS last_date
         FROM records GROUP BY ALL ORDER BY event, fiscal_year""").df()
     return {"ice_arrests_monthly.csv": arrests, "ice_removals_monthly.csv": removals,
             "ice_citizenship_yearly.csv": citizenship, "ice_record_files.csv": files}
