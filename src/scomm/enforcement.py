@@ -177,6 +177,11 @@ def _read_sql(paths: list[Path], kind: Kind, rejects: str | None = None, typed: 
             f"dateformat='{DATE_FORMAT}', columns={{{cols}}}, auto_detect=false{rejects_sql})")
 
 
+def _lit(text: str) -> str:
+    """`text` for a single-quoted SQL literal."""
+    return text.replace("'", "''")
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -187,10 +192,10 @@ def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame) -> 
     Both kinds are read in one query so DuckDB spreads the eight files over the cores; the few
     hundred thousand groups are all the checks and tables need.
     """
-    con.execute("CREATE TYPE aor_name AS ENUM (" + ", ".join(
-        "'" + (name + AOR_SUFFIX).replace("'", "''") + "'" for name in aors["name"]) + ")")
+    con.execute("CREATE TYPE aor_name AS ENUM (" + ", ".join(f"'{_lit(n + AOR_SUFFIX)}'" for n in aors["name"]) + ")")
     con.execute("CREATE TEMP TABLE aor_codes (aor_text aor_name, aor VARCHAR)")
-    con.executemany("INSERT INTO aor_codes VALUES (?, ?)", [[n + AOR_SUFFIX, a] for a, n in zip(aors["aor"], aors["name"])])
+    con.execute("INSERT INTO aor_codes VALUES " + ", ".join(
+        f"('{_lit(n + AOR_SUFFIX)}', '{_lit(a)}')" for a, n in zip(aors["aor"], aors["name"])))
     parts, meta = [], []
     for k, (prefix, group) in enumerate(files.items()):
         kind = KINDS[prefix]
@@ -210,7 +215,8 @@ def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame) -> 
         FROM ({' UNION ALL '.join(parts)})
         GROUP BY GROUPING SETS ((k, fi, aor_text, month, method), (k, fi, citizenship))""")
     con.execute("CREATE TEMP TABLE files (k INTEGER, fi BIGINT, event VARCHAR, fiscal_year INTEGER, file VARCHAR)")
-    con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", meta)
+    con.execute("INSERT INTO files VALUES " + ", ".join(
+        f"({k}, {i}, '{event}', {year}, '{_lit(name)}')" for k, i, event, year, name in meta))
     problems = []
     for k, (prefix, group) in enumerate(files.items()):
         problems += _rejects(con, k, KINDS[prefix])
