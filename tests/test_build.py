@@ -1,17 +1,27 @@
-"""scomm build: an edit reaches the right outputs only; failures exit 1 and lose nothing; no-op is fast."""
+"""scomm build on edited data: findings follow the data, claims are checked not asserted, only what
+changed is re-run (and equals a full rebuild), nothing of the user's is lost, faults are messages."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from scomm.build import notebook_paths, run_build
-from scomm.paths import NOTEBOOKS_DIR
+from scomm.build import STAGING_PREFIX, notebook_paths
+from scomm.cli import main
+from scomm.paths import DATA_DIR
+
+DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
@@ -19,99 +29,282 @@ def tree_hashes(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-FUNNEL = [p for p in notebook_paths() if p.name.startswith("03_")]
+def build(data: Path, out: Path, *extra: str) -> int:
+    return main(["build", "--data", str(data / "figures.csv"), "--out", str(out), "--formats", "png", "--quiet",
+                 *extra])
+
+
+def set_value(data: Path, figure_id: str, value: str) -> None:
+    """Change one figure's value (and as_printed) in a copy of the data."""
+    path = data / "figures.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = frame["figure_id"] == figure_id
+    assert row.sum() == 1
+    frame.loc[row, "value"] = value
+    frame.loc[row, "as_printed"] = value
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def findings(out: Path) -> str:
+    """Every rendered Markdown output of every executed notebook, joined."""
+    texts = []
+    for nb in sorted((out / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            for o in cell.get("outputs", []):
+                md = o.get("data", {}).get("text/markdown")
+                if md:
+                    texts.append("".join(md) if isinstance(md, list) else md)
+    return "\n".join(texts)
 
 
 @pytest.fixture(scope="module")
-def first_build(tmp_path_factory):
-    """One build of the funnel notebook on a copy of the data (PNG only, to keep the suite quick)."""
-    root = tmp_path_factory.mktemp("build")
+def base(tmp_path_factory):
+    """One full build of every notebook on a copy of the bundled data (PNG only, to keep the suite quick)."""
+    root = tmp_path_factory.mktemp("base")
     data = root / "data"
     data.mkdir()
-    from scomm.paths import DATA_DIR
-
-    for name in ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv"):
+    for name in DATA_NAMES:
         shutil.copy2(DATA_DIR / name, data / name)
     out = root / "out"
-    code = run_build(data=str(data / "figures.csv"), out=str(out), jobs=1, formats=("png",),
-                     progress=False, notebooks=FUNNEL)
-    assert code == 0
+    assert build(data, out) == 0
     return data, out
 
 
-def test_build_writes_outputs(first_build):
-    _, out = first_build
+@pytest.fixture
+def copy(base, tmp_path):
+    """A private copy of the base data and its built outputs."""
+    data, out = base
+    shutil.copytree(data, tmp_path / "data")
+    shutil.copytree(out, tmp_path / "out")
+    return tmp_path / "data", tmp_path / "out"
+
+
+def test_build_writes_outputs_and_claims_table(base):
+    _, out = base
     names = {p.name for p in (out / "figures").iterdir()}
-    assert {"03_funnel.png", "03_funnel.csv", "ratios.csv", "changes.md", "report.html", "build-manifest.json"} <= names
-    assert (out / "notebooks" / "03_identification_funnel.ipynb").exists()
-    ratios = pd.read_csv(out / "figures" / "ratios.csv")
-    assert (ratios["notebook"] == "03_identification_funnel").all()
-    row = ratios[ratios["key"] == "United States: fingerprint -> match"].iloc[0]
-    assert row["figure_ids"] == "FUN-031 FUN-030" and round(row["value"], 2) == 6.56
+    assert {"03_funnel.png", "03_funnel.csv", "ratios.csv", "changes.md", "report.html", "claims_checks.csv"} <= names
+    checks = pd.read_csv(out / "figures" / "claims_checks.csv", keep_default_na=False)
+    assert set(checks.loc[checks["verdict"] == "diverges", "claim_id"]) == {"X30", "X32", "X62"}
+    assert (out / "figures" / "changes.md").read_text().startswith("# What changed")
     html = (out / "figures" / "report.html").read_text()
-    assert "data:image/png;base64" in html and "S25" in html
+    assert "data:image/png;base64" in html and "Published claims, recomputed" in html
 
 
-def test_second_build_does_no_work(first_build, capsys):
-    data, out = first_build
+def test_second_build_does_no_work_and_names_the_report(base, capsys):
+    data, out = base
     before = tree_hashes(out)
-    assert run_build(data=str(data / "figures.csv"), out=str(out), jobs=1, formats=("png",),
-                     progress=False, notebooks=FUNNEL) == 0
-    assert "nothing changed" in capsys.readouterr().out
-    assert tree_hashes(out) == before
-
-
-def test_malformed_data_leaves_outputs_byte_identical(first_build, tmp_path, capsys):
-    data, out = first_build
-    before = tree_hashes(out)
-    bad = tmp_path / "figures.csv"
-    text = (data / "figures.csv").read_text().replace("FUN-030,fingerprint_submissions,9108703", "FUN-030,fingerprint_submissions,nine million")
-    bad.write_text(text)
-    for name in ("sources.csv", "metrics.csv", "milestones.csv"):
-        shutil.copy2(data / name, tmp_path / name)
-    assert run_build(data=str(bad), out=str(out), jobs=1, formats=("png",), progress=False, notebooks=FUNNEL) == 1
+    assert build(data, out) == 0
     err = capsys.readouterr().err
-    assert "column 'value': found 'nine million'" in err and "nothing was written" in err
+    assert "nothing changed" in err and "report.html" in err
     assert tree_hashes(out) == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".scomm-build-")]
 
 
-def test_failing_notebook_names_itself_and_loses_nothing(first_build, tmp_path, capsys):
-    data, out = first_build
+# figure, new value, text the findings must state, claims resting on it that must diverge
+SCENARIOS = [
+    ("FUN-025", "150000", "150,000 arrests", []),
+    ("FUN-026", "70000", "70,000 deportations", []),
+    ("CRV-002", "310000", "310,000 cases", ["X32"]),
+    ("ROL-034", "1700", "to 1,700", []),
+    ("STA-018", "4300", "73.5% in Dallas County", []),
+    ("ANN-020", "500000", "about 100,000 in FY2011", ["X14", "X16"]),
+    ("DET-014", "300000", "300,000 detainers", ["X38"]),
+    ("CNS-001", "50", "50.0% of detained clients", ["X50"]),
+]
+
+
+@pytest.mark.parametrize("figure_id,value,stated,diverging", SCENARIOS)
+def test_one_edited_figure_flows_through(copy, figure_id, value, stated, diverging):
+    data, out = copy
+    old_ratios = pd.read_csv(out / "figures" / "ratios.csv", keep_default_na=False)
+    set_value(data, figure_id, value)
+    assert build(data, out) == 0
+    assert stated in findings(out)
+    checks = pd.read_csv(out / "figures" / "claims_checks.csv", keep_default_na=False).set_index("claim_id")
+    for claim in diverging:
+        assert checks.at[claim, "verdict"] == "diverges", claim
+    changes = (out / "figures" / "changes.md").read_text()
+    listed = re.findall(r"^\| ([A-Z]{3}-\d{3}) \| (\w+) \|", changes, flags=re.M)
+    assert {fid for fid, _ in listed} == {figure_id}
+    new_ratios = pd.read_csv(out / "figures" / "ratios.csv", keep_default_na=False)
+    merged = new_ratios.merge(old_ratios, on=["notebook", "key"], suffixes=("", "_old"))
+    moved = merged[(merged["value"] - merged["value_old"]).abs() > 1e-9]
+    assert all(figure_id in ids.split() for ids in moved["figure_ids"])
+    uses = old_ratios["figure_ids"].str.split().apply(lambda ids: figure_id in ids)
+    assert bool(len(moved)) == bool(uses.any())  # a figure that derived numbers use moves some of them
+    if len(moved):
+        section = changes.split("## Derived numbers that moved")[1]
+        assert section.count("\n| ") - 1 == len(moved)  # every moved number listed once, nothing else
+
+
+def test_incremental_build_equals_forced_full_build(copy, tmp_path):
+    data, out = copy
+    full = tmp_path / "full"
+    shutil.copytree(out, full)
+    set_value(data, "STA-018", "4300")
+    assert build(data, out) == 0
+    assert build(data, full, "--force") == 0
+    assert tree_hashes(out) == tree_hashes(full)
+
+
+def test_only_notebooks_whose_reads_changed_are_rerun(copy, capsys):
+    data, out = copy
     before = tree_hashes(out)
-    nb = json.loads(FUNNEL[0].read_text())
-    nb["cells"].append({"id": "deliberate-failure", "cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                        "source": "raise RuntimeError('deliberate failure')"})
-    broken = tmp_path / "99_broken.ipynb"
-    broken.write_text(json.dumps(nb))
-    code = run_build(data=str(data / "figures.csv"), out=str(out), jobs=1, formats=("png",), progress=False,
-                     notebooks=[broken], force=True)
-    assert code == 1
+    set_value(data, "STA-018", "4300")
+    assert build(data, out) == 0
+    after = tree_hashes(out)
+    changed_notebooks = {k for k in after if k.startswith("notebooks/") and before.get(k) != after[k]}
+    assert changed_notebooks == {"notebooks/03_identification_funnel.ipynb"}
+    assert "figures/03_arrests_in_context.png" not in {k for k in after if before.get(k) != after[k]}
+
+
+def test_missing_figure_names_figure_and_notebook_and_changes_nothing(copy, capsys):
+    data, out = copy
+    before = tree_hashes(out)
+    frame = pd.read_csv(data / "figures.csv", dtype=str, keep_default_na=False)
+    frame[frame["figure_id"] != "FUN-030"].to_csv(data / "figures.csv", index=False, lineterminator="\n")
+    assert build(data, out) == 1
     err = capsys.readouterr().err
-    assert "99_broken.ipynb" in err and f"cell {len(nb['cells'])} " in err and "deliberate failure" in err
+    assert "FUN-030" in err and "03_identification_funnel" in err
     assert tree_hashes(out) == before
 
 
-def test_edited_value_changes_only_what_depends_on_it(first_build, tmp_path):
-    data, out = first_build
-    edited = tmp_path / "data"
-    shutil.copytree(data, edited)
-    out2 = tmp_path / "out"
-    shutil.copytree(out, out2)
-    before = tree_hashes(out2)
-    path = edited / "figures.csv"
-    path.write_text(path.read_text().replace("STA-018,removals_total,4209,", "STA-018,removals_total,4300,"))
-    assert run_build(data=str(path), out=str(out2), jobs=1, formats=("png",), progress=False, notebooks=FUNNEL) == 0
-    after = tree_hashes(out2)
-    changed = {k for k in after if before.get(k) != after[k]}
-    assert "figures/03_funnel.csv" in changed and "figures/03_conversion_rates.csv" in changed
-    assert "figures/03_arrests_in_context.csv" not in changed  # does not use STA-018
-    table = pd.read_csv(out2 / "figures" / "03_funnel.csv")
-    assert table.loc[table["figure_id"] == "STA-018", "value"].iloc[0] == 4300
-    old = pd.read_csv(out / "figures" / "ratios.csv")
-    new = pd.read_csv(out2 / "figures" / "ratios.csv")
-    moved = set(new.loc[(new["value"] - old["value"]).abs() > 1e-9, "key"])
-    assert moved == {"Dallas County, TX: ICE arrest -> removal", "Dallas County, TX: fingerprint -> removal"}
-    changes = (out2 / "figures" / "changes.md").read_text()
-    assert "| STA-018 | value | 4209 | 4300 | S25 |" in changes
-    assert "Dallas County, TX: ICE arrest -> removal | 72.0% | 73.5%" in changes
+def test_missing_figure_in_a_fresh_folder_fails_in_the_notebook(base, tmp_path, capsys):
+    data, _ = base
+    shutil.copytree(data, tmp_path / "data")
+    frame = pd.read_csv(tmp_path / "data" / "figures.csv", dtype=str, keep_default_na=False)
+    frame[frame["figure_id"] != "STA-018"].to_csv(tmp_path / "data" / "figures.csv", index=False, lineterminator="\n")
+    assert build(tmp_path / "data", tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "figure STA-018 is not in figures.csv; notebook 03_identification_funnel needs it" in err
+    assert "executed notebook" in err and not (tmp_path / "out" / "figures" / "report.html").exists()
+
+
+def test_change_log_compares_with_previous_build_whatever_the_file_is_called(base, tmp_path):
+    data, _ = base
+    other = tmp_path / "x"
+    other.mkdir()
+    for name in DATA_NAMES:
+        shutil.copy2(data / name, other / name)
+    os.rename(other / "figures.csv", other / "other.csv")
+    out = tmp_path / "out"
+    args = ["build", "--data", str(other / "other.csv"), "--out", str(out), "--formats", "png", "--quiet"]
+    assert main(args) == 0
+    assert main(args + ["--force"]) == 0
+    assert "No changes" in (out / "figures" / "changes.md").read_text()
+
+
+# ---------------------------------------------------------------- the output folder is the user's
+
+
+def test_user_files_are_refused_then_kept_with_replace(copy, capsys):
+    data, out = copy
+    planted = [out / "figures" / "mine.txt", out / "notebooks" / "my_notes.ipynb", out / "figures" / "sub" / "x.csv"]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("the user's own file")
+    before = tree_hashes(out)
+    set_value(data, "STA-018", "4300")
+    assert build(data, out) == 1
+    assert "no scomm build wrote" in capsys.readouterr().err
+    assert tree_hashes(out) == before
+    assert build(data, out, "--replace") == 0
+    for path in planted:
+        assert path.read_text() == "the user's own file"
+
+
+def test_a_live_lock_refuses_a_second_build(copy, capsys):
+    data, out = copy
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / ".scomm-build.lock").write_text(f"{sleeper.pid}\n")
+        before = tree_hashes(out)
+        assert build(data, out, "--force") == 1
+        assert f"another build (process {sleeper.pid})" in capsys.readouterr().err
+        assert tree_hashes(out) == before
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert build(data, out) == 0  # the holder is gone: the stale lock is taken over
+    assert not (out / ".scomm-build.lock").exists()
+
+
+def test_staging_left_by_a_killed_build_is_cleaned(copy):
+    data, out = copy
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = out / f"{STAGING_PREFIX}{dead.pid}-abc"
+    (stale / "figures").mkdir(parents=True)
+    set_value(data, "STA-018", "4300")
+    assert build(data, out) == 0
+    assert not stale.exists()
+
+
+@pytest.mark.parametrize("errno_name", ["EROFS", "ENOSPC"])
+def test_write_failure_is_a_message_and_outputs_are_restored(copy, monkeypatch, capsys, errno_name):
+    import errno
+
+    from scomm import build as build_mod
+
+    data, out = copy
+    before = tree_hashes(out)
+    set_value(data, "STA-018", "4300")
+    real_replace, calls = os.replace, []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 5:  # fail in the middle of moving outputs in
+            raise OSError(getattr(errno, errno_name), os.strerror(getattr(errno, errno_name)), str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(build_mod.os, "replace", failing_replace)
+    assert build(data, out) == 1
+    err = capsys.readouterr().err
+    assert os.strerror(getattr(errno, errno_name)) in err and "Traceback" not in err
+    monkeypatch.setattr(build_mod.os, "replace", real_replace)
+    assert tree_hashes(out) == before
+
+
+def test_data_path_that_is_a_folder(tmp_path, capsys):
+    assert main(["build", "--data", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_quickly_and_cleans_up(base, tmp_path):
+    data, _ = base
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "scomm.cli", "build", "--data", str(data / "figures.csv"), "--out",
+                             str(out), "--formats", "png", "--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob(STAGING_PREFIX + "*")):
+        time.sleep(0.1)
+    time.sleep(1.0)  # notebooks are running
+    proc.send_signal(signal.SIGINT)
+    sent = time.time()
+    _, err = proc.communicate(timeout=30)
+    assert time.time() - sent < 2.5
+    assert proc.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / ".scomm-build.lock").exists()
+
+
+def test_interactive_run_on_other_data_writes_to_its_own_folder(base):
+    from scomm import charts
+    from scomm.notebook import OTHER_DATA_DIR, Run
+    from scomm.settings import RunSettings
+
+    data, _ = base
+    run = Run("03_identification_funnel", data / "figures.csv", settings=RunSettings())
+    assert run.out_dir.parent == OTHER_DATA_DIR and run.out_dir.name.startswith("figures-")
+    assert charts.data_label() == "figures.csv" and run.data_label == "figures.csv"
+
+
+def test_lineage_command_lists_users_of_a_figure(capsys):
+    assert main(["lineage", "FUN-024"]) == 0
+    out = capsys.readouterr().out
+    assert "03_identification_funnel" in out and "convicted share of removals" in out
+    assert main(["lineage", "XXX-999"]) == 1
+
+
+def test_notebook_list_is_what_the_build_runs():
+    assert [p.name[:2] for p in notebook_paths()] == [f"{i:02d}" for i in range(1, len(notebook_paths()) + 1)]

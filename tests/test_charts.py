@@ -67,3 +67,19 @@ def test_every_committed_chart_has_all_formats():
     for png in pngs:
         for ext in (".svg", ".pdf", ".csv"):
             assert png.with_suffix(ext).exists(), png.with_suffix(ext)
+
+
+def test_source_note_dates_sources_to_their_precision(dataset):
+    table = pd.DataFrame({"source_id": ["S1", "S2", "S3", "S4"], "figure_id": ["A-1", "A-2", "A-3", "A-4"]})
+    sources = pd.DataFrame({
+        "source_id": ["S1", "S2", "S3", "S4"],
+        "author_or_publisher": ["One", "Two", "Three", "Four"],
+        "published": pd.to_datetime(["2011-10-01", "2014-01-01", "2012-06-11", None]),
+        "published_precision": ["month", "year", "day", "undated"],
+        "notes": ["", "", "known to the year", ""],   # notes no longer decide the format
+    })
+    note = charts.source_note(table, sources, width=1000)
+    assert note == ("Sources: One (2011); Two (2014); Three (2012); Four (undated). "
+                    "Rows A-1, A-2, A-3, A-4 of data/figures.csv.")
+    labels = [charts.published_label(p, q) for p, q in zip(sources["published"], sources["published_precision"])]
+    assert labels == ["2011-10", "2014", "2012-06-11", "undated"]

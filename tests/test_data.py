@@ -36,9 +36,9 @@ def problems(path: Path):
 
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
-    assert len(figs) == 350  # 340 + ERO-001..010 (ICE annual totals FY2016-FY2019)
-    assert len(dataset.sources) == 99  # 88 + S201..S211 (ICE records and the pages that print ICE totals)
-    assert figs["source_id"].nunique() == 86
+    assert len(figs) == 363  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019)
+    assert len(dataset.sources) == 114  # 103 + S201..S211 (ICE records and the pages that print ICE totals)
+    assert figs["source_id"].nunique() == 92
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"
     assert isinstance(figs["unit"].dtype, pd.CategoricalDtype)
@@ -70,7 +70,7 @@ def test_seed_figures_are_all_present(dataset):
 
 def test_high_confidence_share(dataset):
     counts = dataset.figures["confidence"].value_counts()
-    assert counts["high"] == 158 and counts["medium"] == 176 and counts["low"] == 16  # + ERO-001..010: 8 medium, 2 low
+    assert counts["high"] == 158 and counts["medium"] == 174 and counts["low"] == 31  # ERO-001..010: 8 medium, 2 low
 
 
 # ---------------------------------------------------------------- real-world variants
@@ -177,13 +177,54 @@ def test_sources_are_validated_too(tmp_path):
     assert [(p.line, p.column, p.value) for p in info.value.problems] == [(4, "kind", "blog")]
 
 
+def _sources_with(tmp_path, source_id: str, published: str, precision: str) -> Path:
+    """The bundled sources.csv with one row's publication date and precision replaced."""
+    import csv, io
+    from scomm.paths import SOURCES_CSV
+
+    rows = list(csv.reader(io.StringIO(SOURCES_CSV.read_text(encoding="utf-8"))))
+    col_date, col_prec = rows[0].index("published"), rows[0].index("published_precision")
+    line = next(i for i, r in enumerate(rows) if r[0] == source_id)
+    rows[line][col_date], rows[line][col_prec] = published, precision
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "sources.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("published, precision, column, expected", [
+    ("2011-05-01", "year", "published", "1 January of the year"),      # a year-only date must be stored as 1 January
+    ("2011-10-19", "month", "published", "the first day of the month"),
+    ("", "month", "published_precision", "'undated'"),                # no date but a precision
+    ("2011-10-01", "undated", "published", "no date"),                # a date but 'undated'
+    ("2011-10-01", "weekly", "published_precision", "one of: day, month, year, undated"),
+])
+def test_publication_date_agrees_with_its_precision(tmp_path, published, precision, column, expected):
+    path = _sources_with(tmp_path, "S27", published, precision)
+    with pytest.raises(FiguresValidationError) as info:
+        load_sources(path)
+    found = info.value.problems
+    assert [(p.line, p.column) for p in found] == [(28, column)], found
+    assert expected in found[0].expected
+
+
+def test_publication_precision_is_loaded(dataset):
+    src = dataset.sources.set_index("source_id")
+    assert src.loc["S27", "published_precision"] == "month"        # October 2011
+    assert src.loc["S01", "published_precision"] == "year"         # the seed page: footer year only
+    assert src.loc["S01", "published"] == pd.Timestamp("2014-01-01")
+    assert src.loc["S74", "published_precision"] == "undated" and pd.isna(src.loc["S74", "published"])
+    assert set(src["published_precision"]) == {"day", "month", "year", "undated"}
+
+
 # ---------------------------------------------------------------- command line
 
 
 def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: 350 figures from 86 sources")
+    assert out.startswith("OK: 363 figures from 92 sources")
     bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err

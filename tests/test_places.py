@@ -144,7 +144,7 @@ def test_county_and_state_figures_join_the_list(dataset, geo):
         elif typed[label] == "state":
             assert code[label] in set(sts["state"]), label
             n_state += 1
-    assert n_county == 12 and n_state == 24
+    assert n_county >= 12 and n_state >= 24  # every one of them joined above; the counts guard against a vacuous pass
     for members in plc["members"].dropna():
         for m in members.split():
             assert m in set(acts["fips"]) or m in set(sts["state"]), m
@@ -343,7 +343,16 @@ def test_chart_titles_come_from_the_data(dataset, geo):
     title = fig.texts[0].get_text().replace("\n", " ")
     one_day = sum(1 for s in {r["state"] for r in _csv("activations.csv")}
                   if len({r["activated"] for r in _csv("activations.csv") if r["state"] == s}) == 1)
-    assert title.startswith(f"{one_day} of the 51 states and DC were covered in a single day; Massachusetts")
+    assert title.startswith(f"{one_day} of the 50 states and DC were covered in a single day; Massachusetts")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_build_fingerprints_any_data_package_table(dataset):
+    """Notebook 08 reads activations/states/places through run.table; the incremental build must hash them."""
+    from scomm import lineage
+
+    first = lineage.fingerprint({"tables": ["activations"]}, dataset)
+    assert len(first) == 64 and first == lineage.fingerprint({"tables": ["activations"]}, dataset)
+    assert first != lineage.fingerprint({"tables": ["states"]}, dataset)

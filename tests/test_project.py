@@ -28,7 +28,7 @@ def test_data_dictionary_is_generated_from_schema():
 def test_schema_columns_match_csv_headers():
     from scomm.schema import table_schema
 
-    for resource in ("figures", "sources", "metrics", "milestones"):
+    for resource in ("figures", "sources", "metrics", "milestones", "claims"):
         schema = table_schema(resource)
         header = (DATA_DIR / schema.path).read_text(encoding="utf-8").splitlines()[0].split(",")
         assert header == schema.names
@@ -76,3 +76,42 @@ def test_cli_help_lists_commands(capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "validate" in out and "build" in out
+
+
+NUMBER = re.compile(r"(?<![\w.-])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.-])\d+(?:\.\d+)?")
+
+
+def _numbers(text: str) -> set[float]:
+    return {float(m.replace(",", "")) for m in NUMBER.findall(text)}
+
+
+def test_markdown_cells_state_no_figure_or_derived_number():
+    """Prose may explain but never state a value: those are rendered from the data at run time."""
+    import pandas as pd
+
+    figures = pd.read_csv(DATA_DIR / "figures.csv", dtype=str, keep_default_na=False)
+    values = {float(v.replace(",", "")) for v in figures["value"]}
+    ratios = pd.read_csv(PROJECT_ROOT / "figures" / "ratios.csv", keep_default_na=False)
+    values |= {round(v, 1) for v in ratios["value"]} | {round(v) for v in ratios["value"]}
+    years = {float(y) for y in range(1990, 2036)}  # years name periods in prose; they are labels, not values
+    small = {float(n) for n in range(0, 10)}  # "Level 1", "notebook 07", list numbers
+    hits = []
+    for path in _notebooks():
+        for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"], start=1):
+            if cell["cell_type"] != "markdown":
+                continue
+            stated = _numbers("".join(cell["source"])) & values
+            if stated - years - small:
+                hits.append(f"{path.name} cell {i}: {sorted(stated - years - small)}")
+    assert not hits, hits
+
+
+def test_no_notebook_asserts_a_published_value():
+    for path in _notebooks():
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                assert not re.search(r"^\s*assert\b", "".join(cell["source"]), flags=re.M), path.name
+
+
+def test_hygiene_check_finds_a_typed_number():
+    assert 72445.0 in _numbers("Finding: 72,445 deportations") and 51.6 in _numbers("about 51.6%")

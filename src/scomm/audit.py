@@ -74,3 +74,55 @@ def coverage(figures: pd.DataFrame) -> pd.DataFrame:
     years = figures["period_end"].dt.year.value_counts().sort_index()
     return pd.DataFrame({"period_end_year": years.index.astype(int), "figures": years.to_numpy()}).assign(
         metrics=figures["metric"].nunique(), without_locator=int(figures["locator"].isna().sum()))
+
+
+def unnoted_conflicts(figures: pd.DataFrame) -> pd.DataFrame:
+    """Rows of `conflicts` whose notes do not name every other figure_id they disagree with.
+
+    Column `missing` lists the ids the row's notes should name. An empty result means every
+    disagreement between figures of the same metric, place and period is noted on both sides.
+    """
+    keys = ["metric", "geography", "period_start", "period_end"]
+    rows = conflicts(figures)
+    notes = figures.set_index("figure_id")["notes"].fillna("").astype(str)
+    out = []
+    for _, group in rows.groupby(keys, observed=True):
+        for _, row in group.iterrows():
+            others = group.loc[group["value"] != row["value"], "figure_id"]
+            missing = [fid for fid in others if fid not in notes[row["figure_id"]]]
+            if missing:
+                out.append({"figure_id": row["figure_id"], "missing": " ".join(missing)})
+    return pd.DataFrame(out, columns=["figure_id", "missing"])
+
+
+AFTER_PUBLICATION_NOTE = "after the source was published"  # words a row's notes use to flag the exception
+
+
+def latest_publication_day(published: pd.Series, precision: pd.Series) -> pd.Series:
+    """The last day a source can have appeared: the date itself, or the end of its month or year when the
+    source is dated only to the month or year; NaT when undated."""
+    published = pd.to_datetime(published)
+    precision = precision.astype(str)
+    end = published.copy()
+    month = precision == "month"
+    year = precision == "year"
+    end[month] = published[month] + pd.offsets.MonthEnd(0)
+    end[year] = published[year] + pd.offsets.YearEnd(0)
+    end[precision == "undated"] = pd.NaT
+    return end
+
+
+def after_publication(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Figures whose period ends after their source could have been published (a source cannot count days
+    that had not happened yet), unless the row's notes say so in the words of AFTER_PUBLICATION_NOTE.
+
+    Returns figure_id, period_end, source_id, published, published_precision and latest (the last day the
+    source can have appeared).
+    """
+    meta = sources[["source_id", "published", "published_precision"]].copy()
+    meta["latest"] = latest_publication_day(meta["published"], meta["published_precision"])
+    rows = figures[["figure_id", "period_end", "source_id", "notes"]].merge(meta, on="source_id", how="left")
+    late = rows["latest"].notna() & (rows["period_end"] > rows["latest"])
+    noted = rows["notes"].fillna("").astype(str).str.contains(AFTER_PUBLICATION_NOTE, regex=False)
+    out = rows[late & ~noted].drop(columns="notes")
+    return out.sort_values("figure_id").reset_index(drop=True)

@@ -147,7 +147,9 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters
 def _normalise(nb) -> None:
     """Drop run-specific metadata so a rebuild with the same inputs writes the same bytes."""
     nb.metadata.pop("papermill", None)
-    for cell in nb.cells:
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"  # stable ids (nbformat and papermill would draw random ones)
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
 
@@ -506,7 +508,7 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     inputs_dir.mkdir()
     for name, path in zip(DATA_NAMES, paths):  # under fixed names, whatever the files were called
         shutil.copy2(path, inputs_dir / name)
-    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks)
+    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios)
     (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     outputs = {}

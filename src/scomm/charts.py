@@ -78,6 +78,17 @@ def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
     return fig, axes
 
 
+DATE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+def published_label(published, precision) -> str:
+    """A source's publication date printed only as precisely as the source dates itself ('2011', '2011-10',
+    '2011-10-19'), or 'undated'."""
+    if pd.isna(published) or str(precision) == "undated":
+        return "undated"
+    return pd.Timestamp(published).strftime(DATE_FORMATS[str(precision)])
+
+
 def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) -> str:
     """'Sources: Homeland Security Newswire (2011); ICE (2013). Rows FUN-021, ... of data/figures.csv.'
 
@@ -91,7 +102,8 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
     parts = []
     for sid in ids:
         row = meta.loc[sid]
-        year = row["published"].strftime("%Y") if pd.notna(row["published"]) else "undated"
+        year = row["published"].strftime("%Y") if pd.notna(row["published"]) and row["published_precision"] != "undated" \
+            else "undated"
         part = f"{row['author_or_publisher']} ({year})"
         if part not in parts:
             parts.append(part)

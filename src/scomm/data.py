@@ -32,6 +32,9 @@ DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 PERCENT_UNIT = "percent"
 UNBOUNDED_UNITS = {"percent_change"}  # may be negative or above 100
 MAX_LISTED = 200  # problems shown in the exception text; all of them stay in .problems
+MAX_LINE_BYTES = 1 << 20  # a line (a record) longer than 1 MiB is refused, with its line number
+NONEMPTY = {"figures", "sources", "metrics"}  # tables that must hold at least one row
+csv.field_size_limit(2**31 - 1)  # the error path's csv reader must read what Arrow read, to give line numbers
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,11 @@ class _Reader:
                                                       strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
         except pa.ArrowInvalid as exc:
-            if not _is_utf8(self.path):
+            long_line = _first_long_line(self.path)
+            if long_line is not None:
+                self.problem(long_line, None, f"a line of more than {MAX_LINE_BYTES:,} bytes",
+                             f"lines of at most {MAX_LINE_BYTES:,} bytes (a field this long is not a figure)")
+            elif not _is_utf8(self.path):
                 self._report_encoding()
             else:
                 self.problem(None, None, None, f"a well-formed CSV file (the reader said: {exc})")
@@ -232,7 +239,11 @@ class _Reader:
 
     def _header(self) -> list[str] | None:
         with open(self.path, "rb") as handle:
-            first = handle.readline()
+            first = handle.readline(MAX_LINE_BYTES + 1)
+        if len(first) > MAX_LINE_BYTES:
+            self.problem(1, None, f"a line of more than {MAX_LINE_BYTES:,} bytes",
+                         f"lines of at most {MAX_LINE_BYTES:,} bytes (is this the right file?)")
+            return None
         try:
             text = first.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -257,6 +268,32 @@ class _Reader:
                 )
                 if len(self.problems) >= MAX_LISTED:
                     break
+
+
+def _first_long_line(path: Path, chunk: int = 1 << 22) -> int | None:
+    """Number of the first line longer than MAX_LINE_BYTES, streamed in chunks (memory stays flat)."""
+    import numpy as np
+
+    line, length = 1, 0  # length: bytes of the current line seen so far
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            if len(ends) == 0:
+                length += len(block)
+                if length > MAX_LINE_BYTES:
+                    return line
+                continue
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            lengths = ends - starts
+            lengths[0] += length
+            over = np.flatnonzero(lengths > MAX_LINE_BYTES)
+            if len(over):
+                return line + int(over[0])
+            line += len(ends)
+            length = len(block) - int(ends[-1]) - 1
+            if length > MAX_LINE_BYTES:
+                return line
+    return None
 
 
 def _is_utf8(path: Path, chunk: int = 1 << 22) -> bool:
@@ -284,7 +321,8 @@ def _report(reader: _Reader, table: pa.Table, mask: pa.ChunkedArray | pa.Array, 
     rows = pc.indices_nonzero(mask).to_pylist()
     values = table.column(value_column or column).take(rows).to_pylist() if (value_column or column) else [None] * len(rows)
     for line, value in zip(reader.line_of(rows), values):
-        reader.problem(line, column, "" if value is None else str(value), expected)
+        text = "" if value is None else str(value)
+        reader.problem(line, column, text if len(text) <= 80 else text[:60] + f"... ({len(text):,} characters)", expected)
 
 
 def _check_fields(reader: _Reader, table: pa.Table, keyed: frozenset[str] = frozenset()) -> dict[str, pa.ChunkedArray]:
@@ -314,6 +352,9 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
     col = table.column(f.name)
     present = pc.is_valid(col)
     typed = None
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        _report(reader, table, pc.greater(pc.binary_length(col), MAX_LINE_BYTES), f.name,
+                f"a value of at most {MAX_LINE_BYTES:,} bytes (a field this long is not a figure)")
     if f.required:
         _report(reader, table, pc.invert(present), f.name, "a value (this column is required)")
     if f.type == "number" and pa.types.is_floating(col.type):  # parsed by the fast reader
@@ -327,6 +368,8 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
                 "a number such as 140396 or \"140,396\" (digits, optional thousands commas and decimals)")
         clean = pc.if_else(ok, pc.replace_substring(col, ",", ""), pa.scalar(None, pa.string()))
         typed = pc.cast(clean, pa.float64())
+        _report(reader, table, pc.and_(pc.is_valid(typed), pc.invert(pc.is_finite(typed))), f.name,
+                "a finite number (this one is too large to represent)")
     elif f.type == "date":
         shaped = pc.match_substring_regex(col, DATE_RE)
         text = pc.if_else(shaped, col, pa.scalar(None, pa.string()))
@@ -393,6 +436,17 @@ def _check_unique(reader: _Reader, table: pa.Table, name: str) -> None:
         reader.problem(line, name, key, expected)
 
 
+def _check_key(reader: _Reader, table: pa.Table, field: str, ref_table: pa.Table, ref_field: str, ref_file: str) -> None:
+    """Every value of `field` must be listed in `ref_field` of the referenced table."""
+    ids = ref_table.column(ref_field).drop_null()
+    present = pc.is_valid(table.column(field))
+    enum = reader.schema.field(field).enum
+    if enum is not None:  # a value outside the field's own vocabulary is reported once, by that check
+        present = pc.and_(present, pc.is_in(table.column(field), value_set=pa.array(enum)))
+    missing = pc.and_(present, pc.invert(pc.is_in(table.column(field), value_set=ids)))
+    _report(reader, table, missing, field, f"a {ref_field} listed in {ref_file}")
+
+
 def _check_source_ids(reader: _Reader, table: pa.Table, sources: pa.Table | None) -> None:
     """Every source_id must be listed in sources.csv."""
     if sources is None:
@@ -401,6 +455,31 @@ def _check_source_ids(reader: _Reader, table: pa.Table, sources: pa.Table | None
     present = pc.is_valid(table.column("source_id"))
     missing = pc.and_(present, pc.invert(pc.is_in(table.column("source_id"), value_set=ids)))
     _report(reader, table, missing, "source_id", "a source_id listed in sources.csv")
+
+
+def _check_sources(reader: _Reader, table: pa.Table, typed: dict) -> None:
+    """`published` agrees with `published_precision`: a month- or year-only date is stored as the first day
+    of that month or year (so it never passes silently for 1 January), and only an undated source has none."""
+    precision, date = typed.get("published_precision"), typed.get("published")
+    if precision is None or date is None:
+        return
+    words = precision.dictionary.take(precision.indices)  # null where the value was not in the vocabulary
+    has_text = pc.is_valid(table.column("published"))
+
+    def said(word: str):
+        return pc.fill_null(pc.equal(words, word), False)
+
+    _report(reader, table, pc.and_(said("undated"), has_text), "published",
+            "no date, since published_precision is 'undated' (or set the precision the source dates itself to)")
+    _report(reader, table, pc.and_(pc.and_(pc.is_valid(words), pc.invert(said("undated"))), pc.invert(has_text)),
+            "published_precision", "'undated', since published is empty (or fill in the date)",
+            value_column="published_precision")
+    not_first_day = pc.fill_null(pc.not_equal(pc.day(date), 1), False)
+    not_january = pc.fill_null(pc.not_equal(pc.month(date), 1), False)
+    _report(reader, table, pc.and_(said("month"), not_first_day), "published",
+            "the first day of the month (published_precision is 'month': a month-only date is stored as its first day)")
+    _report(reader, table, pc.and_(said("year"), pc.or_(not_first_day, not_january)), "published",
+            "1 January of the year (published_precision is 'year': a year-only date is stored as its first day)")
 
 
 def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Table | None,
@@ -414,8 +493,8 @@ def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Ta
     is_percent = pc.equal(unit.indices, vocabulary.index(PERCENT_UNIT))
     bounded = [vocabulary.index(u) for u in sorted(UNBOUNDED_UNITS | {PERCENT_UNIT})]
     counts = pc.invert(pc.is_in(unit.indices, value_set=pa.array(bounded, unit.indices.type)))
-    _report(reader, table, pc.and_(counts, pc.less(value, 0)), "value",
-            "a count >= 0 (use unit percent_change for a signed change)")
+    _report(reader, table, pc.and_(counts, pc.less_equal(value, 0)), "value",
+            "a count above 0 (ratios divide by counts; use unit percent_change for a signed change)")
     _report(reader, table, pc.and_(is_percent, pc.or_(pc.less(value, 0), pc.greater(value, 100))), "value",
             "a percentage within 0-100 for unit percent (use percent_change for changes)")
     _check_source_ids(reader, table, sources)
@@ -464,6 +543,8 @@ def _load(path: Path, resource: str, fast: bool = False) -> tuple[_Reader, pa.Ta
     reader = _Reader(path, schema, fast=fast)
     table = reader.read()
     typed: dict = {}
+    if table is not None and table.num_rows == 0 and resource in NONEMPTY:
+        reader.problem(2, None, "no rows", "at least one data row below the header")
     if table is not None:
         typed = _check_fields(reader, table, _keyed_fields(schema))
     return reader, table, typed
@@ -486,6 +567,8 @@ def _raise_if(readers: Sequence[_Reader]) -> None:
 def load_sources(path: str | Path | None = None) -> pd.DataFrame:
     """Return the validated sources table (dates as datetimes, `kind` categorical)."""
     reader, table, typed = _load_checked(resolve(path, SOURCES_CSV), "sources")
+    if table is not None:
+        _check_sources(reader, table, typed)
     _raise_if([reader])
     return _to_frame(table, typed, reader.schema)
 
@@ -502,8 +585,18 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
     from scomm.paths import DATA_DIR
 
     schema = table_schema(resource)
-    reader, table, typed = _load_checked(resolve(path, DATA_DIR / schema.path), resource)
-    _raise_if([reader])
+    file = resolve(path, DATA_DIR / schema.path)
+    reader, table, typed = _load_checked(file, resource)
+    readers = [reader]
+    if resource == "sources" and table is not None:
+        _check_sources(reader, table, typed)
+    for field, ref_resource, ref_field in schema.foreign_keys:  # keys into other tables, read from beside `file`
+        ref_schema = table_schema(ref_resource)
+        ref_reader, ref_table, _ = _load_checked(beside(file, ref_schema.path, DATA_DIR / ref_schema.path), ref_resource)
+        readers.append(ref_reader)
+        if table is not None and ref_table is not None:
+            _check_key(reader, table, field, ref_table, ref_field, ref_schema.path)
+    _raise_if(readers)
     return _to_frame(table, typed, reader.schema)
 
 
@@ -518,6 +611,8 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
     fig_path, src_path, met_path, ms_path, cl_path = dataset_paths(figures, sources, metrics, milestones, claims)
     c_reader, c_table, c_typed = _load_checked(cl_path, "claims")
     s_reader, s_table, s_typed = _load_checked(src_path, "sources")
+    if s_table is not None:
+        _check_sources(s_reader, s_table, s_typed)
     m_reader, m_table, m_typed = _load_checked(met_path, "metrics")
     e_reader, e_table, e_typed = _load_checked(ms_path, "milestones")
     for fast in (True, False):  # the cross-table rules run on the fast read; any problem -> full read

@@ -64,7 +64,12 @@ def fingerprint(reads: dict, ds: Dataset, extra: str = "") -> str:
     """Hash of everything `reads` returns from `ds` (plus `extra`: code, parameters, formats)."""
     h = hashlib.sha256(extra.encode())
     for table in sorted(set(reads.get("tables", []))):
-        h.update(f"\x00table:{table}\x00".encode() + _frame_text(getattr(ds, table)).encode())
+        frame = getattr(ds, table, None)
+        if frame is None:  # another table of the data package (activations, places, ...): read it as a notebook does
+            from scomm.data import load_table
+
+            frame = load_table(table)
+        h.update(f"\x00table:{table}\x00".encode() + _frame_text(frame).encode())
     figs = ds.figures.set_index("figure_id", drop=False)
     for fid in sorted(set(reads.get("figure_ids", []))):
         row = _frame_text(figs.loc[[fid]]) if fid in figs.index else "MISSING"

@@ -68,7 +68,8 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     one_day = spans[spans["days"] == 0]
     longest = spans.loc[spans["days"].idxmax()]
     fig, ax = charts.new_figure(
-        f"{len(one_day)} of the {len(spans)} states and DC were covered in a single day; {longest['state_name']} took "
+        f"{len(one_day)} of the {int((spans['state'] != 'DC').sum())} states and DC were covered in a single day; "
+        f"{longest['state_name']} took "
         f"longest: {longest['days']:,} days from its first county to its last",
         "Secure Communities in each state: first county activated (circle) to statewide activation (square), "
         "ordered by first activation",
@@ -87,6 +88,7 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=7.5)
     table = spans.copy()
     charts.add_source_note(fig, table, sources, extra="In brackets: counties in the list. Days = last minus first activation date.")
+    fig.subplots_adjust(bottom=0.12)  # a tall chart: the note needs less than the house margin
     return fig, table
 
 

@@ -207,7 +207,8 @@ def reconcile(figures: pd.DataFrame, acts: pd.DataFrame, plc: pd.DataFrame, chan
                    disagrees=bool(abs(gap) > tol + 1e-9), list_reaches_value=reaches)
         if what == "counties":
             rec["retired_codes_counted"] = int(((scope["activated"] <= r.period_end) & scope["fips"].isin(retired)).sum())
-        rec["reason"] = _reason(rec, r.notes if isinstance(r.notes, str) else "")
+        notes = getattr(r, "notes", "")
+        rec["reason"] = _reason(rec, notes if isinstance(notes, str) else "")
         out.append(rec)
     return pd.DataFrame(out)
 
@@ -442,9 +443,10 @@ def profile_text(place: Place, acts: pd.DataFrame, sts: pd.DataFrame, figures: p
             when = f"{r.period_start:%Y-%m-%d}" + ("" if r.period_start == r.period_end else f"..{r.period_end:%Y-%m-%d}")
             lines.append(f"  {r.figure_id}  {r.metric}: {r.as_printed} ({r.unit}; {when})")
             lines.append(f"           source: {source_label(sources, r.source_id)}, {r.locator}")
-        derived = ratios_using(figs["figure_id"], ratios)
-        lines += ["", f"Derived numbers that use these figures ({len(derived)}, from figures/ratios.csv):"]
-        lines += [f"  {r.notebook}: {r.text}" for r in derived.itertuples()] or ["  none"]
+        if ratios is not None:
+            derived = ratios_using(figs["figure_id"], ratios)
+            lines += ["", f"Derived numbers that use these figures ({len(derived)}, from figures/ratios.csv):"]
+            lines += [f"  {r.notebook}: {r.text}" for r in derived.itertuples()] or ["  none"]
     return "\n".join(lines)
 
 

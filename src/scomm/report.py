@@ -136,7 +136,7 @@ def markdown_html(text: str) -> str:
 
 
 def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_dir: Path, ds: Dataset,
-               changes: str, checks: pd.DataFrame) -> None:
+               changes: str, checks: pd.DataFrame, ratios: pd.DataFrame | None = None) -> None:
     """One self-contained HTML file: each notebook's findings, tables and charts, the checks, the sources."""
     parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
              "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -173,6 +173,12 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
     shown = checks[["claim_id", "statement", "verdict", "computed", "published", "gap", "detail", "inputs", "published_id"]]
     parts += ["<section id='claims'><h2>Published claims, recomputed</h2><div class='scroll'>",
               markdown_html(readable(shown)), "</div></section>"]
+    from scomm import places
+
+    sts = places.states()
+    parts += ["<section id='states'><h2>By state: rollout and figures</h2>",
+              places.states_html(places.activations(), sts, ds.figures, ds.sources, places.places(), ratios),
+              "</section>"]
     src = ds.sources.copy()
     src["published"] = src["published"].dt.strftime("%Y-%m-%d").fillna("undated")
     rows = "".join(

@@ -126,13 +126,17 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
     fig, axes = charts.new_figure(
         f"{places[0]}: {overall[places[0]].value:.1f} removals for every 100 fingerprints checked; "
         f"{', '.join(f'{p}: {q.value:.1f}' for p, q in list(overall.items())[1:])}",
-        "Secure Communities identification funnel, cumulative from activation to about June 2011 (log scale)",
+        "Secure Communities identification funnel, cumulative from activation to about June 2011 (log scale, dots)",
         nrows=1, ncols=len(places), figsize=(9.0, 4.4), sharey=True,
     )
     fig.subplots_adjust(left=0.17, wspace=0.35)
     for i, (ax, place) in enumerate(zip(np.atleast_1d(axes), places)):
         rows = table[table["place"] == place]
-        charts.hbar(ax, list(rows["stage"]), list(rows["value"]), rows["qualifier"], index=i)
+        # dots, not bars: on a log axis a bar's length would misstate the ratio between stages
+        ypos = list(range(len(rows)))[::-1]
+        charts.plot_points(ax, rows["value"], ypos, rows["qualifier"], index=i, line=False)
+        ax.set_yticks(ypos, list(rows["stage"]))
+        ax.grid(axis="y", visible=False)
         ax.set_xscale("log")
         ax.set_title(place, fontsize=10)
         for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
@@ -257,11 +261,11 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
 def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """The 2011-2012 case review as a funnel, each count labelled with who published it."""
     first, last = table.iloc[0], table.iloc[-1]
-    closed = r.share(r.Quantity(last["value"], qualifier=str(last["qualifier"])),
-                     r.Quantity(first["value"], qualifier=str(first["qualifier"])))
+    # no ratio across publishers in the title: each count is shown against its own source
     fig, ax = charts.new_figure(
-        f"Of {format_number(first['value'])} cases to review, {format_number(last['value'])} were closed "
-        f"by the last count ({QUALIFIER_WORDS[closed.qualifier]}{closed.value:.1f}%)",
+        f"{last['publisher']}'s last count: {QUALIFIER_WORDS[str(last['qualifier'])]}{format_number(last['value'])} "
+        f"cases closed; {first['publisher']} had set out to review {QUALIFIER_WORDS[str(first['qualifier'])]}"
+        f"{format_number(first['value'])}",
         "Prosecutorial-discretion review of pending removal cases, November 2011 - October 2012 (log scale)",
         figsize=(8.0, 5.0),
     )
@@ -271,9 +275,10 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     for y, (_, row) in zip(ypos, table.iterrows()):
         i = kinds.index(row["publisher"])
         ap = row["qualifier"] in charts.APPROXIMATE
-        ax.barh(y, row["value"], color="white" if ap else charts.PALETTE[i], edgecolor=charts.PALETTE[i],
-                hatch="///" if ap else charts.HATCHES[i], linewidth=1.2,
-                label=row["publisher"] if row["publisher"] not in ax.get_legend_handles_labels()[1] else None)
+        # dots on a log axis (bars there would misstate ratios); hollow: approximate or a bound
+        ax.scatter(row["value"], y, s=40, marker=charts.MARKERS[i], color="white" if ap else charts.PALETTE[i],
+                   edgecolors=charts.PALETTE[i], linewidths=1.4, zorder=3,
+                   label=row["publisher"] if row["publisher"] not in ax.get_legend_handles_labels()[1] else None)
         ax.text(row["value"] * 1.1, y, f"{row['as_printed']} [{row['figure_id']}]", va="center", fontsize=7.5)
     ax.set_yticks(ypos, table["step"])
     ax.set_xscale("log")
