@@ -91,6 +91,9 @@ def test_aor_summary_for_a_county(span):
     assert s["months_after"] == "2017-03 to 2017-04 (2 months)"
     with_287g = j.aor_summary("48113", "cap_local_287g", arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)
     assert with_287g["share_before"] == 50.0
+    text = j.aor_summary_text(s)
+    assert "Dallas (DAL)" in text and "37.5% in 2016-11 to 2016-11 (1 month)" in text
+    assert "+12.5 percentage points; 3 of 8 and 6 of 12 arrests" in text
     with pytest.raises(KeyError, match="99999"):
         j.aor_summary("99999", arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)
 

@@ -103,7 +103,8 @@ class Periods:
     def label(self, which: str) -> str:
         """'2015-10 to 2016-12 (15 months)' for 'before' or 'after'."""
         months = getattr(self, which)
-        return f"{months[0]:%Y-%m} to {months[-1]:%Y-%m} ({len(months)} months)"
+        n = len(months)
+        return f"{months[0]:%Y-%m} to {months[-1]:%Y-%m} ({n} month{'' if n == 1 else 's'})"
 
 
 def last_complete_month(files: pd.DataFrame, event: str = "arrests") -> pd.Timestamp:
@@ -338,3 +339,17 @@ def record_gaps(arrests: pd.DataFrame, removals: pd.DataFrame, last_month) -> di
         "removals_field_office_share": 100 * float(removals.loc[~removals["aor"].isin([NOT_RECORDED, "HQ"]), "removals"].sum())
         / float(removals["removals"].sum()),
     }
+
+
+def aor_summary_text(summary: dict) -> str:
+    """The lines `scomm place` prints for a county's ICE area (from `aor_summary`)."""
+    from scomm.fmt import format_number
+
+    return (f"ICE area of responsibility: {summary['aor_name']} ({summary['aor']}).\n"
+            f"Share of ICE arrests in that area picked up from local jails ({summary['definition_label']}): "
+            f"{format_number(summary['share_before'], 'percent')} in {summary['months_before']}, before Secure "
+            f"Communities returned; {format_number(summary['share_after'], 'percent')} in {summary['months_after']}, "
+            f"after ({format_number(summary['change_points'], 'points')}; "
+            f"{summary['jail_before']:,} of {summary['arrests_before']:,} and {summary['jail_after']:,} of "
+            f"{summary['arrests_after']:,} arrests).\n"
+            "Source: ICE arrest records released under FOIA request 2019-ICFO-53623 (data/derived/ice_arrests_monthly.csv).")
