@@ -23,3 +23,12 @@ def data_copy(tmp_path: Path) -> Path:
     for name in ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv"):
         shutil.copy2(DATA_DIR / name, tmp_path / name)
     return tmp_path / "figures.csv"
+
+
+@pytest.fixture(autouse=True)
+def default_data_label():
+    """Chart footers name the bundled data unless a test's own run says otherwise (runs set it globally)."""
+    from scomm import charts
+
+    charts.use_data_label("data/figures.csv")
+    yield

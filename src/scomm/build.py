@@ -100,8 +100,8 @@ def _file_hashes(root: Path, names: Sequence[str]) -> dict[str, str]:
 # ---------------------------------------------------------------- executing
 
 
-def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters: dict | None) -> None:
-    """Run `source` in a fresh kernel with `env`, inject `parameters` if any, and write it to `target`.
+def execute_notebook(source: Path, target: Path, env: dict[str, str]) -> None:
+    """Run `source` in a fresh kernel with `env` (which carries the run settings) and write it to `target`.
 
     On failure the executed copy (with the error output) is kept in a temporary folder and named in the
     raised NotebookFailure.
@@ -114,24 +114,13 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], parameters
     for cell in nb.cells:  # start from a clean slate: no stale outputs
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    if parameters:
-        from papermill.parameterize import parameterize_notebook
-
-        nb.metadata["papermill"] = nbformat.from_dict({"parameters": {}})
-        for cell in nb.cells:  # papermill reads metadata.tags on every cell
-            cell.metadata.setdefault("tags", [])
-        nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
-        for cell in nb.cells:
-            if not cell.metadata.get("tags"):
-                cell.metadata.pop("tags", None)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(source.parent)}})
     try:
         # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
         client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
-        original = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
-        failing = next((i for i, c in enumerate(original) if c.cell_type == "code"
+        failing = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                         and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
         message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
         kept = Path(tempfile.mkdtemp(prefix="scomm-failed-")) / source.name
@@ -151,6 +140,15 @@ def _normalise(nb) -> None:
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:02d}"  # stable ids (nbformat and papermill would draw random ones)
         cell.metadata.pop("papermill", None)
+        if cell.cell_type == "code":  # printed text arrives in chunks that depend on timing: join them
+            merged = []
+            for out in cell.outputs:
+                if (merged and out.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
+                        and merged[-1].get("name") == out.get("name")):
+                    merged[-1]["text"] = merged[-1]["text"] + out["text"]
+                else:
+                    merged.append(out)
+            cell.outputs = merged
         cell.metadata.pop("execution", None)
 
 
@@ -180,13 +178,13 @@ class Progress:
             self.bar.close()
 
 
-def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str], parameters: dict | None,
-                  jobs: int, progress: Progress) -> None:
+def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str], jobs: int,
+                  progress: Progress) -> None:
     """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process)."""
 
     def one(path: Path) -> None:
         started = time.perf_counter()
-        execute_notebook(path, target_dir / path.name, env, parameters)
+        execute_notebook(path, target_dir / path.name, env)
         progress.done(path.stem, time.perf_counter() - started)
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
@@ -411,11 +409,8 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
                              "a file with the same name as an output is replaced)")
         defaults = all(p == d for p, d in zip(paths, dataset_paths()))
         label = "data/figures.csv" if defaults else paths[0].name
-        parameters = None if defaults else {"data_path": str(paths[0]), "sources_path": str(paths[1]),
-                                            "metrics_path": str(paths[2])}
         code = code_hash()
-        extra = lambda nb: json.dumps([_notebook_source_hash(nb), code, list(formats), label,  # noqa: E731
-                                       parameters is not None])
+        extra = lambda nb: json.dumps([_notebook_source_hash(nb), code, list(formats), label])  # noqa: E731
         the_plan = plan(nb_sources, ds, previous, extra, force, out_dir)
         data_hashes = {name: _sha(p) for name, p in zip(DATA_NAMES, paths)}
         data_hashes["datapackage.json"] = _sha(DATAPACKAGE_JSON)
@@ -427,8 +422,8 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
 
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir))
         try:
-            _stage(staging, out_dir, ds, paths, previous, the_plan, nb_sources, formats, label, parameters,
-                   extra, data_hashes, jobs, progress)
+            _stage(staging, out_dir, ds, paths, previous, the_plan, nb_sources, formats, label, extra, data_hashes,
+                   jobs, progress)
             manifest = json.loads((staging / "figures" / STATE / MANIFEST).read_text(encoding="utf-8"))
             swap_in(staging, out_dir, sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
                     sorted(previous.get("outputs", {})))
@@ -448,7 +443,7 @@ def _finish_message(out_dir: Path, what: str, progress: bool) -> None:
 
 
 def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Plan, nb_sources, formats, label,
-           parameters, extra, data_hashes, jobs, progress: bool) -> None:
+           extra, data_hashes, jobs, progress: bool) -> None:
     """Write every output of the build into `staging` (same layout as OUT)."""
     from scomm import claims as claims_mod
     from scomm import lineage, report
@@ -468,7 +463,8 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
             src = out_dir / "figures" / STATE / f"{nb.stem}{suffix}"
             if src.exists():
                 shutil.copy2(src, state / src.name)
-    settings = RunSettings(figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label)
+    settings = RunSettings(figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label,
+                           data_paths=tuple(paths))
     env = settings.to_env()
     env["PYTHONHASHSEED"] = "0"
     jobs = jobs or os.cpu_count() or 1
@@ -477,7 +473,7 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
         print(f"scomm build: {len(ds.figures)} figures valid; running {len(the_plan.run)} of {len(nb_sources)} "
               f"notebooks, {min(jobs, len(the_plan.run))} at a time", file=sys.stderr, flush=True)
     try:
-        run_notebooks(the_plan.run, nb_dir, env, parameters, jobs, bar)
+        run_notebooks(the_plan.run, nb_dir, env, jobs, bar)
     finally:
         bar.close()
     for name in AUX_FILES:
@@ -494,8 +490,9 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
                                               for ext in (*formats, "csv")]
         outputs += [f"figures/{STATE}/{nb.stem}{s}" for s in (".lineage.json", ".ratios.jsonl")
                     if (state / f"{nb.stem}{s}").exists()]
+        fingerprint = the_plan.fingerprints.get(nb.stem) if nb in the_plan.reuse else None
         notebooks_state[nb.stem] = {"reads": rec["reads"], "charts": rec["charts"], "outputs": outputs,
-                                    "fingerprint": lineage.fingerprint(rec["reads"], ds, extra(nb))}
+                                    "fingerprint": fingerprint or lineage.fingerprint(rec["reads"], ds, extra(nb))}
 
     ratios = collect_ratios(state, nb_sources)
     _write_csv(ratios, fig_dir / "ratios.csv")
@@ -508,7 +505,10 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     inputs_dir.mkdir()
     for name, path in zip(DATA_NAMES, paths):  # under fixed names, whatever the files were called
         shutil.copy2(path, inputs_dir / name)
-    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios)
+    charts_meta = {name: meta for rec in notebooks_state.values() for name, meta in rec["charts"].items()}
+    version = hashlib.sha256("".join(data_hashes[k] for k in sorted(data_hashes)).encode()).hexdigest()[:12]
+    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios,
+                      charts_meta, version)
     (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     outputs = {}

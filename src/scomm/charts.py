@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib
+import matplotlib.text
 
 matplotlib.use("Agg")  # file output only; notebooks show the exported PNG
 
@@ -113,11 +114,27 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
             fid for cell in table["figure_id"].astype(str) for fid in cell.split() if fid and fid != "nan"
         ))
     text = "Sources: " + "; ".join(parts) + "." if parts else ""
+    if "confidence" in table.columns:  # weak or unverified sources are named on the chart itself
+        id_col = "figure_id" if "figure_id" in table.columns else "milestone_id" if "milestone_id" in table.columns else None
+        low = table[table["confidence"].astype(str) == "low"]
+        if len(low) and id_col:
+            text += (" Low confidence (weak or unverified source, see the notes in the data): "
+                     + ", ".join(dict.fromkeys(low[id_col].astype(str))) + ".")
     if len(figs) > 24:
         text += f" {len(figs)} rows of {data_label()} (listed in the CSV beside this chart)."
     elif figs:
         text += " Rows " + ", ".join(figs) + f" of {data_label()}."
     return "\n".join(textwrap.wrap(text, width=width))
+
+
+def source_name(sources: pd.DataFrame, source_id: str, short: bool = False) -> str:
+    """A source in words for legends: 'TRAC, Syracuse University (2010)'; `short`: the publisher's first words."""
+    row = sources.set_index("source_id").loc[source_id]
+    name = str(row["author_or_publisher"])
+    if short:
+        name = textwrap.shorten(name.split(" (")[0], 22, placeholder="...")
+    year = row["published"].strftime("%Y") if pd.notna(row["published"]) else "undated"
+    return f"{name} ({year})"
 
 
 def add_note(fig, note: str) -> None:
@@ -176,6 +193,40 @@ def hbar(ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Seri
 def approx_legend_note() -> str:
     """The sentence that explains hollow markers and hatched bars."""
     return "Hollow markers and hatched bars: the source gives an approximate value or a bound (about, more than, less than)."
+
+
+def _ids(table: pd.DataFrame, column: str) -> list[str]:
+    if column not in table.columns:
+        return []
+    return list(dict.fromkeys(i for cell in table[column].astype(str) for i in cell.split() if i and i != "nan"))
+
+
+def text_outside(fig) -> list[str]:
+    """Texts (titles, labels, notes, legends) that reach outside the figure, so would be clipped."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    out = []
+    for artist in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text)):
+        if not artist.get_visible() or not artist.get_text().strip():
+            continue
+        ext = artist.get_window_extent(renderer)
+        if ext.x0 < box.x0 - 1 or ext.y0 < box.y0 - 1 or ext.x1 > box.x1 + 1 or ext.y1 > box.y1 + 1:
+            out.append(artist.get_text()[:60])
+    return out
+
+
+def describe(fig, table: pd.DataFrame) -> dict:
+    """What a chart shows, for the report and the tests: ids, title, subtitle, all texts, clipped texts."""
+    import matplotlib.text  # noqa: F401
+
+    header = [t.get_text() for t in fig.texts[:2]]
+    texts = [a.get_text() for a in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text)) if a.get_text().strip()]
+    return {"figure_ids": _ids(table, "figure_id") or _ids(table, "milestone_id"),
+            "source_ids": _ids(table, "source_id"),
+            "title": " ".join(header[0].split()) if header else "",
+            "subtitle": " ".join(header[1].split()) if len(header) > 1 else "",
+            "texts": texts, "outside": text_outside(fig)}
 
 
 def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None,

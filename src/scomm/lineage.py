@@ -56,6 +56,39 @@ def derived(name: str, ds: Dataset) -> pd.DataFrame:
     return registry[name](ds)
 
 
+def _cache(ds: Dataset) -> dict:
+    """Texts computed once per dataset (the build fingerprints every notebook against the same data)."""
+    cache = getattr(ds, "_lineage_cache", None)
+    if cache is None:
+        cache = {}
+        object.__setattr__(ds, "_lineage_cache", cache)
+    return cache
+
+
+def _figure_texts(ds: Dataset) -> dict[str, str]:
+    cache = _cache(ds)
+    if "figures" not in cache:
+        lines = _frame_text(ds.figures).splitlines()[1:]
+        cache["figures"] = dict(zip(ds.figures["figure_id"], lines))
+    return cache["figures"]
+
+
+def _table_text(table: str, ds: Dataset) -> str:
+    frame = getattr(ds, table, None)
+    if frame is None:  # another table of the data package (activations, places, ...): read it as a notebook does
+        from scomm.data import load_table
+
+        frame = load_table(table)
+    return _frame_text(frame)
+
+
+def _cached(ds: Dataset, key: str, make) -> str:
+    cache = _cache(ds)
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def _frame_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d", float_format="%r")
 
@@ -64,16 +97,10 @@ def fingerprint(reads: dict, ds: Dataset, extra: str = "") -> str:
     """Hash of everything `reads` returns from `ds` (plus `extra`: code, parameters, formats)."""
     h = hashlib.sha256(extra.encode())
     for table in sorted(set(reads.get("tables", []))):
-        frame = getattr(ds, table, None)
-        if frame is None:  # another table of the data package (activations, places, ...): read it as a notebook does
-            from scomm.data import load_table
-
-            frame = load_table(table)
-        h.update(f"\x00table:{table}\x00".encode() + _frame_text(frame).encode())
-    figs = ds.figures.set_index("figure_id", drop=False)
+        h.update(f"\x00table:{table}\x00".encode() + _cached(ds, f"table:{table}", lambda: _table_text(table, ds)).encode())
+    rows = _figure_texts(ds)
     for fid in sorted(set(reads.get("figure_ids", []))):
-        row = _frame_text(figs.loc[[fid]]) if fid in figs.index else "MISSING"
-        h.update(f"\x00figure:{fid}\x00{row}".encode())
+        h.update(f"\x00figure:{fid}\x00{rows.get(fid, 'MISSING')}".encode())
     for spec in reads.get("filters", []):
         rows = apply_filter(ds.figures, spec).sort_values("figure_id")
         h.update(f"\x00filter:{json.dumps(spec, sort_keys=True)}\x00".encode() + _frame_text(rows).encode())
@@ -82,7 +109,8 @@ def fingerprint(reads: dict, ds: Dataset, extra: str = "") -> str:
         row = _frame_text(claims.loc[[cid]]) if cid in claims.index else "MISSING"
         h.update(f"\x00claim:{cid}\x00{row}".encode())
     for name in sorted(set(reads.get("derived", []))):
-        h.update(f"\x00derived:{name}\x00".encode() + _frame_text(derived(name, ds)).encode())
+        text = _cached(ds, f"derived:{name}", lambda: _frame_text(derived(name, ds)))
+        h.update(f"\x00derived:{name}\x00".encode() + text.encode())
     return h.hexdigest()
 
 

@@ -30,8 +30,8 @@ def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
     else:
         lines[0] += " not in the data of the last build"
     notebooks = [nb for nb, rec in sorted(record.items()) if lineage.uses_figure(rec["reads"], figure_id, ds)]
-    charts = [f"{nb}: {name}" for nb, rec in sorted(record.items()) for name, ids in rec["charts"].items()
-              if figure_id in ids]
+    charts = [f"{nb}: {name}" for nb, rec in sorted(record.items()) for name, meta in rec["charts"].items()
+              if figure_id in meta["figure_ids"]]
     ratios_path = root / "figures" / "ratios.csv"
     derived = []
     if ratios_path.exists():
@@ -44,4 +44,4 @@ def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
                          ("published claims", claims)):
         lines.append(f"  {title} ({len(items)}):")
         lines += [f"    {item}" for item in items] or ["    none"]
-    return "\n".join(lines), bool(notebooks or charts or derived or claims)
+    return "\n".join(lines), known and bool(notebooks or charts or derived or claims)

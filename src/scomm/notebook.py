@@ -90,12 +90,15 @@ class Run:
                  metrics_path: str | Path | None = None, settings: RunSettings | None = None):
         self.name = notebook
         self.settings = settings or RunSettings.from_env()
-        self.paths = dataset_paths(data_path, sources_path, metrics_path)
+        if data_path is None and sources_path is None and metrics_path is None and self.settings.data_paths:
+            self.paths = tuple(self.settings.data_paths)
+        else:
+            self.paths = dataset_paths(data_path, sources_path, metrics_path)
         self._dataset: Dataset = load_dataset(*self.paths)
         self.data_label = self.settings.data_label or data_label(self.paths[0])
         charts.use_data_label(self.data_label)
         self.reads = lineage.empty_reads()
-        self.charts: dict[str, list[str]] = {}
+        self.charts: dict[str, dict] = {}  # name -> figure_ids, source_ids, title, subtitle, texts, layout
         self._ledger: list[dict] = []
         self._get = r.getter(self._dataset.figures)
         self.out_dir = self._output_dir()
@@ -157,12 +160,13 @@ class Run:
 
     def rows(self, metric: Sequence[str] | None = None, geography: str | None = None,
              metric_contains: str | None = None) -> pd.DataFrame:
-        """Figure rows by metric (any of), geography and/or part of the metric name, sorted by period end."""
+        """Figure rows (every column) by metric (any of), geography and/or part of the metric name, sorted by
+        period end. Recorded as a filter: an edit re-runs the notebook only when it changes a matching row."""
         spec = {"metric": list(metric) if metric is not None else None, "geography": geography,
                 "metric_contains": metric_contains}
         self._record("filters", spec)
         rows = lineage.apply_filter(self._dataset.figures, spec)
-        return rows.sort_values(["period_end", "figure_id"])[TABLE_COLUMNS].reset_index(drop=True)
+        return rows.sort_values(["period_end", "figure_id"]).reset_index(drop=True)
 
     def derived(self, name: str) -> pd.DataFrame:
         """A derived table computed from the whole data (claims checks, conflicts, consistency, ...)."""
@@ -213,13 +217,13 @@ class Run:
         return Markdown(readable(frame, columns, names))
 
     def publish(self, fig, name: str, table: pd.DataFrame):
-        """Write the chart (PNG 300 dpi, SVG, PDF) and its table (CSV); return the PNG for display."""
+        """Write the chart (PNG 300 dpi, SVG, PDF) and its table (CSV); return the PNG for display.
+
+        The record of the run keeps the chart's title, subtitle, sources, every text it shows and any text
+        that falls outside the figure (for the report and the layout tests)."""
+        meta = charts.describe(fig, table)
         png = charts.save_figure(fig, name, table, out_dir=self.out_dir, formats=self.settings.formats)
-        ids = []
-        if "figure_id" in table.columns:
-            ids = list(dict.fromkeys(i for cell in table["figure_id"].astype(str) for i in cell.split()
-                                     if i and i != "nan"))
-        self.charts[name] = ids
+        self.charts[name] = meta
         self._save_state()
         return charts.show_saved(png)
 

@@ -460,13 +460,14 @@ def figures_in_state(state_fips: str, figures: pd.DataFrame, plc: pd.DataFrame) 
 
 
 def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
-                       sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None) -> str:
+                       sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None,
+                       spans: pd.DataFrame | None = None) -> str:
     """One <section> for a state (or DC): its rollout (first county, statewide date, counties activated per
     fiscal year) and every figure about it and its counties, with sources. Returns an HTML string."""
     import html
 
     e = html.escape
-    spans = state_spans(acts, sts).set_index("state")
+    spans = (state_spans(acts, sts) if spans is None else spans).set_index("state")
     s = spans.loc[state]
     rank = int((spans["first"] < s["first"]).sum()) + 1
     rows = acts[acts["state"] == state]
@@ -510,4 +511,5 @@ def states_html(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, so
                 plc: pd.DataFrame, ratios: pd.DataFrame | None = None) -> str:
     """Every state's section (and DC's), in alphabetical order of name, as one HTML string."""
     order = sts.sort_values("state_name")["state"]
-    return "\n".join(state_section_html(st, acts, sts, figures, sources, plc, ratios) for st in order)
+    spans = state_spans(acts, sts)  # once, not once per state
+    return "\n".join(state_section_html(st, acts, sts, figures, sources, plc, ratios, spans) for st in order)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -135,62 +136,161 @@ def markdown_html(text: str) -> str:
     return mistune.create_markdown(escape=True, plugins=["table"])(text)
 
 
+CSS = """
+*{box-sizing:border-box}
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:980px;margin:0 auto;padding:0 16px 40px;color:#222;
+line-height:1.5;font-size:16px;overflow-wrap:break-word}
+h1{font-size:1.7em;margin:.6em 0 .2em}h2{margin-top:2em;border-top:2px solid #ccc;padding-top:.6em}
+.meta{color:#555;font-size:.9em}nav ol{columns:2;column-gap:2em;padding-left:1.3em}
+@media (max-width:600px){nav ol{columns:1}body{font-size:15px}}
+.summary{background:#f3f6f9;border-left:4px solid #0072B2;padding:.4em 1em}
+.summary li{margin:.3em 0}
+pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;font-size:12px;overflow-wrap:anywhere}
+figure{margin:1.2em 0}figure img{width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85em;color:#444}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:13px;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}
+td{overflow-wrap:anywhere}
+a{color:#0055a5}
+"""
+
+
+def _text(md) -> str:
+    return "".join(md) if isinstance(md, list) else md
+
+
+def _chart_name(source: str) -> str | None:
+    match = re.search(r"run\.publish\(\s*\w+\s*,\s*[\"']([^\"']+)[\"']", source)
+    return match.group(1) if match else None
+
+
+def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
+    """'Sources: <a href=...>ICE</a> (2013); ...' for the report, publishers linked to the source."""
+    meta = sources.set_index("source_id")
+    parts = []
+    for sid in source_ids:
+        if sid not in meta.index:
+            continue
+        row = meta.loc[sid]
+        year = row["published"].strftime("%Y") if pd.notna(row["published"]) else "undated"
+        name = html.escape(str(row["author_or_publisher"]))
+        url = row["url"] if isinstance(row["url"], str) and row["url"] else None
+        link = f"<a href='{html.escape(url, quote=True)}'>{name}</a>" if url else name
+        if link not in [p.split(" (")[0] for p in parts]:
+            parts.append(f"{link} ({year})")
+    return "Sources: " + "; ".join(parts) + "." if parts else ""
+
+
 def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_dir: Path, ds: Dataset,
-               changes: str, checks: pd.DataFrame, ratios: pd.DataFrame | None = None) -> None:
-    """One self-contained HTML file: each notebook's findings, tables and charts, the checks, the sources."""
-    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-             "<title>Secure Communities by the Numbers</title>",
-             "<style>body{font-family:DejaVu Sans,Arial,sans-serif;max-width:980px;margin:1em auto;padding:0 1em;"
-             "color:#222;line-height:1.45}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;font-size:12px}"
-             "img{max-width:100%;height:auto}.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:13px}"
-             "td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}td{overflow-wrap:anywhere}</style>",
-             "</head><body><h1>Secure Communities by the Numbers</h1>",
-             "<p>Every number below is computed from the sourced figures by the notebooks; each derived number "
-             "names the figure rows it rests on, and every chart names its sources.</p>"]
+               changes: str, checks: pd.DataFrame, ratios: pd.DataFrame | None = None,
+               charts_meta: dict | None = None, data_version: str = "") -> None:
+    """One self-contained HTML file, for readers: a summary of the findings, contents, each notebook's
+    findings, tables and charts (with definitions, sources and the CSV behind each), the published claims,
+    a glossary, every state's rollout, the sources, and the change log last."""
+    from scomm import places
+    from scomm.data import load_table
+    from scomm.tables import readable
+
+    charts_meta = charts_meta or {}
+    sections, summary, contents = [], [], []
     for nb_path in notebooks:
         nb = json.loads((executed_dir / nb_path.name).read_text(encoding="utf-8"))
-        parts.append(f"<section id='{nb_path.stem}'>")
+        body, title, findings = [], nb_path.stem, []
         for cell in nb["cells"]:
-            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            src = _text(cell["source"])
             if cell["cell_type"] == "markdown":
-                parts.append(markdown_html(src))
+                if src.startswith("# ") and title == nb_path.stem:
+                    title = src.splitlines()[0][2:].strip()
+                    src = "\n".join(src.splitlines()[1:])
+                body.append(markdown_html(src))
                 continue
+            chart = _chart_name(src)
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 if output.get("name") == "stdout":
-                    parts.append(f"<pre>{html.escape(''.join(output['text']))}</pre>")
+                    body.append(f"<pre>{html.escape(_text(output['text']))}</pre>")
                 elif "text/markdown" in data:
-                    md = data["text/markdown"]
-                    parts.append("<div class='scroll'>" + markdown_html("".join(md) if isinstance(md, list) else md) + "</div>")
+                    md = _text(data["text/markdown"])
+                    if md.startswith("Finding:"):
+                        findings.append(md[len("Finding:"):].strip())
+                    body.append("<div class='scroll'>" + markdown_html(md) + "</div>")
                 elif "image/png" in data:
-                    png = data["image/png"]
-                    png = "".join(png) if isinstance(png, list) else png
-                    parts.append(f"<img alt='chart from {html.escape(nb_path.stem)}' src='data:image/png;base64,{png.strip()}'>")
-        parts.append("</section>")
-    from scomm.tables import readable
+                    body.append(_figure(_text(data["image/png"]).strip(), chart, charts_meta.get(chart, {}), ds))
+        anchor = nb_path.stem
+        contents.append(f"<li><a href='#{anchor}'>{html.escape(title)}</a></li>")
+        if findings:
+            first = re.sub(r"^<p>|</p>\s*$", "", markdown_html(findings[0]).strip())
+            summary.append(f"<li>{first} <a href='#{anchor}'>({html.escape(title)})</a></li>")
+        sections.append(f"<section id='{anchor}'><h2>{html.escape(title)}</h2>" + "\n".join(body) + "</section>")
 
-    shown = checks[["claim_id", "statement", "verdict", "computed", "published", "gap", "detail", "inputs", "published_id"]]
-    parts += ["<section id='claims'><h2>Published claims, recomputed</h2><div class='scroll'>",
-              markdown_html(readable(shown)), "</div></section>"]
-    from scomm import places
-
-    sts = places.states()
-    parts += ["<section id='states'><h2>By state: rollout and figures</h2>",
-              places.states_html(places.activations(), sts, ds.figures, ds.sources, places.places(), ratios),
-              "</section>"]
+    shown = checks[["claim_id", "statement", "verdict", "computed", "published", "detail", "inputs", "published_id"]]
+    glossary = load_table("glossary")
+    gloss = "".join(f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
+                    f"<dd>{html.escape(t.definition)} <span class='meta'>{_source_line([t.source_id], ds.sources)}</span></dd>"
+                    for t in glossary.itertuples())
     src = ds.sources.copy()
-    src["published"] = src["published"].dt.strftime("%Y-%m-%d").fillna("undated")
+    src["date"] = [charts_published(p, q) for p, q in zip(src["published"], src["published_precision"])]
     rows = "".join(
-        f"<tr><td>{html.escape(r.source_id)}</td><td>{html.escape(r.title)}</td><td>{html.escape(r.author_or_publisher)}</td>"
-        f"<td>{r.published}</td><td>{html.escape(str(r.kind))}</td>"
-        f"<td>{_link(r.url)}</td></tr>"
-        for r in src.itertuples())
-    parts += ["<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
-              "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>", rows, "</table></div></section>",
-              "<section id='changes'>", markdown_html(changes.replace("# What changed", "## What changed", 1)),
-              "</section></body></html>"]
-    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+        f"<tr id='{html.escape(r.source_id)}'><td>{html.escape(r.source_id)}</td><td>{html.escape(r.title)}</td>"
+        f"<td>{html.escape(r.author_or_publisher)}</td><td>{r.date}</td><td>{html.escape(str(r.kind))}</td>"
+        f"<td>{_link(r.url)}</td></tr>" for r in src.itertuples())
+    extra = [("claims", "Published claims, recomputed"), ("glossary", "Glossary"), ("states", "By state"),
+             ("sources", "Sources"), ("changes", "What changed since the last build")]
+    contents += [f"<li><a href='#{a}'>{t}</a></li>" for a, t in extra]
+    accessed = ds.sources["accessed"].max()
+    n_fig, n_src = len(ds.figures), ds.figures["source_id"].nunique()
+    head = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+            "<title>Secure Communities by the Numbers</title>", f"<style>{CSS}</style></head><body>",
+            "<header><h1>Secure Communities by the Numbers</h1>",
+            f"<p class='meta'>{n_fig:,} published figures from {n_src} sources; data version {html.escape(data_version)}"
+            + (f"; sources last checked {accessed:%Y-%m-%d}" if pd.notna(accessed) else "")
+            + ". Every number below is computed from the sourced figures; each derived number names the figure "
+              "rows it rests on, and every chart names its sources.</p></header>",
+            "<section id='summary' class='summary'><h2 style='border:0;margin-top:.4em'>Main findings</h2><ul>",
+            *summary, "</ul></section>", "<nav><h2>Contents</h2><ol>", *contents, "</ol></nav>"]
+    sts = places.states()
+    tail = ["<section id='claims'><h2>Published claims, recomputed</h2><p>Each claim is a number a source printed, "
+            "recomputed from the figures it rests on: <em>reproduces</em> within the precision it was printed to, "
+            "<em>diverges</em> (with the gap), or <em>cannot compute</em> from this data.</p><div class='scroll'>",
+            markdown_html(readable(shown)), "</div></section>",
+            f"<section id='glossary'><h2>Glossary</h2><dl>{gloss}</dl></section>",
+            "<section id='states'><h2>By state: rollout and figures</h2>",
+            places.states_html(places.activations(), sts, ds.figures, ds.sources, places.places(), ratios),
+            "</section>",
+            "<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
+            "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>", rows, "</table></div></section>",
+            "<section id='changes'>", markdown_html(changes.replace("# What changed", "## What changed", 1)),
+            "</section></body></html>"]
+    path.write_text("\n".join(head + sections + tail) + "\n", encoding="utf-8")
+
+
+def charts_published(published, precision) -> str:
+    from scomm.charts import published_label
+
+    return published_label(published, precision)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _figure(png: str, name: str | None, meta: dict, ds: Dataset) -> str:
+    """A chart as <figure>: the image with alt text from its title and subtitle, then its definition,
+    sources (linked) and a link to the table behind it."""
+    title, subtitle = meta.get("title", ""), meta.get("subtitle", "")
+    alt = html.escape(f"{title}. {subtitle}".strip(". ") or f"chart {name or ''}", quote=True)
+    caption = []
+    if subtitle:
+        caption.append(html.escape(subtitle) + ".")
+    line = _source_line(meta.get("source_ids", []), ds.sources)
+    if line:
+        caption.append(line)
+    if name:
+        caption.append(f"<a href='{html.escape(name)}.csv'>Data behind this chart ({html.escape(name)}.csv)</a>.")
+    return (f"<figure><img alt='{alt}' src='data:image/png;base64,{png}'>"
+            f"<figcaption>{' '.join(caption)}</figcaption></figure>")
 
 
 def _link(url) -> str:

@@ -23,8 +23,9 @@ def compact(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _note(fig, table, sources, extra=""):
-    approx = charts.is_approximate(table["qualifier"]).any() if "qualifier" in table.columns else False
+def _note(fig, table, sources, extra="", marks: bool = False):
+    """Source note; `marks`: the chart draws approximate values hollow or hatched, so say what that means."""
+    approx = marks and "qualifier" in table.columns and charts.is_approximate(table["qualifier"]).any()
     text = " ".join(t for t in [extra, charts.approx_legend_note() if approx else ""] if t)
     charts.add_source_note(fig, table, sources, extra=text)
 
@@ -32,27 +33,56 @@ def _note(fig, table, sources, extra=""):
 # ---------------------------------------------------------------- 01 overview
 
 
+PERIOD_MILESTONES = [  # (label, milestone that opens the period, milestone that closes it)
+    ("Secure Communities", "M02", "M12"),
+    ("Priority Enforcement Program", "M12", "M14"),
+    ("Secure Communities again", "M14", "M16"),
+]
+
+
 def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
-    """Timeline of dated events, one row each, with their source ids."""
+    """Dated events on a real time axis, with the program's periods shaded (opened and closed by events)."""
+    import matplotlib.dates as mdates
+
     table = milestones.sort_values("date").reset_index(drop=True)
+    when = table.set_index("milestone_id")["date"]
+    periods = [(label, when[a], when[b]) for label, a, b in PERIOD_MILESTONES if a in when and b in when]
     fig, ax = charts.new_figure(
-        "From a 2008 pilot to nationwide use, an end in 2014 and a return in 2017",
-        "Secure Communities milestones, 2008-2021 (events dated by their sources; month- or year-only dates at period start)",
-        figsize=(8.0, 5.6),
+        f"Secure Communities ran from {periods[0][1]:%Y} to {periods[0][2]:%Y}, paused for "
+        f"{(periods[1][2] - periods[1][1]).days / 365.25:.1f} years, and ran again to {periods[-1][2]:%Y}"
+        if len(periods) == 3 else "Secure Communities: dated events",
+        "Events dated by their sources; shaded: the periods the events open and close. Hollow markers: "
+        "the source dates the event to the month or year only",
+        figsize=(9.0, 6.4),
     )
     fig.subplots_adjust(left=0.03, right=0.97)
-    y = np.arange(len(table))[::-1]
-    ax.axvline(0, color="#999999", linewidth=0.8)
-    for yi, (_, row) in zip(y, table.iterrows()):
+    shades = ["#d9e6f2", "#eeeeee", "#d9e6f2"]
+    n = len(table)
+    for (label, start, end), shade in zip(periods, shades):
+        ax.axvspan(start, end, color=shade, zorder=0)
+        ax.text(start + (end - start) / 2, n + 0.4, textwrap.fill(label, 18), ha="center", va="bottom", fontsize=8,
+                fontweight="bold", color="#333333")
+    # one row per event, earliest at the top; the label sits on the side with more room
+    middle = table["date"].min() + (table["date"].max() - table["date"].min()) * 0.62
+    for y, (_, row) in zip(range(n - 1, -1, -1), table.iterrows()):
         hollow = row["date_precision"] != "day"
-        ax.scatter(0, yi, s=30, color="white" if hollow else charts.PALETTE[0], edgecolors=charts.PALETTE[0], zorder=3)
-        ax.text(0.02, yi, f"{row['date'].strftime('%Y-%m-%d' if not hollow else ('%Y-%m' if row['date_precision'] == 'month' else '%Y'))}",
-                va="center", fontsize=8.2, fontweight="bold")
-        ax.text(0.16, yi, f"{row['event']} [{row['source_id']}]", va="center", fontsize=8.2)
-    ax.set_xlim(-0.02, 1.0)
-    ax.set_ylim(-0.8, len(table) - 0.2)
-    ax.axis("off")
-    charts.add_source_note(fig, table, sources, extra="Hollow markers: the source dates the event to the month or year only.")
+        fmt_ = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[str(row["date_precision"])]
+        ax.scatter(row["date"], y, s=28, color="white" if hollow else charts.PALETTE[0], edgecolors=charts.PALETTE[0],
+                   zorder=3, linewidths=1.2)
+        right = row["date"] < middle
+        pad = pd.Timedelta(days=50)
+        ax.text(row["date"] + (pad if right else -pad), y, f"{row['date']:{fmt_}}  {textwrap.shorten(str(row['event']), 78)}",
+                fontsize=7.2, va="center", ha="left" if right else "right")
+    ax.set_ylim(-0.8, n + 1.6)
+    ax.set_xlim(table["date"].min() - pd.Timedelta(days=200), table["date"].max() + pd.Timedelta(days=200))
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.grid(False)
+    charts.add_source_note(fig, table, sources)
     return fig, table
 
 
@@ -72,14 +102,15 @@ def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: p
         "Jurisdictions where Secure Communities was active, United States, by date of the count; every source's points shown",
     )
     for i, (source, rows) in enumerate(table.groupby("source_id", sort=False)):
-        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=i, label=source, line=False)
+        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=i,
+                           label=charts.source_name(sources, source), line=False)
     ax.plot(table["period_end"], table["value"], color="#999999", linewidth=0.8, zorder=1)
     goal_date = pd.Timestamp(int(goal.value), 1, 1)
     ax.axvline(goal_date, color=charts.PALETTE[6], linestyle="--", linewidth=1)
     ax.text(goal_date, full.value * 0.5, f"target year {goal.value:.0f} [{', '.join(goal.figure_ids)}] ",
             color=charts.PALETTE[6], fontsize=8, va="center", ha="right")
     charts.plot_points(ax, [full_date], [full.value], pd.Series([full.qualifier]), index=len(table["source_id"].unique()),
-                       label=f"{full.source_ids[0]} (year only)", line=False)
+                       label=f"{charts.source_name(sources, full.source_ids[0])}, year only", line=False)
     ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
     ax.text(table["period_end"].iloc[0], full.value, f"all {format_number(full.value)} jurisdictions [{', '.join(full.figure_ids)}]",
             fontsize=8, va="bottom")
@@ -87,7 +118,7 @@ def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: p
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.legend(ncol=3, loc="lower right", fontsize=7.5, title="source of each count", title_fontsize=7.5)
     extra = pd.concat([table, goal_full_rows]).drop_duplicates("figure_id")
-    _note(fig, extra, sources)
+    _note(fig, extra, sources, marks=True)
     return fig, extra.reset_index(drop=True)
 
 
@@ -100,11 +131,12 @@ def states_chart(table: pd.DataFrame, sources: pd.DataFrame):
     )
     charts.plot_points(ax, table["period_end"], table["value"], table["qualifier"], index=0, label="states")
     for _, row in table.iterrows():
-        ax.annotate(row["source_id"], (row["period_end"], row["value"]), textcoords="offset points",
+        ax.annotate(charts.source_name(sources, row["source_id"], short=True), (row["period_end"], row["value"]),
+                    textcoords="offset points",
                     xytext=(0, 6), fontsize=6.5, ha="center", color="#555555")
     ax.set_ylabel("states")
     ax.set_ylim(0, 55)
-    _note(fig, table, sources)
+    _note(fig, table, sources, marks=True)
     return fig, table
 
 
@@ -147,7 +179,7 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
         ax.set_xlim(1e3, 1e8)
         ax.xaxis.set_major_formatter(lambda v, _: compact(v))
         ax.tick_params(axis="x", labelsize=7)
-    _note(fig, table, sources)
+    _note(fig, table, sources, marks=True)
     return fig, table
 
 
@@ -188,7 +220,7 @@ def context_chart(rows: pd.DataFrame, sources: pd.DataFrame):
                 value_format=lambda v: format_number(v, decimals=0))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlim(0, rows["value"].max() * 1.25)
-    _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).")
+    _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).", marks=True)
     return fig, rows
 
 
@@ -230,7 +262,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     ax2.set_ylabel("% convicted")
     ax2.set_xticks(years, [f"FY{y}" for y in years], fontsize=7.5)
     _note(fig, table.rename(columns={"total_qualifier": "qualifier"}), sources,
-          extra="Convicted share computed here: convicted removals / all removals (scomm.ratios.share).")
+          extra="Convicted share computed here: convicted removals / all removals (scomm.ratios.share).", marks=True)
     return fig, table
 
 
@@ -251,7 +283,7 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
                 fontsize=7.5, va="center")
     ax.set_xlim(0, 30)
     ax.set_xlabel("percent of ICE removals")
-    _note(fig, rows, sources, extra="FY2009's denominator is TRAC's removals and returns; FY2011's is ICE's removals.")
+    _note(fig, rows, sources, extra="FY2009's denominator is TRAC's removals and returns; FY2011's is ICE's removals.", marks=True)
     return fig, rows
 
 
@@ -286,7 +318,7 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     ax.xaxis.set_major_formatter(lambda v, _: compact(v))
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", fontsize=7.5)
-    _note(fig, table, sources)
+    _note(fig, table, sources, marks=True)
     return fig, table
 
 
