@@ -48,7 +48,7 @@ def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sourc
         f"ICE ERO administrative arrests per month by apprehension method, {wide.index[0]:%B %Y} to "
         f"{wide.index[-1]:%B %Y}, all areas of responsibility (averages over {span.label('before')} and "
         f"{span.label('after')}; {', '.join(f'{m:%B %Y}' for m in span.excluded) or 'no month'} left out)",
-        figsize=(8.4, 5.4),
+        figsize=(8.4, 5.9),
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1))]
     for i, group in enumerate(order):
@@ -72,7 +72,7 @@ def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sourc
         "Thin dashed lines: average monthly 'CAP Local Incarceration' arrests in each period. Period dates from "
         "the project's milestones (Priority Enforcement Program rollout; Executive Order 13768). Monthly counts "
         "computed from ICE's record-level release (FOIA 2019-ICFO-53623)."))
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.30))
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.34))
     return fig, table
 
 
