@@ -28,6 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/rebuild.py
+	$(BIN)/python benchmarks/enforcement.py
 
 clean:
 	rm -rf $(VENV) build

@@ -1,4 +1,4 @@
-"""The `scomm` command line: `scomm validate`, `scomm build`, `scomm lineage`, `scomm place`.
+"""The `scomm` command line: `scomm validate`, `scomm build`, `scomm lineage`, `scomm place`, `scomm derive`.
 
 Expected faults (invalid data, a failing notebook, a path that cannot be read or written) become one
 readable message and exit status 1 here, in one place; Ctrl-C gives exit status 130. Set SCOMM_DEBUG=1
@@ -83,6 +83,12 @@ def _place(args: argparse.Namespace) -> int:
     return 0
 
 
+def _derive(args: argparse.Namespace) -> int:
+    from scomm.enforcement import main as derive_main
+
+    return derive_main(force=args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (exposed for tests and --help)."""
     parser = argparse.ArgumentParser(
@@ -144,6 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "(.png, .svg or .pdf; the plotted table is written beside it as .csv)")
     p.add_argument("--data", help="figures CSV (default: the bundled data/figures.csv)")
     p.set_defaults(func=_place)
+
+    d = sub.add_parser("derive", help="derive data/derived/ tables from the raw ICE record files",
+                       description="Read the vendored ICE arrest and removal records (data/raw/ice_enforcement/), "
+                       "check them (dates parse and fall in their fiscal year, every area of responsibility has a "
+                       "code) and write the small tables of data/derived/. Does nothing when the raw files' "
+                       "checksums match data/derived/ice_manifest.json. A malformed file is reported with file, "
+                       "line, column and value (exit 1) and the derived tables are left as they were.")
+    d.add_argument("--force", action="store_true", help="derive even when the checksums match")
+    d.set_defaults(func=_derive)
     return parser
 
 
