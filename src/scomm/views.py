@@ -205,7 +205,7 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     ax.set_ylabel("percent of previous stage")
     ax.legend(loc="upper left")
     out = conv[["place", "stage", "pct_of_previous_stage", "figure_id", "source_id", "qualifier"]].reset_index(drop=True)
-    _note(fig, table, sources, extra="Each rate divides a stage's count by the count of the stage before it (scomm.ratios.conversion).")
+    _note(fig, table, sources, extra="Each rate divides a stage's count by the count of the stage before it.")
     return fig, out
 
 
@@ -262,7 +262,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     ax2.set_ylabel("% convicted")
     ax2.set_xticks(years, [f"FY{y}" for y in years], fontsize=7.5)
     _note(fig, table.rename(columns={"total_qualifier": "qualifier"}), sources,
-          extra="Convicted share computed here: convicted removals / all removals (scomm.ratios.share).", marks=True)
+          extra="Convicted share computed here: convicted removals / all removals.", marks=True)
     return fig, table
 
 
