@@ -9,6 +9,8 @@ independent cities) stay on top.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -82,8 +84,10 @@ def atlas() -> tuple[tuple[Shape, ...], tuple[Shape, ...]]:
 
 
 def _area(ring: np.ndarray) -> float:
+    """Shoelace area, summed exactly (math.fsum): np.dot's rounding depends on the CPU, and the draw order of
+    tiny rings follows their areas, so a CPU-dependent sum would change the exported bytes between machines."""
     x, y = ring[:, 0], ring[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+    return 0.5 * abs(math.fsum((x * np.roll(y, 1) - y * np.roll(x, 1)).tolist()))
 
 
 def map_dates(acts: pd.DataFrame, changes: pd.DataFrame, counties: tuple[Shape, ...]) -> pd.DataFrame:
@@ -121,7 +125,7 @@ def _county_rings() -> tuple[list[np.ndarray], np.ndarray]:
             rings.append(poly[0])
             owner.append(k)
             areas.append(_area(poly[0]))
-    order = np.argsort(areas, kind="stable")[::-1]
+    order = sorted(range(len(areas)), key=lambda i: (-areas[i], i))  # largest first; ties in shape order
     return [rings[i] for i in order], np.asarray(owner)[order]
 
 
