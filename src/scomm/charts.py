@@ -20,6 +20,7 @@ matplotlib.use("Agg")  # file output only; notebooks show the exported PNG
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from scomm.fmt import DATE_FORMATS, published_label  # noqa: E402,F401  (charts name sources' dates)
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
 from scomm.safe_csv import defuse_formulas  # noqa: E402
 from scomm.settings import DEFAULT_FORMATS  # noqa: E402
@@ -77,17 +78,6 @@ def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
     top_in += len(subtitle_lines) * 9.5 * 1.15 / 72 + 0.45
     fig.subplots_adjust(top=1 - top_in / height_in, bottom=0.24, left=0.10, right=0.97)
     return fig, axes
-
-
-DATE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-
-
-def published_label(published, precision) -> str:
-    """A source's publication date printed only as precisely as the source dates itself ('2011', '2011-10',
-    '2011-10-19'), or 'undated'."""
-    if pd.isna(published) or str(precision) == "undated":
-        return "undated"
-    return pd.Timestamp(published).strftime(DATE_FORMATS[str(precision)])
 
 
 def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) -> str:

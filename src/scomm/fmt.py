@@ -91,3 +91,18 @@ def join_words(items: list[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+DATE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+def published_label(published, precision) -> str:
+    """A source's publication date printed only as precisely as the source dates itself ('2011', '2011-10',
+    '2011-10-19'), or 'undated' (missing dates: None, NaN or NaT)."""
+    if published is None or published != published or str(precision) == "undated":
+        return "undated"
+    if isinstance(published, str):
+        from datetime import date
+
+        published = date.fromisoformat(published[:10])
+    return published.strftime(DATE_FORMATS[str(precision)])

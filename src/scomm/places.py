@@ -346,18 +346,19 @@ def ordinal(n: int) -> str:
     return f"{n:,}{suffix}"
 
 
-def source_label(sources: pd.DataFrame, source_id: str) -> str:
-    """'S25 ImmigrationWire (2011)': publisher and year, as chart notes name sources."""
-    parts = []
-    meta = sources.set_index("source_id")
-    for sid in str(source_id).split():
-        if sid not in meta.index:
-            parts.append(sid)
-            continue
-        row = meta.loc[sid]
-        year = row["published"].strftime("%Y") if pd.notna(row["published"]) else "undated"
-        parts.append(f"{sid} {row['author_or_publisher']} ({year})")
-    return "; ".join(parts)
+def source_labels(sources: pd.DataFrame) -> dict[str, str]:
+    """Every source as 'S25 ImmigrationWire (2011)' (publisher and year, as chart notes name sources)."""
+    years = [p.strftime("%Y") if pd.notna(p) else "undated" for p in sources["published"]]
+    return {sid: f"{sid} {who} ({year})"
+            for sid, who, year in zip(sources["source_id"], sources["author_or_publisher"], years)}
+
+
+def source_label(sources: pd.DataFrame, source_id: str, labels: dict[str, str] | None = None) -> str:
+    """'S25 ImmigrationWire (2011)' for each id in `source_id` (space-separated), joined by '; '.
+
+    `labels` (from `source_labels`) saves rebuilding the lookup when many rows are labelled."""
+    labels = source_labels(sources) if labels is None else labels
+    return "; ".join(labels.get(sid, sid) for sid in str(source_id).split())
 
 
 def figures_about(place: Place, figures: pd.DataFrame, plc: pd.DataFrame) -> pd.DataFrame:
@@ -461,12 +462,16 @@ def figures_in_state(state_fips: str, figures: pd.DataFrame, plc: pd.DataFrame) 
 
 def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
                        sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None,
-                       spans: pd.DataFrame | None = None) -> str:
+                       spans: pd.DataFrame | None = None, labels: dict[str, str] | None = None) -> str:
     """One <section> for a state (or DC): its rollout (first county, statewide date, counties activated per
-    fiscal year) and every figure about it and its counties, with sources. Returns an HTML string."""
+    fiscal year) and every figure about it and its counties, with sources. Returns an HTML string.
+
+    `spans` (from `state_spans`) and `labels` (from `source_labels`) can be passed in when many sections
+    are built at once, so they are computed once."""
     import html
 
     e = html.escape
+    labels = source_labels(sources) if labels is None else labels
     spans = (state_spans(acts, sts) if spans is None else spans).set_index("state")
     s = spans.loc[state]
     rank = int((spans["first"] < s["first"]).sum()) + 1
@@ -496,14 +501,14 @@ def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figure
             when = f"{r.period_start:%Y-%m-%d}" + ("" if r.period_start == r.period_end else f" to {r.period_end:%Y-%m-%d}")
             parts.append(f"<tr><td>{e(r.figure_id)}</td><td>{e(r.geography)}</td><td>{e(r.metric)}</td>"
                          f"<td>{e(str(r.as_printed))}</td><td>{when}</td>"
-                         f"<td>{e(source_label(sources, r.source_id))}, {e(str(r.locator))}</td></tr>")
+                         f"<td>{e(source_label(sources, r.source_id, labels))}, {e(str(r.locator))}</td></tr>")
         parts.append("</table>")
         derived = ratios_using(about["figure_id"], ratios)
         if len(derived):
             parts.append("<ul>" + "".join(f"<li>{e(str(t))}</li>" for t in derived["text"]) + "</ul>")
     else:
         parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
-    parts.append(f"<p class='source'>Dates: {e(source_label(sources, s['source_id']))}.</p></section>")
+    parts.append(f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>")
     return "\n".join(parts)
 
 
@@ -512,4 +517,5 @@ def states_html(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, so
     """Every state's section (and DC's), in alphabetical order of name, as one HTML string."""
     order = sts.sort_values("state_name")["state"]
     spans = state_spans(acts, sts)  # once, not once per state
-    return "\n".join(state_section_html(st, acts, sts, figures, sources, plc, ratios, spans) for st in order)
+    labels = source_labels(sources)
+    return "\n".join(state_section_html(st, acts, sts, figures, sources, plc, ratios, spans, labels) for st in order)

@@ -12,7 +12,7 @@ from typing import Sequence
 import pandas as pd
 
 from scomm.data import Dataset
-from scomm.fmt import format_number
+from scomm.fmt import format_number, published_label
 
 NUMBER_COLUMNS = ("value",)
 
@@ -268,8 +268,7 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
 
 
 def charts_published(published, precision) -> str:
-    from scomm.charts import published_label
-
+    """A source's date as precisely as the source gives it (see `fmt.published_label`)."""
     return published_label(published, precision)
 
 
