@@ -36,9 +36,9 @@ def problems(path: Path):
 
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
-    assert len(figs) == 363  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019)
-    assert len(dataset.sources) == 114  # 103 + S201..S211 (ICE records and the pages that print ICE totals)
-    assert figs["source_id"].nunique() == 92
+    assert len(figs) == 369  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019) + CRV-043..048 (March 2012 review)
+    assert len(dataset.sources) == 115  # 103 + S201..S211 (ICE records and the pages that print ICE totals) + S120
+    assert figs["source_id"].nunique() == 93
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"
     assert isinstance(figs["unit"].dtype, pd.CategoricalDtype)
@@ -70,7 +70,7 @@ def test_seed_figures_are_all_present(dataset):
 
 def test_high_confidence_share(dataset):
     counts = dataset.figures["confidence"].value_counts()
-    assert counts["high"] == 158 and counts["medium"] == 174 and counts["low"] == 31  # ERO-001..010: 8 medium, 2 low
+    assert counts["high"] == 158 and counts["medium"] == 180 and counts["low"] == 31  # ERO-001..010: 8 medium, 2 low; CRV-043..048 medium
 
 
 # ---------------------------------------------------------------- real-world variants
@@ -224,7 +224,7 @@ def test_publication_precision_is_loaded(dataset):
 def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: 363 figures from 92 sources")
+    assert out.startswith("OK: 369 figures from 93 sources")
     bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
