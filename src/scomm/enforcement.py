@@ -393,6 +393,22 @@ def derive(force: bool = False, raw_dir: str | Path | None = None, out_dir: str 
     return True
 
 
+def derive_for_build(announce: bool = True) -> bool:
+    """The build's first step: derive the tables of data/derived/ when a raw file (or the derivation) changed.
+
+    With unchanged checksums nothing is parsed (only the files' SHA-256 are compared with the manifest).
+    A malformed raw file raises RecordsError (file, line, column, value, expected) before the build
+    writes anything, and the derived tables stay as they were. True when it derived.
+    """
+    import sys
+
+    done = derive()
+    if done and announce:
+        print("scomm build: the raw ICE record files changed; derived the tables of data/derived/ again",
+              file=sys.stderr, flush=True)
+    return done
+
+
 def count_rows(raw_dir: str | Path | None = None) -> int:
     """DuckDB alone counting the records of the same files (all columns as text): the benchmark's floor."""
     files = raw_files(Path(raw_dir or RAW_DIR))
