@@ -306,7 +306,16 @@ def test_lineage_command_lists_users_of_a_figure(capsys):
     assert main(["lineage", "FUN-024"]) == 0
     out = capsys.readouterr().out
     assert "03_identification_funnel" in out and "convicted share of removals" in out
+    assert "09_reinstated_era" not in out  # notebook 09 reads its figures by id, not the whole table
     assert main(["lineage", "XXX-999"]) == 1
+
+
+def test_lineage_of_a_published_total_names_its_records_claim(capsys):
+    assert main(["lineage", "ERO-002"]) == 0
+    out = capsys.readouterr().out
+    notebooks = out.split("notebooks (")[1].split("charts (")[0]
+    assert "09_reinstated_era" in notebooks and "07_data_audit" in notebooks  # 07 shows the claims checks
+    assert "ENF02:" in out and "ice_record_files:arrests:FY2017" in out
 
 
 def test_notebook_list_is_what_the_build_runs():
