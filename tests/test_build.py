@@ -84,7 +84,8 @@ def test_build_writes_outputs_and_claims_table(base):
     names = {p.name for p in (out / "figures").iterdir()}
     assert {"03_funnel.png", "03_funnel.csv", "ratios.csv", "changes.md", "report.html", "claims_checks.csv"} <= names
     checks = pd.read_csv(out / "figures" / "claims_checks.csv", keep_default_na=False)
-    assert set(checks.loc[checks["verdict"] == "diverges", "claim_id"]) == {"X30", "X32", "X62"}
+    assert set(checks.loc[checks["verdict"] == "diverges", "claim_id"]) == {"X30", "X32", "X62", "ENF03", "ENF09"}
+    assert set(checks.loc[checks["verdict"] == "partial year", "claim_id"]) == {"ENF05", "ENF10"}
     assert (out / "figures" / "changes.md").read_text().startswith("# What changed")
     html = (out / "figures" / "report.html").read_text()
     assert "data:image/png;base64" in html and "Published claims, recomputed" in html
@@ -305,8 +306,61 @@ def test_lineage_command_lists_users_of_a_figure(capsys):
     assert main(["lineage", "FUN-024"]) == 0
     out = capsys.readouterr().out
     assert "03_identification_funnel" in out and "convicted share of removals" in out
+    assert "09_reinstated_era" not in out  # notebook 09 reads its figures by id, not the whole table
     assert main(["lineage", "XXX-999"]) == 1
+
+
+def test_lineage_of_a_published_total_names_its_records_claim(capsys):
+    assert main(["lineage", "ERO-002"]) == 0
+    out = capsys.readouterr().out
+    notebooks = out.split("notebooks (")[1].split("charts (")[0]
+    assert "09_reinstated_era" in notebooks and "07_data_audit" in notebooks  # 07 shows the claims checks
+    assert "ENF02:" in out and "ice_record_files:arrests:FY2017" in out
 
 
 def test_notebook_list_is_what_the_build_runs():
     assert [p.name[:2] for p in notebook_paths()] == [f"{i:02d}" for i in range(1, len(notebook_paths()) + 1)]
+
+
+def test_build_derives_records_first_skips_unchanged_raw_and_stops_on_a_bad_file(copy, tmp_path, monkeypatch, capsys):
+    """The build runs `scomm derive` first: unchanged raw files are not read again, a changed one is derived
+    again, and a malformed one stops the build (exit 1, file/line/column) with every output untouched."""
+    from test_enforcement import ARREST_HEADER, ARRESTS, BANNER, REMOVAL_BANNER, REMOVAL_HEADER, REMOVALS, arrest, write_gz
+
+    from scomm import enforcement as enf
+
+    data, out = copy
+    raw, derived = tmp_path / "raw", tmp_path / "derived"
+    raw.mkdir()
+    arrests_file = raw / "EROArrests_FY2017.csv.gz"
+    write_gz(arrests_file, BANNER + [ARREST_HEADER] + ARRESTS)
+    write_gz(raw / "ICERemovals_FY2017.csv.gz", REMOVAL_BANNER + [REMOVAL_HEADER] + REMOVALS)
+    monkeypatch.setattr(enf, "RAW_DIR", raw)
+    monkeypatch.setattr(enf, "DERIVED_DIR", derived)
+    assert build(data, out) == 0  # the first build derives the tables
+    tables = {p.name: p.read_bytes() for p in derived.iterdir()}
+    assert pd.read_csv(derived / "ice_record_files.csv")["records"].tolist() == [len(ARRESTS), len(REMOVALS)]
+    outputs = tree_hashes(out)
+
+    scan = enf._scan
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the raw record files were parsed again although their checksums did not change")
+
+    monkeypatch.setattr(enf, "_scan", no_scan)
+    assert build(data, out) == 0
+    assert {p.name: p.read_bytes() for p in derived.iterdir()} == tables and tree_hashes(out) == outputs
+
+    monkeypatch.setattr(enf, "_scan", scan)
+    write_gz(arrests_file, BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "3/3/2017", "Located")])
+    assert build(data, out) == 0  # a changed raw file is derived again
+    assert pd.read_csv(derived / "ice_record_files.csv")["records"].tolist() == [len(ARRESTS) + 1, len(REMOVALS)]
+    tables = {p.name: p.read_bytes() for p in derived.iterdir()}
+    capsys.readouterr()
+
+    write_gz(arrests_file, BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "2/30/2017", "Located")])
+    assert build(data, out) == 1
+    err = capsys.readouterr().err
+    assert "EROArrests_FY2017.csv.gz, line 13, column 'Apprehension Date': found '2/30/2017'" in err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in derived.iterdir()} == tables and tree_hashes(out) == outputs

@@ -257,3 +257,18 @@ def test_fast_and_text_paths_give_the_same_frames():
 def test_values_the_fast_reader_might_accept_are_rejected(tmp_path, data_copy, bad):
     found = problems(write(tmp_path, [HEADER, GOOD[0].replace(",140396,", f",{bad},"), *GOOD[1:]]))
     assert [(p.line, p.column, p.value) for p in found] == [(2, "value", bad)]
+
+
+def test_claim_inputs_must_fit_their_computation(tmp_path, data_copy):
+    """A records_total claim names one row of the records table; any other computation names figure_ids."""
+    from scomm.paths import CLAIMS_CSV
+
+    lines = CLAIMS_CSV.read_text(encoding="utf-8").splitlines()
+    enf = next(i for i, line in enumerate(lines) if line.startswith("ENF01,"))
+    lines[enf] = lines[enf].replace("ice_record_files:arrests:FY2016", "ERO-001")
+    lines[1] = lines[1].replace("ANN-047 ANN-043", "ice_record_files:arrests:FY2016")
+    lines.append("ENF99,a bad reference,ERO-001,records_total,ice_record_files:detainers:FY2016,,0,")
+    write(data_copy.parent, lines, name="claims.csv")
+    found = [(p.line, p.column, p.value) for p in problems(data_copy)]
+    assert sorted(found) == [(2, "inputs", "ice_record_files:arrests:FY2016"), (enf + 1, "inputs", "ERO-001"),
+                             (len(lines), "inputs", "ice_record_files:detainers:FY2016")]

@@ -356,3 +356,37 @@ def test_build_fingerprints_any_data_package_table(dataset):
     first = lineage.fingerprint({"tables": ["activations"]}, dataset)
     assert len(first) == 64 and first == lineage.fingerprint({"tables": ["activations"]}, dataset)
     assert first != lineage.fingerprint({"tables": ["states"]}, dataset)
+
+
+def test_place_for_a_county_prints_its_ice_area_and_jail_share(capsys):
+    """Dallas County's area and that area's CAP Local share before/after the return (25 January 2017),
+    worked out here directly from the derived arrests table and the crosswalk."""
+    assert main(["place", "48113"]) == 0
+    out = capsys.readouterr().out
+    crosswalk = load_table("ice_county_aor")
+    code = str(crosswalk.loc[crosswalk["geoid"].astype(str) == "48113", "aor"].iloc[0])
+    name = str(load_table("ice_aors").set_index("aor").at[code, "name"])
+    arrests = pd.read_csv(DATA_DIR / "derived" / "ice_arrests_monthly.csv", parse_dates=["month"])
+    files = pd.read_csv(DATA_DIR / "derived" / "ice_record_files.csv", parse_dates=["last_date"])
+    last = files.loc[files["event"] == "arrests", "last_date"].max()
+    last_whole = last.to_period("M") if last.is_month_end else last.to_period("M") - 1
+    area = arrests[arrests["aor"] == code]
+    month = area["month"].dt.to_period("M")
+    before = area[month < pd.Period("2017-01", "M")]  # January 2017, the month of the return, is left out
+    after = area[(month > pd.Period("2017-01", "M")) & (month <= last_whole)]
+
+    def jail(frame: pd.DataFrame) -> int:
+        return int(frame.loc[frame["apprehension_method"] == "CAP Local Incarceration", "arrests"].sum())
+
+    share_before = 100 * jail(before) / before["arrests"].sum()
+    share_after = 100 * jail(after) / after["arrests"].sum()
+    assert f"ICE area of responsibility: {name} ({code})." in out
+    assert f"{share_before:.1f}% in 2015-10 to 2016-12" in out
+    assert f"{share_after:.1f}% in 2017-02 to {last_whole}" in out
+    assert f"{jail(before):,} of {int(before['arrests'].sum()):,}" in out
+    assert f"{jail(after):,} of {int(after['arrests'].sum()):,} arrests" in out
+
+
+def test_place_for_a_state_does_not_print_an_ice_area(capsys):
+    assert main(["place", "TX"]) == 0
+    assert "ICE area of responsibility" not in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from scomm import claims
@@ -72,6 +73,17 @@ EXPECTED = {
 }
 FAILING = {"X30", "X32", "X62"}  # the dossier's FAILS rows the data supports (X45 needs counts not in the data)
 
+# ICE's annual totals (ERO-001..010) against the records of its FOIA release, each record count read by hand
+# from data/raw/ice_enforcement/README.md (rows per raw file), not from the derived table the code reads.
+RECORDS_EXPECTED = {
+    "ENF01": (110104, "reproduces"), "ENF02": (143470, "reproduces"),
+    "ENF03": (143470, "diverges"),  # ERO-003 prints 143,473: records fall 3 short
+    "ENF04": (158581, "reproduces"), "ENF05": (131904, "partial year"),  # records stop at 2019-09-01
+    "ENF06": (240255, "reproduces"), "ENF07": (226119, "reproduces"), "ENF08": (256085, "reproduces"),
+    "ENF09": (256085, "diverges"),  # ERO-009 prints 256,086: records fall 1 short
+    "ENF10": (241513, "partial year"),  # records stop at 2019-08-31
+}
+
 
 @pytest.fixture(scope="module")
 def checks(dataset):
@@ -85,8 +97,57 @@ def test_published_claim_reproduces_or_diverges_as_found(checks, claim_id):
     assert row["verdict"] == ("diverges" if claim_id in FAILING else "reproduces")
 
 
+@pytest.mark.parametrize("claim_id", sorted(RECORDS_EXPECTED))
+def test_published_total_against_records(checks, claim_id):
+    row = checks.loc[claim_id]
+    assert (row["computed"], row["verdict"]) == RECORDS_EXPECTED[claim_id]
+
+
 def test_every_claim_is_checked(dataset, checks):
-    assert set(EXPECTED) == set(dataset.claims["claim_id"]) == set(checks.index)
+    assert set(EXPECTED) | set(RECORDS_EXPECTED) == set(dataset.claims["claim_id"]) == set(checks.index)
+
+
+# records_total on hand-made tables: a count that reproduces, one with a gap worked out by hand, a year
+# the records table lacks, and a partial year.
+def _figure(fid: str, value: float) -> dict:
+    return {"figure_id": fid, "metric": "ero_administrative_arrests", "value": value, "unit": "arrests",
+            "qualifier": "exact", "source_id": "S1", "as_printed": f"{value:,.0f}", "locator": "p. 1"}
+
+
+def _records(*rows: tuple[int, int, str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{"file": f"EROArrests_FY{y}.csv.gz", "event": "arrests", "fiscal_year": y, "records": n,
+                          "first_date": first, "last_date": last} for y, n, first, last in rows])
+
+
+def _claim(cid: str, published: str, year: int) -> dict:
+    return {"claim_id": cid, "statement": cid, "published_id": published, "computation": "records_total",
+            "inputs": f"ice_record_files:arrests:FY{year}", "periods": float("nan"), "decimals": 0, "notes": ""}
+
+
+def test_records_total_verdicts_on_hand_made_tables():
+    figures = pd.DataFrame([_figure("AAA-001", 1200), _figure("AAA-002", 1250), _figure("AAA-003", 900),
+                            _figure("AAA-004", 1000), _figure("AAA-005", 500)])
+    records = _records((2016, 1200, "2015-10-01", "2016-09-30"), (2017, 1234, "2016-10-01", "2017-09-30"),
+                       (2019, 700, "2018-10-01", "2019-06-30"), (2020, 650, "2019-10-01", "2020-03-31"))
+    claims_table = pd.DataFrame([_claim("R1", "AAA-001", 2016), _claim("R2", "AAA-002", 2017),
+                                 _claim("R3", "AAA-003", 2018), _claim("R4", "AAA-004", 2019),
+                                 _claim("R5", "AAA-005", 2020)])
+    got = claims.evaluate(claims_table, figures, records).set_index("claim_id")
+    assert got.at["R1", "verdict"] == "reproduces" and got.at["R1", "computed"] == 1200
+    # 1,234 records against 1,250 published: 1234 - 1250 = -16
+    assert got.at["R2", "verdict"] == "diverges" and got.at["R2", "gap"] == -16
+    assert got.at["R2", "detail"] == "gap -16 arrests"
+    assert got.at["R3", "verdict"] == "cannot compute" and "FY2018" in got.at["R3", "detail"]
+    # 700 records to 30 June against a whole-year 1,000: 300 short, labelled, not a divergence
+    assert got.at["R4", "verdict"] == "partial year" and got.at["R4", "gap"] == -300
+    assert "2019-06-30" in got.at["R4", "detail"] and "300 arrests short" in got.at["R4", "detail"]
+    # 650 records in half a year already exceed the whole-year 500: that does diverge
+    assert got.at["R5", "verdict"] == "diverges" and "exceed the whole-year total by 150" in got.at["R5", "detail"]
+
+
+def test_records_claims_rest_only_on_their_published_figure(dataset):
+    used = claims.figures_used(dataset.claims[dataset.claims["claim_id"] == "ENF01"])
+    assert used == {"ENF01": ["ERO-001"]}
 
 
 def test_check_rules():

@@ -396,6 +396,9 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
         raise BuildError(f"--out {out_dir} is a file, not a folder")
     nb_sources = list(notebooks) if notebooks is not None else notebook_paths()
     ds = load_dataset(*paths)
+    from scomm.enforcement import derive_for_build
+
+    derive_for_build(announce=progress)  # raw ICE records -> data/derived/ (skipped when their checksums match)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with OutputLock(out_dir):

@@ -64,6 +64,10 @@ def _place(args: argparse.Namespace) -> int:
         print(f"scomm place: {err}", file=sys.stderr)
         return 1
     print(P.profile_text(place, acts, sts, ds.figures, ds.sources, plc, P.read_ratios()))
+    if place.kind == "county":  # its ICE field office and the jail share of arrests there, from ICE's records
+        from scomm.jails import place_text
+
+        print("\n" + place_text(place.code))
     if args.chart:
         if place.kind not in ("county", "state"):
             print(f"scomm place: no rollout chart for {place.name} (a {place.kind}, not a county or state)", file=sys.stderr)

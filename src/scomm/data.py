@@ -482,6 +482,21 @@ def _check_sources(reader: _Reader, table: pa.Table, typed: dict) -> None:
             "1 January of the year (published_precision is 'year': a year-only date is stored as its first day)")
 
 
+RECORDS_TOTAL = "records_total"  # the claims computation that counts records instead of reading figures
+
+
+def _check_claims(reader: _Reader, table: pa.Table) -> None:
+    """A records_total claim names one row of the records table as its input; every other computation names
+    figure_ids (each form passes the inputs pattern on its own, so the pairing is checked here)."""
+    computation, inputs = table.column("computation"), table.column("inputs")
+    is_records = pc.fill_null(pc.equal(computation, RECORDS_TOTAL), False)
+    names_records = pc.fill_null(pc.starts_with(inputs, "ice_record_files:"), False)
+    _report(reader, table, pc.and_(is_records, pc.invert(names_records)), "inputs",
+            "one reference ice_record_files:EVENT:FYyyyy (EVENT arrests or removals), since computation is records_total")
+    _report(reader, table, pc.and_(pc.invert(is_records), names_records), "inputs",
+            "figure_ids (a reference to ice_record_files goes with computation records_total)")
+
+
 def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Table | None,
                    metrics: pa.Table | None) -> None:
     """Rules that involve more than one column or another table."""
@@ -590,6 +605,8 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
     readers = [reader]
     if resource == "sources" and table is not None:
         _check_sources(reader, table, typed)
+    if resource == "claims" and table is not None:
+        _check_claims(reader, table)
     for field, ref_resource, ref_field in schema.foreign_keys:  # keys into other tables, read from beside `file`
         ref_schema = table_schema(ref_resource)
         ref_reader, ref_table, _ = _load_checked(beside(file, ref_schema.path, DATA_DIR / ref_schema.path), ref_resource)
@@ -610,6 +627,8 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
     """
     fig_path, src_path, met_path, ms_path, cl_path = dataset_paths(figures, sources, metrics, milestones, claims)
     c_reader, c_table, c_typed = _load_checked(cl_path, "claims")
+    if c_table is not None:
+        _check_claims(c_reader, c_table)
     s_reader, s_table, s_typed = _load_checked(src_path, "sources")
     if s_table is not None:
         _check_sources(s_reader, s_table, s_typed)

@@ -186,11 +186,13 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame) -> list[Problem]:
+def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame, locate: bool = True) -> list[Problem]:
     """One pass over every raw file: table `g` counts records by (kind, file, area, date, method, citizenship).
 
     Both kinds are read in one query so DuckDB spreads the eight files over the cores; the few
-    hundred thousand groups are all the checks and tables need.
+    hundred thousand groups are all the checks and tables need. With `locate`, rows that do not parse
+    are set aside in rejects tables and returned as problems; without it (the quicker clean path) the
+    first such row makes DuckDB raise, and the caller scans again with `locate`.
     """
     con.execute("CREATE TYPE aor_name AS ENUM (" + ", ".join(f"'{_lit(n + AOR_SUFFIX)}'" for n in aors["name"]) + ")")
     con.execute("CREATE TEMP TABLE aor_codes (aor_text aor_name, aor VARCHAR)")
@@ -204,7 +206,7 @@ def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame) -> 
         others = " + ".join(f"({_q(c)} IS NOT NULL)::INT" for c in kind.other_dates) or "0"
         parts.append(f"SELECT {k} AS k, file_index AS fi, {_q('Area of Responsibility')} AS aor_text, "
                      f"{_q(kind.date_column)} AS day, {method} AS method, {_q('Citizenship')} AS citizenship, "
-                     f"{others} AS other_dates FROM {_read_sql([p for _, p in group], kind, 'r' + str(k))}")
+                     f"{others} AS other_dates FROM {_read_sql([p for _, p in group], kind, 'r' + str(k) if locate else None)}")
         meta += [(k, i, kind.event, year, path.name) for i, (year, path) in enumerate(group)]
     # Months, not days: the checks need only each file's first and last date and its blank dates.
     con.execute(f"""
@@ -219,7 +221,7 @@ def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame) -> 
         f"({k}, {i}, '{event}', {year}, '{_lit(name)}')" for k, i, event, year, name in meta))
     problems = []
     for k, (prefix, group) in enumerate(files.items()):
-        problems += _rejects(con, k, KINDS[prefix])
+        problems += _rejects(con, k, KINDS[prefix]) if locate else []
     return problems
 
 
@@ -305,47 +307,50 @@ def _locate(path: Path, kind: Kind, start: date, end: date) -> list[Problem]:
 # ---------------------------------------------------------------- derived tables
 
 
-def _tables(con) -> dict[str, pd.DataFrame]:
+def _tables(con, inputs: dict[str, str]) -> dict[str, str]:
+    """The SQL of each derived table (file name -> query), read from `g` where DuckDB runs it."""
     con.execute(f"""
-        CREATE TEMP TABLE records AS
+        CREATE TEMP VIEW records AS
         SELECT f.event, f.file, f.fiscal_year, g.month, g.first_day, g.last_day, coalesce(a.aor, '{NOT_RECORDED}') AS aor,
                coalesce(nullif(trim(g.method), ''), '{NOT_RECORDED}') AS method, g.n
         FROM g JOIN files f USING (k, fi) LEFT JOIN aor_codes a USING (aor_text) WHERE g.by_area = 1""")
     con.execute(f"""
-        CREATE TEMP TABLE citizenships AS
+        CREATE TEMP VIEW citizenships AS
         SELECT f.event, f.fiscal_year, coalesce(nullif(trim(g.citizenship), ''), '{NOT_RECORDED}') AS citizenship, g.n
         FROM g JOIN files f USING (k, fi) WHERE g.by_area = 0""")
-    arrests = con.sql("""
-        SELECT fiscal_year, strftime(month, '%Y-%m-%d') AS month, aor,
-               method AS apprehension_method, sum(n)::BIGINT AS arrests
-        FROM records WHERE event = 'arrests' GROUP BY ALL ORDER BY month, aor, apprehension_method""").df()
-    removals = con.sql("""
-        SELECT fiscal_year, strftime(month, '%Y-%m-%d') AS month, aor, sum(n)::BIGINT AS removals
-        FROM records WHERE event = 'removals' GROUP BY ALL ORDER BY month, aor""").df()
-    citizenship = con.sql("""
-        WITH counts AS (SELECT fiscal_year, event, citizenship, sum(n) AS records FROM citizenships GROUP BY ALL)
-        SELECT fiscal_year, event,
-               row_number() OVER (PARTITION BY fiscal_year, event ORDER BY records DESC, citizenship) AS rank,
-               citizenship, records::BIGINT AS records
-        FROM counts ORDER BY fiscal_year, event, rank""").df()
-    files = con.sql("""
-        SELECT file, event, fiscal_year, sum(n)::BIGINT AS records,
-               strftime(min(first_day), '%Y-%m-%d') AS first_date, strftime(max(last_day), '%Y-%m-%d') AS last_date
-        FROM records GROUP BY ALL ORDER BY event, fiscal_year""").df()
-    return {"ice_arrests_monthly.csv": arrests, "ice_removals_monthly.csv": removals,
-            "ice_citizenship_yearly.csv": citizenship, "ice_record_files.csv": files}
+    con.execute("CREATE TEMP TABLE sums (file VARCHAR, sha256 VARCHAR)")
+    con.executemany("INSERT INTO sums VALUES (?, ?)", list(inputs.items()))
+    return {
+        "ice_arrests_monthly.csv": """
+            SELECT fiscal_year, strftime(month, '%Y-%m-%d') AS month, aor,
+                   method AS apprehension_method, sum(n)::BIGINT AS arrests
+            FROM records WHERE event = 'arrests' GROUP BY ALL ORDER BY month, aor, apprehension_method""",
+        "ice_removals_monthly.csv": """
+            SELECT fiscal_year, strftime(month, '%Y-%m-%d') AS month, aor, sum(n)::BIGINT AS removals
+            FROM records WHERE event = 'removals' GROUP BY ALL ORDER BY month, aor""",
+        "ice_citizenship_yearly.csv": """
+            WITH counts AS (SELECT fiscal_year, event, citizenship, sum(n) AS records FROM citizenships GROUP BY ALL)
+            SELECT fiscal_year, event,
+                   row_number() OVER (PARTITION BY fiscal_year, event ORDER BY records DESC, citizenship) AS rank,
+                   citizenship, records::BIGINT AS records
+            FROM counts ORDER BY fiscal_year, event, rank""",
+        "ice_record_files.csv": """
+            SELECT r.file, r.event, r.fiscal_year, sum(r.n)::BIGINT AS records,
+                   strftime(min(r.first_day), '%Y-%m-%d') AS first_date, strftime(max(r.last_day), '%Y-%m-%d') AS last_date,
+                   s.sha256
+            FROM records r JOIN sums s USING (file) GROUP BY ALL ORDER BY r.event, r.fiscal_year""",
+    }
 
 
-def _write(tables: dict[str, pd.DataFrame], inputs: dict[str, str], out_dir: Path) -> None:
-    """Write every table to a temporary folder beside `out_dir`, then move them in; the manifest last."""
+def _write(con, tables: dict[str, str], inputs: dict[str, str], out_dir: Path) -> None:
+    """DuckDB writes every table (CSV, comma-separated, quoted only where needed) to a temporary folder
+    beside `out_dir`; then they are moved in, the manifest last."""
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".derive-", dir=out_dir))
     try:
         outputs = {}
-        for name, frame in tables.items():
-            if name == "ice_record_files.csv":
-                frame = frame.assign(sha256=[inputs[f] for f in frame["file"]])
-            frame.to_csv(staging / name, index=False, lineterminator="\n")
+        for name, query in tables.items():
+            con.execute(f"COPY ({query}) TO '{_lit((staging / name).as_posix())}' (FORMAT csv, HEADER true)")
             outputs[name] = sha256(staging / name)
         manifest = {"version": DERIVATION_VERSION, "inputs": inputs, "outputs": outputs}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -380,17 +385,39 @@ def derive(force: bool = False, raw_dir: str | Path | None = None, out_dir: str 
     from scomm.data import load_table
 
     aors = load_table("ice_aors", aors_path)[["aor", "name"]].astype(str)
+    import duckdb
+
     con = _connect()
     try:
-        problems += _scan(con, files, aors)
+        try:  # clean path: strict reading, no rejects tables
+            problems += _scan(con, files, aors, locate=False)
+        except duckdb.Error:  # some row does not parse: read again, setting such rows aside with their lines
+            con.close()
+            con = _connect()
+            problems += _scan(con, files, aors, locate=True)
         problems += _value_problems(con, files)
         if problems:
             raise RecordsError(problems)
-        tables = _tables(con)
+        _write(con, _tables(con, inputs), inputs, out_dir)
     finally:
         con.close()
-    _write(tables, inputs, out_dir)
     return True
+
+
+def derive_for_build(announce: bool = True) -> bool:
+    """The build's first step: derive the tables of data/derived/ when a raw file (or the derivation) changed.
+
+    With unchanged checksums nothing is parsed (only the files' SHA-256 are compared with the manifest).
+    A malformed raw file raises RecordsError (file, line, column, value, expected) before the build
+    writes anything, and the derived tables stay as they were. True when it derived.
+    """
+    import sys
+
+    done = derive()
+    if done and announce:
+        print("scomm build: the raw ICE record files changed; derived the tables of data/derived/ again",
+              file=sys.stderr, flush=True)
+    return done
 
 
 def count_rows(raw_dir: str | Path | None = None) -> int:

@@ -353,3 +353,12 @@ def aor_summary_text(summary: dict) -> str:
             f"{summary['jail_before']:,} of {summary['arrests_before']:,} and {summary['jail_after']:,} of "
             f"{summary['arrests_after']:,} arrests).\n"
             "Source: ICE arrest records released under FOIA request 2019-ICFO-53623 (data/derived/ice_arrests_monthly.csv).")
+
+
+def place_text(county_fips: str | int) -> str:
+    """What `scomm place` adds for a county: its ICE area and that area's jail share before and after the
+    return, from the bundled derived tables; a county the crosswalk lacks gets one line saying so."""
+    try:
+        return aor_summary_text(aor_summary(county_fips))
+    except KeyError as err:
+        return f"ICE area of responsibility: not known ({err.args[0]})."

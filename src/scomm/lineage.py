@@ -121,7 +121,13 @@ def missing_figures(reads: dict, ds: Dataset) -> list[str]:
 
 
 def uses_figure(reads: dict, figure_id: str, ds: Dataset) -> bool:
-    """True when a notebook with these reads uses `figure_id` (by id, by a filter, or by a whole-table read)."""
+    """True when a notebook with these reads uses `figure_id` (by id, by a filter, by a whole-table read, or
+    through the claims checks table when a published claim rests on it)."""
     if figure_id in reads.get("figure_ids", []) or "figures" in reads.get("tables", []):
         return True
+    if "claims" in reads.get("derived", []):
+        from scomm.claims import figures_used
+
+        if any(figure_id in ids for ids in figures_used(ds.claims).values()):
+            return True
     return any(figure_id in set(apply_filter(ds.figures, spec)["figure_id"]) for spec in reads.get("filters", []))

@@ -6,8 +6,18 @@ import json
 
 import pandas as pd
 
+from scomm import claims as claims_mod
 from scomm import lineage
 from scomm.paths import PROJECT_ROOT, resolve
+
+
+def _role(claim, figure_id: str) -> str:
+    """How a claim uses `figure_id`, naming the derived table a records_total claim counts."""
+    if claim.published_id != figure_id:
+        return "input"
+    if claims_mod.records_reference(claim.inputs):
+        return f"published value, against {claim.inputs} (data/derived/{claims_mod.RECORDS_TABLE}.csv)"
+    return "published value"
 
 
 def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
@@ -38,8 +48,8 @@ def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
         ratios = pd.read_csv(ratios_path, keep_default_na=False)
         hit = ratios[ratios["figure_ids"].astype(str).str.split().apply(lambda ids: figure_id in ids)]
         derived = [f"{r.notebook}: {r.text}" for r in hit.itertuples()]
-    claims = [f"{c.claim_id}: {c.statement} ({'published value' if c.published_id == figure_id else 'input'})"
-              for c in ds.claims.itertuples() if figure_id in [*str(c.inputs).split(), c.published_id]]
+    claims = [f"{c.claim_id}: {c.statement} ({_role(c, figure_id)})"
+              for c in ds.claims.itertuples() if figure_id in [*claims_mod.figure_inputs(c.inputs), c.published_id]]
     for title, items in (("notebooks", notebooks), ("charts", charts), ("derived numbers", derived),
                          ("published claims", claims)):
         lines.append(f"  {title} ({len(items)}):")

@@ -184,7 +184,10 @@ class Run:
         for ids in cl.figures_used(chosen).values():
             for fid in ids:
                 self._record("figure_ids", fid)
-        return cl.evaluate(chosen, self._dataset.figures).set_index("claim_id").loc[
+        records = None
+        if cl.uses_records(chosen):  # records_total claims count the rows of a derived table
+            records = self.table(cl.RECORDS_TABLE)
+        return cl.evaluate(chosen, self._dataset.figures, records).set_index("claim_id").loc[
             [c for c in claim_ids if c in set(chosen["claim_id"])]].reset_index()
 
     # ------------------------------------------------------------ showing
