@@ -32,7 +32,7 @@ def _published_points(ax, rec: pd.DataFrame, index: int, sources: pd.DataFrame) 
         up = r.published < (y0 + y1) / 2
         to_right = not up or (mdates.date2num(xi) - x0) / (x1 - x0) < 0.25
         ax.annotate(charts.source_words(sources, r.source_id), (xi, r.published), textcoords="offset points",
-                    xytext=(6 if to_right else -6, (1 if up else -1) * (14 + 11 * k)), ha="left" if to_right else "right",
+                    xytext=(6 if to_right else -6, (1 if up else -1) * (26 + 11 * k)), ha="left" if to_right else "right",
                     va="bottom" if up else "top", fontsize=6.5, color="#333333",
                     arrowprops={"arrowstyle": "-", "color": "#777777", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 4})
 

@@ -140,11 +140,11 @@ def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: p
     order = _plot_by_kind(ax, table, sources)
     goal_date = pd.Timestamp(int(goal.value), 1, 1)
     ax.axvline(goal_date, color=charts.PALETTE[6], linestyle="--", linewidth=1)
-    ax.text(goal_date, full.value * 0.72, f"target: every jurisdiction by {goal.value:.0f} "
-            f"({charts.source_name(sources, goal.source_ids[0], short=True)}) ",
+    ax.text(goal_date, full.value * 0.72, f"target: every jurisdiction by {goal.value:.0f}, as reported by "
+            f"{charts.source_words(sources, goal.source_ids[0])} ",
             color=charts.PALETTE[6], fontsize=7.5, va="center", ha="right")
     charts.plot_points(ax, [full_date], [full.value], pd.Series([full.qualifier]), index=len(order),
-                       label=f"all jurisdictions, dated to the year only ({charts.source_name(sources, full.source_ids[0])})",
+                       label=f"all jurisdictions, dated to the year only: {charts.source_words(sources, full.source_ids[0])}",
                        line=False)
     ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
     ax.text(table["period_end"].iloc[0], full.value, f"all {format_number(full.value)} jurisdictions",
@@ -339,8 +339,8 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     first, last = table.iloc[0], table.iloc[-1]
     # no ratio across publishers in the title: each count is shown against its own source
     fig, ax = charts.new_figure(
-        f"{first['publisher']} gave {QUALIFIER_WORDS[str(first['qualifier'])]}{format_number(first['value'])} "
-        f"pending cases to review; {last['publisher']}'s last count, {last['period_end']:%B %Y}, was "
+        f"{first['publisher']}: {QUALIFIER_WORDS[str(first['qualifier'])]}{format_number(first['value'])} pending "
+        f"cases to review; {last['publisher']}'s last count, {last['period_end']:%B %Y}: "
         f"{QUALIFIER_WORDS[str(last['qualifier'])]}{format_number(last['value'])} cases closed",
         "Prosecutorial-discretion review of pending removal cases, November 2011 - October 2012 (log scale)",
         figsize=(8.0, 5.0),
