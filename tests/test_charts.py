@@ -83,3 +83,121 @@ def test_source_note_dates_sources_to_their_precision(dataset):
                     "Rows A-1, A-2, A-3, A-4 of data/figures.csv.")
     labels = [charts.published_label(p, q) for p, q in zip(sources["published"], sources["published_precision"])]
     assert labels == ["2011-10", "2014", "2012-06-11", "undated"]
+
+
+# ---------------------------------------------------------------- layout and wording of the committed charts
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from scomm.paths import FIGURES_DIR  # noqa: E402
+
+
+def _built_charts() -> dict[str, dict]:
+    """Every chart the last build recorded (figures/build-state/lineage.json): name -> title, texts, outside."""
+    record = json.loads((FIGURES_DIR / "build-state" / "lineage.json").read_text(encoding="utf-8"))
+    return {name: meta for book in record.values() for name, meta in book.get("charts", {}).items()}
+
+
+def test_no_chart_text_falls_outside_its_figure():
+    built = _built_charts()
+    assert len(built) >= 20
+    clipped = {name: meta["outside"] for name, meta in built.items() if meta["outside"]}
+    assert not clipped, clipped
+
+
+def test_text_outside_detects_a_text_placed_outside_the_figure():
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.plot([0, 1], [0, 1])
+    assert charts.text_outside(fig) == []
+    fig.text(0.97, 0.5, "a label that runs off the right edge of the figure")
+    fig.text(0.5, -0.02, "below the foot")
+    assert charts.text_outside(fig) == ["a label that runs off the right edge of the figure", "below the foot"]
+    plt.close(fig)
+
+
+def test_text_outside_ignores_tick_labels_matplotlib_does_not_draw():
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.plot([0, 1], [0, 1])
+    ax.set_xticks([0, 0.5, 1, 40], ["0", "0.5", "1", "forty"])
+    ax.set_xlim(0, 1)  # the tick at 40 lies beyond the axis: kept by matplotlib, never drawn
+    texts = [t.get_text() for t in charts.drawn_texts(fig)]
+    assert "forty" not in texts and "0.5" in texts
+    assert charts.text_outside(fig) == []
+    plt.close(fig)
+
+
+def test_no_chart_shows_an_internal_source_code():
+    built = _built_charts()
+    shown = {name: charts.internal_codes(meta["texts"]) for name, meta in built.items()}
+    assert not {name: codes for name, codes in shown.items() if codes}
+
+
+def test_internal_code_check_catches_a_planted_code():
+    assert charts.internal_codes(["Sources: ICE (2011), S16.", "FY2011", "ROL-016", "287(g)", "Section 5"]) == [
+        "Sources: ICE (2011), S16."]
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.plot([0, 1], [0, 1], label="S16 (2010)")
+    ax.legend()
+    charts.add_note(fig, "Sources: ICE (2010).")
+    texts = charts.describe(fig, pd.DataFrame({"source_id": ["S16"], "figure_id": ["ROL-021"]}))["texts"]
+    assert charts.internal_codes(texts) == ["S16 (2010)"]
+    plt.close(fig)
+
+
+def _context_rows(qualifiers):
+    return pd.DataFrame({"label": ["program a", "program b", "everyone a", "everyone b"],
+                         "value": [56228.0, 79018.0, 1_000_000.0, 900_000.0], "qualifier": qualifiers,
+                         "figure_id": ["FUN-025", "FUN-022", "CTX-001", "CTX-002"],
+                         "source_id": ["S01", "S01", "S01", "S01"]})
+
+
+def test_approximate_note_appears_only_when_the_chart_draws_an_approximate_mark(dataset):
+    exact, _ = views.context_chart(_context_rows(["exact"] * 4), dataset.sources)
+    texts = charts.describe(exact, _context_rows(["exact"] * 4))["texts"]
+    assert not any("approximate value" in t for t in texts)
+    plt.close(exact)
+    approx, _ = views.context_chart(_context_rows(["exact", "exact", "about", "about"]), dataset.sources)
+    note = [t for t in charts.describe(approx, _context_rows(["exact"] * 4))["texts"] if "approximate value" in t]
+    assert len(note) == 1 and "Hatched bars:" in note[0] and "Hollow" not in note[0]
+    plt.close(approx)
+
+
+def test_context_title_states_the_range_of_shares(dataset):
+    fig, _ = views.context_chart(_context_rows(["exact", "exact", "about", "about"]), dataset.sources)
+    title = fig.texts[0].get_text().replace("\n", " ")
+    assert "5.6% to 8.8%" in title  # 56,228 / 1,000,000 to 79,018 / 900,000
+    plt.close(fig)
+
+
+def test_rows_marked_do_not_use_are_left_out():
+    rows = pd.DataFrame({"figure_id": ["A-1", "A-2", "A-3"],
+                         "notes": ["weak source; Do not use without a primary. Disagrees with A-2", "", None]})
+    kept, left_out = tables.split_unusable(rows)
+    assert list(kept["figure_id"]) == ["A-2", "A-3"] and list(left_out["figure_id"]) == ["A-1"]
+    assert tables.unusable_reason(rows["notes"].iloc[0]) == "Do not use without a primary"
+    kept, left_out = tables.split_unusable(rows.drop(columns="notes"))
+    assert len(kept) == 3 and left_out.empty
+
+
+def test_rollout_chart_leaves_out_the_unusable_count_and_says_so():
+    plotted = pd.read_csv(FIGURES_DIR / "02_rollout_jurisdictions.csv")
+    assert "ROL-028" not in set(plotted["figure_id"])
+    texts = _built_charts()["02_rollout_jurisdictions"]["texts"]
+    assert any(t.startswith("Left out: factually.co") and "ROL-028" in t for t in texts)
+
+
+def test_county_map_legend_counts_match_its_csv():
+    table = pd.read_csv(FIGURES_DIR / "08_county_map.csv")
+    legend = {m.group(1): int(m.group(2).replace(",", ""))
+              for t in _built_charts()["08_county_map"]["texts"]
+              for m in [re.match(r"^(FY\d{4}) \(.*\): ([\d,]+)$", t)] if m}
+    assert legend and legend == table["period"].value_counts().to_dict()
+
+
+def test_list_vs_published_names_publishers_not_row_ids():
+    texts = _built_charts()["08_list_vs_published"]["texts"]
+    assert not [t for t in texts if re.search(r"\bROL-\d+", t)]
+    assert any(t == "factually.co (2026)" for t in texts)

@@ -8,6 +8,7 @@ PDF and the plotted table as CSV, with fixed metadata so two saves give identica
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from typing import Sequence
@@ -127,6 +128,15 @@ def source_name(sources: pd.DataFrame, source_id: str, short: bool = False) -> s
     return f"{name} ({year})"
 
 
+def source_words(sources: pd.DataFrame, source_id: str) -> str:
+    """A source for running text: its publisher without the bracketed or comma-separated detail, and its year ('About.com (2014)')."""
+    row = sources.set_index("source_id").loc[source_id]
+    name = str(row["author_or_publisher"]).split(" (")[0].split(", ")[0]
+    if pd.isna(row["published"]) or str(row.get("published_precision", "")) == "undated":
+        return f"{name} (undated)"
+    return f"{name} ({row['published']:%Y})"
+
+
 def add_note(fig, note: str) -> None:
     """Write `note` (wrapped to the figure width) at the foot of `fig` and keep the axes clear of it."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
@@ -137,11 +147,40 @@ def add_note(fig, note: str) -> None:
     fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, needed_in / height_in))
 
 
+def legend_below(fig, ax, *, ncol: int = 3, title: str | None = None, fontsize: float = 7.5) -> None:
+    """The legend of `ax` under the plot, just above the footer note (call after the note is written), so it
+    never covers data; the axes shrink to make room."""
+    height_in = fig.get_size_inches()[1]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    note_top = fig.texts[-1].get_window_extent(renderer).y1 / fig.bbox.height if len(fig.texts) > 2 else 0.0
+    legend = fig.legend(*ax.get_legend_handles_labels(), loc="lower left", ncol=ncol, fontsize=fontsize,
+                        bbox_to_anchor=(0.005, note_top + 0.06 / height_in), frameon=False, title=title,
+                        title_fontsize=fontsize, alignment="left")
+    fig.canvas.draw()
+    legend_top = legend.get_window_extent(renderer).y1 / fig.bbox.height
+    fig.subplots_adjust(bottom=legend_top + 0.5 / height_in)
+
+
 def add_source_note(fig, table: pd.DataFrame, sources: pd.DataFrame, extra: str = "") -> None:
     """Write the generated source line (and an optional method note) at the foot of `fig`."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
     note = source_note(table, sources, width=width)
     add_note(fig, (extra + "\n" + note) if extra else note)
+
+
+def mark_approximate(ax_or_fig, kind: str) -> None:
+    """Record that the chart draws an approximate value or a bound as `kind` ("marker": hollow, "bar": hatched),
+    so its note explains only the marks it really shows (see `approx_note`)."""
+    fig = getattr(ax_or_fig, "figure", None) or ax_or_fig
+    kinds = getattr(fig, "_scomm_approx_marks", set())
+    kinds.add(kind)
+    fig._scomm_approx_marks = kinds
+
+
+def approximate_marks(fig) -> set[str]:
+    """The kinds of approximate marks ("marker", "bar") `fig` draws; empty when it draws none."""
+    return set(getattr(fig, "_scomm_approx_marks", set()))
 
 
 def is_approximate(qualifiers: pd.Series) -> pd.Series:
@@ -163,6 +202,7 @@ def plot_points(ax, x, y, qualifiers: pd.Series, *, index: int = 0, label: str =
     if ap_:
         ax.scatter(*zip(*ap_), facecolors="white", edgecolors=color, marker=marker, zorder=3, s=36,
                    linewidths=1.4, label=None if ex else label)
+        mark_approximate(ax, "marker")
 
 
 def hbar(ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Series, *, index: int = 0,
@@ -173,6 +213,8 @@ def hbar(ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Seri
     ypos = range(len(labels))[::-1]
     for y, value, ap in zip(ypos, values, approx):
         ax.barh(y, value, color="white" if ap else color, edgecolor=color, hatch="///" if ap else "", linewidth=1.2)
+        if ap:
+            mark_approximate(ax, "bar")
         if value_format:
             ax.text(value, y, " " + value_format(value), va="center", fontsize=8.5)
     ax.set_yticks(list(ypos), labels)
@@ -180,9 +222,22 @@ def hbar(ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Seri
     ax.grid(axis="x", visible=True)
 
 
-def approx_legend_note() -> str:
-    """The sentence that explains hollow markers and hatched bars."""
-    return "Hollow markers and hatched bars: the source gives an approximate value or a bound (about, more than, less than)."
+def approx_note(fig) -> str:
+    """The sentence that explains the approximate marks `fig` really draws ('' when it draws none)."""
+    kinds = approximate_marks(fig)
+    if not kinds:
+        return ""
+    what = {frozenset({"marker"}): "Hollow markers", frozenset({"bar"}): "Hatched bars"}.get(
+        frozenset(kinds), "Hollow markers and hatched bars")
+    return f"{what}: the source gives an approximate value or a bound (about, more than, less than)."
+
+
+INTERNAL_CODE = re.compile(r"\bS\d+\b")  # the sources table's ids (S16): never shown to readers
+
+
+def internal_codes(texts: Sequence[str]) -> list[str]:
+    """The texts that show an internal source code such as 'S16' (legends and footers name sources in words)."""
+    return [t for t in texts if INTERNAL_CODE.search(t)]
 
 
 def _ids(table: pd.DataFrame, column: str) -> list[str]:
@@ -191,18 +246,49 @@ def _ids(table: pd.DataFrame, column: str) -> list[str]:
     return list(dict.fromkeys(i for cell in table[column].astype(str) for i in cell.split() if i and i != "nan"))
 
 
-def text_outside(fig) -> list[str]:
-    """Texts (titles, labels, notes, legends) that reach outside the figure, so would be clipped."""
+def _undrawn_tick_labels(fig) -> set[int]:
+    """ids of tick labels matplotlib keeps but does not draw: ticks beyond the axis's view limits."""
+    skip = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            scale = axis.get_transform()
+            lo, hi = sorted(scale.transform(list(axis.get_view_interval())))
+            eps = (hi - lo) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                loc = tick.get_loc()
+                where = scale.transform([loc])[0] if loc is not None else float("nan")
+                if not (lo - eps <= where <= hi + eps):
+                    skip.update({id(tick.label1), id(tick.label2)})
+    return skip
+
+
+def drawn_texts(fig) -> list[matplotlib.text.Text]:
+    """Every text artist the figure really draws (visible, not empty, not a tick label beyond the axis)."""
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    box = fig.bbox
-    out = []
-    for artist in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text)):
-        if not artist.get_visible() or not artist.get_text().strip():
-            continue
-        ext = artist.get_window_extent(renderer)
-        if ext.x0 < box.x0 - 1 or ext.y0 < box.y0 - 1 or ext.x1 > box.x1 + 1 or ext.y1 > box.y1 + 1:
-            out.append(artist.get_text()[:60])
+    skip = _undrawn_tick_labels(fig)
+    return [a for a in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text))
+            if a.get_visible() and a.get_text().strip() and id(a) not in skip]
+
+
+def text_outside(fig, dpi: float = 300) -> list[str]:
+    """Texts (titles, labels, notes, legends) that reach outside the figure, so would be clipped.
+
+    Measured at `dpi` (the PNG's resolution): text widths do not scale exactly with resolution, so a label
+    that fits on screen can still be cut in the 300 dpi file."""
+    screen_dpi = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        texts = drawn_texts(fig)
+        renderer = fig.canvas.get_renderer()
+        box = fig.bbox
+        out = []
+        for artist in texts:
+            ext = artist.get_window_extent(renderer)
+            if ext.x0 < box.x0 - 1 or ext.y0 < box.y0 - 1 or ext.x1 > box.x1 + 1 or ext.y1 > box.y1 + 1:
+                out.append(artist.get_text()[:60])
+    finally:
+        fig.set_dpi(screen_dpi)
+        fig.canvas.draw()
     return out
 
 
@@ -211,7 +297,7 @@ def describe(fig, table: pd.DataFrame) -> dict:
     import matplotlib.text  # noqa: F401
 
     header = [t.get_text() for t in fig.texts[:2]]
-    texts = [a.get_text() for a in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text)) if a.get_text().strip()]
+    texts = [a.get_text() for a in drawn_texts(fig)]
     return {"figure_ids": _ids(table, "figure_id") or _ids(table, "milestone_id"),
             "source_ids": _ids(table, "source_id"),
             "title": " ".join(header[0].split()) if header else "",

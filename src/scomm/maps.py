@@ -162,21 +162,21 @@ def _fy_span(label: str) -> str:
 def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame, by: str = "fiscal_year"):
     """County map of the US coloured by when Secure Communities was activated; returns (fig, table).
 
-    The table has one row per county shape with the list row it takes its date from; the legend counts
-    rows of the list (counties as ICE listed them), not shapes.
+    The table has one row per county shape with the list row it takes its date from; the title and legend
+    count those rows (counties as drawn, the chart's CSV), and the note gives the number of rows in ICE's list.
     """
     counties, states = atlas()
     table = map_dates(acts, changes, counties)
     table["period"] = period_classes(table["activated"], by)
-    listed = acts.assign(period=period_classes(acts["activated"], by))
-    labels = sorted(listed["period"].unique())
+    dated = table[table["activated"].notna()]
+    labels = sorted(dated["period"].unique())
     colors = dict(zip(labels, sequential_colors(len(labels))))
-    per_class = listed["period"].value_counts()
+    per_class = dated["period"].value_counts()  # counties as drawn: the rows of the chart's CSV
     top = per_class.idxmax()
-    last_day = acts["activated"].max()
-    n_last = int((acts["activated"] == last_day).sum())
+    last_day = dated["activated"].max()
+    n_last = int((dated["activated"] == last_day).sum())
     fig, ax = charts.new_figure(
-        f"{top} saw the most activations ({per_class[top]:,} of {len(acts):,} counties); "
+        f"{top} saw the most activations ({per_class[top]:,} of the {len(table):,} counties on the map); "
         f"the last {n_last:,} joined on {last_day:%d %B %Y}",
         f"Federal fiscal year in which Secure Communities was activated in each county, {acts['activated'].min():%B %Y} "
         f"to {last_day:%B %Y} (Alaska and Hawaii inset, not to scale)",
@@ -196,10 +196,12 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
     if (table["via"] == "not in the list").any():
         handles.append(Patch(facecolor=MISSING_COLOR, edgecolor="#999999", label="no date in the list"))
     ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=3 if len(labels) <= 9 else 4,
-              title="activated in (number of counties in the list)", title_fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
+              title="activated in (number of counties on the map)", title_fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
     changed = table[~table["via"].isin(["same code", "not in the list"])]
-    extra = (f"Counties as in ICE's list of activated jurisdictions; {len(changed)} boundaries of 2017 take the date of "
-             "the list code they were split or renamed from (data/county_changes.csv).")
+    extra = (f"Dates from ICE's list of activated jurisdictions ({len(acts):,} rows); the map draws the "
+             f"{len(table):,} counties of 2017, and {len(changed)} of them take the date of the list code they were "
+             "split or renamed from (data/county_changes.csv). Counts in the legend are counties on the map, as in "
+             "the CSV beside this chart.")
     charts.add_source_note(fig, table, sources, extra=extra)
     # the map keeps its shape: full width, directly under the header; legend and note below it
     top = fig.subplotpars.top + 0.35 / fig.get_size_inches()[1]  # less air under the header than for charts

@@ -13,18 +13,28 @@ from scomm import places as P
 LIST_COLOR, PUBLISHED_COLOR = charts.PALETTE[0], charts.PALETTE[6]
 
 
-def _published_points(ax, rec: pd.DataFrame, index: int) -> None:
+def _published_points(ax, rec: pd.DataFrame, index: int, sources: pd.DataFrame) -> None:
     """ICE's published counts as markers (hollow: approximate or a bound). A count whose source gives only
-    the month or year sits in the middle of that month or year, with a bar spanning it."""
+    the month or year sits in the middle of that month or year, with a bar spanning it. Counts that disagree
+    with the list are labelled with their publisher and year."""
     x = rec["window_start"] + (rec["window_end"] - rec["window_start"]) / 2
     for r in rec[rec["date_precision"] != "day"].itertuples():
         ax.plot([r.window_start, r.window_end], [r.published, r.published], color=PUBLISHED_COLOR, linewidth=0.9,
                 alpha=0.8, zorder=2)
     charts.plot_points(ax, x, rec["published"], rec["qualifier"], index=index, label="published count", line=False)
     flagged = rec["disagrees"].fillna(False).astype(bool).to_numpy()
+    # labels go where a rising cumulative line leaves room: above and to the left of a point in the lower half
+    # (to the right near the left edge), below and to the right of one in the upper half; each label sits further
+    # out than the last so neighbours do not overlap, and a thin line points to its marker
+    ax.autoscale_view()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     for k, (xi, r) in enumerate(zip(x[flagged], rec[flagged].itertuples())):
-        ax.annotate(r.figure_id, (xi, r.published), textcoords="offset points", xytext=(5, 5 if k % 2 == 0 else -11),
-                    fontsize=6.5, color="#333333")
+        up = r.published < (y0 + y1) / 2
+        to_right = not up or (mdates.date2num(xi) - x0) / (x1 - x0) < 0.25
+        ax.annotate(charts.source_words(sources, r.source_id), (xi, r.published), textcoords="offset points",
+                    xytext=(6 if to_right else -6, (1 if up else -1) * (26 + 11 * k)), ha="left" if to_right else "right",
+                    va="bottom" if up else "top", fontsize=6.5, color="#333333",
+                    arrowprops={"arrowstyle": "-", "color": "#777777", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 4})
 
 
 def cumulative_chart(acts: pd.DataFrame, rec: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame,
@@ -47,7 +57,7 @@ def cumulative_chart(acts: pd.DataFrame, rec: pd.DataFrame, figures: pd.DataFram
         y = list(steps[what]) + [steps[what].iloc[-1]]
         ax.step(x, y, where="post", color=LIST_COLOR, linewidth=1.6, label=label, zorder=1)
         pts = comparable[comparable["counts"] == what]
-        _published_points(ax, pts, index=6)
+        _published_points(ax, pts, index=6, sources=sources)
         ax.set_ylim(0, None)
         ax.legend(loc="upper left", fontsize=7.5)
     ax1.set_ylabel("counties / jurisdictions")
@@ -57,8 +67,8 @@ def cumulative_chart(acts: pd.DataFrame, rec: pd.DataFrame, figures: pd.DataFram
     note_rows = pd.concat([pd.DataFrame({"figure_id": [""], "source_id": [acts["source_id"].iloc[0]]}),
                            table[["figure_id", "source_id"]]], ignore_index=True).astype(str)
     extra = ("Points: published counts of jurisdictions (top) and states (bottom); a horizontal bar spans the month or "
-             "year when the source gives no day (the point sits in its middle). Labelled points disagree with the list beyond the tolerance. "
-             + charts.approx_legend_note())
+             "year when the source gives no day (the point sits in its middle). Labelled points (publisher and year) "
+             "disagree with the list beyond the tolerance. " + charts.approx_note(fig))
     charts.add_source_note(fig, note_rows, sources, extra=extra)
     return fig, table
 

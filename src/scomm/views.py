@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from scomm import charts
+from scomm import charts, tables
 from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number
 from scomm.tables import FUNNEL_STAGES
@@ -23,10 +23,10 @@ def compact(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _note(fig, table, sources, extra="", marks: bool = False):
-    """Source note; `marks`: the chart draws approximate values hollow or hatched, so say what that means."""
-    approx = marks and "qualifier" in table.columns and charts.is_approximate(table["qualifier"]).any()
-    text = " ".join(t for t in [extra, charts.approx_legend_note() if approx else ""] if t)
+def _note(fig, table, sources, extra=""):
+    """Source note; when the chart draws approximate values hollow or hatched (decided by the marks the
+    plotted rows produced), a sentence says what those marks mean."""
+    text = " ".join(t for t in [extra, charts.approx_note(fig)] if t)
     charts.add_source_note(fig, table, sources, extra=text)
 
 
@@ -48,8 +48,9 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     when = table.set_index("milestone_id")["date"]
     periods = [(label, when[a], when[b]) for label, a, b in PERIOD_MILESTONES if a in when and b in when]
     fig, ax = charts.new_figure(
-        f"Secure Communities ran from {periods[0][1]:%Y} to {periods[0][2]:%Y}, paused for "
-        f"{(periods[1][2] - periods[1][1]).days / 365.25:.1f} years, and ran again to {periods[-1][2]:%Y}"
+        f"Secure Communities ran from {periods[0][1]:%Y} to {periods[0][2]:%Y}, was replaced by the "
+        f"{periods[1][0]} for {(periods[1][2] - periods[1][1]).days / 365.25:.1f} years, and ran again to "
+        f"{periods[-1][2]:%Y}"
         if len(periods) == 3 else "Secure Communities: dated events",
         "Events dated by their sources; shaded: the periods the events open and close. Hollow markers: "
         "the source dates the event to the month or year only",
@@ -89,54 +90,93 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
 # ---------------------------------------------------------------- 02 rollout
 
 
+KIND_ORDER = ["government", "research", "press", "advocacy", "secondary"]
+KIND_LABELS = {"secondary": "secondary (blogs, reposts, digests)"}
+
+
+def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
+    """'Left out: factually.co (2026), "more than 1,210" for 2011-03 (ROL-028); its notes say "do not use without
+    a primary".' Generated from the rows `tables.split_unusable` set aside ('' when none)."""
+    items = [f"{charts.source_name(sources, row['source_id'])}, \"{row['as_printed']}\" for "
+             f"{charts.published_label(row['period_end'], row['date_precision'])} ({row['figure_id']}): its notes say "
+             f"\"{tables.unusable_reason(row['notes'])}\""
+             for _, row in left_out.iterrows()]
+    return ("Left out: " + "; ".join(items) + ".") if items else ""
+
+
+def _kinds(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
+    kinds = table["source_id"].map(sources.set_index("source_id")["kind"]).astype(str)
+    return kinds
+
+
+def _plot_by_kind(ax, table: pd.DataFrame, sources: pd.DataFrame) -> list[str]:
+    """One marker and colour per kind of source (not per source: five styles stay apart in grey-scale)."""
+    kinds = _kinds(table, sources)
+    known = KIND_ORDER + sorted(set(kinds) - set(KIND_ORDER))
+    for kind in [k for k in known if k in set(kinds)]:  # a kind keeps its marker and colour on every chart
+        rows = table[kinds == kind]
+        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=known.index(kind),
+                           label=KIND_LABELS.get(kind, kind), line=False)
+    return known
+
+
 def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity,
                   full: r.Quantity):
-    """Active jurisdictions over time (`points`: national counts dated to the day or month), one marker per
-    source, against the target year and the full count (`goal_full_rows`: the rows of `goal` and `full`)."""
-    table = points.reset_index(drop=True)
+    """Active jurisdictions over time (`points`: national counts dated to the day or month), marked by the kind
+    of source, against the target year and the full count (`goal_full_rows`: the rows of `goal` and `full`).
+    Rows whose notes say "do not use" are left out and named in the note."""
+    table, left_out = tables.split_unusable(points.reset_index(drop=True))
+    table = table.reset_index(drop=True)
     full_date = goal_full_rows.set_index("figure_id").loc[full.figure_ids[0], "period_end"]  # 2013: year only
     span = r.years_between(table["period_end"].iloc[0], full_date)
     fig, ax = charts.new_figure(
         f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} "
         f"in about {span:.0f} years",
-        "Jurisdictions where Secure Communities was active, United States, by date of the count; every source's points shown",
+        "Jurisdictions where Secure Communities was active, United States, by date of the count; marker: kind of "
+        "source (every source is named below)",
+        figsize=(7.6, 6.6),
     )
-    for i, (source, rows) in enumerate(table.groupby("source_id", sort=False)):
-        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=i,
-                           label=charts.source_name(sources, source), line=False)
     ax.plot(table["period_end"], table["value"], color="#999999", linewidth=0.8, zorder=1)
+    order = _plot_by_kind(ax, table, sources)
     goal_date = pd.Timestamp(int(goal.value), 1, 1)
     ax.axvline(goal_date, color=charts.PALETTE[6], linestyle="--", linewidth=1)
-    ax.text(goal_date, full.value * 0.5, f"target year {goal.value:.0f} [{', '.join(goal.figure_ids)}] ",
-            color=charts.PALETTE[6], fontsize=8, va="center", ha="right")
-    charts.plot_points(ax, [full_date], [full.value], pd.Series([full.qualifier]), index=len(table["source_id"].unique()),
-                       label=f"{charts.source_name(sources, full.source_ids[0])}, year only", line=False)
+    ax.text(goal_date, full.value * 0.72, f"target: every jurisdiction by {goal.value:.0f}, as reported by "
+            f"{charts.source_words(sources, goal.source_ids[0])} ",
+            color=charts.PALETTE[6], fontsize=7.5, va="center", ha="right")
+    charts.plot_points(ax, [full_date], [full.value], pd.Series([full.qualifier]), index=len(order),
+                       label=f"all jurisdictions, dated to the year only: {charts.source_words(sources, full.source_ids[0])}",
+                       line=False)
     ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
-    ax.text(table["period_end"].iloc[0], full.value, f"all {format_number(full.value)} jurisdictions [{', '.join(full.figure_ids)}]",
-            fontsize=8, va="bottom")
+    ax.text(table["period_end"].iloc[0], full.value, f"all {format_number(full.value)} jurisdictions",
+            fontsize=7.5, va="bottom")
+    ax.set_ylim(0, full.value * 1.12)
     ax.set_ylabel("jurisdictions")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    ax.legend(ncol=3, loc="lower right", fontsize=7.5, title="source of each count", title_fontsize=7.5)
     extra = pd.concat([table, goal_full_rows]).drop_duplicates("figure_id")
-    _note(fig, extra, sources, marks=True)
+    _note(fig, extra, sources, extra=left_out_note(left_out, sources))
+    charts.legend_below(fig, ax, ncol=2, title="kind of source of each count")
     return fig, extra.reset_index(drop=True)
 
 
 def states_chart(table: pd.DataFrame, sources: pd.DataFrame):
-    """States with at least one active jurisdiction, over time (`table`: counts dated to the day or month)."""
+    """States with at least one active jurisdiction, over time (`table`: counts dated to the day or month),
+    marked by the kind of source; rows whose notes say "do not use" are left out and named in the note."""
+    table, left_out = tables.split_unusable(table.reset_index(drop=True))
     table = table.reset_index(drop=True)
+    first, last = table.iloc[0], table.iloc[-1]
     fig, ax = charts.new_figure(
-        f"Active in {table['value'].iloc[0]:.0f} states in late 2009, {table['value'].iloc[-1]:.0f} by October 2011",
-        "States (and territories) with at least one jurisdiction where Secure Communities was active",
+        f"Active in {first['value']:.0f} states in {first['period_end']:%B %Y}, {last['value']:.0f} by "
+        f"{last['period_end']:%B %Y}",
+        "States (and territories) with at least one jurisdiction where Secure Communities was active; marker: kind "
+        "of source (every source is named below)",
+        figsize=(7.2, 5.2),
     )
-    charts.plot_points(ax, table["period_end"], table["value"], table["qualifier"], index=0, label="states")
-    for _, row in table.iterrows():
-        ax.annotate(charts.source_name(sources, row["source_id"], short=True), (row["period_end"], row["value"]),
-                    textcoords="offset points",
-                    xytext=(0, 6), fontsize=6.5, ha="center", color="#555555")
+    ax.plot(table["period_end"], table["value"], color="#999999", linewidth=0.8, zorder=1)
+    _plot_by_kind(ax, table, sources)
     ax.set_ylabel("states")
     ax.set_ylim(0, 55)
-    _note(fig, table, sources, marks=True)
+    _note(fig, table, sources, extra=left_out_note(left_out, sources))
+    charts.legend_below(fig, ax, ncol=3, title="kind of source of each count")
     return fig, table
 
 
@@ -179,7 +219,7 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
         ax.set_xlim(1e3, 1e8)
         ax.xaxis.set_major_formatter(lambda v, _: compact(v))
         ax.tick_params(axis="x", labelsize=7)
-    _note(fig, table, sources, marks=True)
+    _note(fig, table, sources)
     return fig, table
 
 
@@ -190,8 +230,8 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     places = list(dict.fromkeys(conv["place"]))
     last_step = conv[conv["stage"] == FUNNEL_STAGES[-1]].set_index("place")["pct_of_previous_stage"]
     fig, ax = charts.new_figure(
-        f"{last_step.idxmax()} turned the largest share of ICE arrests into removals "
-        f"({last_step.max():.1f}% against {last_step.min():.1f}% for {last_step.idxmin()})",
+        f"Removals as a percent of ICE arrests were highest in {last_step.idxmax()} ({last_step.max():.1f}%) and "
+        f"lowest in {last_step.idxmin()} ({last_step.min():.1f}%); ratios of cumulative counts, not follow-up rates",
         "Conversion between funnel stages, percent of the previous stage, activation to about June 2011",
     )
     width = 0.8 / len(places)
@@ -211,16 +251,18 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
 
 def context_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     """Bars comparing per-year program arrests with the yearly criminal arrests of non-citizens."""
-    program, everyone = rows["value"].iloc[0], rows["value"].iloc[2]
-    title = (f"Program arrests a year were about {program / everyone * 100:.0f}% of yearly criminal arrests of "
-             f"non-citizens")
+    # rows 0-1: the program's arrests a year (two counts); rows 2-3: yearly criminal arrests of non-citizens
+    # (two estimates). Every pairing gives a share; the title states their range, not one of them.
+    shares = [p / e * 100 for p in rows["value"].iloc[:2] for e in rows["value"].iloc[2:]]
+    title = (f"Program arrests a year were {min(shares):.1f}% to {max(shares):.1f}% of yearly criminal arrests of "
+             f"non-citizens, depending on the counts compared")
     fig, ax = charts.new_figure(title, "People per year, United States; program arrests averaged over the period the count covers")
     fig.subplots_adjust(left=0.30)
     charts.hbar(ax, [textwrap.fill(label, 30) for label in rows["label"]], list(rows["value"]), rows["qualifier"], index=0,
                 value_format=lambda v: format_number(v, decimals=0))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlim(0, rows["value"].max() * 1.25)
-    _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).", marks=True)
+    _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).")
     return fig, rows
 
 
@@ -244,6 +286,8 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     for y, v, ap, ret in zip(years, table["total"], approx, returns):
         ax1.bar(y, v, color="white" if ap else (charts.PALETTE[5] if ret else charts.PALETTE[0]),
                 edgecolor=charts.PALETTE[0], hatch="///" if ap else ("..." if ret else ""), width=0.7)
+        if ap:
+            charts.mark_approximate(ax1, "bar")
     ax1.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k")
     ax1.set_ylabel("removals")
     from matplotlib.patches import Patch
@@ -262,7 +306,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     ax2.set_ylabel("% convicted")
     ax2.set_xticks(years, [f"FY{y}" for y in years], fontsize=7.5)
     _note(fig, table.rename(columns={"total_qualifier": "qualifier"}), sources,
-          extra="Convicted share computed here: convicted removals / all removals.", marks=True)
+          extra="Convicted share computed here: convicted removals / all removals.")
     return fig, table
 
 
@@ -281,9 +325,9 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
         ax.text(row["value"] + 2.5, y, f"{QUALIFIER_WORDS[row['implied_qualifier']]}"
                 f"{format_number(row['implied_removals'], decimals=0)} of {format_number(row['all_removals'])} removals",
                 fontsize=7.5, va="center")
-    ax.set_xlim(0, 30)
+    ax.set_xlim(0, rows["value"].max() * 2)  # room for the implied-count labels right of the longest bar
     ax.set_xlabel("percent of ICE removals")
-    _note(fig, rows, sources, extra="FY2009's denominator is TRAC's removals and returns; FY2011's is ICE's removals.", marks=True)
+    _note(fig, rows, sources, extra="FY2009's denominator is TRAC's removals and returns; FY2011's is ICE's removals.")
     return fig, rows
 
 
@@ -295,9 +339,9 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     first, last = table.iloc[0], table.iloc[-1]
     # no ratio across publishers in the title: each count is shown against its own source
     fig, ax = charts.new_figure(
-        f"{last['publisher']}'s last count: {QUALIFIER_WORDS[str(last['qualifier'])]}{format_number(last['value'])} "
-        f"cases closed; {first['publisher']} had set out to review {QUALIFIER_WORDS[str(first['qualifier'])]}"
-        f"{format_number(first['value'])}",
+        f"{first['publisher']}: {QUALIFIER_WORDS[str(first['qualifier'])]}{format_number(first['value'])} pending "
+        f"cases to review; {last['publisher']}'s last count, {last['period_end']:%B %Y}: "
+        f"{QUALIFIER_WORDS[str(last['qualifier'])]}{format_number(last['value'])} cases closed",
         "Prosecutorial-discretion review of pending removal cases, November 2011 - October 2012 (log scale)",
         figsize=(8.0, 5.0),
     )
@@ -311,14 +355,16 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
         ax.scatter(row["value"], y, s=40, marker=charts.MARKERS[i], color="white" if ap else charts.PALETTE[i],
                    edgecolors=charts.PALETTE[i], linewidths=1.4, zorder=3,
                    label=row["publisher"] if row["publisher"] not in ax.get_legend_handles_labels()[1] else None)
+        if ap:
+            charts.mark_approximate(ax, "marker")
         ax.text(row["value"] * 1.1, y, f"{row['as_printed']} [{row['figure_id']}]", va="center", fontsize=7.5)
-    ax.set_yticks(ypos, table["step"])
+    ax.set_yticks(ypos, [textwrap.fill(str(step), 40) for step in table["step"]])
     ax.set_xscale("log")
     ax.set_xlim(1e3, 3e6)
     ax.xaxis.set_major_formatter(lambda v, _: compact(v))
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", fontsize=7.5)
-    _note(fig, table, sources, marks=True)
+    _note(fig, table, sources)
     return fig, table
 
 
@@ -405,7 +451,8 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     pct = pct.sort_values(["verdict", "gap_in_tolerances"]).reset_index(drop=True)
     diverging = int((pct["verdict"] == "diverges").sum())
     fig, ax = charts.new_figure(
-        f"{diverging} of {len(pct)} published percentages do not reproduce from the counts they rest on",
+        f"{diverging} of {len(pct)} published percentages differ from the value computed from their own counts "
+        f"by more than their rounding allows",
         "Computed minus published value, in units of the tolerance the printed precision allows "
         "(between -1 and +1: reproduces)",
         figsize=(7.6, 5.6),
@@ -422,6 +469,8 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.set_xlabel("gap / tolerance")
-    ax.legend(loc="lower right", fontsize=7.5)
+    # above the plot from the figure's left edge (the statements' column is empty there), off the points
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower left", bbox_to_anchor=(0.005, fig.subplotpars.top),
+               ncol=3, fontsize=7.5, frameon=False)
     charts.add_source_note(fig, pct, sources)
     return fig, pct
