@@ -114,8 +114,10 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str]) -> None:
     for cell in nb.cells:  # start from a clean slate: no stale outputs
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    # every cell has replied before the kernel is stopped, so it can be stopped at once (a graceful
+    # shutdown costs about half a second a notebook)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(source.parent)}})
+                            shutdown_kernel="immediate", resources={"metadata": {"path": str(source.parent)}})
     try:
         # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
         client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -262,12 +262,29 @@ def _undrawn_tick_labels(fig) -> set[int]:
     return skip
 
 
-def drawn_texts(fig) -> list[matplotlib.text.Text]:
-    """Every text artist the figure really draws (visible, not empty, not a tick label beyond the axis)."""
-    fig.canvas.draw()
+def _texts_drawn(fig) -> list[matplotlib.text.Text]:
+    """The text artists a draw that has just happened really showed (visible, not empty, not a tick label
+    beyond the axis)."""
     skip = _undrawn_tick_labels(fig)
     return [a for a in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text))
             if a.get_visible() and a.get_text().strip() and id(a) not in skip]
+
+
+def drawn_texts(fig) -> list[matplotlib.text.Text]:
+    """Every text artist the figure really draws (visible, not empty, not a tick label beyond the axis)."""
+    fig.canvas.draw()
+    return _texts_drawn(fig)
+
+
+def _outside(texts: Sequence[matplotlib.text.Text], fig, renderer) -> list[str]:
+    """The first characters of each text whose extent (as `renderer` draws it) leaves the figure."""
+    box = fig.bbox
+    out = []
+    for artist in texts:
+        ext = artist.get_window_extent(renderer)
+        if ext.x0 < box.x0 - 1 or ext.y0 < box.y0 - 1 or ext.x1 > box.x1 + 1 or ext.y1 > box.y1 + 1:
+            out.append(artist.get_text()[:60])
+    return out
 
 
 def text_outside(fig, dpi: float = 300) -> list[str]:
@@ -279,30 +296,40 @@ def text_outside(fig, dpi: float = 300) -> list[str]:
     fig.set_dpi(dpi)
     try:
         texts = drawn_texts(fig)
-        renderer = fig.canvas.get_renderer()
-        box = fig.bbox
-        out = []
-        for artist in texts:
-            ext = artist.get_window_extent(renderer)
-            if ext.x0 < box.x0 - 1 or ext.y0 < box.y0 - 1 or ext.x1 > box.x1 + 1 or ext.y1 > box.y1 + 1:
-                out.append(artist.get_text()[:60])
+        return _outside(texts, fig, fig.canvas.get_renderer())
     finally:
         fig.set_dpi(screen_dpi)
         fig.canvas.draw()
-    return out
 
 
 def describe(fig, table: pd.DataFrame) -> dict:
-    """What a chart shows, for the report and the tests: ids, title, subtitle, all texts, clipped texts."""
-    import matplotlib.text  # noqa: F401
+    """What a chart shows, for the report and the tests: ids, title, subtitle, all texts, clipped texts.
 
+    After `save_figure` wrote the PNG, the texts and the clipped ones are those that draw measured (no
+    further drawing); otherwise the figure is drawn here, at the PNG's resolution."""
     header = [t.get_text() for t in fig.texts[:2]]
-    texts = [a.get_text() for a in drawn_texts(fig)]
+    layout = getattr(fig, LAYOUT_ATTRIBUTE, None)
+    if layout is None:
+        texts, outside = [a.get_text() for a in drawn_texts(fig)], text_outside(fig)
+    else:
+        texts, outside = layout
     return {"figure_ids": _ids(table, "figure_id") or _ids(table, "milestone_id"),
             "source_ids": _ids(table, "source_id"),
             "title": " ".join(header[0].split()) if header else "",
             "subtitle": " ".join(header[1].split()) if len(header) > 1 else "",
-            "texts": texts, "outside": text_outside(fig)}
+            "texts": texts, "outside": outside}
+
+
+LAYOUT_ATTRIBUTE = "_scomm_layout"  # (texts, clipped texts) measured while the PNG was drawn
+
+
+def _measure_while_drawing(fig):
+    """Record on `fig`, during its next draw, the texts it shows and those that leave it (see `describe`)."""
+    def measure(event) -> None:
+        texts = _texts_drawn(fig)
+        setattr(fig, LAYOUT_ATTRIBUTE, ([t.get_text() for t in texts], _outside(texts, fig, event.renderer)))
+
+    return fig.canvas.mpl_connect("draw_event", measure)
 
 
 def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None,
@@ -318,7 +345,13 @@ def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | No
     written = {}
     for fmt in formats:
         path = target / f"{name}.{fmt}"
-        fig.savefig(path, format=fmt, metadata=METADATA.get(fmt, {}), dpi=300 if fmt == "png" else None)
+        # the PNG's own draw, at 300 dpi, also measures the texts for `describe` (no extra drawing)
+        listener = _measure_while_drawing(fig) if fmt == "png" else None
+        try:
+            fig.savefig(path, format=fmt, metadata=METADATA.get(fmt, {}), dpi=300 if fmt == "png" else None)
+        finally:
+            if listener is not None:
+                fig.canvas.mpl_disconnect(listener)
         written[fmt] = path
     defuse_formulas(table).to_csv(target / f"{name}.csv", index=False, lineterminator="\n", date_format="%Y-%m-%d")
     plt.close(fig)

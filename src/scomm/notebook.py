@@ -224,8 +224,8 @@ class Run:
 
         The record of the run keeps the chart's title, subtitle, sources, every text it shows and any text
         that falls outside the figure (for the report and the layout tests)."""
-        meta = charts.describe(fig, table)
         png = charts.save_figure(fig, name, table, out_dir=self.out_dir, formats=self.settings.formats)
+        meta = charts.describe(fig, table)  # after saving: the PNG's draw measured the texts
         self.charts[name] = meta
         self._save_state()
         return charts.show_saved(png)
