@@ -201,3 +201,51 @@ def test_list_vs_published_names_publishers_not_row_ids():
     texts = _built_charts()["08_list_vs_published"]["texts"]
     assert not [t for t in texts if re.search(r"\bROL-\d+", t)]
     assert any(t == "factually.co (2026)" for t in texts)
+
+
+
+def _png_bytes(family: list[str], text: str = "") -> bytes:
+    """A small chart drawn in the house style with `family` as the typeface, as PNG bytes."""
+    import io
+
+    import matplotlib
+
+    charts.apply_style()
+    with matplotlib.rc_context({"font.family": family}):
+        fig, ax = plt.subplots(figsize=(5, 2.5))
+        ax.plot([-1, 0, 1], [-3, 2, 5])
+        ax.set_title("Removals fell −12% in Núñez County (2011): AV Ty Yo", fontweight="bold")
+        fig.text(0.01, 0.01, text or "Sources: ICE (2013); TRAC, Syracuse University (2012) — ‘quoted’ “text” … 5.6%")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=300, metadata={"Software": None})
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def test_house_typeface_draws_exactly_like_dejavu_sans():
+    # The cut-down "Scomm Sans" (quick to embed in PDFs) must not change a single pixel of the PNGs.
+    import matplotlib
+    from matplotlib import font_manager
+
+    charts.apply_style()
+    assert matplotlib.rcParams["font.family"][:2] == ["Scomm Sans", "DejaVu Sans"]
+    assert font_manager.findfont("Scomm Sans").endswith("ScommSans.ttf")
+    assert _png_bytes(["Scomm Sans", "DejaVu Sans"]) == _png_bytes(["DejaVu Sans"])
+
+
+def test_characters_outside_the_cut_down_typeface_fall_back_to_dejavu_sans(recwarn):
+    from matplotlib.ft2font import FT2Font
+
+    from scomm import chart_fonts
+
+    assert FT2Font(str(chart_fonts.FONT_DIR / "ScommSans.ttf")).get_char_index(ord("Ω")) == 0  # Greek: not kept
+    with_fallback = _png_bytes(["Scomm Sans", "DejaVu Sans"], text="Ω")
+    assert with_fallback == _png_bytes(["DejaVu Sans"], text="Ω")
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+
+
+def test_committed_typeface_is_what_the_build_step_makes(tmp_path):
+    from scomm import chart_fonts
+
+    for made in chart_fonts.build(tmp_path):
+        assert made.read_bytes() == (chart_fonts.FONT_DIR / made.name).read_bytes(), "run: python -m scomm.chart_fonts"

@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # file output only; notebooks show the exported PNG
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from scomm import chart_fonts  # noqa: E402
 from scomm.fmt import DATE_FORMATS, published_label  # noqa: E402,F401  (charts name sources' dates)
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
 from scomm.safe_csv import defuse_formulas  # noqa: E402
@@ -57,6 +58,7 @@ def data_label() -> str:
 
 def apply_style() -> None:
     """Use the house style for every following chart."""
+    chart_fonts.register()  # the style's typeface ("Scomm Sans", a cut-down DejaVu Sans)
     plt.style.use(STYLE)
     matplotlib.rcParams["svg.hashsalt"] = "scomm"
 
