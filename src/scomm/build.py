@@ -487,10 +487,15 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     if progress and the_plan.run:
         print(f"scomm build: {len(ds.figures)} figures valid; running {len(the_plan.run)} of {len(nb_sources)} "
               f"notebooks, {min(jobs, len(the_plan.run))} at a time", file=sys.stderr, flush=True)
+    # What depends on the data alone is made while the notebooks run (the parent only waits on kernels).
+    helper = ThreadPoolExecutor(max_workers=1)
+    prepared = helper.submit(report.prepare, ds)
+    checks_later = helper.submit(claims_mod.evaluate, ds.claims, ds.figures)
     try:
         run_notebooks(the_plan.run, nb_dir, env, jobs, bar)
     finally:
         bar.close()
+        helper.shutdown(wait=True, cancel_futures=True)
     for name in AUX_FILES:
         if (NOTEBOOKS_DIR / name).exists():
             shutil.copy2(NOTEBOOKS_DIR / name, nb_dir / name)
@@ -511,7 +516,7 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
 
     ratios = collect_ratios(state, nb_sources)
     _write_csv(ratios, fig_dir / "ratios.csv")
-    checks = claims_mod.evaluate(ds.claims, ds.figures)
+    checks = checks_later.result()
     _write_csv(checks, fig_dir / "claims_checks.csv")
     old = report.previous_build(out_dir / "figures" / STATE / "inputs", out_dir / "figures" / "ratios.csv")
     changes = report.changes_markdown(old, paths[0], ratios)
@@ -523,7 +528,7 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     charts_meta = {name: meta for rec in notebooks_state.values() for name, meta in rec["charts"].items()}
     version = hashlib.sha256("".join(data_hashes[k] for k in sorted(data_hashes)).encode()).hexdigest()[:12]
     report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios,
-                      charts_meta, version)
+                      charts_meta, version, prepared.result())
     (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     outputs = {}

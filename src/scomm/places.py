@@ -460,11 +460,30 @@ def figures_in_state(state_fips: str, figures: pd.DataFrame, plc: pd.DataFrame) 
 # ---------------------------------------------------------------- HTML for the report
 
 
-def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
-                       sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None,
-                       spans: pd.DataFrame | None = None, labels: dict[str, str] | None = None) -> str:
-    """One <section> for a state (or DC): its rollout (first county, statewide date, counties activated per
-    fiscal year) and every figure about it and its counties, with sources. Returns an HTML string.
+@dataclass(frozen=True)
+class StateSection:
+    """A state's report section without the derived numbers, which need the build's ratios: the HTML
+    before and after where they go, and the figure ids they would use."""
+
+    head: str
+    figure_ids: tuple[str, ...]
+    tail: str
+
+    def html(self, ratios: pd.DataFrame | None = None) -> str:
+        """The whole section, with the derived numbers (rows of `ratios`) that use its figures."""
+        import html
+
+        derived = ratios_using(self.figure_ids, ratios) if self.figure_ids else None
+        middle = ("<ul>" + "".join(f"<li>{html.escape(str(t))}</li>" for t in derived["text"]) + "</ul>"
+                  if derived is not None and len(derived) else None)
+        return "\n".join(p for p in (self.head, middle, self.tail) if p is not None)
+
+
+def state_section(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
+                  sources: pd.DataFrame, plc: pd.DataFrame, spans: pd.DataFrame | None = None,
+                  labels: dict[str, str] | None = None) -> StateSection:
+    """A state's (or DC's) section: its rollout (first county, statewide date, counties activated per fiscal
+    year) and every figure about it and its counties, with sources.
 
     `spans` (from `state_spans`) and `labels` (from `source_labels`) can be passed in when many sections
     are built at once, so they are computed once."""
@@ -493,6 +512,7 @@ def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figure
     state_fips = str(sts.set_index("state").at[state, "state_fips"])
     about = pd.concat([figures_about(Place("state", state, str(s["state_name"]), state), figures, plc),
                        figures_in_state(state_fips, figures, plc).sort_values(["period_end", "figure_id"])])
+    ids: tuple[str, ...] = ()
     if len(about):
         parts.append(f"<p>Figures about {e(str(s['state_name']))} and its counties ({len(about)}):</p>")
         parts.append("<table><tr><th>figure</th><th>place</th><th>what</th><th>as printed</th><th>period</th>"
@@ -503,19 +523,33 @@ def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figure
                          f"<td>{e(str(r.as_printed))}</td><td>{when}</td>"
                          f"<td>{e(source_label(sources, r.source_id, labels))}, {e(str(r.locator))}</td></tr>")
         parts.append("</table>")
-        derived = ratios_using(about["figure_id"], ratios)
-        if len(derived):
-            parts.append("<ul>" + "".join(f"<li>{e(str(t))}</li>" for t in derived["text"]) + "</ul>")
+        ids = tuple(about["figure_id"])
     else:
         parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
-    parts.append(f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>")
-    return "\n".join(parts)
+    tail = f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>"
+    return StateSection("\n".join(parts), ids, tail)
 
 
-def states_html(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame,
-                plc: pd.DataFrame, ratios: pd.DataFrame | None = None) -> str:
-    """Every state's section (and DC's), in alphabetical order of name, as one HTML string."""
+def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
+                       sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None,
+                       spans: pd.DataFrame | None = None, labels: dict[str, str] | None = None) -> str:
+    """One <section> for a state (or DC), with the derived numbers (rows of `ratios`) that use its figures."""
+    return state_section(state, acts, sts, figures, sources, plc, spans, labels).html(ratios)
+
+
+def states_sections(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame,
+                    plc: pd.DataFrame) -> list[StateSection]:
+    """Every state's section (and DC's), in alphabetical order of name, without the derived numbers."""
     order = sts.sort_values("state_name")["state"]
     spans = state_spans(acts, sts)  # once, not once per state
     labels = source_labels(sources)
-    return "\n".join(state_section_html(st, acts, sts, figures, sources, plc, ratios, spans, labels) for st in order)
+    return [state_section(st, acts, sts, figures, sources, plc, spans, labels) for st in order]
+
+
+def states_html(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame,
+                plc: pd.DataFrame, ratios: pd.DataFrame | None = None,
+                sections: list[StateSection] | None = None) -> str:
+    """Every state's section (and DC's), in alphabetical order of name, as one HTML string; `sections`
+    from `states_sections` when they were built beforehand."""
+    sections = states_sections(acts, sts, figures, sources, plc) if sections is None else sections
+    return "\n".join(section.html(ratios) for section in sections)

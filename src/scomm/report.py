@@ -182,16 +182,45 @@ def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
     return "Sources: " + "; ".join(parts) + "." if parts else ""
 
 
-def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_dir: Path, ds: Dataset,
-               changes: str, checks: pd.DataFrame, ratios: pd.DataFrame | None = None,
-               charts_meta: dict | None = None, data_version: str = "") -> None:
-    """One self-contained HTML file, for readers: a summary of the findings, contents, each notebook's
-    findings, tables and charts (with definitions, sources and the CSV behind each), the published claims,
-    a glossary, every state's rollout, the sources, and the change log last."""
+@dataclass
+class Prepared:
+    """The parts of the report that depend on the data alone (not on what the notebooks computed), so a
+    build can make them while the notebooks run."""
+
+    glossary: str
+    source_rows: str
+    states: list  # places.StateSection, in report order
+
+
+def prepare(ds: Dataset) -> Prepared:
+    """The glossary, the sources table's rows and every state's section (without derived numbers)."""
     from scomm import places
     from scomm.data import load_table
+
+    glossary = "".join(
+        f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
+        f"<dd>{html.escape(t.definition)} <span class='meta'>{_source_line([t.source_id], ds.sources)}</span></dd>"
+        for t in load_table("glossary").itertuples())
+    src = ds.sources.copy()
+    src["date"] = [charts_published(p, q) for p, q in zip(src["published"], src["published_precision"])]
+    rows = "".join(
+        f"<tr id='{html.escape(r.source_id)}'><td>{html.escape(r.source_id)}</td><td>{html.escape(r.title)}</td>"
+        f"<td>{html.escape(r.author_or_publisher)}</td><td>{r.date}</td><td>{html.escape(str(r.kind))}</td>"
+        f"<td>{_link(r.url)}</td></tr>" for r in src.itertuples())
+    states = places.states_sections(places.activations(), places.states(), ds.figures, ds.sources, places.places())
+    return Prepared(glossary, rows, states)
+
+
+def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_dir: Path, ds: Dataset,
+               changes: str, checks: pd.DataFrame, ratios: pd.DataFrame | None = None,
+               charts_meta: dict | None = None, data_version: str = "", prepared: Prepared | None = None) -> None:
+    """One self-contained HTML file, for readers: a summary of the findings, contents, each notebook's
+    findings, tables and charts (with definitions, sources and the CSV behind each), the published claims,
+    a glossary, every state's rollout, the sources, and the change log last. `prepared`: the data-only
+    parts, when made beforehand (see `prepare`)."""
     from scomm.tables import readable
 
+    prepared = prepared or prepare(ds)
     charts_meta = charts_meta or {}
     sections, summary, contents = [], [], []
     for nb_path in notebooks:
@@ -226,16 +255,7 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
         sections.append(f"<section id='{anchor}'><h2>{html.escape(title)}</h2>" + "\n".join(body) + "</section>")
 
     shown = checks[["claim_id", "statement", "verdict", "computed", "published", "detail", "inputs", "published_id"]]
-    glossary = load_table("glossary")
-    gloss = "".join(f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
-                    f"<dd>{html.escape(t.definition)} <span class='meta'>{_source_line([t.source_id], ds.sources)}</span></dd>"
-                    for t in glossary.itertuples())
-    src = ds.sources.copy()
-    src["date"] = [charts_published(p, q) for p, q in zip(src["published"], src["published_precision"])]
-    rows = "".join(
-        f"<tr id='{html.escape(r.source_id)}'><td>{html.escape(r.source_id)}</td><td>{html.escape(r.title)}</td>"
-        f"<td>{html.escape(r.author_or_publisher)}</td><td>{r.date}</td><td>{html.escape(str(r.kind))}</td>"
-        f"<td>{_link(r.url)}</td></tr>" for r in src.itertuples())
+    gloss, rows = prepared.glossary, prepared.source_rows
     extra = [("claims", "Published claims, recomputed"), ("glossary", "Glossary"), ("states", "By state"),
              ("sources", "Sources"), ("changes", "What changed since the last build")]
     contents += [f"<li><a href='#{a}'>{t}</a></li>" for a, t in extra]
@@ -251,14 +271,13 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
               "rows it rests on, and every chart names its sources.</p></header>",
             "<section id='summary' class='summary'><h2 style='border:0;margin-top:.4em'>Main findings</h2><ul>",
             *summary, "</ul></section>", "<nav><h2>Contents</h2><ol>", *contents, "</ol></nav>"]
-    sts = places.states()
     tail = ["<section id='claims'><h2>Published claims, recomputed</h2><p>Each claim is a number a source printed, "
             "recomputed from the figures it rests on: <em>reproduces</em> within the precision it was printed to, "
             "<em>diverges</em> (with the gap), or <em>cannot compute</em> from this data.</p><div class='scroll'>",
             markdown_html(readable(shown)), "</div></section>",
             f"<section id='glossary'><h2>Glossary</h2><dl>{gloss}</dl></section>",
             "<section id='states'><h2>By state: rollout and figures</h2>",
-            places.states_html(places.activations(), sts, ds.figures, ds.sources, places.places(), ratios),
+            "\n".join(section.html(ratios) for section in prepared.states),
             "</section>",
             "<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
             "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>", rows, "</table></div></section>",
