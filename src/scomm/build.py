@@ -385,6 +385,14 @@ def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path],
     return Plan(run, reuse, prints)
 
 
+def _warm_up_executor() -> None:
+    """Import the notebook executor (nbclient and nbformat take about a second) in a thread, so that it
+    is ready when the first notebook starts; called only when notebooks will run."""
+    import threading
+
+    threading.Thread(target=lambda: (__import__("nbformat"), __import__("nbclient")), daemon=True).start()
+
+
 def run_build(data: str | None = None, sources: str | None = None, metrics: str | None = None,
               out: str | None = None, jobs: int | None = None, formats: Sequence[str] = DEFAULT_FORMATS,
               force: bool = False, progress: bool = True, notebooks: Sequence[Path] | None = None,
@@ -395,6 +403,8 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
     command line turns them into messages. Nothing in OUT changes unless the build succeeds.
     """
     started = time.perf_counter()
+    if force:  # every notebook will run: load the executor while the data is checked
+        _warm_up_executor()
     from scomm.data import dataset_paths, load_dataset
 
     paths = dataset_paths(data, sources, metrics)
@@ -427,6 +437,8 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
         code = code_hash()
         extra = lambda nb: json.dumps([_notebook_source_hash(nb), code, list(formats), label])  # noqa: E731
         the_plan = plan(nb_sources, ds, previous, extra, force, out_dir)
+        if the_plan.run and not force:
+            _warm_up_executor()
         data_hashes = {name: _sha(p) for name, p in zip(DATA_NAMES, paths)}
         data_hashes["datapackage.json"] = _sha(DATAPACKAGE_JSON)
         if not the_plan.run and previous.get("data") == data_hashes and previous.get("formats") == list(formats) \
