@@ -115,3 +115,11 @@ def test_no_notebook_asserts_a_published_value():
 
 def test_hygiene_check_finds_a_typed_number():
     assert 72445.0 in _numbers("Finding: 72,445 deportations") and 51.6 in _numbers("about 51.6%")
+
+
+def test_notebook_code_fits_a_jupyterlab_cell():
+    # Long lines are cut off in JupyterLab at common window sizes; code cells keep to 100 characters.
+    too_long = [f"{path.name}: {line[:60]}..." for path in sorted(NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
+                for cell in json.loads(path.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"
+                for line in "".join(cell["source"]).splitlines() if len(line) > 100]
+    assert not too_long, too_long
