@@ -249,3 +249,19 @@ def test_committed_typeface_is_what_the_build_step_makes(tmp_path):
 
     for made in chart_fonts.build(tmp_path):
         assert made.read_bytes() == (chart_fonts.FONT_DIR / made.name).read_bytes(), "run: python -m scomm.chart_fonts"
+
+
+def test_counts_implied_by_rounded_shares_are_labelled_to_two_significant_digits(dataset):
+    # GAO's "about 4%" of 389,834 removals is 15,593.36: the label says "about 16,000", never "15,593".
+    from scomm import ratios as r
+
+    share, total = r.get(dataset.figures, "FUN-042"), r.get(dataset.figures, "ANN-009")
+    implied = r.applied_share(share, total)
+    rows = tables.implied_counts_table({"FY2009": (share, total, implied)})
+    texts = charts.describe(*views.sc_share_chart(rows, dataset.sources))["texts"]
+    from scomm.fmt import significant
+
+    exact, rounded = f"{implied.value:,.0f}", f"{significant(implied.value, 2):,.0f}"
+    assert exact != rounded
+    assert any(f"about {rounded} of" in t for t in texts), texts
+    assert not any(exact in t for t in texts)

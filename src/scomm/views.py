@@ -12,7 +12,7 @@ import pandas as pd
 
 from scomm import charts, tables
 from scomm import ratios as r
-from scomm.fmt import QUALIFIER_WORDS, format_number
+from scomm.fmt import QUALIFIER_WORDS, format_number, significant
 from scomm.tables import FUNNEL_STAGES
 
 def compact(value: float) -> str:
@@ -322,8 +322,11 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0,
                 value_format=lambda v: f"{v:.0f}%")
     for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
+        # a count implied by a rounded percentage is no more precise than the percentage: two significant
+        # digits ("about 16,000"), never the false precision of the product ("about 15,593")
+        implied = significant(row["implied_removals"], 2)
         ax.text(row["value"] + 2.5, y, f"{QUALIFIER_WORDS[row['implied_qualifier']]}"
-                f"{format_number(row['implied_removals'], decimals=0)} of {format_number(row['all_removals'])} removals",
+                f"{format_number(implied, decimals=0)} of {format_number(row['all_removals'])} removals",
                 fontsize=7.5, va="center")
     ax.set_xlim(0, rows["value"].max() * 2)  # room for the implied-count labels right of the longest bar
     ax.set_xlabel("percent of ICE removals")
