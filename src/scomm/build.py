@@ -494,7 +494,8 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
                            data_paths=tuple(paths))
     env = settings.to_env()
     env["PYTHONHASHSEED"] = "0"
-    jobs = jobs or os.cpu_count() or 1
+    # one more notebook than cores: a kernel spends part of its start-up waiting, and the spare one fills that
+    jobs = jobs or (os.cpu_count() or 1) + 1
     bar = Progress(len(the_plan.run), progress)
     if progress and the_plan.run:
         print(f"scomm build: {len(ds.figures)} figures valid; running {len(the_plan.run)} of {len(nb_sources)} "
@@ -543,12 +544,15 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
                       charts_meta, version, prepared.result())
     (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
+    # files copied from reused notebooks were checked against the last manifest when the plan was made
+    known = {rel: previous["outputs"][rel] for nb in the_plan.reuse for rel in recorded[nb.stem]["outputs"]
+             if rel in previous.get("outputs", {})}
     outputs = {}
     for sub in OUTPUT_SUBDIRS:
         for path in sorted((staging / sub).rglob("*")):
             rel = path.relative_to(staging).as_posix()
             if path.is_file() and rel != f"figures/{STATE}/{MANIFEST}":
-                outputs[rel] = _sha(path)
+                outputs[rel] = known.get(rel) or _sha(path)
     manifest = {"data": data_hashes, "formats": list(formats), "outputs": outputs,
                 "notebooks": {k: {"reads": v["reads"], "outputs": v["outputs"], "fingerprint": v["fingerprint"]}
                               for k, v in notebooks_state.items()}}

@@ -75,10 +75,16 @@ def _figure_texts(ds: Dataset) -> dict[str, str]:
 
 def _table_text(table: str, ds: Dataset) -> str:
     frame = getattr(ds, table, None)
-    if frame is None:  # another table of the data package (activations, places, ...): read it as a notebook does
-        from scomm.data import load_table
+    if frame is None:  # another table of the data package (activations, places, ...): its file's bytes
+        from scomm.paths import DATA_DIR
+        from scomm.schema import table_schema
 
-        frame = load_table(table)
+        try:
+            return "sha256:" + hashlib.sha256((DATA_DIR / table_schema(table).path).read_bytes()).hexdigest()
+        except OSError:  # missing or unreadable: load it, so the fault is reported as a notebook would see it
+            from scomm.data import load_table
+
+            frame = load_table(table)
     return _frame_text(frame)
 
 
