@@ -85,10 +85,10 @@ def _notebook_source_hash(path: Path) -> str:
 
 
 def code_hash() -> str:
-    """Hash of the package's code and chart style (a change re-runs every notebook)."""
+    """Hash of the package's code, chart style and typeface (a change re-runs every notebook)."""
     h = hashlib.sha256()
     for path in sorted((SRC_DIR / "scomm").rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".mplstyle"}:
+        if path.is_file() and path.suffix in {".py", ".mplstyle", ".ttf"}:
             h.update(path.relative_to(SRC_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
