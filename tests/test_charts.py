@@ -265,3 +265,26 @@ def test_counts_implied_by_rounded_shares_are_labelled_to_two_significant_digits
     assert exact != rounded
     assert any(f"about {rounded} of" in t for t in texts), texts
     assert not any(exact in t for t in texts)
+
+
+def test_texts_measured_while_the_png_is_drawn_match_a_separate_measurement(tmp_path):
+    # `describe` after `save_figure` reuses what the PNG's own draw measured; it must find the same texts
+    # and the same clipped ones as drawing the figure again at 300 dpi.
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.plot([0, 1], [0, 1], label="a series")
+    ax.legend()
+    fig.text(0.97, 0.5, "a label that runs off the right edge of the figure")
+    separate = {"texts": [t.get_text() for t in charts.drawn_texts(fig)], "outside": charts.text_outside(fig)}
+    charts.save_figure(fig, "measured", pd.DataFrame({"figure_id": ["A-1"]}), out_dir=tmp_path, formats=["png"])
+    during = charts.describe(fig, pd.DataFrame({"figure_id": ["A-1"]}))
+    assert getattr(fig, charts.LAYOUT_ATTRIBUTE, None) is not None  # the PNG's draw measured it
+    assert during["outside"] == separate["outside"] == ["a label that runs off the right edge of the figure"]
+    assert during["texts"] == separate["texts"]
+
+
+def test_source_years_say_undated_when_the_source_gives_no_date():
+    from scomm.fmt import published_year
+
+    assert published_year(pd.Timestamp("2011-10-19"), "day") == "2011"
+    assert published_year(pd.NaT, "year") == "undated"
+    assert published_year(pd.Timestamp("2011-01-01"), "undated") == "undated"

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from scomm import chart_fonts  # noqa: E402
-from scomm.fmt import DATE_FORMATS, published_label  # noqa: E402,F401  (charts name sources' dates)
+from scomm.fmt import DATE_FORMATS, published_label, published_year  # noqa: E402,F401  (charts name sources' dates)
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
 from scomm.safe_csv import defuse_formulas  # noqa: E402
 from scomm.settings import DEFAULT_FORMATS  # noqa: E402
@@ -96,9 +96,7 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
     parts = []
     for sid in ids:
         row = meta.loc[sid]
-        year = row["published"].strftime("%Y") if pd.notna(row["published"]) and row["published_precision"] != "undated" \
-            else "undated"
-        part = f"{row['author_or_publisher']} ({year})"
+        part = f"{row['author_or_publisher']} ({published_year(row['published'], row['published_precision'])})"
         if part not in parts:
             parts.append(part)
     figs = []
@@ -126,17 +124,14 @@ def source_name(sources: pd.DataFrame, source_id: str, short: bool = False) -> s
     name = str(row["author_or_publisher"])
     if short:
         name = textwrap.shorten(name.split(" (")[0], 22, placeholder="...")
-    year = row["published"].strftime("%Y") if pd.notna(row["published"]) else "undated"
-    return f"{name} ({year})"
+    return f"{name} ({published_year(row['published'], row.get('published_precision', 'year'))})"
 
 
 def source_words(sources: pd.DataFrame, source_id: str) -> str:
     """A source for running text: its publisher without the bracketed or comma-separated detail, and its year ('About.com (2014)')."""
     row = sources.set_index("source_id").loc[source_id]
     name = str(row["author_or_publisher"]).split(" (")[0].split(", ")[0]
-    if pd.isna(row["published"]) or str(row.get("published_precision", "")) == "undated":
-        return f"{name} (undated)"
-    return f"{name} ({row['published']:%Y})"
+    return f"{name} ({published_year(row['published'], row.get('published_precision', 'year'))})"
 
 
 def add_note(fig, note: str) -> None:

@@ -128,7 +128,7 @@ def evaluate(claims: pd.DataFrame, figures: pd.DataFrame, records: pd.DataFrame 
     `records` is the derived table of record counts that records_total claims read; when None it is
     loaded from data/derived/ (only if some claim needs it).
     """
-    if records is None and (claims["computation"].astype(str) == RECORDS_TOTAL).any():
+    if records is None and uses_records(claims):
         records = load_records()
     get = r.getter(figures)
     have = set(figures["figure_id"])

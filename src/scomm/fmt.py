@@ -106,3 +106,8 @@ def published_label(published, precision) -> str:
 
         published = date.fromisoformat(published[:10])
     return published.strftime(DATE_FORMATS[str(precision)])
+
+
+def published_year(published, precision="year") -> str:
+    """The year a source was published ('2011'), or 'undated' when its date or precision says so."""
+    return published_label(published, "undated" if str(precision) == "undated" else "year")

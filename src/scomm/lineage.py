@@ -2,8 +2,9 @@
 
 A notebook run records its reads: whole tables, figure ids, filters over the figures table, and named
 derived tables (claims checks, conflicts, ...). `fingerprint` evaluates the same reads against a
-dataset and hashes what they return, so the build re-runs a notebook only when something it read
-changed, and `scomm lineage FIGURE_ID` can list everything that uses a figure.
+dataset and hashes what they return (for the package's other tables, such as the activation list or
+the ICE record tables, the bytes of their files), so the build re-runs a notebook only when something
+it read changed, and `scomm lineage FIGURE_ID` can list everything that uses a figure.
 """
 
 from __future__ import annotations

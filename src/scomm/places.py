@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scomm.data import FiguresValidationError, Problem, _Reader, load_table
+from scomm.fmt import published_year
 from scomm.paths import DATA_DIR, FIGURES_DIR, resolve
 from scomm.schema import table_schema
 
@@ -348,7 +349,8 @@ def ordinal(n: int) -> str:
 
 def source_labels(sources: pd.DataFrame) -> dict[str, str]:
     """Every source as 'S25 ImmigrationWire (2011)' (publisher and year, as chart notes name sources)."""
-    years = [p.strftime("%Y") if pd.notna(p) else "undated" for p in sources["published"]]
+    precisions = sources["published_precision"] if "published_precision" in sources else ["year"] * len(sources)
+    years = [published_year(p, q) for p, q in zip(sources["published"], precisions)]
     return {sid: f"{sid} {who} ({year})"
             for sid, who, year in zip(sources["source_id"], sources["author_or_publisher"], years)}
 

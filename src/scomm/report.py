@@ -12,7 +12,7 @@ from typing import Sequence
 import pandas as pd
 
 from scomm.data import Dataset
-from scomm.fmt import format_number, published_label
+from scomm.fmt import format_number, published_label, published_year
 
 NUMBER_COLUMNS = ("value",)
 
@@ -173,7 +173,7 @@ def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
         if sid not in meta.index:
             continue
         row = meta.loc[sid]
-        year = row["published"].strftime("%Y") if pd.notna(row["published"]) else "undated"
+        year = published_year(row["published"], row.get("published_precision", "year"))
         name = html.escape(str(row["author_or_publisher"]))
         url = row["url"] if isinstance(row["url"], str) and row["url"] else None
         link = f"<a href='{html.escape(url, quote=True)}'>{name}</a>" if url else name
