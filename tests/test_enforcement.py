@@ -41,9 +41,18 @@ REMOVALS = [
 ]
 
 
-def write_gz(path: Path, lines: list[str]) -> Path:
+def seal(folder: Path) -> None:
+    """Write the folder's SHA256SUMS for the files in it, as a maintainer does after replacing one."""
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}" for p in sorted(folder.glob("*.csv.gz"))]
+    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+
+
+def write_gz(path: Path, lines: list[str], sealed: bool = True) -> Path:
+    """A gzip record file; `sealed`: its checksum recorded in SHA256SUMS (as for a deliberate update)."""
     with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
         handle.write("\n".join(lines) + "\n")
+    if sealed:
+        seal(path.parent)
     return path
 
 
@@ -183,6 +192,101 @@ def test_cli_reports_problem_without_traceback(raw, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "EROArrests_FY2017.csv.gz, line 13, column 'Apprehension Date': found '1/1/17'" in err
     assert "left as they were" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- raw files that are not what they should be
+
+
+def _problems(raw: Path) -> list:
+    with pytest.raises(enf.RecordsError) as info:
+        run(raw)
+    return info.value.problems
+
+
+def test_a_record_file_changed_after_its_checksum_was_listed_stops_derive(raw):
+    out = raw.parent / "derived"
+    assert run(raw) is True
+    before = snapshot(out)
+    # one record deleted, the checksum not updated (the fault review's silent derivation)
+    write_gz(raw / "ICERemovals_FY2017.csv.gz", REMOVAL_BANNER + [REMOVAL_HEADER] + REMOVALS[:-1], sealed=False)
+    found = _problems(raw)
+    assert [(p.file, p.line) for p in found] == [("ICERemovals_FY2017.csv.gz", None)]
+    assert "SHA256SUMS" in found[0].expected and "sha256sum ICERemovals_FY2017.csv.gz" in found[0].expected
+    assert snapshot(out) == before
+
+
+def test_unlisted_and_missing_record_files_are_named(raw):
+    write_gz(raw / "EROArrests_FY2018.csv.gz", BANNER + [ARREST_HEADER], sealed=False)
+    (raw / "ICERemovals_FY2017.csv.gz").unlink()
+    found = _problems(raw)
+    assert {p.file for p in found} == {"EROArrests_FY2018.csv.gz", "ICERemovals_FY2017.csv.gz"}
+    assert any("a line for it" in p.expected for p in found) and any("missing" in p.expected for p in found)
+
+
+def test_no_checksum_file_is_a_problem(raw):
+    (raw / "SHA256SUMS").unlink()
+    assert [p.file for p in _problems(raw)] == ["SHA256SUMS"]
+
+
+def test_truncated_gzip_is_named_with_what_was_expected(raw):
+    path = raw / "EROArrests_FY2017.csv.gz"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    seal(raw)
+    found = _problems(raw)
+    assert [p.file for p in found] == ["EROArrests_FY2017.csv.gz"]
+    assert "complete gzip file" in found[0].expected
+
+
+def test_a_file_that_is_not_gzip_is_named(raw):
+    (raw / "EROArrests_FY2017.csv.gz").write_text("Area of Responsibility|Apprehension Date\n")
+    seal(raw)
+    found = _problems(raw)
+    assert [p.file for p in found] == ["EROArrests_FY2017.csv.gz"] and "gzip" in found[0].expected
+
+
+def test_a_banner_byte_that_is_not_utf8_is_named_with_its_line(raw):
+    path = raw / "EROArrests_FY2017.csv.gz"
+    lines = [line.encode() for line in BANNER + [ARREST_HEADER] + ARRESTS]
+    lines[2] = b'"2019-ICFO-53623 \xe9"||||||||'
+    path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n", mtime=0))
+    seal(raw)
+    found = _problems(raw)
+    assert [(p.file, p.line) for p in found] == [("EROArrests_FY2017.csv.gz", 3)] and "UTF-8" in found[0].expected
+
+
+def test_a_folder_whose_name_holds_an_apostrophe_is_read(tmp_path):
+    folder = tmp_path / "O'Brien's copy" / "raw"
+    folder.mkdir(parents=True)
+    write_gz(folder / "EROArrests_FY2017.csv.gz", BANNER + [ARREST_HEADER] + ARRESTS)
+    write_gz(folder / "ICERemovals_FY2017.csv.gz", REMOVAL_BANNER + [REMOVAL_HEADER] + REMOVALS)
+    assert run(folder) is True
+    assert pd.read_csv(folder.parent / "derived" / "ice_arrests_monthly.csv")["arrests"].sum() == len(ARRESTS)
+
+
+def test_record_text_that_looks_like_a_formula_is_defused(raw):
+    write_gz(raw / "EROArrests_FY2017.csv.gz",
+             BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "3/1/2017", "@SUM(1)", "=HYPERLINK(1)")])
+    assert run(raw) is True
+    out = raw.parent / "derived"
+    citizenship = pd.read_csv(out / "ice_citizenship_yearly.csv", keep_default_na=False)["citizenship"]
+    assert "'=HYPERLINK(1)" in set(citizenship) and not any(c.startswith("=") for c in citizenship)
+    methods = set(pd.read_csv(out / "ice_arrests_monthly.csv")["apprehension_method"])
+    assert "'@SUM(1)" in methods and "CAP Local Incarceration" in methods
+
+
+def test_staging_left_by_a_killed_derive_is_removed(raw):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = raw.parent / "derived"
+    stale = out / f"{enf.STAGING_PREFIX}{dead.pid}-x"
+    stale.mkdir(parents=True)
+    (stale / "ice_arrests_monthly.csv").write_text("partial")
+    assert run(raw) is True
+    assert not stale.exists() and not list(out.glob(enf.STAGING_PREFIX + "*"))
 
 
 # ---------------------------------------------------------------- the bundled data

@@ -25,13 +25,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from scomm.paths import DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, SRC_DIR, resolve
+from scomm import output_folder
+from scomm.paths import DATA_DIR, DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, SRC_DIR, resolve
 from scomm.settings import DEFAULT_FORMATS, RunSettings
 
 STATE = "build-state"
@@ -79,8 +81,14 @@ def notebook_paths(directory: Path = NOTEBOOKS_DIR) -> list[Path]:
 
 def _notebook_source_hash(path: Path) -> str:
     """Hash of a notebook's cell types and sources only (outputs change with every run)."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    cells = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"]) for c in nb["cells"]]
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+                 for c in nb["cells"]]
+    except (ValueError, KeyError, TypeError) as err:
+        where = f", line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+        raise BuildError(f"{path}{where}: not a readable notebook ({err}); expected Jupyter's JSON "
+                         "notebook format (restore it with git checkout, or open and save it in JupyterLab)") from None
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
@@ -100,17 +108,56 @@ def _file_hashes(root: Path, names: Sequence[str]) -> dict[str, str]:
 # ---------------------------------------------------------------- executing
 
 
-def execute_notebook(source: Path, target: Path, env: dict[str, str]) -> None:
+class Kernels:
+    """The kernels one build started, so that an interrupted build stops them all (and waits until they
+    are gone) before it removes the folder they write into."""
+
+    def __init__(self) -> None:
+        self._clients: list = []
+        self._lock = threading.Lock()
+        self.stopping = False
+
+    def add(self, client) -> None:
+        """Track `client`'s kernel; refuse to start one once the build is stopping."""
+        with self._lock:
+            if self.stopping:
+                raise KeyboardInterrupt
+            self._clients.append(client)
+
+    def check(self, **_: object) -> None:
+        """Raise KeyboardInterrupt once the build is stopping (nbclient calls it when a kernel is ready)."""
+        if self.stopping:
+            raise KeyboardInterrupt
+
+    def stop_all(self, wait: float = 10.0) -> None:
+        """Kill every kernel process started so far and wait for each to exit; no new one starts."""
+        with self._lock:
+            self.stopping = True
+            clients = list(self._clients)
+        for client in clients:
+            process = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process", None)
+            if process is not None and process.poll() is None:
+                process.kill()
+                try:
+                    process.wait(timeout=wait)
+                except subprocess.TimeoutExpired:
+                    pass
+
+
+def execute_notebook(source: Path, target: Path, env: dict[str, str], kernels: Kernels | None = None) -> None:
     """Run `source` in a fresh kernel with `env` (which carries the run settings) and write it to `target`.
 
     On failure the executed copy (with the error output) is kept in a temporary folder and named in the
-    raised NotebookFailure.
+    raised NotebookFailure. `kernels` tracks the kernel so that an interrupted build can stop it.
     """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    nb = nbformat.read(source, as_version=4)
+    try:
+        nb = nbformat.read(source, as_version=4)
+    except Exception as err:  # not JSON, or not a notebook
+        raise NotebookFailure(source.name, None, f"not a readable notebook: {err}") from None
     for cell in nb.cells:  # start from a clean slate: no stale outputs
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -118,6 +165,9 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str]) -> None:
     # shutdown costs about half a second a notebook)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                             shutdown_kernel="immediate", resources={"metadata": {"path": str(source.parent)}})
+    if kernels is not None:
+        kernels.add(client)
+        client.on_notebook_start = kernels.check  # a kernel that came up after an interrupt runs nothing
     try:
         # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
         client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -182,11 +232,15 @@ class Progress:
 
 def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str], jobs: int,
                   progress: Progress) -> None:
-    """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process)."""
+    """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process).
+
+    Interrupted (Ctrl-C, or a signal the command line turns into KeyboardInterrupt), it kills every
+    kernel and waits for them to exit before passing the interrupt on, so none writes afterwards."""
+    kernels = Kernels()
 
     def one(path: Path) -> None:
         started = time.perf_counter()
-        execute_notebook(path, target_dir / path.name, env)
+        execute_notebook(path, target_dir / path.name, env, kernels)
         progress.done(path.stem, time.perf_counter() - started)
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
@@ -202,6 +256,10 @@ def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str]
                 errors.append(err)
         if errors:
             raise errors[0]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kernels.stop_all()
+        raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -217,67 +275,56 @@ def _expected_cost(path: Path) -> int:
 # ---------------------------------------------------------------- the output folder: lock, staging, swap
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class OutputLock:
-    """OUT/.scomm-build.lock holding the builder's process id; a second build is refused while the
-    holder lives, and a lock left by a killed build is taken over."""
-
-    def __init__(self, out: Path):
-        self.path = out / LOCK_NAME
-        self.held = False
-
-    def __enter__(self) -> "OutputLock":
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                try:
-                    pid = int(self.path.read_text().strip() or "0")
-                except (OSError, ValueError):
-                    pid = 0
-                if pid and _pid_alive(pid):
-                    raise BuildError(f"another build (process {pid}) is writing to {self.path.parent}; "
-                                     f"wait for it to finish (or remove {self.path} if that process is not scomm)")
-                self.path.unlink(missing_ok=True)  # stale: its builder was killed
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(f"{os.getpid()}\n")
-            self.held = True
-            return self
-        raise BuildError(f"could not take the lock {self.path}")
-
-    def __exit__(self, *exc) -> None:
-        if self.held:
-            self.path.unlink(missing_ok=True)
-
-
 def clean_stale_staging(out: Path) -> list[Path]:
     """Remove staging folders that killed builds left in OUT (their process id is in the name)."""
-    removed = []
-    for path in out.glob(STAGING_PREFIX + "*"):
-        match = re.match(re.escape(STAGING_PREFIX) + r"(\d+)-", path.name)
-        if path.is_dir() and match and int(match.group(1)) != os.getpid() and not _pid_alive(int(match.group(1))):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
+    return output_folder.clean_stale_staging(out, STAGING_PREFIX)
 
 
 def read_manifest(out: Path) -> dict:
-    """The last build's manifest in OUT ({} when there is none or it is unreadable)."""
+    """The last build's manifest in OUT ({} when there is none or it is not valid JSON).
+
+    Every path it names is proven to lie inside OUT (under notebooks/ or figures/) before anything uses
+    it: an entry that is absolute, holds '..' or leads out through a symbolic link stops the build
+    (BuildError) before a file is moved or deleted."""
     path = out / "figures" / STATE / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if not (isinstance(manifest, dict) and isinstance(manifest.get("outputs", {}), dict)
+            and isinstance(manifest.get("notebooks", {}), dict)
+            and all(isinstance(rec, dict) and isinstance(rec.get("outputs", []), list)
+                    and isinstance(rec.get("reads", {}), dict) for rec in manifest.get("notebooks", {}).values())):
+        return {}  # not a manifest this build wrote: every file in OUT counts as the user's (kept)
+    named: list = list(manifest.get("outputs", {}))
+    for rec in manifest.get("notebooks", {}).values():
+        named += list(rec.get("outputs", []))
+    bad = []
+    for rel in named:
+        try:
+            output_folder.inside(out, rel, OUTPUT_SUBDIRS)
+        except output_folder.UnsafePathError as err:
+            bad.append(str(err))
+    if bad:
+        listed = "\n".join(f"  {b}" for b in bad[:10]) + (f"\n  ... and {len(bad) - 10} more" if len(bad) > 10 else "")
+        raise BuildError(f"{path} names files outside the output folder:\n{listed}\n"
+                         "nothing was moved or deleted; restore that file from a good copy (git checkout, or "
+                         "delete the build-state folder to start afresh)")
+    return manifest
+
+
+def edited_outputs(out: Path, manifest: dict, project_root: bool) -> list[Path]:
+    """Outputs of the last build that have been changed since (their bytes differ from the manifest's
+    hash): a build would replace or delete them. The project's own notebooks are sources as well as
+    outputs, so edits to them are expected there."""
+    changed = []
+    for rel, digest in sorted((manifest.get("outputs") or {}).items()):
+        if project_root and rel.startswith("notebooks/"):
+            continue
+        target = out / rel
+        if target.is_file() and not target.is_symlink() and _sha(target) != digest:
+            changed.append(target)
+    return changed
 
 
 def foreign_files(out: Path, manifest: dict) -> list[Path]:
@@ -304,8 +351,14 @@ def swap_in(staging: Path, out: Path, new_files: Sequence[str], old_files: Seque
     on any failure put everything back as it was. Files the build did not write are never touched."""
     backup = staging / ".previous"
     done: list[tuple[Path, Path | None]] = []  # (target, its backup or None when it did not exist)
+    order = list(new_files) + [r for r in old_files if r not in set(new_files)]
+    for rel in order:  # every path proven inside OUT before the first is touched
+        try:
+            output_folder.inside(out, rel, OUTPUT_SUBDIRS)
+        except output_folder.UnsafePathError as err:
+            raise BuildError(f"{err}; nothing was moved or deleted") from None
     try:
-        for rel in list(new_files) + [r for r in old_files if r not in set(new_files)]:
+        for rel in order:
             target = out / rel
             saved = None
             if target.exists():
@@ -385,12 +438,69 @@ def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path],
     return Plan(run, reuse, prints)
 
 
+def claims_checks(ds):
+    """The published-claims checks table of `ds` (record counts read from the dataset's own folder)."""
+    from scomm import claims as claims_mod
+
+    records = ds.table(claims_mod.RECORDS_TABLE) if claims_mod.uses_records(ds.claims) else None
+    return claims_mod.evaluate(ds.claims, ds.figures, records)
+
+
 def _warm_up_executor() -> None:
     """Import the notebook executor (nbclient and nbformat take about a second) in a thread, so that it
     is ready when the first notebook starts; called only when notebooks will run."""
     import threading
 
     threading.Thread(target=lambda: (__import__("nbformat"), __import__("nbclient")), daemon=True).start()
+
+
+SNAPSHOT = ".inputs"  # inside the staging folder: the bytes every step of one build reads (not an output)
+
+
+def snapshot_inputs(paths: Sequence[Path], target: Path) -> dict[str, str]:
+    """Copy the five data files (`paths`, saved under their standard names) and every other table of the
+    data package (from the folder of the figures file when it holds one, else the bundled data/) into
+    `target`, in data/ layout; return the SHA-256 of the five files' bytes as copied.
+
+    Each file is read once: the copy is what the build validates, hashes and hands to every notebook, so
+    a file saved again during the build changes nothing in it."""
+    from scomm.schema import load_package
+
+    target.mkdir(parents=True)
+    hashes = {}
+    for name, path in zip(DATA_NAMES, paths):
+        data = path.read_bytes()
+        (target / name).write_bytes(data)
+        hashes[name] = hashlib.sha256(data).hexdigest()
+    folder = paths[0].parent
+    for resource in load_package().get("resources", []):
+        rel = str(resource.get("path", ""))
+        if not rel or rel in DATA_NAMES:
+            continue
+        source = folder / rel if (folder / rel).is_file() else DATA_DIR / rel
+        if source.is_file():
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target / rel)
+    return hashes
+
+
+def _check_inputs(paths: Sequence[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            raise BuildError(f"{path} is a folder; give the path of a CSV file (or a folder holding figures.csv)")
+        if not path.exists():
+            raise BuildError(f"input file not found: {path}")
+
+
+def _out_folder(out: str | None) -> Path:
+    out_dir = resolve(out, PROJECT_ROOT)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"--out {out_dir} is a file, not a folder")
+    try:
+        output_folder.refuse_unsafe_out(out_dir, PROJECT_ROOT)
+    except output_folder.UnsafePathError as err:
+        raise BuildError(str(err)) from None
+    return out_dir
 
 
 def run_build(data: str | None = None, sources: str | None = None, metrics: str | None = None,
@@ -400,7 +510,8 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
     """Run a build; return 0 when it is done (or there was nothing to do).
 
     Raises BuildError, NotebookFailure, FiguresValidationError or OSError for expected faults: the
-    command line turns them into messages. Nothing in OUT changes unless the build succeeds.
+    command line turns them into messages. Nothing in OUT changes unless the build succeeds, and nothing
+    outside OUT is written (but the derived tables of data/, see `enforcement.derive_for_build`).
     """
     started = time.perf_counter()
     if force:  # every notebook will run: load the executor while the data is checked
@@ -408,58 +519,86 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
     from scomm.data import dataset_paths, load_dataset
 
     paths = dataset_paths(data, sources, metrics)
-    for path in paths:
-        if path.is_dir():
-            raise BuildError(f"{path} is a folder; give the path of a CSV file")
-        if not path.exists():
-            raise BuildError(f"input file not found: {path}")
-    out_dir = resolve(out, PROJECT_ROOT)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise BuildError(f"--out {out_dir} is a file, not a folder")
+    _check_inputs(paths)
+    out_dir = _out_folder(out)
     nb_sources = list(notebooks) if notebooks is not None else notebook_paths()
-    ds = load_dataset(*paths)
     from scomm.enforcement import derive_for_build
 
     derive_for_build(announce=progress)  # raw ICE records -> data/derived/ (skipped when their checksums match)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    with OutputLock(out_dir):
+    lock = output_folder.FolderLock(out_dir, LOCK_NAME, "another build (process {pid}) is writing to "
+                                    f"{out_dir}; wait for it to finish")
+    try:
+        lock.acquire()
+    except output_folder.LockBusy as err:
+        raise BuildError(str(err)) from None
+    try:
         clean_stale_staging(out_dir)
-        previous = read_manifest(out_dir)
-        foreign = foreign_files(out_dir, previous)
-        if foreign and not replace:
-            listed = "\n".join(f"  {p}" for p in foreign[:10]) + (f"\n  ... and {len(foreign) - 10} more" if len(foreign) > 10 else "")
-            raise BuildError(f"{out_dir} holds files that no scomm build wrote:\n{listed}\n"
-                             "choose an empty --out folder, or add --replace to write beside them (they are kept; "
-                             "a file with the same name as an output is replaced)")
-        defaults = all(p == d for p, d in zip(paths, dataset_paths()))
-        label = "data/figures.csv" if defaults else paths[0].name
-        code = code_hash()
-        extra = lambda nb: json.dumps([_notebook_source_hash(nb), code, list(formats), label])  # noqa: E731
-        the_plan = plan(nb_sources, ds, previous, extra, force, out_dir)
-        if the_plan.run and not force:
-            _warm_up_executor()
-        data_hashes = {name: _sha(p) for name, p in zip(DATA_NAMES, paths)}
-        data_hashes["datapackage.json"] = _sha(DATAPACKAGE_JSON)
-        if not the_plan.run and previous.get("data") == data_hashes and previous.get("formats") == list(formats) \
-                and set(previous.get("notebooks", {})) == {nb.stem for nb in nb_sources}:
-            _finish_message(out_dir, f"nothing changed since the last build ({time.perf_counter() - started:.2f} s); "
-                                     "use --force to rebuild", progress)
-            return 0
-
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir))
+        staging = Path(tempfile.mkdtemp(prefix=output_folder.staging_name(STAGING_PREFIX), dir=out_dir))
         try:
-            _stage(staging, out_dir, ds, paths, previous, the_plan, nb_sources, formats, label, extra, data_hashes,
-                   jobs, progress)
-            manifest = json.loads((staging / "figures" / STATE / MANIFEST).read_text(encoding="utf-8"))
-            swap_in(staging, out_dir, sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
-                    sorted(previous.get("outputs", {})))
+            return _build_in(staging, out_dir, paths, nb_sources, jobs, formats, force, progress, replace, started,
+                             load_dataset)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    ran = len(the_plan.run)
-    _finish_message(out_dir, f"ran {ran} notebook(s), kept {len(the_plan.reuse)} unchanged "
-                             f"({time.perf_counter() - started:.1f} s); see figures/changes.md for what changed", progress)
+    finally:
+        lock.release()
+
+
+def _build_in(staging: Path, out_dir: Path, paths, nb_sources, jobs, formats, force: bool, progress: bool,
+              replace: bool, started: float, load_dataset) -> int:
+    """The build proper, inside the lock, with `staging` made (and removed by the caller)."""
+    for nb in nb_sources:  # each notebook must be readable before anything runs
+        _notebook_source_hash(nb)
+    snapshot = staging / SNAPSHOT
+    data_hashes = snapshot_inputs(paths, snapshot)
+    ds = load_dataset(*(snapshot / name for name in DATA_NAMES), data_dir=snapshot, names=[p.name for p in paths])
+    previous = read_manifest(out_dir)
+    foreign = foreign_files(out_dir, previous)
+    if foreign and not replace:
+        raise BuildError(f"{out_dir} holds files that no scomm build wrote:\n{_listed(foreign)}\n"
+                         "choose an empty --out folder, or add --replace to write beside them (they are kept; "
+                         "a file with the same name as an output is replaced)")
+    defaults = all(p == d for p, d in zip(paths, dataset_paths_default()))
+    label = "data/figures.csv" if defaults else paths[0].name
+    code = code_hash()
+    extra = lambda nb: json.dumps([_notebook_source_hash(nb), code, list(formats), label])  # noqa: E731
+    the_plan = plan(nb_sources, ds, previous, extra, force, out_dir)
+    if the_plan.run and not force:
+        _warm_up_executor()
+    data_hashes["datapackage.json"] = _sha(DATAPACKAGE_JSON)
+    outputs_present = all((out_dir / rel).is_file() for rel in previous.get("outputs", {}))
+    if not the_plan.run and previous.get("data") == data_hashes and previous.get("formats") == list(formats) \
+            and set(previous.get("notebooks", {})) == {nb.stem for nb in nb_sources} and outputs_present:
+        _finish_message(out_dir, f"nothing changed since the last build ({time.perf_counter() - started:.2f} s); "
+                                 "use --force to rebuild", progress)
+        return 0
+    edited = edited_outputs(out_dir, previous, out_dir.resolve() == PROJECT_ROOT.resolve())
+    if edited and not replace:
+        raise BuildError(f"these outputs of the last build were changed since, and a build would replace them:\n"
+                         f"{_listed(edited)}\nmove them elsewhere to keep your changes, or add --replace to "
+                         "let the build overwrite them")
+    _stage(staging, out_dir, ds, paths, previous, the_plan, nb_sources, formats, label, extra, data_hashes,
+           jobs, progress, snapshot)
+    manifest = json.loads((staging / "figures" / STATE / MANIFEST).read_text(encoding="utf-8"))
+    swap_in(staging, out_dir, sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
+            sorted(previous.get("outputs", {})))
+    _finish_message(out_dir, f"ran {len(the_plan.run)} notebook(s), kept {len(the_plan.reuse)} unchanged "
+                             f"({time.perf_counter() - started:.1f} s); see {out_dir / 'figures' / 'changes.md'} "
+                             "for what changed", progress)
     return 0
+
+
+def dataset_paths_default() -> tuple[Path, ...]:
+    """The bundled data files (what a build with no --data reads)."""
+    from scomm.data import dataset_paths
+
+    return dataset_paths()
+
+
+def _listed(paths: Sequence[Path], most: int = 10) -> str:
+    shown = "\n".join(f"  {p}" for p in paths[:most])
+    return shown + (f"\n  ... and {len(paths) - most} more" if len(paths) > most else "")
 
 
 def _finish_message(out_dir: Path, what: str, progress: bool) -> None:
@@ -470,9 +609,8 @@ def _finish_message(out_dir: Path, what: str, progress: bool) -> None:
 
 
 def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Plan, nb_sources, formats, label,
-           extra, data_hashes, jobs, progress: bool) -> None:
-    """Write every output of the build into `staging` (same layout as OUT)."""
-    from scomm import claims as claims_mod
+           extra, data_hashes, jobs, progress: bool, snapshot: Path) -> None:
+    """Write every output of the build into `staging` (same layout as OUT), reading only `snapshot`."""
     from scomm import lineage, report
 
     nb_dir, fig_dir = staging / "notebooks", staging / "figures"
@@ -491,7 +629,7 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
             if src.exists():
                 shutil.copy2(src, state / src.name)
     settings = RunSettings(figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label,
-                           data_paths=tuple(paths))
+                           data_dir=snapshot)
     env = settings.to_env()
     env["PYTHONHASHSEED"] = "0"
     # one more notebook than cores: a kernel spends part of its start-up waiting, and the spare one fills that
@@ -503,12 +641,15 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     # What depends on the data alone is made while the notebooks run (the parent only waits on kernels).
     helper = ThreadPoolExecutor(max_workers=1)
     prepared = helper.submit(report.prepare, ds)
-    checks_later = helper.submit(claims_mod.evaluate, ds.claims, ds.figures)
+    checks_later = helper.submit(claims_checks, ds)
     try:
         run_notebooks(the_plan.run, nb_dir, env, jobs, bar)
+    except BaseException:
+        helper.shutdown(wait=False, cancel_futures=True)  # the data-only parts are not needed any more
+        raise
     finally:
         bar.close()
-        helper.shutdown(wait=True, cancel_futures=True)
+    helper.shutdown(wait=True)  # both parts finish (never cancelled: the build needs them)
     for name in AUX_FILES:
         if (NOTEBOOKS_DIR / name).exists():
             shutil.copy2(NOTEBOOKS_DIR / name, nb_dir / name)
@@ -532,12 +673,12 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     checks = checks_later.result()
     _write_csv(checks, fig_dir / "claims_checks.csv")
     old = report.previous_build(out_dir / "figures" / STATE / "inputs", out_dir / "figures" / "ratios.csv")
-    changes = report.changes_markdown(old, paths[0], ratios)
+    changes = report.changes_markdown(old, snapshot / DATA_NAMES[0], ratios)
     (fig_dir / "changes.md").write_text(changes, encoding="utf-8")
     inputs_dir = state / "inputs"
     inputs_dir.mkdir()
-    for name, path in zip(DATA_NAMES, paths):  # under fixed names, whatever the files were called
-        shutil.copy2(path, inputs_dir / name)
+    for name in DATA_NAMES:  # the snapshot the build read, under fixed names whatever the files were called
+        shutil.copyfile(snapshot / name, inputs_dir / name)
     charts_meta = {name: meta for rec in notebooks_state.values() for name, meta in rec["charts"].items()}
     version = hashlib.sha256("".join(data_hashes[k] for k in sorted(data_hashes)).encode()).hexdigest()[:12]
     report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios,

@@ -9,10 +9,31 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 from scomm import __version__
+from scomm.fmt import terminal_safe
+
+STOP_SIGNALS = {signal.SIGTERM: 143, signal.SIGHUP: 129}  # exit codes as a shell reports them
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is so that every clean-up on the way out runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.code = STOP_SIGNALS.get(signum, 130)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
+def say(text: str) -> None:
+    """Print text that holds data to the terminal with control characters shown, never acted on."""
+    print(terminal_safe(text))
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -48,7 +69,7 @@ def _lineage(args: argparse.Namespace) -> int:
     from scomm.lineage_report import lineage_text
 
     text, found = lineage_text(args.figure_id, args.out)
-    print(text)
+    say(text)
     return 0 if found else 1
 
 
@@ -63,11 +84,11 @@ def _place(args: argparse.Namespace) -> int:
     except P.PlaceLookupError as err:
         print(f"scomm place: {err}", file=sys.stderr)
         return 1
-    print(P.profile_text(place, acts, sts, ds.figures, ds.sources, plc, P.read_ratios()))
+    say(P.profile_text(place, acts, sts, ds.figures, ds.sources, plc, P.read_ratios()))
     if place.kind == "county":  # its ICE field office and the jail share of arrests there, from ICE's records
         from scomm.jails import place_text
 
-        print("\n" + place_text(place.code))
+        say("\n" + place_text(place.code))
     if args.chart:
         if place.kind not in ("county", "state"):
             print(f"scomm place: no rollout chart for {place.name} (a {place.kind}, not a county or state)", file=sys.stderr)
@@ -80,9 +101,19 @@ def _place(args: argparse.Namespace) -> int:
         if fmt not in ("png", "svg", "pdf"):
             print(f"scomm place: --chart {args.chart}: expected a file ending in .png, .svg or .pdf", file=sys.stderr)
             return 1
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            print(f"scomm place: --chart {args.chart}: the folder {folder} does not exist; create it first "
+                  "(scomm writes only into folders that exist)", file=sys.stderr)
+            return 1
+        existing = [p for p in (target.with_suffix(f".{fmt}"), target.with_suffix(".csv")) if p.exists()]
+        if existing and not args.replace:
+            print(f"scomm place: --chart {args.chart}: {', '.join(map(str, existing))} already exist(s); "
+                  "choose another name, or add --replace to overwrite", file=sys.stderr)
+            return 1
         fig, table = state_rollout_chart(acts, sts, ds.sources, place.state,
                                          place.code if place.kind == "county" else None)
-        charts.save_figure(fig, target.stem, table, out_dir=target.parent if str(target.parent) else ".", formats=[fmt])
+        charts.save_figure(fig, target.stem, table, out_dir=folder, formats=[fmt])
         print(f"\nChart: {target} (its data: {target.with_suffix('.csv')})")
     return 0
 
@@ -152,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "code (48113), a state code (TX) or name (Texas), or a geography label of figures.csv")
     p.add_argument("--chart", metavar="FILE", help="also write a chart of the state's rollout with the place marked "
                    "(.png, .svg or .pdf; the plotted table is written beside it as .csv)")
+    p.add_argument("--replace", action="store_true", help="with --chart: overwrite the chart and its .csv if they exist")
     p.add_argument("--data", help="figures CSV (default: the bundled data/figures.csv)")
     p.set_defaults(func=_place)
 
@@ -171,19 +203,23 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from scomm.build import BuildError, NotebookFailure
     from scomm.data import FiguresValidationError
+    from scomm.schema import DataFileError
 
     name = f"scomm {args.command}"
+    for signum in STOP_SIGNALS:  # a terminal closed or a `kill`: clean up as for Ctrl-C
+        signal.signal(signum, _stop)
     try:
         return args.func(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        code = err.code if isinstance(err, Stopped) else 130
         print(f"\n{name}: interrupted; earlier outputs are unchanged.", file=sys.stderr, flush=True)
         sys.stdout.flush()
-        os._exit(130)  # kernels notice their parent is gone and stop; no thread joins to wait for
+        os._exit(code)  # kernels were stopped and staging removed on the way here; no thread joins to wait for
     except FiguresValidationError as err:
-        print(err, file=sys.stderr)
+        print(terminal_safe(str(err)), file=sys.stderr)
         print(f"{name}: the data is invalid; nothing was written.", file=sys.stderr)
-    except (BuildError, NotebookFailure) as err:
-        print(f"{name}: {err}", file=sys.stderr)
+    except (BuildError, NotebookFailure, DataFileError) as err:
+        print(f"{name}: {terminal_safe(str(err))}", file=sys.stderr)
         if isinstance(err, NotebookFailure):
             print(f"{name}: earlier outputs are unchanged.", file=sys.stderr)
     except OSError as err:

@@ -24,11 +24,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from scomm.paths import CLAIMS_CSV, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, resolve
+from scomm.paths import CLAIMS_CSV, DATA_DIR, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, resolve
 from scomm.schema import TableSchema, table_schema
 
 NUMBER_RE = r"^[-+]?(([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{80}-\\x{9f}]"  # RE2: C0 but tab/LF/CR, DEL, C1
 PERCENT_UNIT = "percent"
 UNBOUNDED_UNITS = {"percent_change"}  # may be negative or above 100
 MAX_LISTED = 200  # problems shown in the exception text; all of them stay in .problems
@@ -77,6 +78,11 @@ class Dataset:
     metrics: pd.DataFrame
     milestones: pd.DataFrame
     claims: pd.DataFrame
+    data_dir: Path = DATA_DIR  # where the package's other tables are read (a build's snapshot, or data/)
+
+    def table(self, resource: str) -> pd.DataFrame:
+        """Another table of the data package, validated, read from this dataset's `data_dir`."""
+        return load_table(resource, data_dir=self.data_dir)
 
 
 # ---------------------------------------------------------------- reading text
@@ -355,6 +361,8 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         _report(reader, table, pc.greater(pc.binary_length(col), MAX_LINE_BYTES), f.name,
                 f"a value of at most {MAX_LINE_BYTES:,} bytes (a field this long is not a figure)")
+        _report(reader, table, pc.fill_null(pc.match_substring_regex(col, CONTROL_RE), False), f.name,
+                "text without control characters (NUL, escape codes and the like; tabs and line breaks are fine)")
     if f.required:
         _report(reader, table, pc.invert(present), f.name, "a value (this column is required)")
     if f.type == "number" and pa.types.is_floating(col.type):  # parsed by the fast reader
@@ -553,9 +561,10 @@ def _keyed_fields(schema: TableSchema) -> frozenset[str]:
     return frozenset(out)
 
 
-def _load(path: Path, resource: str, fast: bool = False) -> tuple[_Reader, pa.Table | None, dict]:
+def _load(path: Path, resource: str, fast: bool = False,
+          name: str | None = None) -> tuple[_Reader, pa.Table | None, dict]:
     schema = table_schema(resource)
-    reader = _Reader(path, schema, fast=fast)
+    reader = _Reader(path, schema, fast=fast, display_name=name)
     table = reader.read()
     typed: dict = {}
     if table is not None and table.num_rows == 0 and resource in NONEMPTY:
@@ -565,11 +574,11 @@ def _load(path: Path, resource: str, fast: bool = False) -> tuple[_Reader, pa.Ta
     return reader, table, typed
 
 
-def _load_checked(path: Path, resource: str) -> tuple[_Reader, pa.Table | None, dict]:
+def _load_checked(path: Path, resource: str, name: str | None = None) -> tuple[_Reader, pa.Table | None, dict]:
     """Fast read; on any problem, the full text read that reports every problem with its line."""
-    loaded = _load(path, resource, fast=True)
+    loaded = _load(path, resource, fast=True, name=name)
     if loaded[0].finish().fallback or loaded[0].problems:
-        loaded = _load(path, resource, fast=False)
+        loaded = _load(path, resource, fast=False, name=name)
     return loaded
 
 
@@ -595,12 +604,12 @@ def load_metrics(path: str | Path | None = None) -> pd.DataFrame:
     return _to_frame(table, typed, reader.schema)
 
 
-def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
-    """Return any table of the data package, validated against its schema (default: the bundled file)."""
-    from scomm.paths import DATA_DIR
-
+def load_table(resource: str, path: str | Path | None = None, data_dir: Path | None = None) -> pd.DataFrame:
+    """Return any table of the data package, validated against its schema (default: its file in
+    `data_dir`, which defaults to the bundled data/); tables it refers to are read from beside it."""
+    folder = data_dir or DATA_DIR
     schema = table_schema(resource)
-    file = resolve(path, DATA_DIR / schema.path)
+    file = resolve(path, folder / schema.path)
     reader, table, typed = _load_checked(file, resource)
     readers = [reader]
     if resource == "sources" and table is not None:
@@ -609,7 +618,7 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
         _check_claims(reader, table)
     for field, ref_resource, ref_field in schema.foreign_keys:  # keys into other tables, read from beside `file`
         ref_schema = table_schema(ref_resource)
-        ref_reader, ref_table, _ = _load_checked(beside(file, ref_schema.path, DATA_DIR / ref_schema.path), ref_resource)
+        ref_reader, ref_table, _ = _load_checked(beside(file, ref_schema.path, folder / ref_schema.path), ref_resource)
         readers.append(ref_reader)
         if table is not None and ref_table is not None:
             _check_key(reader, table, field, ref_table, ref_field, ref_schema.path)
@@ -619,23 +628,27 @@ def load_table(resource: str, path: str | Path | None = None) -> pd.DataFrame:
 
 def load_dataset(figures: str | Path | None = None, sources: str | Path | None = None,
                  metrics: str | Path | None = None, milestones: str | Path | None = None,
-                 claims: str | Path | None = None) -> Dataset:
+                 claims: str | Path | None = None, *, data_dir: Path | None = None,
+                 names: Sequence[str] | None = None) -> Dataset:
     """Validate the tables together and return them; raise FiguresValidationError listing every problem.
 
     Paths not given default to the file of that name beside figures.csv when there is one, else the
-    bundled file: a folder holding a copy of data/ is used whole.
+    bundled file: a folder holding a copy of data/ is used whole. `data_dir` is where the dataset's
+    other tables are read (default: the bundled data/); `names`, how problems name the five files
+    (default: their file names), for a build that validates its snapshot of the user's files.
     """
     fig_path, src_path, met_path, ms_path, cl_path = dataset_paths(figures, sources, metrics, milestones, claims)
-    c_reader, c_table, c_typed = _load_checked(cl_path, "claims")
+    f_name, s_name, m_name, e_name, c_name = names or (None,) * 5
+    c_reader, c_table, c_typed = _load_checked(cl_path, "claims", c_name)
     if c_table is not None:
         _check_claims(c_reader, c_table)
-    s_reader, s_table, s_typed = _load_checked(src_path, "sources")
+    s_reader, s_table, s_typed = _load_checked(src_path, "sources", s_name)
     if s_table is not None:
         _check_sources(s_reader, s_table, s_typed)
-    m_reader, m_table, m_typed = _load_checked(met_path, "metrics")
-    e_reader, e_table, e_typed = _load_checked(ms_path, "milestones")
+    m_reader, m_table, m_typed = _load_checked(met_path, "metrics", m_name)
+    e_reader, e_table, e_typed = _load_checked(ms_path, "milestones", e_name)
     for fast in (True, False):  # the cross-table rules run on the fast read; any problem -> full read
-        f_reader, f_table, f_typed = _load(fig_path, "figures", fast=fast)
+        f_reader, f_table, f_typed = _load(fig_path, "figures", fast=fast, name=f_name)
         if f_table is not None:
             _check_figures(f_reader, f_table, f_typed, s_table, m_table)
         if not (f_reader.finish().fallback or f_reader.problems):
@@ -649,6 +662,7 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
         metrics=_to_frame(m_table, m_typed, m_reader.schema),
         milestones=_to_frame(e_table, e_typed, e_reader.schema),
         claims=_to_frame(c_table, c_typed, c_reader.schema),
+        data_dir=data_dir or DATA_DIR,
     )
 
 
@@ -661,8 +675,11 @@ def beside(path: Path, name: str, default: Path) -> Path:
 def dataset_paths(figures: str | Path | None = None, sources: str | Path | None = None,
                   metrics: str | Path | None = None, milestones: str | Path | None = None,
                   claims: str | Path | None = None) -> tuple[Path, Path, Path, Path, Path]:
-    """Resolved (figures, sources, metrics, milestones, claims) paths: given, else beside figures, else bundled."""
+    """Resolved (figures, sources, metrics, milestones, claims) paths: given, else beside figures, else bundled.
+    A folder given as `figures` stands for its figures.csv (a copy of data/)."""
     fig_path = resolve(figures, FIGURES_CSV)
+    if fig_path.is_dir():
+        fig_path = fig_path / "figures.csv"
     return (fig_path,
             resolve(sources, beside(fig_path, "sources.csv", SOURCES_CSV)),
             resolve(metrics, beside(fig_path, "metrics.csv", METRICS_CSV)),

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
-import io
 import json
 import os
 import re
@@ -34,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scomm import checksums, output_folder
 from scomm.data import FiguresValidationError, Problem
 from scomm.paths import DATA_DIR
 
@@ -41,6 +40,7 @@ RAW_DIR = DATA_DIR / "raw" / "ice_enforcement"
 DERIVED_DIR = DATA_DIR / "derived"
 AORS_CSV = DATA_DIR / "ice_aors.csv"
 MANIFEST = "ice_manifest.json"
+STAGING_PREFIX = ".derive-"
 # Bump when the derivation's output changes for the same inputs (forces one re-derivation).
 DERIVATION_VERSION = 1
 BANNER_LINES = 5  # lines before the header row
@@ -82,13 +82,7 @@ class RecordsError(FiguresValidationError):
 # ---------------------------------------------------------------- inputs and manifest
 
 
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256 = checksums.sha256
 
 
 def raw_files(raw_dir: Path = RAW_DIR) -> dict[str, list[tuple[int, Path]]]:
@@ -102,8 +96,13 @@ def raw_files(raw_dir: Path = RAW_DIR) -> dict[str, list[tuple[int, Path]]]:
 
 
 def _inputs(raw_dir: Path, aors_path: Path) -> dict[str, str]:
+    """SHA-256 of every raw record file and of the areas table; RecordsError when a raw file is not the
+    one its folder's SHA256SUMS lists (changed, damaged, unlisted or missing)."""
     files = [p for group in raw_files(raw_dir).values() for _, p in group]
     sums = {p.name: sha256(p) for p in files}
+    problems = checksums.verify(raw_dir, sums, known=sums)
+    if problems:
+        raise RecordsError(problems)
     sums[aors_path.name] = sha256(aors_path)
     return sums
 
@@ -136,8 +135,14 @@ def _check_headers(kind: Kind, files: list[tuple[int, Path]]) -> list[Problem]:
     """Banner title names the fiscal year; line 6 is the expected header row."""
     problems = []
     for year, path in files:
-        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
-            lines = [handle.readline() for _ in range(HEADER_LINE)]
+        lines: list[str] = []
+        try:  # line by line in bytes, so a byte that is not UTF-8 is placed on its line
+            with gzip.open(path, "rb") as handle:
+                for _ in range(HEADER_LINE):
+                    lines.append(handle.readline().decode("utf-8"))
+        except (OSError, EOFError, UnicodeDecodeError) as err:
+            problems.append(Problem(path.name, len(lines) + 1, None, None, _damage(err)))
+            continue
         title = next(csv.reader([lines[BANNER_LINES - 1]], delimiter="|"), [""])
         if f"FY{year}" not in (title[0] if title else ""):
             problems.append(Problem(path.name, BANNER_LINES, None, (title[0] if title else ""),
@@ -150,6 +155,28 @@ def _check_headers(kind: Kind, files: list[tuple[int, Path]]) -> list[Problem]:
 
 
 # ---------------------------------------------------------------- reading with DuckDB
+
+
+def _damage(err: BaseException) -> str:
+    """What a raw file should have been, for the error a reader raised on it."""
+    if isinstance(err, UnicodeDecodeError):
+        return f"UTF-8 text (byte {err.object[err.start:err.start + 1]!r} is not)"
+    if isinstance(err, EOFError):
+        return "a complete gzip file (it ends early: truncated or partly copied?)"
+    return f"a gzip-compressed CSV file ({err})"
+
+
+def _damaged(path: Path) -> Problem | None:
+    """Error path only: read `path` through gzip and UTF-8 to the end; the first fault with its line."""
+    line = 1  # the line being read when a fault is met
+    try:
+        with gzip.open(path, "rb") as handle:
+            for raw in handle:
+                raw.decode("utf-8")
+                line += 1
+    except (OSError, EOFError, UnicodeDecodeError) as err:
+        return Problem(path.name, line, None, None, _damage(err))
+    return None
 
 
 def _connect():
@@ -166,7 +193,7 @@ def _read_sql(paths: list[Path], kind: Kind, rejects: str | None = None, typed: 
     A cell that does not convert (a date that does not exist, an unknown area) or a row with the
     wrong number of fields is set aside in the rejects table with its line and column.
     """
-    names = ", ".join(f"'{p.as_posix()}'" for p in paths)
+    names = ", ".join(f"'{_lit(p.as_posix())}'" for p in paths)  # quoted: a path may hold an apostrophe
     date_columns = {kind.date_column, *kind.other_dates}
     types = {c: ("DATE" if c in date_columns else "aor_name" if c == "Area of Responsibility" else "VARCHAR")
              if typed else "VARCHAR" for c in kind.columns}
@@ -307,16 +334,24 @@ def _locate(path: Path, kind: Kind, start: date, end: date) -> list[Problem]:
 # ---------------------------------------------------------------- derived tables
 
 
+def _defused(expr: str) -> str:
+    """SQL for text from the records that a spreadsheet would run as a formula, prefixed with an apostrophe
+    (as `safe_csv.defuse` does for the tables the build writes)."""
+    return (f"CASE WHEN regexp_matches({expr}, '^[=+@\\t\\r-]') AND TRY_CAST({expr} AS DOUBLE) IS NULL "
+            f"THEN '''' || {expr} ELSE {expr} END")
+
+
 def _tables(con, inputs: dict[str, str]) -> dict[str, str]:
     """The SQL of each derived table (file name -> query), read from `g` where DuckDB runs it."""
     con.execute(f"""
         CREATE TEMP VIEW records AS
         SELECT f.event, f.file, f.fiscal_year, g.month, g.first_day, g.last_day, coalesce(a.aor, '{NOT_RECORDED}') AS aor,
-               coalesce(nullif(trim(g.method), ''), '{NOT_RECORDED}') AS method, g.n
+               {_defused(f"coalesce(nullif(trim(g.method), ''), '{NOT_RECORDED}')")} AS method, g.n
         FROM g JOIN files f USING (k, fi) LEFT JOIN aor_codes a USING (aor_text) WHERE g.by_area = 1""")
     con.execute(f"""
         CREATE TEMP VIEW citizenships AS
-        SELECT f.event, f.fiscal_year, coalesce(nullif(trim(g.citizenship), ''), '{NOT_RECORDED}') AS citizenship, g.n
+        SELECT f.event, f.fiscal_year, {_defused(f"coalesce(nullif(trim(g.citizenship), ''), '{NOT_RECORDED}')")}
+               AS citizenship, g.n
         FROM g JOIN files f USING (k, fi) WHERE g.by_area = 0""")
     con.execute("CREATE TEMP TABLE sums (file VARCHAR, sha256 VARCHAR)")
     con.executemany("INSERT INTO sums VALUES (?, ?)", list(inputs.items()))
@@ -346,7 +381,8 @@ def _write(con, tables: dict[str, str], inputs: dict[str, str], out_dir: Path) -
     """DuckDB writes every table (CSV, comma-separated, quoted only where needed) to a temporary folder
     beside `out_dir`; then they are moved in, the manifest last."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".derive-", dir=out_dir))
+    output_folder.clean_stale_staging(out_dir, STAGING_PREFIX)  # left by a killed derive
+    staging = Path(tempfile.mkdtemp(prefix=output_folder.staging_name(STAGING_PREFIX), dir=out_dir))
     try:
         outputs = {}
         for name, query in tables.items():
@@ -394,7 +430,12 @@ def derive(force: bool = False, raw_dir: str | Path | None = None, out_dir: str 
         except duckdb.Error:  # some row does not parse: read again, setting such rows aside with their lines
             con.close()
             con = _connect()
-            problems += _scan(con, files, aors, locate=True)
+            try:
+                problems += _scan(con, files, aors, locate=True)
+            except duckdb.Error as err:  # not a row: a file DuckDB cannot read at all
+                damaged = [p for group in files.values() for _, path in group if (p := _damaged(path))]
+                raise RecordsError(damaged or [Problem(str(raw_dir), None, None, None, "record files DuckDB "
+                                                       f"can read ({str(err).splitlines()[0]})")]) from None
         problems += _value_problems(con, files)
         if problems:
             raise RecordsError(problems)

@@ -3,6 +3,29 @@
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with control characters (escape sequences, NUL, bidirectional overrides) shown as
+    visible escapes such as \\x1b, so data printed to a terminal is read, never acted on."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c not in "\u00ad" else c
+                   for c in shown)
+
+
+def markdown_text(text: str) -> str:
+    """Data text for a Markdown cell, shown literally: HTML is escaped (no tag, entity or script survives),
+    Markdown punctuation is backslash-escaped (no link, image or emphasis is made from data), line
+    breaks become spaces and control characters are shown as escapes."""
+    flat = " ".join(terminal_safe(str(text)).splitlines())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
 QUALIFIER_WORDS = {
     "exact": "",
     "about": "about ",

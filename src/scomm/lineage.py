@@ -77,15 +77,12 @@ def _figure_texts(ds: Dataset) -> dict[str, str]:
 def _table_text(table: str, ds: Dataset) -> str:
     frame = getattr(ds, table, None)
     if frame is None:  # another table of the data package (activations, places, ...): its file's bytes
-        from scomm.paths import DATA_DIR
         from scomm.schema import table_schema
 
         try:
-            return "sha256:" + hashlib.sha256((DATA_DIR / table_schema(table).path).read_bytes()).hexdigest()
+            return "sha256:" + hashlib.sha256((ds.data_dir / table_schema(table).path).read_bytes()).hexdigest()
         except OSError:  # missing or unreadable: load it, so the fault is reported as a notebook would see it
-            from scomm.data import load_table
-
-            frame = load_table(table)
+            frame = ds.table(table)
     return _frame_text(frame)
 
 

@@ -29,7 +29,13 @@ def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
     record_path = state / "lineage.json"
     if not record_path.exists():
         return f"scomm lineage: no build record in {state}; run `scomm build` first.", False
-    record = json.loads(record_path.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as err:
+        return (f"scomm lineage: the build record {record_path} cannot be read ({err}); run `scomm build --force` "
+                "to write it again.", False)
     ds = load_dataset(*(state / "inputs" / n for n in ("figures.csv", "sources.csv", "metrics.csv",
                                                         "milestones.csv", "claims.csv")))
     lines = [f"{figure_id}:"]

@@ -21,8 +21,8 @@ import pandas as pd
 
 from scomm import charts, lineage
 from scomm import ratios as r
-from scomm.data import Dataset, dataset_paths, load_dataset, load_table
-from scomm.fmt import format_number, significant, with_qualifier
+from scomm.data import Dataset, dataset_paths, load_dataset
+from scomm.fmt import format_number, markdown_text, significant, with_qualifier
 from scomm.paths import CLAIMS_CSV, FIGURES_CSV, FIGURES_DIR, METRICS_CSV, MILESTONES_CSV, PROJECT_ROOT, SOURCES_CSV
 from scomm.settings import RunSettings
 from scomm.tables import TABLE_COLUMNS
@@ -54,9 +54,10 @@ def _sha(path: Path) -> str:
 
 def _matches_last_build(paths: Sequence[Path]) -> bool:
     """True when these data files are the ones the last default build of figures/ used."""
-    if not LAST_BUILD_MANIFEST.exists():
+    try:
+        recorded = json.loads(LAST_BUILD_MANIFEST.read_text(encoding="utf-8")).get("data", {})
+    except (OSError, ValueError, AttributeError):  # no last build, or its record is unreadable
         return False
-    recorded = json.loads(LAST_BUILD_MANIFEST.read_text(encoding="utf-8")).get("data", {})
     return all(recorded.get(p.name) == _sha(p) for p in paths if p.exists())
 
 
@@ -74,7 +75,9 @@ class _Formatter(string.Formatter):
             if spec.startswith("s") and spec[1:].isdigit():
                 number, decimals = significant(number, int(spec[1:])), 0
             return with_qualifier(number, unit, value.qualifier, decimals)
-        if isinstance(value, bool) or isinstance(value, str):
+        if isinstance(value, str):  # text from the data: shown literally, never as markup
+            return markdown_text(super().format_field(value, spec))
+        if isinstance(value, bool):
             return super().format_field(value, spec)
         if isinstance(value, (int, float)):
             return format_number(float(value), decimals=decimals)
@@ -90,11 +93,12 @@ class Run:
                  metrics_path: str | Path | None = None, settings: RunSettings | None = None):
         self.name = notebook
         self.settings = settings or RunSettings.from_env()
-        if data_path is None and sources_path is None and metrics_path is None and self.settings.data_paths:
-            self.paths = tuple(self.settings.data_paths)
+        data_dir = self.settings.data_dir
+        if data_path is None and sources_path is None and metrics_path is None and data_dir is not None:
+            self.paths = dataset_paths(data_dir / "figures.csv")  # the build's snapshot: every file from it
         else:
-            self.paths = dataset_paths(data_path, sources_path, metrics_path)
-        self._dataset: Dataset = load_dataset(*self.paths)
+            self.paths, data_dir = dataset_paths(data_path, sources_path, metrics_path), None
+        self._dataset: Dataset = load_dataset(*self.paths, data_dir=data_dir)
         self.data_label = self.settings.data_label or data_label(self.paths[0])
         charts.use_data_label(self.data_label)
         self.reads = lineage.empty_reads()
@@ -142,7 +146,7 @@ class Run:
     def table(self, resource: str) -> pd.DataFrame:
         """Any other table of the data package (validated), recorded as read."""
         self._record("tables", resource)
-        return load_table(resource)
+        return self._dataset.table(resource)
 
     def get(self, figure_id: str) -> r.Quantity:
         """The figure `figure_id` as a Quantity (value as published, unit, qualifier, source)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -23,4 +25,7 @@ def resolve(path: str | Path | None, default: Path) -> Path:
     """Return `path` as an absolute Path, or `default` when `path` is None or empty."""
     if path is None or str(path) == "":
         return default
-    return Path(path).expanduser().resolve()
+    try:
+        return Path(path).expanduser().resolve()
+    except RuntimeError:  # a loop of symbolic links (Python 3.11 and 3.12 raise RuntimeError, later OSError)
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None

@@ -195,19 +195,21 @@ class Prepared:
 def prepare(ds: Dataset) -> Prepared:
     """The glossary, the sources table's rows and every state's section (without derived numbers)."""
     from scomm import places
-    from scomm.data import load_table
 
     glossary = "".join(
         f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
         f"<dd>{html.escape(t.definition)} <span class='meta'>{_source_line([t.source_id], ds.sources)}</span></dd>"
-        for t in load_table("glossary").itertuples())
+        for t in ds.table("glossary").itertuples())
     src = ds.sources.copy()
     src["date"] = [charts_published(p, q) for p, q in zip(src["published"], src["published_precision"])]
     rows = "".join(
         f"<tr id='{html.escape(r.source_id)}'><td>{html.escape(r.source_id)}</td><td>{html.escape(r.title)}</td>"
         f"<td>{html.escape(r.author_or_publisher)}</td><td>{r.date}</td><td>{html.escape(str(r.kind))}</td>"
         f"<td>{_link(r.url)}</td></tr>" for r in src.itertuples())
-    states = places.states_sections(places.activations(), places.states(), ds.figures, ds.sources, places.places())
+    folder = ds.data_dir
+    states = places.states_sections(places.activations(folder / "activations.csv", folder / "states.csv"),
+                                    places.states(folder / "states.csv"), ds.figures, ds.sources,
+                                    places.places(folder / "places.csv"))
     return Prepared(glossary, rows, states)
 
 

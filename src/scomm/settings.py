@@ -12,22 +12,23 @@ FIGURES_DIR_ENV = "SCOMM_FIGURES_DIR"
 FORMATS_ENV = "SCOMM_FORMATS"
 STATE_DIR_ENV = "SCOMM_STATE_DIR"
 DATA_LABEL_ENV = "SCOMM_DATA_LABEL"
-DATA_PATHS_ENV = "SCOMM_DATA_PATHS"
+DATA_DIR_ENV = "SCOMM_DATA_DIR"
 DEFAULT_FORMATS = ("png", "svg", "pdf")
 
 
 @dataclass(frozen=True)
 class RunSettings:
     """Where a notebook run writes charts, in which formats, where it records lineage and derived numbers
-    (a build's state folder; None outside a build), how its footers name the data file, and which data files
-    to read when the notebook's own parameters are left at None (the build passes them this way, so executed
-    notebooks hold no machine paths)."""
+    (a build's state folder; None outside a build), how its footers name the data file, and which folder of
+    data to read when the notebook's own parameters are left at None: a build passes its snapshot of the
+    inputs (data/ layout), taken once at its start, so every notebook reads the same bytes and executed
+    notebooks hold no machine paths."""
 
     figures_dir: Path | None = None
     formats: tuple[str, ...] = DEFAULT_FORMATS
     state_dir: Path | None = None
     data_label: str | None = None
-    data_paths: tuple[Path, ...] | None = None  # figures, sources, metrics, milestones, claims
+    data_dir: Path | None = None  # a folder in data/ layout: figures.csv, sources.csv, ..., derived/
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "RunSettings":
@@ -39,7 +40,7 @@ class RunSettings:
             formats=formats or DEFAULT_FORMATS,
             state_dir=Path(env[STATE_DIR_ENV]) if env.get(STATE_DIR_ENV) else None,
             data_label=env.get(DATA_LABEL_ENV) or None,
-            data_paths=tuple(Path(p) for p in env[DATA_PATHS_ENV].split(os.pathsep)) if env.get(DATA_PATHS_ENV) else None,
+            data_dir=Path(env[DATA_DIR_ENV]) if env.get(DATA_DIR_ENV) else None,
         )
 
     def to_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -47,7 +48,7 @@ class RunSettings:
         env = dict(os.environ if base is None else base)
         for name, value in ((FIGURES_DIR_ENV, self.figures_dir), (STATE_DIR_ENV, self.state_dir),
                             (DATA_LABEL_ENV, self.data_label),
-                            (DATA_PATHS_ENV, os.pathsep.join(map(str, self.data_paths)) if self.data_paths else None)):
+                            (DATA_DIR_ENV, self.data_dir)):
             if value is None:
                 env.pop(name, None)
             else:

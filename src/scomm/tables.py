@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from scomm import ratios as r
-from scomm.fmt import format_number
+from scomm.fmt import format_number, markdown_text
 
 TABLE_COLUMNS = ["figure_id", "metric", "value", "unit", "qualifier", "as_printed", "geography",
                  "period_start", "period_end", "date_precision", "source_id", "confidence"]
@@ -45,7 +45,7 @@ def readable(frame: pd.DataFrame, columns: Sequence[str] | None = None, names: d
             text = ["n/a" if pd.isna(v) else str(v).replace("_", " ") if col == "qualifier" else str(v) for v in series]
         cells[col] = text
     names = names or {}
-    esc = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    esc = markdown_text  # data shown literally: no HTML, link or table break from a cell
     head = "| " + " | ".join(esc(names.get(c, c.replace("_", " "))) for c in out.columns) + " |"
     align = "|" + "|".join("---:" if numeric[c] else "---" for c in out.columns) + "|"
     body = ["| " + " | ".join(esc(cells[c][i]) for c in out.columns) + " |" for i in range(len(out))]

@@ -1,0 +1,433 @@
+"""The faults of a hostile or clumsy user (the fault review): a build never touches a file outside its
+output folder, never mixes two versions of the data, holds its lock alone, cleans up on every signal,
+and turns every expected fault into one message with no traceback.
+
+The builds here run two tiny notebooks (a kernel each), not the project's nine, so each case is quick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from scomm import output_folder
+from scomm.build import LOCK_NAME, STAGING_PREFIX, run_build
+from scomm.cli import main
+from scomm.paths import DATA_DIR, PROJECT_ROOT
+
+DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
+PARAMETERS = "data_path = None\nsources_path = None\nmetrics_path = None"
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file under `root` with its SHA-256 (symbolic links as their target text)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_symlink():
+            out[p.relative_to(root).as_posix()] = "link:" + os.readlink(p)
+        elif p.is_file():
+            out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def notebook(path: Path, *cells: str) -> Path:
+    """A notebook: the parameters cell, then `cells` of code."""
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell(PARAMETERS)
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nbformat.write(nb, path)
+    return path
+
+
+OPEN = "from scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path)"
+READ = "q = run.show(run.get('FUN-025'), key='arrests')\nrun.finding('Finding: {q} arrests', q=q)"
+CHART = ("import matplotlib\nmatplotlib.use('Agg')\nfrom matplotlib import pyplot as plt\n"
+         "fig, ax = plt.subplots()\nax.plot([1, 2], [1, 2])\nrun.publish(fig, '{name}_line', run.select(['FUN-025']))")
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the data, two tiny notebooks, and a built output folder."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in DATA_NAMES:
+        shutil.copy2(DATA_DIR / name, data / name)
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    for name in ("01_first", "02_second"):
+        notebook(nbs / f"{name}.ipynb", OPEN.format(name=name), READ, CHART.format(name=name))
+    out = tmp_path / "out"
+    assert build(data, out, nbs) == 0
+    return data, nbs, out
+
+
+def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: bool = False) -> int:
+    """`run_build` with the tiny notebooks; expected faults printed as the command line prints them."""
+    try:
+        return run_build(data=str(data / "figures.csv"), out=str(out), formats=("png",), progress=False,
+                         notebooks=sorted(nbs.glob("*.ipynb")), force=force, replace=replace, jobs=2)
+    except Exception as err:  # the CLI's expected faults, as the CLI reports them
+        from scomm.build import BuildError, NotebookFailure
+        from scomm.data import FiguresValidationError
+
+        if isinstance(err, (BuildError, NotebookFailure, FiguresValidationError, OSError)):
+            print(f"scomm build: {err}", file=sys.stderr)
+            return 1
+        raise
+
+
+def manifest_path(out: Path) -> Path:
+    return out / "figures" / "build-state" / "manifest.json"
+
+
+def add_to_manifest(out: Path, rel: str) -> None:
+    path = manifest_path(out)
+    manifest = json.loads(path.read_text())
+    manifest["outputs"][rel] = "0" * 64
+    path.write_text(json.dumps(manifest))
+
+
+def set_value(data: Path, figure_id: str, value: str) -> None:
+    frame = pd.read_csv(data / "figures.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame["figure_id"] == figure_id, ["value", "as_printed"]] = value
+    frame.to_csv(data / "figures.csv", index=False, lineterminator="\n")
+
+
+# ---------------------------------------------------------------- nothing outside the output folder
+
+
+@pytest.mark.parametrize("entry", ["../victim/precious.txt", "figures/../../victim/precious.txt"])
+def test_a_manifest_entry_that_escapes_deletes_nothing(project, capsys, entry):
+    data, nbs, out = project
+    victim = out.parent / "victim" / "precious.txt"
+    victim.parent.mkdir()
+    victim.write_text("keep me")
+    add_to_manifest(out, entry)
+    before = tree(out)
+    set_value(data, "FUN-025", "150000")  # a real rebuild, which would delete outputs no longer produced
+    assert build(data, out, nbs) == 1
+    err = capsys.readouterr().err
+    assert "outside the output folder" in err and entry in err
+    assert victim.read_text() == "keep me" and tree(out) == before
+
+
+def test_an_absolute_manifest_entry_deletes_nothing(project, capsys, tmp_path):
+    data, nbs, out = project
+    victim = tmp_path / "absolute-victim.txt"
+    victim.write_text("keep me")
+    add_to_manifest(out, str(victim))
+    set_value(data, "FUN-025", "150000")
+    assert build(data, out, nbs) == 1
+    assert "outside the output folder" in capsys.readouterr().err and victim.read_text() == "keep me"
+
+
+def test_a_symlinked_folder_in_the_output_cannot_lead_a_delete_outside(project, capsys, tmp_path):
+    data, nbs, out = project
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.png").write_text("keep me")
+    (out / "figures" / "link").symlink_to(elsewhere)
+    add_to_manifest(out, "figures/link/x.png")
+    set_value(data, "FUN-025", "150000")
+    assert build(data, out, nbs) == 1
+    assert "symbolic link" in capsys.readouterr().err and (elsewhere / "x.png").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("where", ["/", "~", "project parent"])
+def test_output_folders_that_hold_a_users_files_are_refused(where, capsys):
+    out = {"/": "/", "~": str(Path.home()), "project parent": str(PROJECT_ROOT.parent)}[where]
+    existed = Path(out, LOCK_NAME).exists()
+    assert main(["build", "--out", out, "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "refusing to build into" in err and "Traceback" not in err
+    assert Path(out, LOCK_NAME).exists() == existed and not list(Path(out).expanduser().glob(STAGING_PREFIX + "*"))
+
+
+def test_a_changed_output_is_not_overwritten_without_replace(project, capsys):
+    data, nbs, out = project
+    mine = out / "notebooks" / "01_first.ipynb"
+    mine.write_text(mine.read_text().replace("Finding:", "My own note. Finding:"))
+    set_value(data, "FUN-025", "150000")
+    before = tree(out)
+    assert build(data, out, nbs) == 1
+    err = capsys.readouterr().err
+    assert "changed since" in err and "01_first.ipynb" in err and tree(out) == before
+    assert build(data, out, nbs, replace=True) == 0
+    assert "150,000" in mine.read_text()
+
+
+def test_a_deleted_output_is_rebuilt(project):
+    data, nbs, out = project
+    (out / "figures" / "report.html").unlink()
+    assert build(data, out, nbs) == 0
+    assert (out / "figures" / "report.html").is_file()
+
+
+# ---------------------------------------------------------------- one version of the data per build
+
+
+@pytest.mark.parametrize("style", ["bom", "crlf", "columns reordered"])
+def test_a_resaved_figures_file_builds_when_no_notebook_reruns(project, style):
+    data, nbs, out = project
+    path = data / "figures.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if style == "columns reordered":
+        frame = frame[list(reversed(frame.columns))]
+    frame.to_csv(path, index=False, lineterminator="\r\n" if style == "crlf" else "\n",
+                 encoding="utf-8-sig" if style == "bom" else "utf-8")
+    assert build(data, out, nbs) == 0
+    assert json.loads(manifest_path(out).read_text())["data"]["figures.csv"] == \
+        hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_saved_during_the_build_changes_nothing_in_it(tmp_path):
+    """The first notebook to run saves a new value into the user's figures.csv, as a user would mid-build;
+    both notebooks, the recorded inputs and the manifest still hold the value the build started with."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in DATA_NAMES:
+        shutil.copy2(DATA_DIR / name, data / name)
+    original = (data / "figures.csv").read_bytes()
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    edit = (f"from pathlib import Path\np = Path({str(data / 'figures.csv')!r})\n"
+            "p.write_text(p.read_text().replace(',140396,', ',99999,'))")
+    notebook(nbs / "01_edits.ipynb", edit, OPEN.format(name="01_edits"), READ)
+    notebook(nbs / "02_reads.ipynb", "import time\ntime.sleep(1)", OPEN.format(name="02_reads"), READ)
+    out = tmp_path / "out"
+    assert run_build(data=str(data / "figures.csv"), out=str(out), formats=("png",), progress=False,
+                     notebooks=sorted(nbs.glob("*.ipynb")), jobs=1) == 0
+    assert (data / "figures.csv").read_bytes() != original  # the user's file did change during the build
+    for name in ("01_edits", "02_reads"):
+        text = (out / "notebooks" / f"{name}.ipynb").read_text()
+        assert "140,396 arrests" in text and "99,999" not in text, name
+    assert (out / "figures" / "build-state" / "inputs" / "figures.csv").read_bytes() == original
+    assert json.loads(manifest_path(out).read_text())["data"]["figures.csv"] == hashlib.sha256(original).hexdigest()
+
+
+def test_a_data_path_holding_a_colon_reaches_every_notebook(project, tmp_path):
+    _, nbs, _ = project
+    data = tmp_path / "my:data"
+    shutil.copytree(project[0], data)
+    out = tmp_path / "out:colon"
+    assert build(data, out, nbs) == 0
+    assert "140,396 arrests" in (out / "notebooks" / "01_first.ipynb").read_text()
+
+
+def test_a_folder_given_as_data_is_read_whole(project, tmp_path):
+    data, nbs, _ = project
+    set_value(data, "FUN-025", "150000")
+    out = tmp_path / "from-folder"
+    assert run_build(data=str(data), out=str(out), formats=("png",), progress=False,
+                     notebooks=sorted(nbs.glob("*.ipynb")), jobs=2) == 0
+    assert "150,000 arrests" in (out / "notebooks" / "01_first.ipynb").read_text()
+
+
+# ---------------------------------------------------------------- the lock
+
+
+def _contend(lock_dir: str, marker: str, results) -> None:
+    lock = output_folder.FolderLock(Path(lock_dir), LOCK_NAME, "busy {pid}")
+    try:
+        lock.acquire()
+    except output_folder.LockBusy:
+        results.put("busy")
+        return
+    try:  # while holding: nobody else may be inside
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        results.put("two holders")
+        lock.release()
+        return
+    time.sleep(0.005)
+    os.close(fd)
+    os.unlink(marker)
+    lock.release()
+    results.put("held")
+
+
+def test_stale_lock_takeover_never_admits_two_holders(tmp_path):
+    """200 trials: a lock file left by a killed build, then four processes taking it over at once."""
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+    outcomes = []
+    for trial in range(200):
+        (tmp_path / LOCK_NAME).write_text("999999\n")  # left by a build that is gone
+        procs = [ctx.Process(target=_contend, args=(str(tmp_path), str(tmp_path / "inside"), results))
+                 for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(30)
+        outcomes += [results.get(timeout=30) for _ in procs]
+    assert "two holders" not in outcomes
+    assert outcomes.count("held") >= 200  # every trial was won by someone
+
+
+def test_a_held_lock_refuses_a_second_build_with_the_holders_id(project, capsys):
+    data, nbs, out = project
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from scomm import output_folder as o\n"
+        f"l = o.FolderLock(Path({str(out)!r}), {LOCK_NAME!r}, ''); l.acquire(); print('ok', flush=True); "
+        "time.sleep(120)")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        before = tree(out)
+        assert build(data, out, nbs, force=True) == 1
+        assert f"another build (process {holder.pid})" in capsys.readouterr().err
+        assert tree(out) == before
+    finally:
+        holder.kill()
+        holder.wait()
+    assert build(data, out, nbs, force=True) == 0  # the holder was killed: its lock went with it
+    assert not (out / LOCK_NAME).exists()
+
+
+# ---------------------------------------------------------------- signals
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, code):
+    """A notebook that keeps writing into the build's folder until it is stopped: after the signal the
+    build exits with the shell's code, and nothing it staged (or its lock) is left, even seconds later."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("raw"))
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    writer = ("import os, time\nfrom scomm.settings import RunSettings\nd = RunSettings.from_env().figures_dir\n"
+              "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)")
+    notebook(nbs / "01_writer.ipynb", writer)
+    out = tmp_path / "out"
+    script = ("import sys; from pathlib import Path; from scomm.cli import main; import scomm.build as b\n"
+              f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
+              f"sys.exit(main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', {str(out)!r}, "
+              "'--formats', 'png', '--force']))")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")):
+        time.sleep(0.1)
+    assert list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")), "the notebook never started writing"
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert "interrupted" in err and "Traceback" not in err
+    time.sleep(1.0)  # a kernel still running would have written again by now
+    assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
+
+
+# ---------------------------------------------------------------- files that are not what they should be
+
+
+def test_a_notebook_that_is_not_json_is_one_message(project, capsys):
+    data, nbs, out = project
+    (nbs / "02_second.ipynb").write_text('{"cells": [')
+    before = tree(out)
+    assert build(data, out, nbs, force=True) == 1
+    err = capsys.readouterr().err
+    assert "02_second.ipynb" in err and "not a readable notebook" in err and tree(out) == before
+
+
+def test_a_symlink_loop_given_as_data_is_one_message(tmp_path, capsys):
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    for argv in (["validate", str(loop)], ["build", "--data", str(loop), "--out", str(tmp_path / "o")]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "symbolic links" in err and "Traceback" not in err
+
+
+def test_a_corrupt_data_package_descriptor_names_file_and_line(tmp_path):
+    from scomm.schema import DataFileError, load_package
+
+    bad = tmp_path / "datapackage.json"
+    bad.write_text('{"resources": [\n  {"name": "figures",\n')
+    with pytest.raises(DataFileError) as info:
+        load_package(bad)
+    assert str(bad) in str(info.value) and "line 3" in str(info.value)
+
+
+def test_a_corrupt_lineage_record_is_one_message(project, capsys):
+    _, _, out = project
+    (out / "figures" / "build-state" / "lineage.json").write_text("{not json")
+    assert main(["lineage", "FUN-025", "--out", str(out)]) == 1
+    out_text = capsys.readouterr().out
+    assert "cannot be read" in out_text and "scomm build --force" in out_text
+
+
+# ---------------------------------------------------------------- scomm place --chart
+
+
+def test_place_chart_does_not_overwrite_a_users_files(tmp_path, capsys):
+    chart = tmp_path / "texas.png"
+    (tmp_path / "texas.csv").write_text("my own table")
+    assert main(["place", "Texas", "--chart", str(chart)]) == 1
+    assert "already exist" in capsys.readouterr().err
+    assert (tmp_path / "texas.csv").read_text() == "my own table" and not chart.exists()
+    assert main(["place", "Texas", "--chart", str(chart), "--replace"]) == 0
+    assert chart.stat().st_size > 0 and (tmp_path / "texas.csv").read_text() != "my own table"
+
+
+def test_place_chart_creates_no_folder(tmp_path, capsys):
+    assert main(["place", "Texas", "--chart", str(tmp_path / "no" / "such" / "texas.png")]) == 1
+    assert "does not exist" in capsys.readouterr().err and not (tmp_path / "no").exists()
+
+
+# ---------------------------------------------------------------- nothing executable from the data
+
+
+HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror="alert(2)">', '[click](javascript:alert(5))',
+           '<a href="javascript:alert(6)">x</a>', "| broken | table |", "\x1b[31mred"]
+
+
+def _html(markdown: str) -> str:
+    """The HTML `jupyter nbconvert --to html` makes of a Markdown output (its own renderer)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(markdown)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_data_text_in_findings_and_tables_renders_as_text(text):
+    from scomm.notebook import _Formatter
+    from scomm.tables import readable
+
+    finding = _Formatter().format("Finding: {event} happened.", event=text)
+    table = readable(pd.DataFrame({"note": [text], "value": [1.0]}))
+    for html in (_html(finding), _html(table)):
+        assert "<script" not in html and "<img" not in html and "onerror=" not in html.replace("onerror=&quot;", "")
+        assert 'href="javascript:' not in html and "\x1b" not in html
+    assert _html(table).count("<td") == 2  # a '|' in the data does not add a cell
+
+
+def test_terminal_text_shows_control_characters():
+    from scomm.fmt import terminal_safe
+
+    assert terminal_safe("a\x1b[2Jb\x00c\u202ed\nnext") == "a\\x1b[2Jb\\x00c\\u202ed\nnext"
+
+
+def test_control_characters_in_a_csv_field_are_refused_with_line_and_column(tmp_path):
+    from scomm.data import FiguresValidationError, load_dataset
+
+    rows = (DATA_DIR / "figures.csv").read_text(encoding="utf-8").splitlines()
+    rows[3] = rows[3][:-1] + "\x00" + rows[3][-1]
+    rows[5] = rows[5][:-1] + "\x1b[2J" + rows[5][-1]
+    (tmp_path / "figures.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FiguresValidationError) as info:
+        load_dataset(tmp_path / "figures.csv")
+    found = [(p.line, p.column) for p in info.value.problems]
+    assert found == [(4, "notes"), (6, "notes")]
+    assert "control characters" in info.value.problems[0].expected
