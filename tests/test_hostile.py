@@ -73,3 +73,16 @@ def test_two_gigabyte_file_without_newline_is_refused_in_bounded_memory(tmp_path
     assert "line 1" in proc.stderr and "Traceback" not in proc.stderr
     peak_kib = int(proc.stdout.strip().splitlines()[-1])
     assert peak_kib < 200 * 1024, f"peak memory {peak_kib / 1024:.0f} MiB"
+
+
+def test_many_bad_rows_are_counted_but_only_some_located(tmp_path):
+    """A huge bad file is reported in bounded memory: MAX_KEPT problems per check located, the rest counted."""
+    from scomm.data import MAX_KEPT
+
+    rows = [GOOD[0].replace("FUN-025", f"ZZZ-{i:04d}").replace(",140396,", ",seventy,") for i in range(MAX_KEPT + 500)]
+    with pytest.raises(FiguresValidationError) as info:
+        load_dataset(write(tmp_path, [HEADER, *rows]))
+    err = info.value
+    bad_values = [p for p in err.problems if p.column == "value"]
+    assert len(bad_values) == MAX_KEPT and bad_values[0].line == 2 and bad_values[-1].line == MAX_KEPT + 1
+    assert err.omitted >= 500 and f"{len(err.problems) + err.omitted:,} problem(s)" in str(err)

@@ -32,7 +32,8 @@ DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{80}-\\x{9f}]"  # RE2: C0 but tab/LF/CR, DEL, C1
 PERCENT_UNIT = "percent"
 UNBOUNDED_UNITS = {"percent_change"}  # may be negative or above 100
-MAX_LISTED = 200  # problems shown in the exception text; all of them stay in .problems
+MAX_LISTED = 200  # problems shown in the exception text
+MAX_KEPT = 1000  # problems kept per check (column and rule); the rest are counted, not located
 MAX_LINE_BYTES = 1 << 20  # a line (a record) longer than 1 MiB is refused, with its line number
 NONEMPTY = {"figures", "sources", "metrics"}  # tables that must hold at least one row
 csv.field_size_limit(2**31 - 1)  # the error path's csv reader must read what Arrow read, to give line numbers
@@ -57,15 +58,18 @@ class Problem:
 
 
 class FiguresValidationError(ValueError):
-    """Raised when an input file has problems; `.problems` lists every one of them."""
+    """Raised when an input file has problems; `.problems` lists them (at most MAX_KEPT of one kind per
+    column: `.omitted` counts the rest, so a huge bad file is reported in bounded memory)."""
 
-    def __init__(self, problems: Sequence[Problem]):
+    def __init__(self, problems: Sequence[Problem], omitted: int = 0):
         self.problems = list(problems)
+        self.omitted = omitted
         files = sorted({p.file for p in self.problems})
-        head = f"{len(self.problems)} problem(s) in {', '.join(files)}:"
+        total = len(self.problems) + omitted
+        head = f"{total:,} problem(s) in {', '.join(files)}:"
         lines = [f"  - {p}" for p in self.problems[:MAX_LISTED]]
-        if len(self.problems) > MAX_LISTED:
-            lines.append(f"  ... and {len(self.problems) - MAX_LISTED} more")
+        if total > MAX_LISTED:
+            lines.append(f"  ... and {total - min(MAX_LISTED, len(self.problems)):,} more")
         super().__init__("\n".join([head, *lines]))
 
 
@@ -104,6 +108,7 @@ class _Reader:
         self.fallback = False
         self.name = display_name or path.name
         self.problems: list[Problem] = []
+        self.omitted = 0  # problems found but not kept (beyond MAX_KEPT for one check)
         self._lines: list[int] | None = None
         self._wrong_width: list[tuple[int, int, int]] = []
         self._bad_rows = 0
@@ -128,8 +133,8 @@ class _Reader:
 
     def _scan_records(self) -> list[int]:
         lines: list[int] = []
-        text = self.path.read_bytes().decode("utf-8-sig", errors="replace")
-        reader = csv.reader(io.StringIO(text, newline=""))
+        handle = open(self.path, encoding="utf-8-sig", errors="replace", newline="")  # streamed: bounded memory
+        reader = csv.reader(handle)
         prev_end, width = 0, None
         for record in reader:
             start, prev_end = prev_end + 1, reader.line_num
@@ -141,6 +146,7 @@ class _Reader:
                 self._wrong_width.append((start, len(record), width))  # Arrow's invalid-row handler skips it
             else:
                 lines.append(start)
+        handle.close()
         return lines
 
     def line_of(self, rows: Iterable[int]) -> list[int | None]:
@@ -324,7 +330,9 @@ def _report(reader: _Reader, table: pa.Table, mask: pa.ChunkedArray | pa.Array, 
     mask = pc.fill_null(mask, False)
     if not pc.any(mask).as_py():
         return
-    rows = pc.indices_nonzero(mask).to_pylist()
+    found = pc.indices_nonzero(mask)
+    reader.omitted += max(0, len(found) - MAX_KEPT)
+    rows = found.slice(0, MAX_KEPT).to_pylist()
     values = table.column(value_column or column).take(rows).to_pylist() if (value_column or column) else [None] * len(rows)
     for line, value in zip(reader.line_of(rows), values):
         text = "" if value is None else str(value)
@@ -578,6 +586,7 @@ def _load_checked(path: Path, resource: str, name: str | None = None) -> tuple[_
     """Fast read; on any problem, the full text read that reports every problem with its line."""
     loaded = _load(path, resource, fast=True, name=name)
     if loaded[0].finish().fallback or loaded[0].problems:
+        del loaded  # the fast read's table goes before the text read is made (memory on huge files)
         loaded = _load(path, resource, fast=False, name=name)
     return loaded
 
@@ -585,7 +594,7 @@ def _load_checked(path: Path, resource: str, name: str | None = None) -> tuple[_
 def _raise_if(readers: Sequence[_Reader]) -> None:
     problems = [p for r in readers for p in r.problems]
     if problems:
-        raise FiguresValidationError(problems)
+        raise FiguresValidationError(problems, sum(r.omitted for r in readers))
 
 
 def load_sources(path: str | Path | None = None) -> pd.DataFrame:
@@ -648,6 +657,7 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
     m_reader, m_table, m_typed = _load_checked(met_path, "metrics", m_name)
     e_reader, e_table, e_typed = _load_checked(ms_path, "milestones", e_name)
     for fast in (True, False):  # the cross-table rules run on the fast read; any problem -> full read
+        f_reader = f_table = f_typed = None  # type: ignore[assignment]  (freed before the text read)
         f_reader, f_table, f_typed = _load(fig_path, "figures", fast=fast, name=f_name)
         if f_table is not None:
             _check_figures(f_reader, f_table, f_typed, s_table, m_table)
