@@ -272,3 +272,21 @@ def test_claim_inputs_must_fit_their_computation(tmp_path, data_copy):
     found = [(p.line, p.column, p.value) for p in problems(data_copy)]
     assert sorted(found) == [(2, "inputs", "ice_record_files:arrests:FY2016"), (enf + 1, "inputs", "ERO-001"),
                              (len(lines), "inputs", "ice_record_files:detainers:FY2016")]
+
+
+@pytest.mark.parametrize("value,printed,ok", [
+    ("140396", '"140,396"', True), ("1500", '"more than 1,500"', True), ("1200000", '"1.2 million"', True),
+    ("25", '"1 in 4"', True), ("19", '"19 percent"', True), ("150000", '"140,396"', False),
+    ("72445", "first of several sites", True),  # no number printed: nothing to compare
+])
+def test_value_must_be_the_number_as_printed_states(tmp_path, value, printed, ok):
+    row = GOOD[0].replace(",140396,", f",{value},").replace(',"140,396",', f",{printed},")
+    assert row != GOOD[0] or value == "140396"
+    path = write(tmp_path, [HEADER, row])
+    if ok:
+        load_dataset(path)
+        return
+    with pytest.raises(FiguresValidationError) as info:
+        load_dataset(path)
+    assert [(p.line, p.column, p.value) for p in info.value.problems] == [(2, "value", value)]
+    assert "as_printed" in info.value.problems[0].expected

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import math
+import re
 import io
 import os
 import sys
@@ -528,9 +530,45 @@ def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Ta
             "a count above 0 (ratios divide by counts; use unit percent_change for a signed change)")
     _report(reader, table, pc.and_(is_percent, pc.or_(pc.less(value, 0), pc.greater(value, 100))), "value",
             "a percentage within 0-100 for unit percent (use percent_change for changes)")
+    _check_printed(reader, table, value)
     _check_source_ids(reader, table, sources)
     if metrics is not None:
         _check_metric_units(reader, table, metrics, typed["unit"])
+
+
+PRINTED_NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)(?:\s*(million|billion|thousand))?(?:\s+in\s+(\d+))?")
+SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def printed_numbers(as_printed: str) -> list[float]:
+    """The numbers a source's wording states: "140,396", "1.2 million", "1 in 4" (as 25, a share)."""
+    found = []
+    for match in PRINTED_NUMBER.finditer(as_printed):
+        number = float(match.group(1).replace(",", ""))
+        if match.group(2):
+            number *= SCALE_WORDS[match.group(2)]
+        if match.group(3) and float(match.group(3)) > 0:
+            found.append(100 * number / float(match.group(3)))
+        found.append(number)
+    return found
+
+
+def _check_printed(reader: _Reader, table: pa.Table, value: pa.ChunkedArray) -> None:
+    """`value` must be a number `as_printed` states (or its negative, for a fall printed as a size) whenever
+    the printed words hold a number at all, so an edit of one without the other is caught."""
+    printed = table.column("as_printed").to_pylist()
+    numbers = value.to_pylist()
+    bad = []
+    for row, (text, number) in enumerate(zip(printed, numbers)):
+        if text is None or number is None:
+            continue
+        stated = printed_numbers(text)
+        if stated and not any(math.isclose(abs(number), x, rel_tol=1e-9, abs_tol=1e-9) for x in stated):
+            bad.append(row)
+    if bad:
+        mask = pc.is_in(pa.array(range(len(printed))), value_set=pa.array(bad))
+        _report(reader, table, mask, "value", "the number as_printed states (edit both together: as_printed holds "
+                "the source's words, value the same number as digits)")
 
 
 def _check_metric_units(reader: _Reader, table: pa.Table, metrics: pa.Table, unit: pa.DictionaryArray) -> None:
