@@ -431,3 +431,35 @@ def test_control_characters_in_a_csv_field_are_refused_with_line_and_column(tmp_
     found = [(p.line, p.column) for p in info.value.problems]
     assert found == [(4, "notes"), (6, "notes")]
     assert "control characters" in info.value.problems[0].expected
+
+
+# ---------------------------------------------------------------- every missing figure at once
+
+
+def test_every_missing_figure_of_every_notebook_is_named_in_one_run(project, capsys):
+    data, nbs, out = project
+    notebook(nbs / "02_second.ipynb", OPEN.format(name="02_second"), "run.show(run.get('FUN-026'), key='removals')")
+    assert build(data, out, nbs) == 0
+    frame = pd.read_csv(data / "figures.csv", dtype=str, keep_default_na=False)
+    frame[~frame["figure_id"].isin(["FUN-025", "FUN-026"])].to_csv(data / "figures.csv", index=False)
+    before = tree(out)
+    assert build(data, out, nbs) == 1
+    err = capsys.readouterr().err
+    assert "notebook 01_first needs figure(s) FUN-025" in err and "notebook 02_second needs figure(s) FUN-026" in err
+    assert tree(out) == before
+
+
+def test_validate_names_every_figure_the_notebooks_read_that_the_data_lacks(tmp_path, monkeypatch, capsys):
+    from scomm import build as build_mod
+
+    record = {"notebooks": {"01_a": {"reads": {"figure_ids": ["FUN-025", "ROL-001"]}},
+                            "02_b": {"reads": {"figure_ids": ["FUN-026"]}}}}
+    monkeypatch.setattr(build_mod, "read_manifest", lambda out: record)
+    for name in DATA_NAMES:
+        shutil.copy2(DATA_DIR / name, tmp_path / name)
+    frame = pd.read_csv(tmp_path / "figures.csv", dtype=str, keep_default_na=False)
+    frame[~frame["figure_id"].isin(["FUN-025", "FUN-026"])].to_csv(tmp_path / "figures.csv", index=False)
+    assert main(["validate", str(tmp_path / "figures.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "notebook 01_a needs figure(s) FUN-025\n" in err and "notebook 02_b needs figure(s) FUN-026" in err
+    assert main(["validate"]) == 0  # the bundled data has them all

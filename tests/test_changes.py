@@ -99,3 +99,26 @@ def test_an_edited_note_is_a_change_but_a_blank_is_not_nan(tmp_path):
     assert "| A-2 | notes | first note | second note |" in text
     assert "nan" not in text
     assert "changed: 1" in text
+
+
+def test_sources_added_and_removed_and_verdicts_that_changed(tmp_path):
+    old_sources = pd.DataFrame({"source_id": ["S1", "S2"], "title": ["Old report", "Gone page"]})
+    new_sources = pd.DataFrame({"source_id": ["S1", "S3"], "title": ["Old report", "New study"]})
+    old_checks = pd.DataFrame({"claim_id": ["X1", "X2", "X3"], "verdict": ["reproduces", "diverges", "reproduces"]})
+    new_checks = pd.DataFrame({"claim_id": ["X1", "X2", "X4"], "verdict": ["diverges", "diverges", "reproduces"]})
+    before = previous(tmp_path, ratios(rate=50.0))
+    before = Previous(before.figures, before.ratios, old_sources, old_checks)
+    same = figures_file(tmp_path, "same.csv", list(ROWS.values()))
+    text = changes_markdown(before, same, ratios(rate=50.0), new_sources, new_checks)
+    assert text == ("# What changed since the last build\n\n"
+                    "- figures added: 0; removed: 0; changed: 0\n"
+                    "- derived numbers that moved: 0\n"
+                    "- sources added: 1; removed: 1\n"
+                    "- published claims whose verdict changed: 3\n\n"
+                    "## Sources added\n\n- S3: New study\n\n"
+                    "## Sources removed\n\n- S2: Gone page\n\n"
+                    "## Published claims whose verdict changed\n\n"
+                    "| claim | old | new |\n|---|---|---|\n"
+                    "| X1 | reproduces | diverges |\n"
+                    "| X3 | reproduces | (none) |\n"
+                    "| X4 | (none) | reproduces |\n")

@@ -421,16 +421,17 @@ def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path],
     from scomm import lineage
 
     recorded = previous.get("notebooks", {})
+    missing = lineage.missing_by_notebook({nb.stem: recorded[nb.stem] for nb in nb_sources
+                                           if nb.stem in recorded and not force}, ds)
+    if missing:  # every notebook and every figure at once, not one build at a time
+        raise BuildError(f"the data lacks figures the notebooks read:\n{lineage.missing_text(missing)}\n"
+                         "nothing was changed")
     run, reuse, prints = [], [], {}
     for nb in nb_sources:
         rec = recorded.get(nb.stem)
         if rec is None or force:
             run.append(nb)
             continue
-        missing = lineage.missing_figures(rec["reads"], ds)
-        if missing:
-            raise BuildError(f"notebook {nb.name} needs figure(s) {', '.join(missing)}, which the data does not "
-                             f"have; nothing was changed")
         prints[nb.stem] = lineage.fingerprint(rec["reads"], ds, extra(nb))
         outputs_ok = all((out / rel).is_file() and _sha(out / rel) == previous["outputs"].get(rel)
                          for rel in rec["outputs"])
@@ -603,9 +604,9 @@ def _listed(paths: Sequence[Path], most: int = 10) -> str:
 
 def _finish_message(out_dir: Path, what: str, progress: bool) -> None:
     report = out_dir / "figures" / "report.html"
-    print(f"scomm build: {what}.", file=sys.stderr)
     if report.exists():
         print(f"Open the report: {report}", file=sys.stderr)
+    print(f"scomm build: {what}.", file=sys.stderr)  # last: the change log's full path
 
 
 def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Plan, nb_sources, formats, label,
@@ -672,8 +673,10 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     _write_csv(ratios, fig_dir / "ratios.csv")
     checks = checks_later.result()
     _write_csv(checks, fig_dir / "claims_checks.csv")
-    old = report.previous_build(out_dir / "figures" / STATE / "inputs", out_dir / "figures" / "ratios.csv")
-    changes = report.changes_markdown(old, snapshot / DATA_NAMES[0], ratios)
+    # a fresh output folder is compared with the last default build (the project's own figures/)
+    base = out_dir if (out_dir / "figures" / STATE / "inputs" / "figures.csv").is_file() else PROJECT_ROOT
+    old = report.previous_build(base / "figures" / STATE / "inputs", base / "figures" / "ratios.csv")
+    changes = report.changes_markdown(old, snapshot / DATA_NAMES[0], ratios, ds.sources, checks)
     (fig_dir / "changes.md").write_text(changes, encoding="utf-8")
     inputs_dir = state / "inputs"
     inputs_dir.mkdir()

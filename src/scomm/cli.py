@@ -40,6 +40,16 @@ def _validate(args: argparse.Namespace) -> int:
     from scomm.data import load_dataset
 
     ds = load_dataset(args.path, args.sources, args.metrics)
+    from scomm import lineage
+    from scomm.build import read_manifest
+    from scomm.paths import PROJECT_ROOT
+
+    missing = lineage.missing_by_notebook(read_manifest(PROJECT_ROOT).get("notebooks", {}), ds)
+    if missing:  # the notebooks read these by id: a build would stop on them
+        print(f"the data lacks figures the notebooks read (from the last build's record):\n"
+              f"{lineage.missing_text(missing)}", file=sys.stderr)
+        print("scomm validate: the data is incomplete for the notebooks; nothing was written.", file=sys.stderr)
+        return 1
     figs = ds.figures
     used = figs["source_id"].nunique()
     conf = figs["confidence"].value_counts().reindex(["high", "medium", "low"]).fillna(0).astype(int)

@@ -124,6 +124,21 @@ def missing_figures(reads: dict, ds: Dataset) -> list[str]:
     return [fid for fid in dict.fromkeys(reads.get("figure_ids", [])) if fid not in have]
 
 
+def missing_by_notebook(notebooks: dict, ds: Dataset) -> dict[str, list[str]]:
+    """For a build record's notebooks (name -> {"reads": ...}), the figure ids each needs that `ds` lacks."""
+    out = {}
+    for name, rec in sorted(notebooks.items()):
+        missing = missing_figures(rec.get("reads", {}) if isinstance(rec, dict) else {}, ds)
+        if missing:
+            out[name] = missing
+    return out
+
+
+def missing_text(missing: dict[str, list[str]]) -> str:
+    """One line per notebook: which figures it needs that the data lacks."""
+    return "\n".join(f"  notebook {name} needs figure(s) {', '.join(ids)}" for name, ids in missing.items())
+
+
 def uses_figure(reads: dict, figure_id: str, ds: Dataset) -> bool:
     """True when a notebook with these reads uses `figure_id` (by id, by a filter, by a whole-table read, or
     through the claims checks table when a published claim rests on it)."""

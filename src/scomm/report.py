@@ -23,6 +23,8 @@ class Previous:
 
     figures: pd.DataFrame | None
     ratios: pd.DataFrame | None
+    sources: pd.DataFrame | None = None  # source_id, title
+    checks: pd.DataFrame | None = None  # claim_id, verdict
 
 
 def read_figures_text(path: Path) -> pd.DataFrame:
@@ -44,8 +46,17 @@ def _number_text(text: str) -> str:
         return text
 
 
+def _read_text_table(path: Path, columns: list[str]) -> pd.DataFrame | None:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError):
+        return None
+    return frame[columns] if set(columns) <= set(frame.columns) else None
+
+
 def previous_build(inputs_dir: Path, ratios_csv: Path) -> Previous:
-    """The data snapshot and ratios.csv the previous build left (None where absent or unreadable)."""
+    """The data snapshot, ratios.csv and claims checks the previous build left (None where absent or
+    unreadable)."""
     figures = ratios = None
     try:
         figures = read_figures_text(inputs_dir / "figures.csv")
@@ -55,7 +66,29 @@ def previous_build(inputs_dir: Path, ratios_csv: Path) -> Previous:
         ratios = pd.read_csv(ratios_csv, dtype={"value": float}, keep_default_na=False)
     except (OSError, ValueError):
         pass
-    return Previous(figures, ratios)
+    return Previous(figures, ratios, _read_text_table(inputs_dir / "sources.csv", ["source_id", "title"]),
+                    _read_text_table(ratios_csv.with_name("claims_checks.csv"), ["claim_id", "verdict"]))
+
+
+def source_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[list[str], list[str]]:
+    """(added, removed) sources as 'ID: title' lines."""
+    if old is None or new is None:
+        return [], []
+    old_ids, new_ids = dict(zip(old["source_id"], old["title"])), dict(zip(new["source_id"], new["title"]))
+    return ([f"{i}: {new_ids[i]}" for i in sorted(set(new_ids) - set(old_ids))],
+            [f"{i}: {old_ids[i]}" for i in sorted(set(old_ids) - set(new_ids))])
+
+
+def verdict_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.DataFrame:
+    """Published claims whose verdict changed (or that appeared or went): claim_id, old, new."""
+    cols = ["claim_id", "old", "new"]
+    if old is None or new is None:
+        return pd.DataFrame(columns=cols)
+    merged = new[["claim_id", "verdict"]].astype(str).merge(old.astype(str), on="claim_id", how="outer",
+                                                           suffixes=("", "_old")).fillna("(none)")
+    moved = merged[merged["verdict"] != merged["verdict_old"]]
+    return pd.DataFrame({"claim_id": moved["claim_id"], "old": moved["verdict_old"], "new": moved["verdict"]},
+                        columns=cols).sort_values("claim_id").reset_index(drop=True)
 
 
 def figure_changes(old: pd.DataFrame, new: pd.DataFrame) -> tuple[list[str], list[str], pd.DataFrame]:
@@ -95,18 +128,28 @@ def ratio_changes(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def changes_markdown(previous: Previous, figures_csv: Path, ratios: pd.DataFrame) -> str:
-    """The 'what changed' report a user reads first after updating the data."""
+def changes_markdown(previous: Previous, figures_csv: Path, ratios: pd.DataFrame,
+                     sources: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> str:
+    """The 'what changed' report a user reads first after updating the data: figures, sources, derived
+    numbers and published claims' verdicts, against the last build."""
     lines = ["# What changed since the last build", ""]
     if previous.figures is None:
         lines += ["No earlier build was found in this output folder: everything is new.", ""]
         return "\n".join(lines)
     added, removed, changed = figure_changes(previous.figures, read_figures_text(figures_csv))
     moved = ratio_changes(previous.ratios, ratios)
-    if not (added or removed or len(changed) or len(moved)):
+    new_sources = sources[["source_id", "title"]].astype(str) if sources is not None else None
+    src_added, src_removed = source_changes(previous.sources, new_sources)
+    verdicts = verdict_changes(previous.checks, checks)
+    if not (added or removed or len(changed) or len(moved) or src_added or src_removed or len(verdicts)):
         return "\n".join(lines + ["No changes: the figures and every derived number are the same as in the last build.", ""])
     lines += [f"- figures added: {len(added)}; removed: {len(removed)}; changed: {changed['figure_id'].nunique()}",
-              f"- derived numbers that moved: {len(moved)}", ""]
+              f"- derived numbers that moved: {len(moved)}"]
+    if src_added or src_removed:
+        lines.append(f"- sources added: {len(src_added)}; removed: {len(src_removed)}")
+    if len(verdicts):
+        lines.append(f"- published claims whose verdict changed: {len(verdicts)}")
+    lines.append("")
     if added:
         lines += ["## Figures added", "", *(f"- {fid}" for fid in added), ""]
     if removed:
@@ -118,6 +161,14 @@ def changes_markdown(previous: Previous, figures_csv: Path, ratios: pd.DataFrame
     if len(moved):
         lines += ["## Derived numbers that moved", "", "| notebook | number | old | new | figures |", "|---|---|---|---|---|"]
         lines += [f"| {r.notebook} | {_cell(r.key)} | {r.old} | {r.new} | {r.figure_ids} |" for r in moved.itertuples()]
+        lines.append("")
+    if src_added:
+        lines += ["## Sources added", "", *(f"- {_cell(s)}" for s in src_added), ""]
+    if src_removed:
+        lines += ["## Sources removed", "", *(f"- {_cell(s)}" for s in src_removed), ""]
+    if len(verdicts):
+        lines += ["## Published claims whose verdict changed", "", "| claim | old | new |", "|---|---|---|"]
+        lines += [f"| {r.claim_id} | {r.old} | {r.new} |" for r in verdicts.itertuples()]
         lines.append("")
     return "\n".join(lines)
 
