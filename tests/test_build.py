@@ -115,6 +115,7 @@ SCENARIOS = [
 def test_one_edited_figure_flows_through(copy, figure_id, value, stated, diverging):
     data, out = copy
     old_ratios = pd.read_csv(out / "figures" / "ratios.csv", keep_default_na=False)
+    old_checks = pd.read_csv(out / "figures" / "claims_checks.csv", keep_default_na=False).set_index("claim_id")
     set_value(data, figure_id, value)
     assert build(data, out) == 0
     assert stated in findings(out)
@@ -132,8 +133,12 @@ def test_one_edited_figure_flows_through(copy, figure_id, value, stated, divergi
     uses = old_ratios["figure_ids"].str.split().apply(lambda ids: figure_id in ids)
     assert bool(len(moved)) == bool(uses.any())  # a figure that derived numbers use moves some of them
     if len(moved):
-        section = changes.split("## Derived numbers that moved")[1]
+        section = changes.split("## Derived numbers that moved")[1].split("\n## ")[0]
         assert section.count("\n| ") - 1 == len(moved)  # every moved number listed once, nothing else
+    flipped = [c for c in diverging if old_checks.at[c, "verdict"] == "reproduces"]
+    if flipped:  # claims that reproduced before and diverge now: the change log lists each verdict that changed
+        verdicts = changes.split("## Published claims whose verdict changed")[1]
+        assert all(f"| {claim} | reproduces | diverges |" in verdicts for claim in flipped)
 
 
 def test_incremental_build_equals_forced_full_build(copy, tmp_path):
@@ -286,8 +291,10 @@ def test_notebook_list_is_what_the_build_runs():
 
 
 def test_build_derives_records_first_skips_unchanged_raw_and_stops_on_a_bad_file(copy, tmp_path, monkeypatch, capsys):
-    """The build runs `scomm derive` first: unchanged raw files are not read again, a changed one is derived
-    again, and a malformed one stops the build (exit 1, file/line/column) with every output untouched."""
+    """The build checks the raw ICE records first: unchanged raw files are not read again; a changed one is
+    derived again, into the build's own snapshot when it builds into another folder (the project's
+    data/derived/ is not written); a malformed one stops the build (exit 1, file/line/column) with every
+    output untouched."""
     from test_enforcement import ARREST_HEADER, ARRESTS, BANNER, REMOVAL_BANNER, REMOVAL_HEADER, REMOVALS, arrest, write_gz
 
     from scomm import enforcement as enf
@@ -300,12 +307,11 @@ def test_build_derives_records_first_skips_unchanged_raw_and_stops_on_a_bad_file
     write_gz(raw / "ICERemovals_FY2017.csv.gz", REMOVAL_BANNER + [REMOVAL_HEADER] + REMOVALS)
     monkeypatch.setattr(enf, "RAW_DIR", raw)
     monkeypatch.setattr(enf, "DERIVED_DIR", derived)
-    assert build(data, out) == 0  # the first build derives the tables
+    assert enf.derive() is True  # the project's derived tables, current
     tables = {p.name: p.read_bytes() for p in derived.iterdir()}
-    assert pd.read_csv(derived / "ice_record_files.csv")["records"].tolist() == [len(ARRESTS), len(REMOVALS)]
     outputs = tree_hashes(out)
 
-    scan = enf._scan
+    scan, real_derive = enf._scan, enf.derive
 
     def no_scan(*args, **kwargs):
         raise AssertionError("the raw record files were parsed again although their checksums did not change")
@@ -316,10 +322,19 @@ def test_build_derives_records_first_skips_unchanged_raw_and_stops_on_a_bad_file
 
     monkeypatch.setattr(enf, "_scan", scan)
     write_gz(arrests_file, BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "3/3/2017", "Located")])
-    assert build(data, out) == 0  # a changed raw file is derived again
-    assert pd.read_csv(derived / "ice_record_files.csv")["records"].tolist() == [len(ARRESTS) + 1, len(REMOVALS)]
-    tables = {p.name: p.read_bytes() for p in derived.iterdir()}
+    into = []
+
+    def spy(force=False, raw_dir=None, out_dir=None, aors_path=None):
+        into.append(Path(out_dir))  # where the build derives; the bundled tables stay in its snapshot
+        return False
+
+    monkeypatch.setattr(enf, "derive", spy)
+    assert build(data, out) == 0
+    assert len(into) == 1 and into[0].is_relative_to(out) and into[0].name == "derived"
+    assert {p.name: p.read_bytes() for p in derived.iterdir()} == tables
+    monkeypatch.setattr(enf, "derive", real_derive)
     capsys.readouterr()
+    outputs = tree_hashes(out)
 
     write_gz(arrests_file, BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "2/30/2017", "Located")])
     assert build(data, out) == 1

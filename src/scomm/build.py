@@ -20,12 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,38 +30,21 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from scomm import output_folder
+from scomm.build_state import (AUX_FILES, MANIFEST, OUTPUT_SUBDIRS, STATE, BuildError, edited_outputs,
+                               foreign_files, read_manifest, swap_in)
+from scomm.notebook_runner import NotebookFailure, Progress, notebook_paths, run_notebooks, warm_up_executor
 from scomm.paths import DATA_DIR, DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, SRC_DIR, resolve
 from scomm.settings import DEFAULT_FORMATS, RunSettings
 
-STATE = "build-state"
-MANIFEST = "manifest.json"
+__all__ = ["BuildError", "NotebookFailure", "run_build", "notebook_paths", "code_hash", "read_manifest",
+           "foreign_files", "swap_in", "edited_outputs", "LOCK_NAME", "STAGING_PREFIX", "STATE", "MANIFEST",
+           "OUTPUT_SUBDIRS"]
+
 LINEAGE = "lineage.json"
-OUTPUT_SUBDIRS = ("notebooks", "figures")
+FAILED_DIR = ".scomm-failed"  # in OUT: the executed copy of a notebook that failed, for reading its error
 LOCK_NAME = ".scomm-build.lock"
 STAGING_PREFIX = ".scomm-build-"
 DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
-AUX_FILES = ("conftest.py", "sanitize.cfg")  # beside the notebooks: nbval settings, copied with them
-
-
-class BuildError(Exception):
-    """An expected reason to stop a build: the message says what and where; nothing was changed."""
-
-
-@dataclass
-class NotebookFailure(Exception):
-    """A notebook that raised: its name, the failing cell's number, the error and the executed copy."""
-
-    notebook: str
-    cell: int | None
-    error: str
-    kept: Path | None = None
-
-    def __str__(self) -> str:
-        where = f"cell {self.cell + 1} (counting every cell from 1)" if self.cell is not None else "start-up"
-        text = f"notebook {self.notebook} failed at {where}: {self.error}"
-        if self.kept is not None:
-            text += f"\n  the executed notebook, with the failing cell's output, is at {self.kept}"
-        return text
 
 
 # ---------------------------------------------------------------- hashing
@@ -72,11 +52,6 @@ class NotebookFailure(Exception):
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def notebook_paths(directory: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The numbered notebooks in reading order."""
-    return sorted(p for p in directory.glob("[0-9][0-9]_*.ipynb"))
 
 
 def _notebook_source_hash(path: Path) -> str:
@@ -105,276 +80,12 @@ def _file_hashes(root: Path, names: Sequence[str]) -> dict[str, str]:
     return {name: _sha(root / name) for name in names if (root / name).is_file()}
 
 
-# ---------------------------------------------------------------- executing
-
-
-class Kernels:
-    """The kernels one build started, so that an interrupted build stops them all (and waits until they
-    are gone) before it removes the folder they write into."""
-
-    def __init__(self) -> None:
-        self._clients: list = []
-        self._lock = threading.Lock()
-        self.stopping = False
-
-    def add(self, client) -> None:
-        """Track `client`'s kernel; refuse to start one once the build is stopping."""
-        with self._lock:
-            if self.stopping:
-                raise KeyboardInterrupt
-            self._clients.append(client)
-
-    def check(self, **_: object) -> None:
-        """Raise KeyboardInterrupt once the build is stopping (nbclient calls it when a kernel is ready)."""
-        if self.stopping:
-            raise KeyboardInterrupt
-
-    def stop_all(self, wait: float = 10.0) -> None:
-        """Kill every kernel process started so far and wait for each to exit; no new one starts."""
-        with self._lock:
-            self.stopping = True
-            clients = list(self._clients)
-        for client in clients:
-            process = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process", None)
-            if process is not None and process.poll() is None:
-                process.kill()
-                try:
-                    process.wait(timeout=wait)
-                except subprocess.TimeoutExpired:
-                    pass
-
-
-def execute_notebook(source: Path, target: Path, env: dict[str, str], kernels: Kernels | None = None) -> None:
-    """Run `source` in a fresh kernel with `env` (which carries the run settings) and write it to `target`.
-
-    On failure the executed copy (with the error output) is kept in a temporary folder and named in the
-    raised NotebookFailure. `kernels` tracks the kernel so that an interrupted build can stop it.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    try:
-        nb = nbformat.read(source, as_version=4)
-    except Exception as err:  # not JSON, or not a notebook
-        raise NotebookFailure(source.name, None, f"not a readable notebook: {err}") from None
-    for cell in nb.cells:  # start from a clean slate: no stale outputs
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    # every cell has replied before the kernel is stopped, so it can be stopped at once (a graceful
-    # shutdown costs about half a second a notebook)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
-                            shutdown_kernel="immediate", resources={"metadata": {"path": str(source.parent)}})
-    if kernels is not None:
-        kernels.add(client)
-        client.on_notebook_start = kernels.check  # a kernel that came up after an interrupt runs nothing
-    try:
-        # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
-        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except CellExecutionError as err:
-        failing = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                        and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
-        kept = Path(tempfile.mkdtemp(prefix="scomm-failed-")) / source.name
-        _normalise(nb)
-        nbformat.write(nb, kept)
-        raise NotebookFailure(source.name, failing, message, kept) from None
-    except Exception as err:  # kernel died, timeout
-        raise NotebookFailure(source.name, None, f"{type(err).__name__}: {err}") from None
-    _normalise(nb)
-    nbformat.write(nb, target)
-
-
-def _normalise(nb) -> None:
-    """Drop run-specific metadata so a rebuild with the same inputs writes the same bytes."""
-    nb.metadata.pop("papermill", None)
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i:02d}"  # stable ids (nbformat and papermill would draw random ones)
-        cell.metadata.pop("papermill", None)
-        if cell.cell_type == "code":  # printed text arrives in chunks that depend on timing: join them
-            merged = []
-            for out in cell.outputs:
-                if (merged and out.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
-                        and merged[-1].get("name") == out.get("name")):
-                    merged[-1]["text"] = merged[-1]["text"] + out["text"]
-                else:
-                    merged.append(out)
-            cell.outputs = merged
-        cell.metadata.pop("execution", None)
-
-
-class Progress:
-    """One progress display on a terminal; one line per notebook otherwise (CI, log files)."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.enabled = enabled and total > 0
-        self.tty = sys.stderr.isatty()
-        self.bar = None
-        if self.enabled and self.tty:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc="notebooks", unit="nb", file=sys.stderr, dynamic_ncols=True, leave=False)
-
-    def done(self, name: str, seconds: float) -> None:
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.set_postfix_str(name[:32])
-            self.bar.update(1)
-        else:
-            print(f"scomm build: ran {name} ({seconds:.1f} s)", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str], jobs: int,
-                  progress: Progress) -> None:
-    """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process).
-
-    Interrupted (Ctrl-C, or a signal the command line turns into KeyboardInterrupt), it kills every
-    kernel and waits for them to exit before passing the interrupt on, so none writes afterwards."""
-    kernels = Kernels()
-
-    def one(path: Path) -> None:
-        started = time.perf_counter()
-        execute_notebook(path, target_dir / path.name, env, kernels)
-        progress.done(path.stem, time.perf_counter() - started)
-
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    try:
-        # longest first, so the last notebook to finish is a short one; a notebook's size (it holds its
-        # charts) is a good enough estimate of its run time
-        futures = {path: pool.submit(one, path) for path in sorted(sources, key=_expected_cost, reverse=True)}
-        errors = []
-        for path in sources:  # failures reported in reading order, whatever order they ran in
-            try:
-                futures[path].result()
-            except NotebookFailure as err:
-                errors.append(err)
-        if errors:
-            raise errors[0]
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        kernels.stop_all()
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _expected_cost(path: Path) -> int:
-    """A notebook's size in bytes: the committed copy holds its charts, which take most of the run time."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
 # ---------------------------------------------------------------- the output folder: lock, staging, swap
 
 
 def clean_stale_staging(out: Path) -> list[Path]:
     """Remove staging folders that killed builds left in OUT (their process id is in the name)."""
     return output_folder.clean_stale_staging(out, STAGING_PREFIX)
-
-
-def read_manifest(out: Path) -> dict:
-    """The last build's manifest in OUT ({} when there is none or it is not valid JSON).
-
-    Every path it names is proven to lie inside OUT (under notebooks/ or figures/) before anything uses
-    it: an entry that is absolute, holds '..' or leads out through a symbolic link stops the build
-    (BuildError) before a file is moved or deleted."""
-    path = out / "figures" / STATE / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not (isinstance(manifest, dict) and isinstance(manifest.get("outputs", {}), dict)
-            and isinstance(manifest.get("notebooks", {}), dict)
-            and all(isinstance(rec, dict) and isinstance(rec.get("outputs", []), list)
-                    and isinstance(rec.get("reads", {}), dict) for rec in manifest.get("notebooks", {}).values())):
-        return {}  # not a manifest this build wrote: every file in OUT counts as the user's (kept)
-    named: list = list(manifest.get("outputs", {}))
-    for rec in manifest.get("notebooks", {}).values():
-        named += list(rec.get("outputs", []))
-    bad = []
-    for rel in named:
-        try:
-            output_folder.inside(out, rel, OUTPUT_SUBDIRS)
-        except output_folder.UnsafePathError as err:
-            bad.append(str(err))
-    if bad:
-        listed = "\n".join(f"  {b}" for b in bad[:10]) + (f"\n  ... and {len(bad) - 10} more" if len(bad) > 10 else "")
-        raise BuildError(f"{path} names files outside the output folder:\n{listed}\n"
-                         "nothing was moved or deleted; restore that file from a good copy (git checkout, or "
-                         "delete the build-state folder to start afresh)")
-    return manifest
-
-
-def edited_outputs(out: Path, manifest: dict, project_root: bool) -> list[Path]:
-    """Outputs of the last build that have been changed since (their bytes differ from the manifest's
-    hash): a build would replace or delete them. The project's own notebooks are sources as well as
-    outputs, so edits to them are expected there."""
-    changed = []
-    for rel, digest in sorted((manifest.get("outputs") or {}).items()):
-        if project_root and rel.startswith("notebooks/"):
-            continue
-        target = out / rel
-        if target.is_file() and not target.is_symlink() and _sha(target) != digest:
-            changed.append(target)
-    return changed
-
-
-def foreign_files(out: Path, manifest: dict) -> list[Path]:
-    """Files under OUT/notebooks and OUT/figures that no build wrote (the user's own)."""
-    ours = set(manifest.get("outputs", {}))
-    if out.resolve() == PROJECT_ROOT.resolve():  # the project's own notebooks and nbval settings are ours
-        ours |= {f"notebooks/{p.name}" for p in notebook_paths()} | {f"notebooks/{n}" for n in AUX_FILES}
-    found = []
-    for sub in OUTPUT_SUBDIRS:
-        base = out / sub
-        if not base.is_dir():
-            continue
-        for path in base.rglob("*"):
-            rel = path.relative_to(out).as_posix()
-            if (path.is_file() and rel not in ours and "__pycache__" not in path.parts
-                    and ".ipynb_checkpoints" not in path.parts and not rel.startswith("figures/other-data/")
-                    and not rel.startswith(f"figures/{STATE}/")):
-                found.append(path)
-    return sorted(found)
-
-
-def swap_in(staging: Path, out: Path, new_files: Sequence[str], old_files: Sequence[str]) -> None:
-    """Move each staged file of `new_files` to OUT and delete `old_files` that are no longer produced;
-    on any failure put everything back as it was. Files the build did not write are never touched."""
-    backup = staging / ".previous"
-    done: list[tuple[Path, Path | None]] = []  # (target, its backup or None when it did not exist)
-    order = list(new_files) + [r for r in old_files if r not in set(new_files)]
-    for rel in order:  # every path proven inside OUT before the first is touched
-        try:
-            output_folder.inside(out, rel, OUTPUT_SUBDIRS)
-        except output_folder.UnsafePathError as err:
-            raise BuildError(f"{err}; nothing was moved or deleted") from None
-    try:
-        for rel in order:
-            target = out / rel
-            saved = None
-            if target.exists():
-                saved = backup / rel
-                saved.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(target, saved)
-            done.append((target, saved))
-            if rel in new_files:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / rel, target)
-    except OSError:
-        for target, saved in reversed(done):
-            target.unlink(missing_ok=True)  # the old file was moved aside first: what stands here is new
-            if saved is not None:
-                os.replace(saved, target)
-        raise
 
 
 # ---------------------------------------------------------------- collecting
@@ -447,14 +158,6 @@ def claims_checks(ds):
     return claims_mod.evaluate(ds.claims, ds.figures, records)
 
 
-def _warm_up_executor() -> None:
-    """Import the notebook executor (nbclient and nbformat take about a second) in a thread, so that it
-    is ready when the first notebook starts; called only when notebooks will run."""
-    import threading
-
-    threading.Thread(target=lambda: (__import__("nbformat"), __import__("nbclient")), daemon=True).start()
-
-
 SNAPSHOT = ".inputs"  # inside the staging folder: the bytes every step of one build reads (not an output)
 
 
@@ -512,11 +215,12 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
 
     Raises BuildError, NotebookFailure, FiguresValidationError or OSError for expected faults: the
     command line turns them into messages. Nothing in OUT changes unless the build succeeds, and nothing
-    outside OUT is written (but the derived tables of data/, see `enforcement.derive_for_build`).
+    outside OUT is written: the derived tables of data/ are derived again in place only by a build of the
+    project itself; a build elsewhere derives them into its own snapshot when they are out of date.
     """
     started = time.perf_counter()
     if force:  # every notebook will run: load the executor while the data is checked
-        _warm_up_executor()
+        warm_up_executor()
     from scomm.data import dataset_paths, load_dataset
 
     paths = dataset_paths(data, sources, metrics)
@@ -525,7 +229,8 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
     nb_sources = list(notebooks) if notebooks is not None else notebook_paths()
     from scomm.enforcement import derive_for_build
 
-    derive_for_build(announce=progress)  # raw ICE records -> data/derived/ (skipped when their checksums match)
+    if out_dir.resolve() == PROJECT_ROOT.resolve():  # raw ICE records -> data/derived/ (skipped when current)
+        derive_for_build(announce=progress)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     lock = output_folder.FolderLock(out_dir, LOCK_NAME, "another build (process {pid}) is writing to "
@@ -553,6 +258,10 @@ def _build_in(staging: Path, out_dir: Path, paths, nb_sources, jobs, formats, fo
         _notebook_source_hash(nb)
     snapshot = staging / SNAPSHOT
     data_hashes = snapshot_inputs(paths, snapshot)
+    if out_dir.resolve() != PROJECT_ROOT.resolve():  # out of date derived tables: derived into the snapshot
+        from scomm.enforcement import derive_for_build
+
+        derive_for_build(announce=progress, out_dir=snapshot / "derived")
     ds = load_dataset(*(snapshot / name for name in DATA_NAMES), data_dir=snapshot, names=[p.name for p in paths])
     previous = read_manifest(out_dir)
     foreign = foreign_files(out_dir, previous)
@@ -566,7 +275,7 @@ def _build_in(staging: Path, out_dir: Path, paths, nb_sources, jobs, formats, fo
     extra = lambda nb: json.dumps([_notebook_source_hash(nb), code, list(formats), label])  # noqa: E731
     the_plan = plan(nb_sources, ds, previous, extra, force, out_dir)
     if the_plan.run and not force:
-        _warm_up_executor()
+        warm_up_executor()
     data_hashes["datapackage.json"] = _sha(DATAPACKAGE_JSON)
     outputs_present = all((out_dir / rel).is_file() for rel in previous.get("outputs", {}))
     if not the_plan.run and previous.get("data") == data_hashes and previous.get("formats") == list(formats) \
@@ -644,7 +353,7 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     prepared = helper.submit(report.prepare, ds)
     checks_later = helper.submit(claims_checks, ds)
     try:
-        run_notebooks(the_plan.run, nb_dir, env, jobs, bar)
+        run_notebooks(the_plan.run, nb_dir, env, jobs, bar, failed_dir=out_dir / FAILED_DIR)
     except BaseException:
         helper.shutdown(wait=False, cancel_futures=True)  # the data-only parts are not needed any more
         raise

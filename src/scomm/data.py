@@ -12,7 +12,6 @@ import codecs
 import csv
 import math
 import re
-import io
 import os
 import sys
 import threading

@@ -445,18 +445,23 @@ def derive(force: bool = False, raw_dir: str | Path | None = None, out_dir: str 
     return True
 
 
-def derive_for_build(announce: bool = True) -> bool:
+def derive_for_build(announce: bool = True, out_dir: Path | None = None) -> bool:
     """The build's first step: derive the tables of data/derived/ when a raw file (or the derivation) changed.
 
     With unchanged checksums nothing is parsed (only the files' SHA-256 are compared with the manifest).
     A malformed raw file raises RecordsError (file, line, column, value, expected) before the build
     writes anything, and the derived tables stay as they were. True when it derived.
+    `out_dir`: derive there instead of data/derived/, and only when data/derived/ is out of date (a build
+    into another folder writes nothing outside it).
     """
     import sys
 
-    done = derive()
+    if out_dir is not None and is_current():
+        return False
+    done = derive(out_dir=out_dir)
     if done and announce:
-        print("scomm build: the raw ICE record files changed; derived the tables of data/derived/ again",
+        where = "data/derived/" if out_dir is None else "the build's own copy of data/derived/"
+        print(f"scomm build: the raw ICE record files changed; derived the tables of {where} again",
               file=sys.stderr, flush=True)
     return done
 

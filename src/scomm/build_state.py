@@ -1,0 +1,127 @@
+"""The record a build keeps in its output folder (figures/build-state/manifest.json) and the moves it
+makes with it: which files are the build's, which the user changed or added, and the swap that puts a
+new build in place (or puts everything back). Every path taken from the record is proven to lie inside
+the output folder before it is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+from scomm import output_folder
+from scomm.notebook_runner import notebook_paths
+from scomm.paths import PROJECT_ROOT
+
+STATE = "build-state"
+MANIFEST = "manifest.json"
+OUTPUT_SUBDIRS = ("notebooks", "figures")
+AUX_FILES = ("conftest.py", "sanitize.cfg")  # beside the notebooks: nbval settings, copied with them
+
+
+class BuildError(Exception):
+    """An expected reason to stop a build: the message says what and where; nothing was changed."""
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_manifest(out: Path) -> dict:
+    """The last build's manifest in OUT ({} when there is none or it is not valid JSON).
+
+    Every path it names is proven to lie inside OUT (under notebooks/ or figures/) before anything uses
+    it: an entry that is absolute, holds '..' or leads out through a symbolic link stops the build
+    (BuildError) before a file is moved or deleted."""
+    path = out / "figures" / STATE / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not (isinstance(manifest, dict) and isinstance(manifest.get("outputs", {}), dict)
+            and isinstance(manifest.get("notebooks", {}), dict)
+            and all(isinstance(rec, dict) and isinstance(rec.get("outputs", []), list)
+                    and isinstance(rec.get("reads", {}), dict) for rec in manifest.get("notebooks", {}).values())):
+        return {}  # not a manifest this build wrote: every file in OUT counts as the user's (kept)
+    named: list = list(manifest.get("outputs", {}))
+    for rec in manifest.get("notebooks", {}).values():
+        named += list(rec.get("outputs", []))
+    bad = []
+    for rel in named:
+        try:
+            output_folder.inside(out, rel, OUTPUT_SUBDIRS)
+        except output_folder.UnsafePathError as err:
+            bad.append(str(err))
+    if bad:
+        listed = "\n".join(f"  {b}" for b in bad[:10]) + (f"\n  ... and {len(bad) - 10} more" if len(bad) > 10 else "")
+        raise BuildError(f"{path} names files outside the output folder:\n{listed}\n"
+                         "nothing was moved or deleted; restore that file from a good copy (git checkout, or "
+                         "delete the build-state folder to start afresh)")
+    return manifest
+
+
+def edited_outputs(out: Path, manifest: dict, project_root: bool) -> list[Path]:
+    """Outputs of the last build that have been changed since (their bytes differ from the manifest's
+    hash): a build would replace or delete them. The project's own notebooks are sources as well as
+    outputs, so edits to them are expected there."""
+    changed = []
+    for rel, digest in sorted((manifest.get("outputs") or {}).items()):
+        if project_root and rel.startswith("notebooks/"):
+            continue
+        target = out / rel
+        if target.is_file() and not target.is_symlink() and _sha(target) != digest:
+            changed.append(target)
+    return changed
+
+
+def foreign_files(out: Path, manifest: dict) -> list[Path]:
+    """Files under OUT/notebooks and OUT/figures that no build wrote (the user's own)."""
+    ours = set(manifest.get("outputs", {}))
+    if out.resolve() == PROJECT_ROOT.resolve():  # the project's own notebooks and nbval settings are ours
+        ours |= {f"notebooks/{p.name}" for p in notebook_paths()} | {f"notebooks/{n}" for n in AUX_FILES}
+    found = []
+    for sub in OUTPUT_SUBDIRS:
+        base = out / sub
+        if not base.is_dir():
+            continue
+        for path in base.rglob("*"):
+            rel = path.relative_to(out).as_posix()
+            if (path.is_file() and rel not in ours and "__pycache__" not in path.parts
+                    and ".ipynb_checkpoints" not in path.parts and not rel.startswith("figures/other-data/")
+                    and not rel.startswith(f"figures/{STATE}/")):
+                found.append(path)
+    return sorted(found)
+
+
+def swap_in(staging: Path, out: Path, new_files: Sequence[str], old_files: Sequence[str]) -> None:
+    """Move each staged file of `new_files` to OUT and delete `old_files` that are no longer produced;
+    on any failure put everything back as it was. Files the build did not write are never touched."""
+    backup = staging / ".previous"
+    done: list[tuple[Path, Path | None]] = []  # (target, its backup or None when it did not exist)
+    order = list(new_files) + [r for r in old_files if r not in set(new_files)]
+    for rel in order:  # every path proven inside OUT before the first is touched
+        try:
+            output_folder.inside(out, rel, OUTPUT_SUBDIRS)
+        except output_folder.UnsafePathError as err:
+            raise BuildError(f"{err}; nothing was moved or deleted") from None
+    try:
+        for rel in order:
+            target = out / rel
+            saved = None
+            if target.exists():
+                saved = backup / rel
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, saved)
+            done.append((target, saved))
+            if rel in new_files:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, target)
+    except OSError:
+        for target, saved in reversed(done):
+            target.unlink(missing_ok=True)  # the old file was moved aside first: what stands here is new
+            if saved is not None:
+                os.replace(saved, target)
+        raise
