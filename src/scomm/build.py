@@ -137,7 +137,9 @@ def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path],
     if missing:  # every notebook and every figure at once, not one build at a time
         raise BuildError(f"the data lacks figures the notebooks read:\n{lineage.missing_text(missing)}\n"
                          "nothing was changed")
-    run, reuse, prints = [], [], {}
+    run: list[Path] = []
+    reuse: list[Path] = []
+    prints: dict[str, str] = {}
     for nb in nb_sources:
         rec = recorded.get(nb.stem)
         if rec is None or force:
@@ -400,13 +402,13 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     # files copied from reused notebooks were checked against the last manifest when the plan was made
     known = {rel: previous["outputs"][rel] for nb in the_plan.reuse for rel in recorded[nb.stem]["outputs"]
              if rel in previous.get("outputs", {})}
-    outputs = {}
+    hashes: dict[str, str] = {}
     for sub in OUTPUT_SUBDIRS:
         for path in sorted((staging / sub).rglob("*")):
             rel = path.relative_to(staging).as_posix()
             if path.is_file() and rel != f"figures/{STATE}/{MANIFEST}":
-                outputs[rel] = known.get(rel) or _sha(path)
-    manifest = {"data": data_hashes, "formats": list(formats), "outputs": outputs,
+                hashes[rel] = known.get(rel) or _sha(path)
+    manifest = {"data": data_hashes, "formats": list(formats), "outputs": hashes,
                 "notebooks": {k: {"reads": v["reads"], "outputs": v["outputs"], "fingerprint": v["fingerprint"]}
                               for k, v in notebooks_state.items()}}
     (state / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -24,7 +24,7 @@ class Stopped(KeyboardInterrupt):
 
     def __init__(self, signum: int):
         super().__init__(signum)
-        self.code = STOP_SIGNALS.get(signum, 130)
+        self.code = STOP_SIGNALS.get(signal.Signals(signum), 130)
 
 
 def _stop(signum: int, _frame: object) -> None:
@@ -121,7 +121,7 @@ def _place(args: argparse.Namespace) -> int:
             print(f"scomm place: --chart {args.chart}: {', '.join(map(str, existing))} already exist(s); "
                   "choose another name, or add --replace to overwrite", file=sys.stderr)
             return 1
-        fig, table = state_rollout_chart(acts, sts, ds.sources, place.state,
+        fig, table = state_rollout_chart(acts, sts, ds.sources, str(place.state),
                                          place.code if place.kind == "county" else None)
         charts.save_figure(fig, target.stem, table, out_dir=folder, formats=[fmt])
         print(f"\nChart: {target} (its data: {target.with_suffix('.csv')})")

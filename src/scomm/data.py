@@ -153,7 +153,8 @@ class _Reader:
     def line_of(self, rows: Iterable[int]) -> list[int | None]:
         """Line numbers (as an editor shows them) of data rows, by position in the table."""
         self._scan()
-        return [self._lines[i] if i < len(self._lines) else None for i in rows]
+        lines = self._lines or []
+        return [lines[i] if i < len(lines) else None for i in rows]
 
     def read(self) -> pa.Table | None:
         if not self.path.exists():
@@ -439,7 +440,7 @@ def _check_unique(reader: _Reader, table: pa.Table, name: str) -> None:
         return
     frame = table.to_pandas()
     dup = frame[name].notna() & frame[name].duplicated(keep=False)
-    first_line: dict[str, int] = {}
+    first_line: dict[str, int | None] = {}
     first_row: dict[str, int] = {}
     rows = list(frame.index[dup])
     for row, line in zip(rows, reader.line_of(rows)):
@@ -693,13 +694,16 @@ def load_dataset(figures: str | Path | None = None, sources: str | Path | None =
         _check_sources(s_reader, s_table, s_typed)
     m_reader, m_table, m_typed = _load_checked(met_path, "metrics", m_name)
     e_reader, e_table, e_typed = _load_checked(ms_path, "milestones", e_name)
-    for fast in (True, False):  # the cross-table rules run on the fast read; any problem -> full read
-        f_reader = f_table = f_typed = None  # type: ignore[assignment]  (freed before the text read)
-        f_reader, f_table, f_typed = _load(fig_path, "figures", fast=fast, name=f_name)
+    # the cross-table rules run on the fast read; any problem -> the full text read, which locates them
+    f_reader, f_table, f_typed = _load(fig_path, "figures", fast=True, name=f_name)
+    if f_table is not None:
+        _check_figures(f_reader, f_table, f_typed, s_table, m_table)
+    if f_reader.finish().fallback or f_reader.problems:
+        del f_table, f_typed  # freed before the text read (memory on huge files)
+        f_reader, f_table, f_typed = _load(fig_path, "figures", fast=False, name=f_name)
         if f_table is not None:
             _check_figures(f_reader, f_table, f_typed, s_table, m_table)
-        if not (f_reader.finish().fallback or f_reader.problems):
-            break
+        f_reader.finish()
     if e_table is not None:
         _check_source_ids(e_reader, e_table, s_table)
     _raise_if([f_reader, s_reader, m_reader, e_reader, c_reader])

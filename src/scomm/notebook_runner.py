@@ -128,7 +128,7 @@ def _normalise(nb) -> None:
         cell["id"] = f"cell-{i:02d}"  # stable ids (nbformat and papermill would draw random ones)
         cell.metadata.pop("papermill", None)
         if cell.cell_type == "code":  # printed text arrives in chunks that depend on timing: join them
-            merged = []
+            merged: list = []
             for out in cell.outputs:
                 if (merged and out.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
                         and merged[-1].get("name") == out.get("name")):

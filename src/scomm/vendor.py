@@ -44,7 +44,10 @@ def checksums_ok() -> dict[str, bool]:
 def read_atlas() -> dict:
     """The parsed TopoJSON of counties-albers-10m.json, read from the vendored npm tarball."""
     with tarfile.open(ATLAS_TGZ, "r:gz") as tar:
-        return json.load(tar.extractfile(ATLAS_MEMBER))
+        member = tar.extractfile(ATLAS_MEMBER)
+        if member is None:
+            raise OSError(f"{ATLAS_TGZ} holds no file {ATLAS_MEMBER}")
+        return json.load(member)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
