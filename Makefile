@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/rebuild.py
 	$(BIN)/python benchmarks/enforcement.py
+	$(BIN)/python benchmarks/models.py
 
 clean:
 	rm -rf $(VENV) build

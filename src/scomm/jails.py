@@ -362,3 +362,22 @@ def place_text(county_fips: str | int) -> str:
         return aor_summary_text(aor_summary(county_fips))
     except KeyError as err:
         return f"ICE area of responsibility: not known ({err.args[0]})."
+
+
+# ---------------------------------------------------------------- monthly shares (for the time-series models)
+
+
+def monthly_jail_share(arrests: pd.DataFrame, definition: str = "cap_local", last_month=None) -> pd.DataFrame:
+    """Each month's jail share for the nation (`US`, all arrests) and each field-office area (long: aor, month,
+    arrests, jail, share in percent); HQ and 'not recorded' get no series of their own."""
+    methods = DEFINITIONS[definition]
+    frame = arrests if last_month is None else arrests[arrests["month"] <= pd.Timestamp(last_month)]
+    frame = frame.assign(jail=frame["arrests"].where(frame["apprehension_method"].isin(methods), 0))
+    nat = frame.groupby("month", as_index=False)[["arrests", "jail"]].sum().assign(aor=NATIONAL)
+    areas = frame[~frame["aor"].isin(["HQ", NOT_RECORDED])]
+    by_area = areas.groupby(["aor", "month"], as_index=False)[["arrests", "jail"]].sum()
+    out = pd.concat([nat, by_area], ignore_index=True)[["aor", "month", "arrests", "jail"]]
+    out["share"] = 100 * out["jail"] / out["arrests"]
+    out["definition"] = definition
+    out["source_id"] = RECORDS_SOURCE
+    return out
