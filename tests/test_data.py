@@ -37,8 +37,9 @@ def problems(path: Path):
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
     assert len(figs) == 369  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019) + CRV-043..048 (March 2012 review)
-    # 103 + S201..S211 (ICE records and the pages that print ICE totals) + S120 + S350..S359 (notebooks 11-12)
-    assert len(dataset.sources) == 125
+    # 103 + S201..S211 (ICE records and the pages that print ICE totals) + S120 + S300..S310 (detainers, less
+    # S303, the same OIG roster as S355) + S350..S359 (notebooks 11-12, less S351, the same ruling as S307)
+    assert len(dataset.sources) == 134
     assert figs["source_id"].nunique() == 93
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"

@@ -84,6 +84,25 @@ RECORDS_EXPECTED = {
     "ENF10": (241513, "partial year"),  # records stop at 2019-08-31
 }
 
+# Published detainer counts against ICE's detainer record by month (NPR's tabulation): the record counts
+# detainers to local agencies, TRAC all agencies, so the counts differ; the sums are of the months named.
+DETAINER_EXPECTED = {
+    "D01": (286530, "diverges"), "D02": (23877.5, "diverges"), "D03": (19018, "diverges"),  # FY2012; Oct-Jan
+    "D05": (286530, "diverges"), "D06": (216730, "diverges"), "D07": (164186, "diverges"),  # FY2012-FY2014
+}
+
+
+@pytest.mark.parametrize("claim_id", sorted(DETAINER_EXPECTED))
+def test_published_detainer_count_against_the_record(checks, claim_id):
+    row = checks.loc[claim_id]
+    assert (row["computed"], row["verdict"]) == DETAINER_EXPECTED[claim_id]
+
+
+def test_detainer_change_and_partial_year(checks):
+    # mean Oct 2012-Jan 2013 (19,018) against the FY2012 mean (23,877.5): -20.35%, printed -19%
+    assert checks.loc["D04", "verdict"] == "diverges" and round(checks.loc["D04", "computed"], 2) == -20.35
+    assert checks.loc["D08", "verdict"] == "partial year"  # FY2015 runs past 19 July 2015
+
 
 @pytest.fixture(scope="module")
 def checks(dataset):
@@ -104,7 +123,8 @@ def test_published_total_against_records(checks, claim_id):
 
 
 def test_every_claim_is_checked(dataset, checks):
-    assert set(EXPECTED) | set(RECORDS_EXPECTED) == set(dataset.claims["claim_id"]) == set(checks.index)
+    detainers = set(DETAINER_EXPECTED) | {"D04", "D08"}
+    assert set(EXPECTED) | set(RECORDS_EXPECTED) | detainers == set(dataset.claims["claim_id"]) == set(checks.index)
 
 
 # records_total on hand-made tables: a count that reproduces, one with a gap worked out by hand, a year

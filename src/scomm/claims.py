@@ -10,6 +10,13 @@ One computation reads no figure: `records_total` counts the records of ICE's rec
 event and fiscal year (inputs `ice_record_files:arrests:FY2016`, a row of data/derived/ice_record_files.csv
 written by `scomm derive`). When those records cover only part of the fiscal year the verdict is
 `partial year`: a whole-year total is not expected to equal them (only records above it would diverge).
+
+Another reads no figure either: `detainer_months` sums (`detainers_monthly:sum`) or averages
+(`detainers_monthly:mean`) the detainers ICE issued to local agencies in the months of the published
+figure's period (data/derived/detainers_monthly.csv, written by `scomm derive`), or gives the percent
+change of the monthly average from a base period (`detainers_monthly:change_of_mean:YYYY-MM:YYYY-MM`).
+A period reaching outside 1 October 2007 - 19 July 2015 (or into July 2015, counted to the 19th only)
+is `partial year`, not a comparison.
 """
 
 from __future__ import annotations
@@ -27,6 +34,11 @@ RECORDS_TOTAL = "records_total"
 RECORDS_TABLE = "ice_record_files"  # the derived table records_total reads (data/derived/ice_record_files.csv)
 RECORDS_REF = re.compile(r"^ice_record_files:(arrests|removals):FY([0-9]{4})$")
 RECORDS_SOURCE = "S201"  # ICE's FOIA release of the records, in data/sources.csv
+DETAINER_MONTHS = "detainer_months"
+DETAINER_TABLE = "detainers_monthly"
+DETAINER_REF = re.compile(r"^detainers_monthly:(sum|mean|change_of_mean)(?::([0-9]{4}-[0-9]{2}):([0-9]{4}-[0-9]{2}))?$")
+DETAINER_SOURCE = "S300"  # ICE's detainer record (FOIA), tabulated by NPR
+DETAINER_FIRST, DETAINER_LAST = "2007-10", "2015-07"  # months of the record; July 2015 to the 19th only
 CHECK_COLUMNS = ["claim_id", "statement", "verdict", "computed", "computed_qualifier", "published",
                  "published_qualifier", "as_printed", "unit", "gap", "tolerance", "rule", "detail", "computation",
                  "inputs", "published_id", "source_id", "locator"]
@@ -53,6 +65,55 @@ def records_reference(inputs: str) -> tuple[str, int] | None:
     """(event, fiscal year) of a records_total input such as 'ice_record_files:arrests:FY2016', else None."""
     match = RECORDS_REF.match(str(inputs).strip())
     return (match.group(1), int(match.group(2))) if match else None
+
+
+def detainer_reference(inputs: str) -> tuple[str, str | None, str | None] | None:
+    """(operation, base start, base end) of a detainer_months input such as 'detainers_monthly:sum', else None."""
+    match = DETAINER_REF.match(str(inputs).strip())
+    return (match.group(1), match.group(2), match.group(3)) if match else None
+
+
+def _months(start, end) -> list[str]:
+    """'YYYY-MM' of every month from `start` to `end` (dates or 'YYYY-MM')."""
+    return [p.strftime("%Y-%m") for p in pd.period_range(pd.Timestamp(str(start)[:7]), pd.Timestamp(str(end)[:7]), freq="M")]
+
+
+def detainer_value(monthly: pd.DataFrame, operation: str, months: list[str], base: list[str] | None = None) -> float:
+    """Sum or mean of detainers over `months`, or the percent change of the monthly mean from `base` to `months`."""
+    counts = monthly.assign(ym=pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")).set_index("ym")["detainers"].astype(float)
+    values = counts.reindex(months)
+    if operation == "sum":
+        return float(values.sum())
+    if operation == "mean":
+        return float(values.mean())
+    old = counts.reindex(base or []).mean()
+    return float((values.mean() - old) / old * 100)
+
+
+def _detainer_row(claim: pd.Series, published: r.Quantity, monthly: pd.DataFrame | None, row: dict) -> dict:
+    """The checks-table row of a detainer_months claim: the months of the published figure's period."""
+    operation, b0, b1 = detainer_reference(claim["inputs"]) or ("", None, None)
+    months = _months(claim["_period_start"], claim["_period_end"])
+    base = _months(b0, b1) if b0 else []
+    where = f"data/derived/{DETAINER_TABLE}.csv"
+    if monthly is None or monthly.empty:
+        return {**row, "verdict": CANNOT, "detail": f"no detainer months in {where}"}
+    outside = [m for m in months + base if m < DETAINER_FIRST or m > DETAINER_LAST]
+    if outside or DETAINER_LAST in months + base:
+        cover = (f"ICE's detainer record runs from October 2007 to 19 July 2015; the claim needs "
+                 f"{months[0]} to {months[-1]}" + (f" and {base[0]} to {base[-1]}" if base else ""))
+        return {**row, "verdict": PARTIAL, "detail": cover}
+    value = detainer_value(monthly, operation, months, base)
+    count = r.Quantity(value=value, unit=published.unit, qualifier="exact", label=f"detainers {operation}",
+                       source_ids=(DETAINER_SOURCE,))
+    check = r.check_published(count, published, int(claim["decimals"]))
+    gap = value - published.value
+    row = {**row, "computed": value, "computed_qualifier": "exact", "gap": gap, "tolerance": check.tolerance,
+           "rule": check.rule}
+    if check.reproduces:
+        return {**row, "verdict": REPRODUCES, "detail": ""}
+    return {**row, "verdict": DIVERGES, "detail": f"gap {gap:+,.{int(claim['decimals'])}f} {_unit_word(published.unit)} "
+                                                  f"(months {months[0]} to {months[-1]} of {where})"}
 
 
 def load_records() -> pd.DataFrame:
@@ -90,10 +151,12 @@ def _records_row(claim: pd.Series, published: r.Quantity, records: pd.DataFrame 
 
 
 def evaluate_one(claim: pd.Series, get: Callable[[str], r.Quantity], have: set[str],
-                 records: pd.DataFrame | None = None) -> dict:
-    """One row of the checks table for `claim` (a row of claims.csv); `records` for records_total claims."""
+                 records: pd.DataFrame | None = None, monthly: pd.DataFrame | None = None) -> dict:
+    """One row of the checks table for `claim` (a row of claims.csv); `records` for records_total claims,
+    `monthly` (detainers by month) for detainer_months claims."""
     from_records = str(claim["computation"]) == RECORDS_TOTAL
-    ids = [] if from_records else str(claim["inputs"]).split()
+    from_detainers = str(claim["computation"]) == DETAINER_MONTHS
+    ids = [] if from_records or from_detainers else str(claim["inputs"]).split()
     row = {"claim_id": claim["claim_id"], "statement": claim["statement"], "computation": claim["computation"],
            "inputs": " ".join(ids), "published_id": claim["published_id"], "computed": float("nan"),
            "computed_qualifier": "", "published": float("nan"), "published_qualifier": "", "as_printed": "",
@@ -106,6 +169,8 @@ def evaluate_one(claim: pd.Series, get: Callable[[str], r.Quantity], have: set[s
                source_id=published.source_ids[0], as_printed=claim["_as_printed"], locator=claim["_locator"])
     if from_records:
         return _records_row(claim, published, records, row)
+    if from_detainers:
+        return _detainer_row(claim, published, monthly, row)
     try:
         computed = _compute(str(claim["computation"]), [get(i) for i in ids], claim["periods"], published.unit)
     except ZeroDivisionError:
@@ -130,22 +195,29 @@ def evaluate(claims: pd.DataFrame, figures: pd.DataFrame, records: pd.DataFrame 
     """
     if records is None and uses_records(claims):
         records = load_records()
+    monthly = None
+    if (claims["computation"].astype(str) == DETAINER_MONTHS).any():
+        from scomm.data import load_table
+
+        monthly = load_table(DETAINER_TABLE)
     get = r.getter(figures)
     have = set(figures["figure_id"])
-    info = figures.set_index("figure_id")[["as_printed", "locator"]]
+    info = figures.set_index("figure_id").reindex(columns=["as_printed", "locator", "period_start", "period_end"])
     rows = []
     for _, claim in claims.iterrows():
         claim = claim.copy()
         pid = claim["published_id"]
         claim["_as_printed"] = info.at[pid, "as_printed"] if pid in info.index else ""
         claim["_locator"] = info.at[pid, "locator"] if pid in info.index else ""
-        rows.append(evaluate_one(claim, get, have, records))
+        claim["_period_start"] = info.at[pid, "period_start"] if pid in info.index else None
+        claim["_period_end"] = info.at[pid, "period_end"] if pid in info.index else None
+        rows.append(evaluate_one(claim, get, have, records, monthly))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
 def figure_inputs(claim_inputs: str) -> list[str]:
-    """The figure_ids among a claim's inputs (none for a records_total reference)."""
-    return [] if records_reference(claim_inputs) else str(claim_inputs).split()
+    """The figure_ids among a claim's inputs (none for a records_total or detainer_months reference)."""
+    return [] if records_reference(claim_inputs) or detainer_reference(claim_inputs) else str(claim_inputs).split()
 
 
 def figures_used(claims: pd.DataFrame) -> dict[str, list[str]]:

@@ -99,6 +99,9 @@ def _place(args: argparse.Namespace) -> int:
         from scomm.jails import place_text
 
         say("\n" + place_text(place.code))
+        from scomm.detainers import place_text as detainer_text  # declined detainers and 287(g) years
+
+        say("\n" + detainer_text(place.code))
     if args.chart:
         if place.kind not in ("county", "state"):
             print(f"scomm place: no rollout chart for {place.name} (a {place.kind}, not a county or state)", file=sys.stderr)

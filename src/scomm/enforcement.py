@@ -456,9 +456,11 @@ def derive_for_build(announce: bool = True, out_dir: Path | None = None) -> bool
     """
     import sys
 
-    if out_dir is not None and is_current():
+    from scomm import detainers
+
+    if out_dir is not None and is_current() and detainers.is_current():
         return False
-    done = derive(out_dir=out_dir)
+    done = derive(out_dir=out_dir) | detainers.derive(out_dir=out_dir)  # the detainer, encounter, 287(g) tables
     if done and announce:
         where = "data/derived/" if out_dir is None else "the build's own copy of data/derived/"
         print(f"scomm build: the raw ICE record files changed; derived the tables of {where} again",
@@ -484,7 +486,9 @@ def main(force: bool = False) -> int:
 
     start = time.perf_counter()
     try:
-        done = derive(force=force)
+        from scomm.detainers import derive as derive_detainers
+
+        done = derive(force=force) | derive_detainers(force=force)
     except RecordsError as err:
         print(err, file=sys.stderr)
         print("The derived tables were left as they were.", file=sys.stderr)

@@ -528,6 +528,9 @@ def state_section(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd
         ids = tuple(about["figure_id"])
     else:
         parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
+    from scomm.detainers import state_html  # declined detainers and 287(g) agreements in its counties
+
+    parts.append(state_html(state))
     tail = f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>"
     return StateSection("\n".join(parts), ids, tail)
 
