@@ -97,7 +97,7 @@ def test_end_and_return_are_dated_by_primary_documents(dataset):
     src = dataset.sources.set_index("source_id")
     for mid, date, sid in [("M12", "2014-11-20", "S85"), ("M14", "2017-01-25", "S86"), ("M16", "2021-01-20", "S87")]:
         assert ms.loc[mid, "date"] == pd.Timestamp(date) and ms.loc[mid, "source_id"] == sid
-        assert src.loc[sid, "kind"] == "government" and src.loc[sid, "published"] == pd.Timestamp(date)
+        assert src.loc[sid, "kind"] == "government document" and src.loc[sid, "published"] == pd.Timestamp(date)
     # the AI-generated digest's figure stays low and says so
     figs = dataset.figures.set_index("figure_id")
     assert figs.loc["ROL-028", "confidence"] == "low" and "AI-generated" in figs.loc["ROL-028", "notes"]

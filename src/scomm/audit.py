@@ -23,6 +23,23 @@ def figures_by(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     return table.loc[table.sum(axis=1).sort_values(ascending=False).index]
 
 
+def figures_by_kind(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Figures per kind of source in the vocabulary's order (strongest first), with how charts show each kind
+    ("drawn plainly", "marked", "never drawn") and the split by confidence; kinds no figure uses count 0."""
+    from scomm import charts
+
+    kinds = figures.merge(sources[["source_id", "kind"]], on="source_id", how="left")["kind"].astype(str)
+    conf = figures["confidence"].astype(str).to_numpy()
+    rows = []
+    for kind in charts.SOURCE_KINDS:
+        mine = (kinds == kind).to_numpy()
+        shown = ("never drawn" if kind in charts.NEVER_PLOTTED_KINDS else
+                 "marked" if charts.is_weak_kind(kind) else "drawn plainly")
+        rows.append({"kind": kind, "on charts": shown, "figures": int(mine.sum()),
+                     **{c: int((mine & (conf == c)).sum()) for c in ("high", "medium", "low")}})
+    return pd.DataFrame(rows)
+
+
 def conflicts(figures: pd.DataFrame) -> pd.DataFrame:
     """Rows sharing metric, geography and period whose values differ (both kept, never reconciled)."""
     keys = ["metric", "geography", "period_start", "period_end"]

@@ -163,6 +163,8 @@ def add_source_note(fig, table: pd.DataFrame, sources: pd.DataFrame, extra: str 
     """Write the generated source line (and an optional method note) at the foot of `fig`."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
     note = source_note(table, sources, width=width)
+    weak = weak_note(fig, sources)  # the kinds of source behind the marked values, in words
+    note = (note + "\n" + weak) if weak else note
     add_note(fig, (extra + "\n" + note) if extra else note)
 
 
@@ -364,3 +366,107 @@ def show_saved(png_path: Path, width: int = 720):
 
         return Markdown(f"(chart written as {png_path.name}; PNG not among the requested formats)")
     return Image(filename=str(png_path), width=width)
+
+
+# ---------------------------------------------------------------- kinds of source
+
+# The sources table's `kind` vocabulary (data/datapackage.json), strongest first. Figures from the first five
+# are drawn plainly; the next four are drawn with a distinct mark and named in the footer; the last never.
+STRONG_KINDS = ("government document", "court record", "official statistics release", "research report",
+                "major news organisation")
+MARKED_KINDS = ("local news", "advocacy or think tank", "blog or law-firm page", "repost or mirror")
+NEVER_PLOTTED_KINDS = ("AI-written digest",)
+SOURCE_KINDS = STRONG_KINDS + MARKED_KINDS + NEVER_PLOTTED_KINDS
+TERTIARY_ORIGINALS = ("Wikipedia",)  # a mirror of these copies no document of record: never plotted on its own
+WEAK_MARK_ATTRIBUTE = "_scomm_weak_marks"
+# the mark: a six-armed asterisk (drawn as lines, no font needed) on a white halo, so it reads on any fill and in
+# grey; it sits beside a point (left, clear of the labels the builders put on the right) or inside a bar's top
+WEAK_MARK = {"marker": (6, 2, 0), "s": 42, "zorder": 5, "clip_on": False}
+WEAK_MARK_HALO, WEAK_MARK_INK = {"color": "white", "linewidths": 3.2}, {"color": "#222222", "linewidths": 1.1}
+BESIDE_POINT, INSIDE_BAR_TOP = (-10.0, 0.0), (0.0, -8.0)  # offsets of the mark from the value, in points
+ABOVE_BAR_LABEL = (0.0, 17.0)  # for short bars that carry a value label on top
+
+
+def is_weak_kind(kind: str) -> bool:
+    """True for a kind of source that a chart must mark (not primary, not a major news organisation)."""
+    return str(kind) not in STRONG_KINDS
+
+
+def _row_source_ids(cell) -> list[str]:
+    return [s for s in str(cell).split() if s and s != "nan"]
+
+
+def _kinds_of(table: pd.DataFrame, sources: pd.DataFrame) -> list[list[str]]:
+    kind = sources.set_index("source_id")["kind"].astype(str)
+    return [[kind.get(s, "") for s in _row_source_ids(cell)] for cell in table["source_id"]]
+
+
+def weak_rows(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
+    """Per row of `table`: True when the row rests on a kind of source the chart must mark."""
+    return pd.Series([any(is_weak_kind(k) for k in ks) for ks in _kinds_of(table, sources)], index=table.index,
+                     dtype=bool)
+
+
+def unplottable_rows(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
+    """Per row: True when the row rests only on an AI-written digest or on a mirror of an encyclopedia."""
+    meta = sources.set_index("source_id")
+
+    def never(sid: str) -> bool:
+        row = meta.loc[sid]
+        return (str(row["kind"]) in NEVER_PLOTTED_KINDS
+                or (str(row["kind"]) == "repost or mirror" and str(row.get("original_publisher")) in TERTIARY_ORIGINALS))
+
+    return pd.Series([bool(ids) and all(never(s) for s in ids) for ids in map(_row_source_ids, table["source_id"])],
+                     index=table.index, dtype=bool)
+
+
+def plottable(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """`table` without the rows no chart may draw (see `unplottable_rows`)."""
+    return table[~unplottable_rows(table, sources)]
+
+
+def mark_weak(ax, x, y, table: pd.DataFrame, sources: pd.DataFrame,
+              offset: tuple[float, float] = BESIDE_POINT) -> None:
+    """Put an asterisk beside each value (`x`, `y`, aligned with `table`'s rows) whose source a chart must mark
+    (`offset` in points: `BESIDE_POINT` for a marker, `INSIDE_BAR_TOP` for a bar), and record their rows so the
+    footer names the kinds of source (see `weak_note`)."""
+    import matplotlib.transforms as mtransforms
+
+    weak = list(weak_rows(table, sources))
+    xs = [a for a, w in zip(list(x), weak) if w]
+    ys = [b for b, w in zip(list(y), weak) if w]
+    if not xs:
+        return
+    fig = ax.figure
+    where = mtransforms.offset_copy(ax.transData, fig=fig, x=offset[0], y=offset[1], units="points")
+    for ink in (WEAK_MARK_HALO, WEAK_MARK_INK):
+        ax.scatter(xs, ys, transform=where, **WEAK_MARK, **ink)
+    marked = getattr(fig, WEAK_MARK_ATTRIBUTE, [])
+    marked.append(table[list(weak)])
+    setattr(fig, WEAK_MARK_ATTRIBUTE, marked)
+
+
+def weak_marked(fig) -> pd.DataFrame:
+    """The rows `fig` marks as resting on a weak kind of source (empty when none)."""
+    marked = getattr(fig, WEAK_MARK_ATTRIBUTE, [])
+    return pd.concat(marked, ignore_index=True) if marked else pd.DataFrame(columns=["source_id"])
+
+
+def weak_note(fig, sources: pd.DataFrame) -> str:
+    """'Asterisk beside a point or at the top of a bar: the source is blog or law-firm page (ImmigrationWire), not
+    the agency, ...' Generated from the rows `mark_weak` marked ('' when none)."""
+    rows = weak_marked(fig)
+    if rows.empty:
+        return ""
+    meta = sources.set_index("source_id")
+    by_kind: dict[str, list[str]] = {}
+    for sid in dict.fromkeys(s for cell in rows["source_id"] for s in _row_source_ids(cell)):
+        kind = str(meta.loc[sid, "kind"])
+        if is_weak_kind(kind):
+            name = str(meta.loc[sid, "author_or_publisher"]).split(" (")[0].split(";")[0]
+            by_kind.setdefault(kind, [])
+            if name not in by_kind[kind]:
+                by_kind[kind].append(name)
+    parts = [f"{kind} ({', '.join(names)})" for kind, names in sorted(by_kind.items(), key=lambda kv: SOURCE_KINDS.index(kv[0]))]
+    return ("Asterisk beside a point or at the top of a bar: the source is " + "; ".join(parts)
+            + ", not the agency, a court, a study or a major news organisation.")

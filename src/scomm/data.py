@@ -498,6 +498,25 @@ def _check_sources(reader: _Reader, table: pa.Table, typed: dict) -> None:
             "the first day of the month (published_precision is 'month': a month-only date is stored as its first day)")
     _report(reader, table, pc.and_(said("year"), pc.or_(not_first_day, not_january)), "published",
             "1 January of the year (published_precision is 'year': a year-only date is stored as its first day)")
+    _check_reposts(reader, table, typed)
+
+
+REPOST = "repost or mirror"  # the kind of source that must name whose text it copies
+
+
+def _check_reposts(reader: _Reader, table: pa.Table, typed: dict) -> None:
+    """A repost or mirror names the original publisher; no other kind of source does (it is its own publisher)."""
+    kind = typed.get("kind")
+    if kind is None or "original_publisher" not in table.column_names:
+        return
+    words = kind.dictionary.take(kind.indices)
+    repost = pc.fill_null(pc.equal(words, REPOST), False)
+    known = pc.is_valid(words)
+    named = pc.is_valid(table.column("original_publisher"))
+    _report(reader, table, pc.and_(repost, pc.invert(named)), "original_publisher",
+            "who published the text first, since kind is 'repost or mirror'", value_column="kind")
+    _report(reader, table, pc.and_(pc.and_(known, pc.invert(repost)), named), "original_publisher",
+            "no original publisher, since kind is not 'repost or mirror' (or set kind to 'repost or mirror')")
 
 
 RECORDS_TOTAL = "records_total"  # the claims computation that counts records instead of reading figures

@@ -34,7 +34,7 @@ def _shade_periods(ax, first: pd.Timestamp, last: pd.Timestamp, pep: pd.Series, 
 
 
 def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sources: pd.DataFrame,
-                          span: j.Periods, pep_id: str = "M13", sc_id: str = "M14"):
+                          span: j.Periods, pep_id: str = "M12", sc_id: str = "M14"):
     """Arrests per month by apprehension method, October 2015 to the last complete month, periods shaded."""
     pep, sc = _milestone(milestones, pep_id), _milestone(milestones, sc_id)
     wide = monthly.pivot(index="month", columns="method_group", values="arrests").fillna(0)
@@ -124,7 +124,7 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
 
 
 def arrests_removals_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sources: pd.DataFrame,
-                           sc_id: str = "M14", pep_id: str = "M13"):
+                           sc_id: str = "M14", pep_id: str = "M12"):
     """Arrests and removals per month, side by side in one panel."""
     pep, sc = _milestone(milestones, pep_id), _milestone(milestones, sc_id)
     ratio = monthly["removals"].sum() / monthly["arrests"].sum()
@@ -203,6 +203,9 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
             ax.bar(xi - 0.2, rec.loc[year, "records"], width=0.4, color="white" if partial else charts.PALETTE[0],
                    edgecolor=charts.PALETTE[0], hatch="///" if partial else "")
             ax.bar(xi + 0.2, pub.loc[year], width=0.4, color=charts.PALETTE[1])
+        at = dict(zip(years, x))  # ring each published total resting on a weak source, at its own height
+        charts.mark_weak(ax, [at[y] + 0.2 for y in part["fiscal_year"]], part["published"], part, sources,
+                         offset=charts.INSIDE_BAR_TOP)
         ax.set_xticks(x, [f"FY{y}" for y in years])
         ax.set_title(event, fontsize=9.5, loc="left")
         ax.set_ylim(0, None)

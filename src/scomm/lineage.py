@@ -45,6 +45,7 @@ def _derived_registry() -> dict[str, Callable[[Dataset], pd.DataFrame]]:
         "conflicts": lambda ds: audit.conflicts(ds.figures),
         "consistency": lambda ds: audit.consistency_checks(ds.figures),
         "figures_by_source": lambda ds: audit.figures_by(ds.figures, ds.sources),
+        "figures_by_kind": lambda ds: audit.figures_by_kind(ds.figures, ds.sources),
         "coverage": lambda ds: audit.coverage(ds.figures),
     }
 

@@ -22,6 +22,7 @@ def _published_points(ax, rec: pd.DataFrame, index: int, sources: pd.DataFrame) 
         ax.plot([r.window_start, r.window_end], [r.published, r.published], color=PUBLISHED_COLOR, linewidth=0.9,
                 alpha=0.8, zorder=2)
     charts.plot_points(ax, x, rec["published"], rec["qualifier"], index=index, label="published count", line=False)
+    charts.mark_weak(ax, x, rec["published"], rec, sources)
     flagged = rec["disagrees"].fillna(False).astype(bool).to_numpy()
     # labels go where a rising cumulative line leaves room: above and to the left of a point in the lower half
     # (to the right near the left edge), below and to the right of one in the upper half; each label sits further
@@ -41,7 +42,7 @@ def cumulative_chart(acts: pd.DataFrame, rec: pd.DataFrame, figures: pd.DataFram
                      tolerance_pct: float = P.TOLERANCE_PCT):
     """Counties (top) and states (bottom) active by date from the list, with the published counts as points."""
     steps = P.cumulative(acts)
-    comparable = rec[rec["list_count"].notna() & rec["geography"].eq("US")]
+    comparable = charts.plottable(rec[rec["list_count"].notna() & rec["geography"].eq("US")], sources)
     n_flag = int(comparable["disagrees"].astype(bool).sum())
     fig, (ax1, ax2) = charts.new_figure(
         f"{len(comparable) - n_flag} of {len(comparable)} national counts published by ICE and others agree with "

@@ -44,7 +44,8 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     """Dated events on a real time axis, with the program's periods shaded (opened and closed by events)."""
     import matplotlib.dates as mdates
 
-    table = milestones.sort_values("date").reset_index(drop=True)
+    # an event dated only by an encyclopedia mirror or an AI digest is not drawn (see charts.plottable)
+    table = charts.plottable(milestones, sources).sort_values("date").reset_index(drop=True)
     when = table.set_index("milestone_id")["date"]
     periods = [(label, when[a], when[b]) for label, a, b in PERIOD_MILESTONES if a in when and b in when]
     fig, ax = charts.new_figure(
@@ -70,6 +71,7 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
         fmt_ = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[str(row["date_precision"])]
         ax.scatter(row["date"], y, s=28, color="white" if hollow else charts.PALETTE[0], edgecolors=charts.PALETTE[0],
                    zorder=3, linewidths=1.2)
+        charts.mark_weak(ax, [row["date"]], [y], table.loc[[row.name]], sources)
         right = row["date"] < middle
         pad = pd.Timedelta(days=50)
         ax.text(row["date"] + (pad if right else -pad), y, f"{row['date']:{fmt_}}  {textwrap.shorten(str(row['event']), 78)}",
@@ -90,8 +92,8 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
 # ---------------------------------------------------------------- 02 rollout
 
 
-KIND_ORDER = ["government", "research", "press", "advocacy", "secondary"]
-KIND_LABELS = {"secondary": "secondary (blogs, reposts, digests)"}
+KIND_ORDER = list(charts.SOURCE_KINDS)
+KIND_LABELS: dict[str, str] = {}
 
 
 def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
@@ -117,6 +119,7 @@ def _plot_by_kind(ax, table: pd.DataFrame, sources: pd.DataFrame) -> list[str]:
         rows = table[kinds == kind]
         charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=known.index(kind),
                            label=KIND_LABELS.get(kind, kind), line=False)
+    charts.mark_weak(ax, table["period_end"], table["value"], table, sources)
     return known
 
 
@@ -207,6 +210,7 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
         # dots, not bars: on a log axis a bar's length would misstate the ratio between stages
         ypos = list(range(len(rows)))[::-1]
         charts.plot_points(ax, rows["value"], ypos, rows["qualifier"], index=i, line=False)
+        charts.mark_weak(ax, rows["value"], ypos, rows, sources)
         ax.set_yticks(ypos, list(rows["stage"]))
         ax.grid(axis="y", visible=False)
         ax.set_xscale("log")
@@ -241,6 +245,8 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
         bars = ax.bar(x + i * width - 0.4 + width / 2, vals, width, color=charts.PALETTE[i], hatch=charts.HATCHES[i],
                       edgecolor="white" if i != 2 else "#666666", label=place)
         ax.bar_label(bars, labels=[f"{v:.1f}%" for v in vals], fontsize=7)
+        charts.mark_weak(ax, x + i * width - 0.4 + width / 2, vals, conv[conv["place"] == place], sources,
+                         offset=charts.ABOVE_BAR_LABEL)
     ax.set_xticks(x, steps)
     ax.set_ylabel("percent of previous stage")
     ax.legend(loc="upper left")
@@ -260,6 +266,7 @@ def context_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     fig.subplots_adjust(left=0.30)
     charts.hbar(ax, [textwrap.fill(label, 30) for label in rows["label"]], list(rows["value"]), rows["qualifier"], index=0,
                 value_format=lambda v: format_number(v, decimals=0))
+    charts.mark_weak(ax, rows["value"], list(range(len(rows)))[::-1], rows, sources, offset=(-9.0, 0.0))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlim(0, rows["value"].max() * 1.25)
     _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).")
@@ -288,6 +295,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
                 edgecolor=charts.PALETTE[0], hatch="///" if ap else ("..." if ret else ""), width=0.7)
         if ap:
             charts.mark_approximate(ax1, "bar")
+    charts.mark_weak(ax1, years, table["total"], table, sources, offset=charts.INSIDE_BAR_TOP)
     ax1.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k")
     ax1.set_ylabel("removals")
     from matplotlib.patches import Patch
@@ -361,6 +369,7 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
         if ap:
             charts.mark_approximate(ax, "marker")
         ax.text(row["value"] * 1.1, y, f"{row['as_printed']} [{row['figure_id']}]", va="center", fontsize=7.5)
+    charts.mark_weak(ax, table["value"], ypos, table, sources)
     ax.set_yticks(ypos, [textwrap.fill(str(step), 40) for step in table["step"]])
     ax.set_xscale("log")
     ax.set_xlim(1e3, 3e6)
@@ -420,13 +429,13 @@ def comparison_chart(table: pd.DataFrame, sources: pd.DataFrame, title: str, sub
 
 def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     """Figures per kind of source, split by confidence (`counts` from audit.figures_by)."""
-    primary = counts.loc[[k for k in ("government", "research") if k in counts.index]].to_numpy().sum()
+    primary = counts.loc[[k for k in charts.STRONG_KINDS[:4] if k in counts.index]].to_numpy().sum()
     fig, ax = charts.new_figure(
-        f"{primary / counts.to_numpy().sum() * 100:.0f}% of the figures come from government or research sources; "
-        f"the rest from press, advocacy and secondary reports",
+        f"{primary / counts.to_numpy().sum() * 100:.0f}% of the figures come from government, court, statistics or "
+        f"research sources; the rest from news, advocacy, blogs and copies",
         f"Number of figures in {charts.data_label()} by kind of source and confidence",
     )
-    fig.subplots_adjust(left=0.16)
+    fig.subplots_adjust(left=0.30)  # room for the longest kind of source ("official statistics release")
     kinds = list(counts.index)
     left = np.zeros(len(kinds))
     for i, conf in enumerate(["high", "medium", "low"]):

@@ -1,0 +1,226 @@
+"""Kinds of source: the loader checks them, and every chart the tests draw here marks what rests on a weak one.
+
+The charts are drawn in the test from the bundled data with the calls the notebooks make (never read from
+the last build's outputs): no plotted figure rests on an AI-written digest, and every plotted figure on a
+blog or law-firm page or on a repost or mirror is marked and its kind named in the footer.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import matplotlib
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+from scomm import charts, data, place_charts, places as P, ratios as r, tables, views  # noqa: E402
+from scomm import enforcement_charts as ec, jails as j  # noqa: E402
+from scomm.paths import DATA_DIR  # noqa: E402
+
+MUST_MARK = {"blog or law-firm page", "repost or mirror"}
+
+
+# ---------------------------------------------------------------- the mechanism, on hand-made rows
+
+
+def _sources() -> pd.DataFrame:
+    return pd.DataFrame({
+        "source_id": ["G1", "B1", "P1", "P2", "A1"],
+        "author_or_publisher": ["U.S. Immigration and Customs Enforcement", "Some Law Firm (blog)", "A forum",
+                                "An encyclopedia mirror", "A digest site"],
+        "kind": ["government document", "blog or law-firm page", "repost or mirror", "repost or mirror",
+                 "AI-written digest"],
+        "original_publisher": ["", "", "ICE", "Wikipedia", ""],
+        "published": pd.to_datetime(["2012-01-01"] * 5), "published_precision": ["year"] * 5,
+    })
+
+
+def _rows(source_ids: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"figure_id": [f"T-{i}" for i in range(len(source_ids))], "source_id": source_ids,
+                         "value": [10.0 * (i + 1) for i in range(len(source_ids))]})
+
+
+def test_weak_kinds_are_all_but_primary_documents_and_major_news():
+    assert [k for k in charts.SOURCE_KINDS if not charts.is_weak_kind(k)] == [
+        "government document", "court record", "official statistics release", "research report",
+        "major news organisation"]
+    assert charts.is_weak_kind("local news") and charts.is_weak_kind("repost or mirror")
+
+
+def test_a_row_is_weak_when_any_of_its_sources_is():
+    rows = _rows(["G1", "B1", "G1 P1", "G1 G1"])
+    assert list(charts.weak_rows(rows, _sources())) == [False, True, True, False]
+
+
+def test_digests_and_encyclopedia_mirrors_are_not_plottable_but_other_reposts_are():
+    rows = _rows(["A1", "P2", "P1", "G1 P2", "G1"])
+    # a row with a second, independent source stays (the rule drops figures *only* a mirror or digest prints)
+    assert list(charts.plottable(rows, _sources())["figure_id"]) == ["T-2", "T-3", "T-4"]
+
+
+def test_mark_weak_marks_only_weak_values_and_the_footer_names_their_kind():
+    rows = _rows(["G1", "B1", "P1"])
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.scatter(range(3), rows["value"])
+    charts.mark_weak(ax, range(3), rows["value"], rows, _sources())
+    marks = ax.collections[-1].get_offsets()  # the mark's ink, drawn over its white halo
+    assert [tuple(p) for p in marks] == [(1.0, 20.0), (2.0, 30.0)] and len(ax.collections) == 3
+    assert list(charts.weak_marked(fig)["figure_id"]) == ["T-1", "T-2"]
+    note = charts.weak_note(fig, _sources())
+    assert note == ("Asterisk beside a point or at the top of a bar: the source is blog or law-firm page (Some Law "
+                    "Firm); repost or mirror (A forum), not the agency, a court, a study or a major news organisation.")
+    charts.add_source_note(fig, rows, _sources())
+    footer = " ".join(" ".join(t.split()) for t in charts.describe(fig, rows)["texts"])
+    assert "the source is blog or law-firm page (Some Law Firm); repost or mirror (A forum)" in footer
+
+
+def test_a_chart_without_weak_rows_has_no_mark_and_no_mark_line():
+    rows = _rows(["G1", "G1"])
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    charts.mark_weak(ax, range(2), rows["value"], rows, _sources())
+    charts.add_source_note(fig, rows, _sources())
+    assert charts.weak_marked(fig).empty and not ax.collections
+    assert not any("Asterisk beside" in t for t in charts.describe(fig, rows)["texts"])
+
+
+# ---------------------------------------------------------------- the loader
+
+
+def _write_sources(tmp_path, source_id: str, column: str, value: str) -> None:
+    """A copy of data/ whose sources.csv has `value` in `column` of row `source_id`."""
+    for name in ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv"):
+        shutil.copy2(DATA_DIR / name, tmp_path / name)
+    src = pd.read_csv(tmp_path / "sources.csv", dtype=str, keep_default_na=False)
+    src.loc[src["source_id"] == source_id, column] = value
+    src.to_csv(tmp_path / "sources.csv", index=False)
+
+
+def test_loader_rejects_an_unknown_kind(tmp_path):
+    _write_sources(tmp_path, "S38", "kind", "press")
+    with pytest.raises(data.FiguresValidationError) as err:
+        data.load_dataset(tmp_path / "figures.csv")
+    assert "kind" in str(err.value) and "press" in str(err.value) and "AI-written digest" in str(err.value)
+
+
+def test_loader_requires_the_original_publisher_of_a_repost(tmp_path):
+    _write_sources(tmp_path, "S02", "original_publisher", "")
+    with pytest.raises(data.FiguresValidationError) as err:
+        data.load_dataset(tmp_path / "figures.csv")
+    assert "original_publisher" in str(err.value) and "repost or mirror" in str(err.value)
+
+
+def test_every_repost_in_the_data_names_its_original(dataset):
+    src = dataset.sources
+    reposts = src[src["kind"].astype(str) == "repost or mirror"]
+    assert len(reposts) and reposts["original_publisher"].notna().all()
+    assert src.loc[src["kind"].astype(str) != "repost or mirror", "original_publisher"].isna().all()
+
+
+# ---------------------------------------------------------------- the charts, drawn here from the data
+
+
+def _select(dataset, ids):
+    return tables.select(dataset.figures, ids)
+
+
+def _funnel(dataset) -> pd.DataFrame:
+    stages = {"United States": ["FUN-030", "FUN-031", "FUN-032", "FUN-033"],
+              "Texas": ["STA-011", "STA-012", "STA-013", "STA-014"],
+              "Dallas County, TX": ["STA-015", "STA-016", "STA-017", "STA-018"]}
+    return tables.funnel_table({place: _select(dataset, ids) for place, ids in stages.items()})
+
+
+def _review(dataset) -> pd.DataFrame:
+    ids = ["CRV-002", "CRV-003", "CRV-008", "CRV-035", "CRV-021", "CRV-009", "CRV-011", "CRV-015", "CRV-023", "CRV-036"]
+    review = _select(dataset, ids)
+    review.insert(0, "step", [f"step {i}" for i in range(len(ids))])
+    review["publisher"] = ["publisher"] * len(ids)
+    return review
+
+
+def _list_vs_published(dataset):
+    F = dataset.figures[dataset.figures["metric"].astype(str).isin(P.ROLLOUT_METRICS)]
+    acts, plc, changes = data.load_table("activations"), data.load_table("places"), data.load_table("county_changes")
+    rec = P.reconcile(F, acts, plc, changes, tolerance_pct=P.TOLERANCE_PCT, state_tolerance=P.STATE_TOLERANCE)
+    return place_charts.cumulative_chart(acts, rec, F, dataset.sources)
+
+
+def _records_vs_published(dataset):
+    published = {("arrests", 2016): ["ERO-001"], ("arrests", 2017): ["ERO-002", "ERO-003"],
+                 ("arrests", 2018): ["ERO-004"], ("arrests", 2019): ["ERO-005"], ("removals", 2016): ["ERO-006"],
+                 ("removals", 2017): ["ERO-007"], ("removals", 2018): ["ERO-008", "ERO-009"],
+                 ("removals", 2019): ["ERO-010"]}
+    rows = _select(dataset, [fid for ids in published.values() for fid in ids])
+    files = j.as_counts(data.load_table("ice_record_files"))
+    return ec.records_vs_published_chart(j.records_vs_published(files, rows, published), dataset.sources)
+
+
+def _removals(dataset):
+    """Notebook 04's table: each fiscal year's total and, from FY2010, the convicted share."""
+    fy = [(2005, "ANN-001", None), (2006, "ANN-003", None), (2007, "ANN-005", None), (2008, "ANN-007", None),
+          (2009, "ANN-009", None), (2010, "ANN-012", "ANN-013"), (2011, "ANN-020", "ANN-021"),
+          (2012, "ANN-033", "ANN-034"), (2013, "ANN-043", "ANN-047"), (2014, "ANN-061", "ANN-066")]
+    rows = []
+    for year, total_id, conv_id in fy:
+        ids = [total_id] + ([conv_id] if conv_id else [])
+        picked, tot = _select(dataset, ids), r.get(dataset.figures, total_id)
+        share = r.share(r.get(dataset.figures, conv_id), tot) if conv_id else None
+        rows.append({"fiscal_year": year, "total": tot.value, "total_qualifier": tot.qualifier,
+                     "total_metric": picked["metric"].iloc[0],
+                     "convicted_pct": share.value if share else float("nan"),
+                     "convicted_pct_qualifier": share.qualifier if share else "",
+                     "figure_id": " ".join(ids), "source_id": " ".join(dict.fromkeys(picked["source_id"]))})
+    return views.removals_chart(pd.DataFrame(rows), dataset.sources)
+
+
+CHARTS = {
+    "04_ice_removals": _removals,
+    "02_rollout_jurisdictions": lambda d: views.rollout_chart(
+        d.figures[d.figures["metric"].astype(str).isin(tables.ROLLOUT_METRICS) & d.figures["geography"].eq("US")
+                  & (d.figures["date_precision"].astype(str) != "year")],
+        _select(d, ["ROL-041", "ROL-039"]), d.sources, goal=r.get(d.figures, "ROL-041"), full=r.get(d.figures, "ROL-039")),
+    "03_funnel": lambda d: views.funnel_chart(_funnel(d), d.sources),
+    "03_conversion_rates": lambda d: views.conversion_chart(_funnel(d), d.sources),
+    "05_case_review": lambda d: views.case_review_chart(_review(d), d.sources),
+    "01_milestones": lambda d: views.milestones_chart(d.milestones, d.sources),
+    "08_list_vs_published": _list_vs_published,
+    "09_records_vs_published": _records_vs_published,
+}
+
+
+def _ids_on(rows: pd.DataFrame, kinds: set[str], sources: pd.DataFrame) -> set[str]:
+    kind = sources.set_index("source_id")["kind"].astype(str)
+    id_col = "figure_id" if "figure_id" in rows.columns else "milestone_id"
+    return {str(r[id_col]) for _, r in rows.iterrows()
+            if str(r[id_col]) not in ("", "nan") and any(kind.get(s) in kinds for s in str(r["source_id"]).split())}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_no_chart_plots_a_digest_and_every_blog_or_repost_figure_is_marked(dataset, name):
+    fig, table = CHARTS[name](dataset)
+    sources = dataset.sources
+    assert not _ids_on(table, {"AI-written digest"}, sources), name
+    must = _ids_on(table, MUST_MARK, sources)
+    marked = _ids_on(charts.weak_marked(fig), set(charts.SOURCE_KINDS), sources)
+    assert must <= marked, (name, sorted(must - marked))
+    if must:  # the footer names the kind of every marked source (the note is wrapped: read it as one text)
+        footer = " ".join(" ".join(t.split()) for t in charts.describe(fig, table)["texts"])
+        assert "Asterisk beside a point or at the top of a bar: the source is" in footer, name
+        kind = sources.set_index("source_id")["kind"].astype(str)
+        used = {kind[s] for c in table["source_id"] for s in str(c).split() if kind.get(s) in MUST_MARK}
+        assert all(k in footer for k in used), (name, used)
+
+
+def test_figures_by_kind_counts_each_kind_and_says_how_charts_show_it():
+    from scomm import audit
+
+    figures = pd.DataFrame({"figure_id": ["F-1", "F-2", "F-3", "F-4"], "source_id": ["G1", "B1", "B1", "A1"],
+                            "confidence": ["high", "medium", "low", "low"]})
+    table = audit.figures_by_kind(figures, _sources()).set_index("kind")
+    assert list(table.index) == list(charts.SOURCE_KINDS)
+    assert table.loc["government document", ["on charts", "figures", "high"]].tolist() == ["drawn plainly", 1, 1]
+    assert table.loc["blog or law-firm page", ["on charts", "figures", "medium", "low"]].tolist() == ["marked", 2, 1, 1]
+    assert table.loc["AI-written digest", ["on charts", "figures", "low"]].tolist() == ["never drawn", 1, 1]
+    assert table.loc["court record", "figures"] == 0 and table["figures"].sum() == 4
