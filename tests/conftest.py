@@ -32,3 +32,14 @@ def default_data_label():
 
     charts.use_data_label("data/figures.csv")
     yield
+
+
+@pytest.fixture(scope="session")
+def fresh_build(tmp_path_factory) -> Path:
+    """Every notebook run now on the bundled data, into a temporary folder (never the committed outputs):
+    the charts the code draws today, their record and the report. Returns the build's figures folder."""
+    from scomm.build import run_build
+
+    out = tmp_path_factory.mktemp("fresh_build")
+    assert run_build(out=str(out), jobs=2, progress=False) == 0
+    return out / "figures"

@@ -32,15 +32,14 @@ def test_png_is_300_dpi(tmp_path, dataset):
     png = charts.save_figure(fig, "c", table, out_dir=tmp_path, formats=["png"])
     from matplotlib import image
 
-    assert image.imread(png).shape[1] == int(7.2 * 300)
+    assert image.imread(png).shape[1] == int(charts.PRINT_WIDTH_IN * 300)  # 16 cm at 300 dpi
     assert not (tmp_path / "c.svg").exists()
 
 
 def test_source_note_is_generated_from_rows(dataset):
     table = tables.select(dataset.figures, ["FUN-022", "STA-014"])
     note = charts.source_note(table, dataset.sources, width=1000)
-    assert note == ("Sources: Homeland Security Newswire (2011); ImmigrationWire (2011). "
-                    "Rows FUN-022, STA-014 of data/figures.csv.")
+    assert note == "Sources: Homeland Security Newswire (2011); ImmigrationWire (2011)."  # ids stay in the CSV
 
 
 def test_formula_looking_text_is_defused_in_exported_csv(tmp_path, dataset):
@@ -79,30 +78,31 @@ def test_source_note_dates_sources_to_their_precision(dataset):
         "notes": ["", "", "known to the year", ""],   # notes no longer decide the format
     })
     note = charts.source_note(table, sources, width=1000)
-    assert note == ("Sources: One (2011); Two (2014); Three (2012); Four (undated). "
-                    "Rows A-1, A-2, A-3, A-4 of data/figures.csv.")
+    assert note == "Sources: One (2011); Two (2014); Three (2012); Four (undated)."
     labels = [charts.published_label(p, q) for p, q in zip(sources["published"], sources["published_precision"])]
     assert labels == ["2011-10", "2014", "2012-06-11", "undated"]
 
 
-# ---------------------------------------------------------------- layout and wording of the committed charts
+# ---------------------------------------------------------------- layout and wording of the charts drawn now
 
 import json  # noqa: E402
 import re  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
 
 from scomm.paths import FIGURES_DIR  # noqa: E402
 
 
-def _built_charts() -> dict[str, dict]:
-    """Every chart the last build recorded (figures/build-state/lineage.json): name -> title, texts, outside."""
-    record = json.loads((FIGURES_DIR / "build-state" / "lineage.json").read_text(encoding="utf-8"))
+@pytest.fixture(scope="module")
+def built(fresh_build) -> dict[str, dict]:
+    """Every chart a build made during this session recorded: name -> title, texts, clipped texts, smallest
+    printed size, overlapping texts, greyscale clashes (measured while its PNG was drawn)."""
+    record = json.loads((fresh_build / "build-state" / "lineage.json").read_text(encoding="utf-8"))
     return {name: meta for book in record.values() for name, meta in book.get("charts", {}).items()}
 
 
-def test_no_chart_text_falls_outside_its_figure():
-    built = _built_charts()
+def test_no_chart_text_falls_outside_its_figure(built):
     assert len(built) >= 20
     clipped = {name: meta["outside"] for name, meta in built.items() if meta["outside"]}
     assert not clipped, clipped
@@ -129,8 +129,7 @@ def test_text_outside_ignores_tick_labels_matplotlib_does_not_draw():
     plt.close(fig)
 
 
-def test_no_chart_shows_an_internal_source_code():
-    built = _built_charts()
+def test_no_chart_shows_an_internal_source_code(built):
     shown = {name: charts.internal_codes(meta["texts"]) for name, meta in built.items()}
     assert not {name: codes for name, codes in shown.items() if codes}
 
@@ -147,29 +146,24 @@ def test_internal_code_check_catches_a_planted_code():
     plt.close(fig)
 
 
-def _context_rows(qualifiers):
-    return pd.DataFrame({"label": ["program a", "program b", "everyone a", "everyone b"],
-                         "value": [56228.0, 79018.0, 1_000_000.0, 900_000.0], "qualifier": qualifiers,
-                         "figure_id": ["FUN-025", "FUN-022", "CTX-001", "CTX-002"],
-                         "source_id": ["S01", "S01", "S01", "S01"]})
+def _bars(qualifiers, sources):
+    """A small bar chart in house style: bars hatched where the qualifier is approximate."""
+    rows = pd.DataFrame({"label": ["a", "b"], "value": [10.0, 20.0], "qualifier": qualifiers,
+                         "source_id": ["S01", "S01"]})
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"])
+    views._note(fig, rows, sources)
+    return fig, rows
 
 
 def test_approximate_note_appears_only_when_the_chart_draws_an_approximate_mark(dataset):
-    exact, _ = views.context_chart(_context_rows(["exact"] * 4), dataset.sources)
-    texts = charts.describe(exact, _context_rows(["exact"] * 4))["texts"]
-    assert not any("approximate value" in t for t in texts)
+    exact, rows = _bars(["exact", "exact"], dataset.sources)
+    assert not any("approximate value" in t for t in charts.describe(exact, rows)["texts"])
     plt.close(exact)
-    approx, _ = views.context_chart(_context_rows(["exact", "exact", "about", "about"]), dataset.sources)
-    note = [t for t in charts.describe(approx, _context_rows(["exact"] * 4))["texts"] if "approximate value" in t]
+    approx, rows = _bars(["exact", "about"], dataset.sources)
+    note = [t for t in charts.describe(approx, rows)["texts"] if "approximate value" in t]
     assert len(note) == 1 and "Hatched bars:" in note[0] and "Hollow" not in note[0]
     plt.close(approx)
-
-
-def test_context_title_states_the_range_of_shares(dataset):
-    fig, _ = views.context_chart(_context_rows(["exact", "exact", "about", "about"]), dataset.sources)
-    title = fig.texts[0].get_text().replace("\n", " ")
-    assert "5.6% to 8.8%" in title  # 56,228 / 1,000,000 to 79,018 / 900,000
-    plt.close(fig)
 
 
 def test_rows_marked_do_not_use_are_left_out():
@@ -182,26 +176,19 @@ def test_rows_marked_do_not_use_are_left_out():
     assert len(kept) == 3 and left_out.empty
 
 
-def test_rollout_chart_leaves_out_the_unusable_count_and_says_so():
-    plotted = pd.read_csv(FIGURES_DIR / "02_rollout_jurisdictions.csv")
+def test_rollout_chart_leaves_out_the_unusable_count_and_says_so(built, fresh_build):
+    plotted = pd.read_csv(fresh_build / "02_rollout_jurisdictions.csv")
     assert "ROL-028" not in set(plotted["figure_id"])
-    texts = _built_charts()["02_rollout_jurisdictions"]["texts"]
-    assert any(t.startswith("Left out: factually.co") and "ROL-028" in t for t in texts)
+    texts = built["02_rollout_jurisdictions"]["texts"]
+    assert any(t.startswith("Left out: factually.co") and "do not use" in t.lower() for t in texts)
 
 
-def test_county_map_legend_counts_match_its_csv():
-    table = pd.read_csv(FIGURES_DIR / "08_county_map.csv")
+def test_county_map_legend_counts_match_its_csv(built, fresh_build):
+    table = pd.read_csv(fresh_build / "08_county_map.csv")
     legend = {m.group(1): int(m.group(2).replace(",", ""))
-              for t in _built_charts()["08_county_map"]["texts"]
+              for t in built["08_county_map"]["texts"]
               for m in [re.match(r"^(FY\d{4}) \(.*\): ([\d,]+)$", t)] if m}
     assert legend and legend == table["period"].value_counts().to_dict()
-
-
-def test_list_vs_published_names_publishers_not_row_ids():
-    texts = _built_charts()["08_list_vs_published"]["texts"]
-    assert not [t for t in texts if re.search(r"\bROL-\d+", t)]
-    assert not any("factually.co" in t for t in texts)  # an AI-written digest is never plotted
-
 
 
 def _png_bytes(family: list[str], text: str = "") -> bytes:
@@ -288,3 +275,71 @@ def test_source_years_say_undated_when_the_source_gives_no_date():
     assert published_year(pd.Timestamp("2011-10-19"), "day") == "2011"
     assert published_year(pd.NaT, "year") == "undated"
     assert published_year(pd.Timestamp("2011-01-01"), "undated") == "undated"
+
+
+def test_every_chart_prints_no_text_under_the_minimum_at_16_cm(built):
+    small = {name: meta["smallest_pt"] for name, meta in built.items() if meta["smallest_pt"] < charts.MIN_PRINT_PT}
+    assert not small, small
+
+
+def test_no_chart_text_overlaps_another(built):
+    crowded = {name: meta["overlaps"] for name, meta in built.items() if meta["overlaps"]}
+    assert not crowded, crowded
+
+
+def test_legend_classes_stay_apart_in_greyscale(built):
+    clashes = {name: meta["grey_clashes"] for name, meta in built.items() if meta["grey_clashes"]}
+    assert not clashes, clashes
+
+
+READER_TEXT_DEFECTS = {
+    "a row id": re.compile(r"\b[A-Z]{2,4}-\d{3}\b"),
+    # dates the charts format themselves (sources' and events' own wording is quoted as printed)
+    "an ISO date": re.compile(r"^(19|20)\d\d-\d\d(-\d\d)?$|, (19|20)\d\d-\d\d-\d\d$"),
+    "a file path": re.compile(r"\b(data|figures)/\w"),
+    "a command": re.compile(r"\bscomm\b"),
+    "'0k'": re.compile(r"^0k$"),
+    "a fiscal year with a separator": re.compile(r"\bFY ?\d,\d{3}\b|^2,0(0[5-9]|1\d|2[01])$"),
+    "a cut label": re.compile(r"\[\.\.\.\]|\.\.\.$"),
+}
+
+
+def test_no_chart_prints_ids_paths_iso_dates_or_cut_labels(built):
+    found = {(name, what): t for name, meta in built.items() for t in meta["texts"]
+             for what, pattern in READER_TEXT_DEFECTS.items() if pattern.search(t)}
+    assert not found, found
+
+
+def test_smallest_text_is_measured_at_print_width():
+    # a 7 pt label on a chart drawn 12.6 in wide (twice the print width) prints at 3.5 pt
+    fig = plt.figure(figsize=(2 * charts.PRINT_WIDTH_IN, 3))
+    fig.text(0.1, 0.5, "label", fontsize=7)
+    assert charts.smallest_print_pt(fig) == 3.5
+    plt.close(fig)
+
+
+def test_overlap_and_greyscale_checks_catch_planted_defects():
+    from matplotlib.patches import Patch
+
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.text(0.5, 0.5, "first label", transform=ax.transAxes)
+    ax.text(0.5, 0.5, "second label", transform=ax.transAxes)
+    # orange #E69F00 and sky blue #56B4E9 have nearly the same lightness in grey (L* 70.6 and 69.8)
+    ax.legend(handles=[Patch(color="#E69F00", label="rose"), Patch(color="#56B4E9", label="fell"),
+                       Patch(color="#000000", label="none")])
+    assert ["first label", "second label"] in charts.overlapping_texts(fig)
+    assert charts.legend_grey_clashes(fig) == [["rose", "fell"]]
+    plt.close(fig)
+
+
+def test_records_dot_plot_draws_the_differences_of_its_table(dataset):
+    from scomm import enforcement_charts as ec
+
+    rows = pd.DataFrame({"event": ["arrests", "arrests", "removals"], "fiscal_year": [2017, 2017, 2018],
+                         "records": [100, 100, 50], "published": [100, 103, 50], "difference": [0, -3, 0],
+                         "partial_year": [False, False, False], "source_id": ["S201", "S201", "S201"]})
+    fig, table = ec.records_vs_published_chart(rows, dataset.sources)
+    dots = fig.axes[0].collections[0].get_offsets()
+    assert sorted(dots[:, 0].tolist()) == sorted(table["difference"].tolist()) == [-3, 0, 0]
+    assert "2 of the 3 annual totals" in fig.texts[0].get_text().replace("\n", " ")
+    plt.close(fig)

@@ -41,7 +41,7 @@ def test_periods_leave_out_the_month_of_the_return(span):
     assert span.before == (M("2016-11-01"),)
     assert span.excluded == (M("2017-01-01"),)
     assert span.after == (M("2017-03-01"), M("2017-04-01"))
-    assert span.label("after") == "2017-03 to 2017-04 (2 months)"
+    assert span.label("after") == "March 2017 to April 2017 (2 months)"
     # a return on the first of a month: that month is the first month after, nothing left out
     first = j.periods(tiny()["month"], "2017-01-01")
     assert first.excluded == () and first.after[0] == M("2017-01-01")
@@ -88,11 +88,11 @@ def test_aor_summary_for_a_county(span):
     s = j.aor_summary(48113, arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)
     assert (s["county_fips"], s["aor"], s["aor_name"]) == ("48113", "DAL", "Dallas")
     assert (s["share_before"], s["share_after"], s["change_points"]) == (37.5, 50.0, 12.5)
-    assert s["months_after"] == "2017-03 to 2017-04 (2 months)"
+    assert s["months_after"] == "March 2017 to April 2017 (2 months)"
     with_287g = j.aor_summary("48113", "cap_local_287g", arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)
     assert with_287g["share_before"] == 50.0
     text = j.aor_summary_text(s)
-    assert "Dallas (DAL)" in text and "37.5% in 2016-11 to 2016-11 (1 month)" in text
+    assert "Dallas (DAL)" in text and "37.5% in Nov. 2016 to Nov. 2016 (1 month)" in text
     assert "+12.5 percentage points; 3 of 8 and 6 of 12 arrests" in text
     with pytest.raises(KeyError, match="99999"):
         j.aor_summary("99999", arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)

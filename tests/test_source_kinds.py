@@ -15,7 +15,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from scomm import charts, data, place_charts, places as P, ratios as r, tables, views  # noqa: E402
+from scomm import charts, data, ratios as r, tables, views  # noqa: E402
 from scomm import enforcement_charts as ec, jails as j  # noqa: E402
 from scomm.paths import DATA_DIR  # noqa: E402
 
@@ -140,13 +140,6 @@ def _review(dataset) -> pd.DataFrame:
     return review
 
 
-def _list_vs_published(dataset):
-    F = dataset.figures[dataset.figures["metric"].astype(str).isin(P.ROLLOUT_METRICS)]
-    acts, plc, changes = data.load_table("activations"), data.load_table("places"), data.load_table("county_changes")
-    rec = P.reconcile(F, acts, plc, changes, tolerance_pct=P.TOLERANCE_PCT, state_tolerance=P.STATE_TOLERANCE)
-    return place_charts.cumulative_chart(acts, rec, F, dataset.sources)
-
-
 def _records_vs_published(dataset):
     published = {("arrests", 2016): ["ERO-001"], ("arrests", 2017): ["ERO-002", "ERO-003"],
                  ("arrests", 2018): ["ERO-004"], ("arrests", 2019): ["ERO-005"], ("removals", 2016): ["ERO-006"],
@@ -185,7 +178,6 @@ CHARTS = {
     "03_conversion_rates": lambda d: views.conversion_chart(_funnel(d), d.sources),
     "05_case_review": lambda d: views.case_review_chart(_review(d), d.sources),
     "01_milestones": lambda d: views.milestones_chart(d.milestones, d.sources),
-    "08_list_vs_published": _list_vs_published,
     "09_records_vs_published": _records_vs_published,
 }
 

@@ -157,7 +157,8 @@ def claims_checks(ds):
     from scomm import claims as claims_mod
 
     records = ds.table(claims_mod.RECORDS_TABLE) if claims_mod.uses_records(ds.claims) else None
-    return claims_mod.evaluate(ds.claims, ds.figures, records)
+    monthly = ds.table(claims_mod.DETAINER_TABLE) if claims_mod.uses_detainer_months(ds.claims) else None
+    return claims_mod.evaluate(ds.claims, ds.figures, records, monthly)
 
 
 SNAPSHOT = ".inputs"  # inside the staging folder: the bytes every step of one build reads (not an output)

@@ -33,11 +33,15 @@ _DATA_LABEL = ["data/figures.csv"]  # how footers name the figures file; set by 
 PALETTE = ["#0072B2", "#E69F00", "#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]  # 7 markers x 8 colours: 56 distinct series
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
-# Characters per inch of figure width for wrapped text (DejaVu Sans at the sizes used below).
-TITLE_CHARS_PER_INCH = 8.6
-SUBTITLE_CHARS_PER_INCH = 13.0
-NOTE_CHARS_PER_INCH = 15.5
-NOTE_SIZE = 7.8  # points: readable when a 7.6-inch chart is printed at column width
+# Every chart is designed at its print width, 16 cm, so a point in the file is a point on paper.
+PRINT_WIDTH_IN = 16 / 2.54
+MIN_PRINT_PT = 6.5  # no text smaller than this when the chart is printed 16 cm wide
+TITLE_SIZE, SUBTITLE_SIZE, NOTE_SIZE, LABEL_SIZE = 11.5, 8.5, 7.2, 7.5  # points
+# Characters per inch of figure width for wrapped text (DejaVu Sans at the sizes above).
+TITLE_CHARS_PER_INCH = 9.3
+SUBTITLE_CHARS_PER_INCH = 14.5
+NOTE_CHARS_PER_INCH = 16.8
+AUTHOR = "Secure Communities by the Numbers"  # the PDF's author field
 APPROXIMATE = {"about", "more_than", "less_than", "at_least", "at_most"}
 METADATA = {
     "png": {"Software": None},
@@ -67,55 +71,46 @@ def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
                figsize: tuple[float, float] | None = None, **kwargs):
     """A styled figure with a finding title and a measure/unit subtitle; returns (fig, axes)."""
     apply_style()
-    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
+    # designed at print width: a chart asked for at another width keeps its height, gets the print width
+    height = figsize[1] if figsize else matplotlib.rcParams["figure.figsize"][1]
+    fig, axes = plt.subplots(nrows, ncols, figsize=(PRINT_WIDTH_IN, height), **kwargs)
     width_in, height_in = fig.get_size_inches()
     # Wrap to the figure's width so nothing runs off the page; the plot starts below the header.
-    title_lines = textwrap.wrap(title, width=int(width_in * TITLE_CHARS_PER_INCH))
-    subtitle_lines = textwrap.wrap(subtitle, width=int(width_in * SUBTITLE_CHARS_PER_INCH))
+    title_lines = textwrap.wrap(title, width=int(width_in * TITLE_CHARS_PER_INCH), break_on_hyphens=False)
+    subtitle_lines = textwrap.wrap(subtitle, width=int(width_in * SUBTITLE_CHARS_PER_INCH), break_on_hyphens=False)
     top_in = 0.12
-    fig.text(0.015, 1 - top_in / height_in, "\n".join(title_lines), fontsize=12.5, fontweight="bold",
+    fig.text(0.015, 1 - top_in / height_in, "\n".join(title_lines), fontsize=TITLE_SIZE, fontweight="bold",
              va="top", ha="left", linespacing=1.15)
-    top_in += len(title_lines) * 12.5 * 1.15 / 72 + 0.06
-    fig.text(0.015, 1 - top_in / height_in, "\n".join(subtitle_lines), fontsize=9.5, color="#444444",
+    top_in += len(title_lines) * TITLE_SIZE * 1.15 / 72 + 0.06
+    fig.text(0.015, 1 - top_in / height_in, "\n".join(subtitle_lines), fontsize=SUBTITLE_SIZE, color="#444444",
              va="top", ha="left", linespacing=1.15)
-    top_in += len(subtitle_lines) * 9.5 * 1.15 / 72 + 0.45
-    fig.subplots_adjust(top=1 - top_in / height_in, bottom=0.24, left=0.10, right=0.97)
+    top_in += len(subtitle_lines) * SUBTITLE_SIZE * 1.15 / 72 + 0.30
+    fig.subplots_adjust(top=1 - top_in / height_in, bottom=0.24, left=0.12, right=0.97)
     return fig, axes
 
 
 def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) -> str:
-    """'Sources: Homeland Security Newswire (2011); ICE (2013). Rows FUN-021, ... of data/figures.csv.'
+    """'Sources: Homeland Security Newswire (2011); ICE (2013).' -- publishers and years, in words.
 
     Publishers and years come from the sources table for the `source_id`s in `table`'s rows; a year is
-    shown as far as the source's date is known.
+    shown as far as the source's date is known. Sources of rows rated low confidence are named again as
+    weak or unverified. Row ids stay in the CSV beside the chart, never on it.
     """
-    ids = list(dict.fromkeys(
-        sid for cell in table["source_id"].astype(str) for sid in cell.split() if sid and sid != "nan"
-    ))
+    ids = _ids(table, "source_id")
     meta = sources.set_index("source_id")
-    parts = []
-    for sid in ids:
+
+    def words(sid: str) -> str:
         row = meta.loc[sid]
-        part = f"{row['author_or_publisher']} ({published_year(row['published'], row['published_precision'])})"
-        if part not in parts:
-            parts.append(part)
-    figs = []
-    if "figure_id" in table.columns:
-        figs = list(dict.fromkeys(
-            fid for cell in table["figure_id"].astype(str) for fid in cell.split() if fid and fid != "nan"
-        ))
+        return f"{row['author_or_publisher']} ({published_year(row['published'], row['published_precision'])})"
+
+    parts = list(dict.fromkeys(words(sid) for sid in ids))
     text = "Sources: " + "; ".join(parts) + "." if parts else ""
     if "confidence" in table.columns:  # weak or unverified sources are named on the chart itself
-        id_col = "figure_id" if "figure_id" in table.columns else "milestone_id" if "milestone_id" in table.columns else None
         low = table[table["confidence"].astype(str) == "low"]
-        if len(low) and id_col:
-            text += (" Low confidence (weak or unverified source, see the notes in the data): "
-                     + ", ".join(dict.fromkeys(low[id_col].astype(str))) + ".")
-    if len(figs) > 24:
-        text += f" {len(figs)} rows of {data_label()} (listed in the CSV beside this chart)."
-    elif figs:
-        text += " Rows " + ", ".join(figs) + f" of {data_label()}."
-    return "\n".join(textwrap.wrap(text, width=width))
+        weak = list(dict.fromkeys(words(sid) for sid in _ids(low, "source_id")))
+        if weak:
+            text += " Weak or unverified source, not confirmed by a primary document: " + "; ".join(weak) + "."
+    return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False))
 
 
 def source_name(sources: pd.DataFrame, source_id: str, short: bool = False) -> str:
@@ -137,7 +132,7 @@ def source_words(sources: pd.DataFrame, source_id: str) -> str:
 def add_note(fig, note: str) -> None:
     """Write `note` (wrapped to the figure width) at the foot of `fig` and keep the axes clear of it."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
-    note = "\n".join(line for para in note.split("\n") for line in (textwrap.wrap(para, width=width) or [""]))
+    note = "\n".join(line for para in note.split("\n") for line in (textwrap.wrap(para, width=width, break_on_hyphens=False) or [""]))
     fig.text(0.015, 0.015, note, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left", linespacing=1.3)
     needed_in = 0.1 + (note.count("\n") + 1) * NOTE_SIZE * 1.3 / 72 + 0.55
     height_in = fig.get_size_inches()[1]
@@ -309,14 +304,16 @@ def describe(fig, table: pd.DataFrame) -> dict:
     header = [t.get_text() for t in fig.texts[:2]]
     layout = getattr(fig, LAYOUT_ATTRIBUTE, None)
     if layout is None:
-        texts, outside = [a.get_text() for a in drawn_texts(fig)], text_outside(fig)
-    else:
-        texts, outside = layout
+        drawn = drawn_texts(fig)
+        layout = ([a.get_text() for a in drawn], text_outside(fig), smallest_print_pt(fig, drawn),
+                  overlapping_texts(fig, drawn, fig.canvas.get_renderer()))
+    texts, outside, smallest, overlaps = layout
     return {"figure_ids": _ids(table, "figure_id") or _ids(table, "milestone_id"),
             "source_ids": _ids(table, "source_id"),
             "title": " ".join(header[0].split()) if header else "",
             "subtitle": " ".join(header[1].split()) if len(header) > 1 else "",
-            "texts": texts, "outside": outside}
+            "texts": texts, "outside": outside, "smallest_pt": smallest, "overlaps": overlaps,
+            "grey_clashes": legend_grey_clashes(fig)}
 
 
 LAYOUT_ATTRIBUTE = "_scomm_layout"  # (texts, clipped texts) measured while the PNG was drawn
@@ -326,9 +323,128 @@ def _measure_while_drawing(fig):
     """Record on `fig`, during its next draw, the texts it shows and those that leave it (see `describe`)."""
     def measure(event) -> None:
         texts = _texts_drawn(fig)
-        setattr(fig, LAYOUT_ATTRIBUTE, ([t.get_text() for t in texts], _outside(texts, fig, event.renderer)))
+        setattr(fig, LAYOUT_ATTRIBUTE, ([t.get_text() for t in texts], _outside(texts, fig, event.renderer),
+                                        smallest_print_pt(fig, texts), overlapping_texts(fig, texts, event.renderer)))
 
     return fig.canvas.mpl_connect("draw_event", measure)
+
+
+def export_metadata(fig) -> dict[str, dict[str, str]]:
+    """Title, subject (the subtitle) and author of a chart for each export format's own metadata fields."""
+    header = [" ".join(t.get_text().split()) for t in fig.texts[:2]]
+    title, subject = (header + ["", ""])[:2]
+    return {"pdf": {"Title": title, "Subject": subject, "Author": AUTHOR},
+            "svg": {"Title": title, "Description": subject, "Creator": AUTHOR},
+            "png": {"Title": title, "Description": subject, "Author": AUTHOR}}
+
+
+def print_size(artist: matplotlib.text.Text, fig) -> float:
+    """The size in points `artist` prints at when `fig` is printed 16 cm wide."""
+    return float(artist.get_fontsize()) * PRINT_WIDTH_IN / float(fig.get_size_inches()[0])
+
+
+def smallest_print_pt(fig, texts: Sequence[matplotlib.text.Text] | None = None) -> float:
+    """The smallest text of `fig` (of `texts`, when given, else of everything it draws) printed 16 cm wide."""
+    texts = drawn_texts(fig) if texts is None else texts
+    return round(min((print_size(t, fig) for t in texts), default=float("inf")), 2)
+
+
+def overlapping_texts(fig, texts: Sequence[matplotlib.text.Text] | None = None, renderer=None,
+                      slack_px: float = 0.5) -> list[list[str]]:
+    """Pairs of texts whose drawn boxes overlap (by more than `slack_px` either way): [[first, second], ...].
+
+    A legend's own texts and a text with itself are not compared with each other's container."""
+    if texts is None:
+        texts = drawn_texts(fig)
+    renderer = renderer or fig.canvas.get_renderer()
+    boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+    pairs = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            wide = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+            high = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+            if wide > slack_px and high > slack_px:
+                pairs.append([a.get_text()[:40], b.get_text()[:40]])
+    return pairs
+
+
+def grey_lightness(color) -> float:
+    """CIE lightness L* (0 black - 100 white) of `color` printed in greyscale."""
+    from matplotlib.colors import to_rgb
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(c) for c in to_rgb(color))
+    y = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
+
+
+GREY_STEP = 12.0  # L* points: the least lightness difference that keeps two legend classes apart on grey paper
+
+
+def _handle_look(handle) -> tuple[float, str] | None:
+    """(greyscale lightness of the fill, the other visual cue: hatch, marker or line style) of a legend handle."""
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if isinstance(handle, Patch):
+        face = handle.get_facecolor()
+        # a white or empty face drawn with a hatch shows its edge colour; a plain white face is white
+        blank = face[3] == 0 or tuple(face[:3]) == (1.0, 1.0, 1.0)
+        fill = handle.get_edgecolor() if blank and handle.get_hatch() else face
+        return grey_lightness(fill[:3]), f"hatch:{handle.get_hatch() or ''}"
+    if isinstance(handle, Line2D):
+        face = handle.get_markerfacecolor()
+        filled = "hollow" if face in ("none", "white", "#ffffff") else "filled"
+        return grey_lightness(handle.get_color()), f"line:{handle.get_linestyle()}:{handle.get_marker()}:{filled}"
+    if isinstance(handle, Collection):
+        faces, edges = handle.get_facecolors(), handle.get_edgecolors()
+        hollow = not len(faces) or faces[0][3] == 0 or tuple(faces[0][:3]) == (1.0, 1.0, 1.0)
+        colour = edges[0] if hollow and len(edges) else faces[0]
+        paths = handle.get_paths()
+        shape = len(paths[0].vertices) if paths else 0  # the marker's outline: circles, squares, triangles differ
+        return grey_lightness(colour[:3]), f"marker:{shape}:{'hollow' if hollow else 'filled'}"
+    return None
+
+
+def legend_grey_clashes(fig, step: float = GREY_STEP) -> list[list[str]]:
+    """Pairs of legend entries that look alike printed in grey: lightness closer than `step` and no other cue
+    (hatch, marker, line style) telling them apart."""
+    clashes = []
+    for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]:
+        if legend is None:
+            continue
+        entries = [(text.get_text(), _handle_look(handle))
+                   for text, handle in zip(legend.get_texts(), legend.legend_handles)]
+        entries = [(label, look) for label, look in entries if look is not None]
+        for i, (label_a, (light_a, cue_a)) in enumerate(entries):
+            for label_b, (light_b, cue_b) in entries[i + 1:]:
+                if abs(light_a - light_b) < step and cue_a == cue_b:
+                    clashes.append([label_a, label_b])
+    return clashes
+
+
+MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
+
+
+def date_axis(ax, which: str = "x", *, months: Sequence[int] | None = None) -> None:
+    """Dates on `ax` as readers write them: years ("2010"), or "Jan. 2017" when `months` picks the ticks."""
+    import matplotlib.dates as mdates
+
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if months:
+        axis.set_major_locator(mdates.MonthLocator(bymonth=list(months)))
+        axis.set_major_formatter(lambda v, _: (lambda d: f"{MONTHS[d.month - 1]}\n{d.year}")(mdates.num2date(v)))
+    else:
+        axis.set_major_locator(mdates.YearLocator())
+        axis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def count_axis(ax, which: str = "y") -> None:
+    """Counts with thousands separators on `ax` ("0", "50,000", "100,000"; never "0k")."""
+    (ax.yaxis if which == "y" else ax.xaxis).set_major_formatter(lambda v, _: f"{v:,.0f}")
 
 
 def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None,
@@ -342,12 +458,14 @@ def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | No
     target.mkdir(parents=True, exist_ok=True)
     matplotlib.rcParams["svg.hashsalt"] = "scomm"
     written = {}
+    words = export_metadata(fig)
     for fmt in formats:
         path = target / f"{name}.{fmt}"
         # the PNG's own draw, at 300 dpi, also measures the texts for `describe` (no extra drawing)
         listener = _measure_while_drawing(fig) if fmt == "png" else None
         try:
-            fig.savefig(path, format=fmt, metadata=METADATA.get(fmt, {}), dpi=300 if fmt == "png" else None)
+            fig.savefig(path, format=fmt, metadata={**METADATA.get(fmt, {}), **words.get(fmt, {})},
+                        dpi=300 if fmt == "png" else None)
         finally:
             if listener is not None:
                 fig.canvas.mpl_disconnect(listener)

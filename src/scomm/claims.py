@@ -39,7 +39,8 @@ DETAINER_TABLE = "detainers_monthly"
 DETAINER_REF = re.compile(r"^detainers_monthly:(sum|mean|change_of_mean)(?::([0-9]{4}-[0-9]{2}):([0-9]{4}-[0-9]{2}))?$")
 DETAINER_SOURCE = "S300"  # ICE's detainer record (FOIA), tabulated by NPR
 DETAINER_FIRST, DETAINER_LAST = "2007-10", "2015-07"  # months of the record; July 2015 to the 19th only
-CHECK_COLUMNS = ["claim_id", "statement", "verdict", "computed", "computed_qualifier", "published",
+CHECK_COLUMNS = ["claim_id", "statement", "verdict", "computed", "computed_low", "computed_high",
+                 "computed_qualifier", "published",
                  "published_qualifier", "as_printed", "unit", "gap", "tolerance", "rule", "detail", "computation",
                  "inputs", "published_id", "source_id", "locator"]
 
@@ -59,6 +60,108 @@ def _compute(kind: str, inputs: Sequence[r.Quantity], periods: float | None, uni
     if kind == "per_period":
         return r.per_period(inputs[0], float(periods), unit)
     raise ValueError(f"unknown computation {kind!r}")  # the schema's enum keeps this from happening
+
+
+# Words a source prints before a number, and the side of it where the true value lies.
+BELOW_WORDS = ("nearly", "almost", "just under", "not quite")  # a little under the number
+ABOVE_WORDS = ("slightly more than", "just over", "a little over", "slightly over")  # a little over it
+ABOUT_WORDS = ("about", "around", "approximately", "roughly", "close to", "some", "an estimated", "estimated", "~")
+LOWER_WORDS = ("more than", "over", "at least", "upwards of", "in excess of")
+UPPER_WORDS = ("less than", "fewer than", "under", "at most", "up to", "no more than")
+NUMBER = re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?")
+
+
+def printed_unit(as_printed: str, value: float) -> float:
+    """One unit of the last significant digit a source printed: 'nearly 290,000' -> 10,000; '10,500' -> 100;
+    '7.2%' -> 0.1; '20,648' -> 1."""
+    found = NUMBER.search(str(as_printed))
+    text = found.group(0).replace(",", "") if found else f"{value:g}"
+    if "." in text:
+        return 10.0 ** -len(text.split(".")[1])
+    digits = text.lstrip("0") or "0"
+    return 10.0 ** (len(digits) - len(digits.rstrip("0"))) if digits != "0" else 1.0
+
+
+def qualifier_words(as_printed: str, qualifier: str) -> str:
+    """How the source qualified its number: 'below', 'above', 'about', 'lower', 'upper' or 'exact', from the
+    words it printed ('nearly 290,000') and else from the figure's qualifier."""
+    text = " " + " ".join(str(as_printed).lower().split()) + " "
+    for kind, words in (("above", ABOVE_WORDS), ("below", BELOW_WORDS), ("lower", LOWER_WORDS),
+                        ("upper", UPPER_WORDS), ("about", ABOUT_WORDS)):
+        if any(f" {w} " in text or text.strip().startswith(w) for w in words):
+            return kind
+    return {"about": "about", "more_than": "lower", "at_least": "lower", "less_than": "upper",
+            "at_most": "upper"}.get(str(qualifier), "exact")
+
+
+def reading_interval(value: float, unit: str, qualifier: str, as_printed: str = "",
+                     decimals: int | None = None, exact_counts: bool = True) -> tuple[float, float]:
+    """Every true value consistent with a printed number, its printed precision and its qualifier words.
+
+    exact: within half a unit of the last printed digit (a count printed exactly, when `exact_counts`, is
+    that count); 'about': within one unit of the last significant digit (290,000 -> 280,000 to 300,000);
+    'nearly': up to one unit below it; 'slightly more than': up to one unit above; 'more than', 'at least':
+    from the number up, 'less than', 'at most': up to the number (a published bound, read to `decimals`,
+    also allows its own rounding: half a unit)."""
+    step = 10.0 ** -decimals if decimals is not None else printed_unit(as_printed, value)
+    kind = qualifier_words(as_printed, qualifier)
+    half = step / 2
+    if kind == "exact":
+        whole_count = exact_counts and unit not in ("percent", "percent_change", "points", "times") and \
+            "." not in str(as_printed) and float(value).is_integer()
+        return (value, value) if whole_count else (value - half, value + half)
+    if kind == "about":
+        return value - step, value + step
+    if kind == "below":
+        return value - step, value
+    if kind == "above":
+        return value, value + step
+    # a printed bound is the bound itself ('more than 100': above 100); a published one allows its rounding
+    slack = half if decimals is not None else 0.0
+    if kind == "lower":
+        return value - slack, float("inf")
+    return (0.0 if value >= 0 else float("-inf")), value + slack
+
+
+def _interval_of(kind: str, inputs: Sequence[tuple[float, float]], periods: float | None) -> tuple[float, float]:
+    """The range of a claim's computation over every combination of its inputs' ranges (all computations
+    are monotone in each input, so the ends of the ranges give the ends of the result)."""
+    from itertools import product
+
+    def value(xs: Sequence[float]) -> float:
+        if kind == "share":
+            return xs[0] / xs[1] * 100
+        if kind == "complement_of_share":
+            return 100 - xs[0] / xs[1] * 100
+        if kind == "growth":
+            return (xs[1] / xs[0] - 1) * 100
+        if kind == "difference":
+            return xs[0] - xs[1]
+        if kind == "sum":
+            return sum(xs)
+        if kind == "per_period":
+            return xs[0] / float(periods)
+        raise ValueError(f"unknown computation {kind!r}")
+
+    results = []
+    for corner in product(*inputs):
+        try:
+            results.append(value(corner))
+        except ZeroDivisionError:
+            results.append(float("inf"))
+    results = [x for x in results if x == x]  # inf / inf gives no number: leave it out
+    return (min(results), max(results)) if results else (float("-inf"), float("inf"))
+
+
+def fair_check(computed: tuple[float, float], published: tuple[float, float]) -> tuple[bool, float]:
+    """(reproduces, gap): a published value reproduces when some reading of its inputs (`computed`, a range)
+    falls in the range its own printed precision and words allow (`published`); the gap is how far apart
+    the two ranges are (0 when they meet; negative when the computed range lies below)."""
+    if computed[1] < published[0]:
+        return False, computed[1] - published[0]
+    if computed[0] > published[1]:
+        return False, computed[0] - published[1]
+    return True, 0.0
 
 
 def records_reference(inputs: str) -> tuple[str, int] | None:
@@ -137,7 +240,8 @@ def _records_row(claim: pd.Series, published: r.Quantity, records: pd.DataFrame 
     check = r.check_published(count, published, int(claim["decimals"]))
     gap = count.value - published.value
     start, end = date(year - 1, 10, 1), date(year, 9, 30)
-    row = {**row, "computed": count.value, "computed_qualifier": count.qualifier, "gap": gap,
+    row = {**row, "computed": count.value, "computed_low": count.value, "computed_high": count.value,
+           "computed_qualifier": count.qualifier, "gap": gap,
            "tolerance": check.tolerance, "rule": check.rule}
     words = f"{abs(gap):,.0f} {_unit_word(published.unit)}"
     if first > start or last < end:
@@ -151,14 +255,21 @@ def _records_row(claim: pd.Series, published: r.Quantity, records: pd.DataFrame 
 
 
 def evaluate_one(claim: pd.Series, get: Callable[[str], r.Quantity], have: set[str],
-                 records: pd.DataFrame | None = None, monthly: pd.DataFrame | None = None) -> dict:
+                 records: pd.DataFrame | None = None, monthly: pd.DataFrame | None = None,
+                 printed: dict[str, str] | None = None) -> dict:
     """One row of the checks table for `claim` (a row of claims.csv); `records` for records_total claims,
-    `monthly` (detainers by month) for detainer_months claims."""
+    `monthly` (detainers by month) for detainer_months claims; `printed`: figure_id -> the words the
+    source printed (for the precision and qualifier of each input).
+
+    The fair rule: the claim diverges only when no reading of its inputs consistent with their printed
+    precision and words ('nearly', 'about', 'more than') gives a value the published number, read the same
+    way, allows."""
     from_records = str(claim["computation"]) == RECORDS_TOTAL
     from_detainers = str(claim["computation"]) == DETAINER_MONTHS
     ids = [] if from_records or from_detainers else str(claim["inputs"]).split()
     row = {"claim_id": claim["claim_id"], "statement": claim["statement"], "computation": claim["computation"],
            "inputs": " ".join(ids), "published_id": claim["published_id"], "computed": float("nan"),
+           "computed_low": float("nan"), "computed_high": float("nan"),
            "computed_qualifier": "", "published": float("nan"), "published_qualifier": "", "as_printed": "",
            "unit": "", "gap": float("nan"), "tolerance": float("nan"), "rule": "", "source_id": "", "locator": ""}
     missing = [i for i in [*ids, claim["published_id"]] if i not in have]
@@ -175,34 +286,62 @@ def evaluate_one(claim: pd.Series, get: Callable[[str], r.Quantity], have: set[s
         computed = _compute(str(claim["computation"]), [get(i) for i in ids], claim["periods"], published.unit)
     except ZeroDivisionError:
         return {**row, "verdict": CANNOT, "detail": "a denominator is zero: " + ", ".join(ids[1:] or ids)}
-    check = r.check_published(computed, published, int(claim["decimals"]))
-    gap = computed.value - published.value
-    verdict = REPRODUCES if check.reproduces else DIVERGES
-    detail = "" if check.reproduces else f"gap {gap:+.{int(claim['decimals']) + 1}f} {_unit_word(published.unit)}".rstrip()
-    return {**row, "verdict": verdict, "computed": computed.value, "computed_qualifier": computed.qualifier,
-            "gap": gap, "tolerance": check.tolerance, "rule": check.rule, "detail": detail}
+    decimals = int(claim["decimals"])
+    printed = printed or {}
+    ranges = [reading_interval(q.value, q.unit, q.qualifier, printed.get(i, "")) for i, q in
+              zip(ids, (get(i) for i in ids))]
+    low, high = _interval_of(str(claim["computation"]), ranges, claim["periods"])
+    allowed = reading_interval(published.value, published.unit, published.qualifier, claim["_as_printed"],
+                               decimals=decimals, exact_counts=False)
+    kind = str(claim["computation"])
+    if high == float("inf") and (low <= 0 if kind == "share" else low <= -100 if kind == "growth" else False) or \
+            (kind == "complement_of_share" and low == float("-inf")):
+        # both counts are printed as bounds ('more than'): every share fits them, so nothing can be checked
+        return {**row, "verdict": CANNOT, "computed": computed.value, "computed_low": low, "computed_high": high,
+                "computed_qualifier": computed.qualifier,
+                "detail": "the counts it rests on are printed as bounds (more than, at least): any value fits them"}
+    ok, gap = fair_check((low, high), allowed)
+    verdict = REPRODUCES if ok else DIVERGES
+    places = decimals + 1
+    rule = f"published reading {_span(allowed, places)}; computed {_span((low, high), places)}"
+    detail = "" if ok else f"gap {gap:+.{places}f} {_unit_word(published.unit)}".rstrip()
+    return {**row, "verdict": verdict, "computed": computed.value, "computed_low": low, "computed_high": high,
+            "computed_qualifier": computed.qualifier, "gap": gap, "tolerance": (allowed[1] - allowed[0]) / 2,
+            "rule": rule, "detail": detail}
+
+
+def _span(interval: tuple[float, float], places: int) -> str:
+    """'7.15 to 7.25', 'at least 3.65', 'at most 8.5': a range in words."""
+    low, high = interval
+    if high == float("inf"):
+        return f"at least {low:,.{places}f}"
+    if low in (float("-inf"), 0.0) and high != low:
+        return f"at most {high:,.{places}f}" if low != 0.0 else f"0 to {high:,.{places}f}"
+    return f"{low:,.{places}f}" if low == high else f"{low:,.{places}f} to {high:,.{places}f}"
 
 
 def _unit_word(unit: str) -> str:
     return "points" if unit in ("percent", "percent_change") else unit
 
 
-def evaluate(claims: pd.DataFrame, figures: pd.DataFrame, records: pd.DataFrame | None = None) -> pd.DataFrame:
+def evaluate(claims: pd.DataFrame, figures: pd.DataFrame, records: pd.DataFrame | None = None,
+             monthly: pd.DataFrame | None = None) -> pd.DataFrame:
     """The checks table: one row per claim with its verdict, in the order of claims.csv.
 
-    `records` is the derived table of record counts that records_total claims read; when None it is
-    loaded from data/derived/ (only if some claim needs it).
+    `records` is the derived table of record counts that records_total claims read, `monthly` the
+    detainers by month that detainer_months claims read; when None each is loaded from data/derived/
+    (only if some claim needs it).
     """
     if records is None and uses_records(claims):
         records = load_records()
-    monthly = None
-    if (claims["computation"].astype(str) == DETAINER_MONTHS).any():
+    if monthly is None and uses_detainer_months(claims):
         from scomm.data import load_table
 
         monthly = load_table(DETAINER_TABLE)
     get = r.getter(figures)
     have = set(figures["figure_id"])
     info = figures.set_index("figure_id").reindex(columns=["as_printed", "locator", "period_start", "period_end"])
+    printed = info["as_printed"].astype(str).to_dict()
     rows = []
     for _, claim in claims.iterrows():
         claim = claim.copy()
@@ -211,7 +350,7 @@ def evaluate(claims: pd.DataFrame, figures: pd.DataFrame, records: pd.DataFrame 
         claim["_locator"] = info.at[pid, "locator"] if pid in info.index else ""
         claim["_period_start"] = info.at[pid, "period_start"] if pid in info.index else None
         claim["_period_end"] = info.at[pid, "period_end"] if pid in info.index else None
-        rows.append(evaluate_one(claim, get, have, records, monthly))
+        rows.append(evaluate_one(claim, get, have, records, monthly, printed))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
@@ -223,6 +362,11 @@ def figure_inputs(claim_inputs: str) -> list[str]:
 def figures_used(claims: pd.DataFrame) -> dict[str, list[str]]:
     """claim_id -> every figure_id the claim rests on (inputs, then the published figure)."""
     return {c.claim_id: [*figure_inputs(c.inputs), c.published_id] for c in claims.itertuples()}
+
+
+def uses_detainer_months(claims: pd.DataFrame) -> bool:
+    """True when some claim reads the detainers by month (computation detainer_months)."""
+    return bool((claims["computation"].astype(str) == DETAINER_MONTHS).any())
 
 
 def uses_records(claims: pd.DataFrame) -> bool:

@@ -24,9 +24,7 @@ exactly what this step derives. Columns and how each is made:
 
 from __future__ import annotations
 
-import io
 import json
-import re
 import tarfile
 
 import numpy as np

@@ -250,8 +250,8 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
     fig, ax = charts.new_figure(
         f"The share of detainers that ended with the person booked into ICE detention was highest in {hi} "
         f"({whole[hi]:.0f}%) and {whole.iloc[-1]:.0f}% in {whole.index[-1]}",
-        f"Detainers issued to local agencies each calendar year by recorded outcome ('lift reason'), percent of the "
-        f"year's detainers; 2007 from Oct., 2015 to 19 July",
+        "Detainers issued to local agencies each calendar year by recorded outcome ('lift reason'), percent of the "
+        "year's detainers; 2007 from Oct., 2015 to 19 July",
         figsize=(7.6, 5.0),
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]

@@ -5,7 +5,6 @@ Run `python -m scomm.dictionary` after changing the schema; a test fails while t
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from scomm.paths import DATA_DIR
 from scomm.schema import load_package, table_schema

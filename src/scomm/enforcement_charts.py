@@ -3,13 +3,15 @@ exactly what the chart plots, with the source_id of every row, and the source li
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
+import matplotlib
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
 from scomm import charts
+from scomm import ratios as r
 from scomm import jails as j
-from scomm.fmt import format_number
+from scomm.fmt import day_month_year, format_number, month_year, significant
 
 PERIOD_SHADE = "#e8e8e8"
 
@@ -19,8 +21,7 @@ def _milestone(milestones: pd.DataFrame, milestone_id: str) -> pd.Series:
 
 
 def _month_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7]))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    charts.date_axis(ax, months=[1, 7])
 
 
 def _shade_periods(ax, first: pd.Timestamp, last: pd.Timestamp, pep: pd.Series, sc: pd.Series, top: float) -> None:
@@ -28,9 +29,10 @@ def _shade_periods(ax, first: pd.Timestamp, last: pd.Timestamp, pep: pd.Series, 
     start = max(first, pd.Timestamp(pep["date"]))
     ax.axvspan(start, sc["date"], color=PERIOD_SHADE, zorder=0, linewidth=0)
     ax.axvline(sc["date"], color="#555555", linewidth=1, linestyle="--", zorder=1)
-    ax.text(start + pd.Timedelta(days=12), top, "Priority Enforcement Program", fontsize=8, va="top", color="#333333")
-    ax.text(sc["date"] + pd.Timedelta(days=12), top, f"Secure Communities reinstated ({sc['date']:%Y-%m-%d})",
-            fontsize=8, va="top", color="#333333")
+    ax.text(start + pd.Timedelta(days=12), top, "Priority\nEnforcement\nProgram", fontsize=7.5, va="top",
+            color="#333333")
+    ax.text(sc["date"] + pd.Timedelta(days=12), top, f"Secure Communities\nreinstated, {day_month_year(sc['date'])}",
+            fontsize=7.5, va="top", color="#333333")
 
 
 def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sources: pd.DataFrame,
@@ -77,79 +79,101 @@ def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sourc
 
 
 def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sources: pd.DataFrame):
-    """Ranked dot plot: each area's jail share before (hollow) and after (filled), both definitions."""
+    """Ranked dot plot: each area's jail share before (hollow) and after (filled), under the main definition;
+    the wider definition (jail pickups plus 287(g)) is a sensitivity check stated in the note and kept in the
+    table."""
     defs = list(j.DEFINITIONS)
     first = shares[shares["definition"] == defs[0]].sort_values("rank")
-    rose = int((first["change_points"] > 0).sum())
+    change = first["change_points"]
+    up, down = int((change > LITTLE_CHANGE).sum()), int((change < -LITTLE_CHANGE).sum())
     top = first.iloc[0]
-    fig, axes = charts.new_figure(
-        f"The share of arrests picked up from local jails rose in {rose} of {len(first)} areas after Secure "
-        f"Communities returned; most in {top['name']} ({top['share_before']:.1f}% to {top['share_after']:.1f}%)",
-        f"Share of ICE ERO administrative arrests that were jail pickups, by area of responsibility, "
-        f"{first['months_before'].iloc[0]} vs {first['months_after'].iloc[0]}; two definitions; "
-        f"ranked by the change under the first",
-        ncols=2, figsize=(8.6, 8.2), sharey=True,
+    fig, ax = charts.new_figure(
+        f"The share of arrests picked up from local jails rose by more than {LITTLE_CHANGE:.0f} points in {up} of "
+        f"{len(first)} ICE areas after Secure Communities returned and fell by more than {LITTLE_CHANGE:.0f} in "
+        f"{down}; most in {top['name']} ({top['share_before']:.0f}% to {top['share_after']:.0f}%)",
+        f"Share of each area's ICE administrative arrests that were pickups from a local jail, "
+        f"{first['months_before'].iloc[0]} against {first['months_after'].iloc[0]}; an area is an ICE field "
+        "office's region (Houston: the Houston office's region, not the city); ranked by the change",
+        figsize=(6.3, 7.6),
     )
-    labels = first["name"].tolist()
+    labels = [f"{n} ({a:,} arrests before)" for n, a in zip(first["name"], first["arrests_before"])]
     y = np.arange(len(labels))[::-1]
-    for ax, definition in zip(axes, defs):
-        rows = shares[shares["definition"] == definition].set_index("aor").loc[first["aor"]]
-        for yi, (_, row) in zip(y, rows.iterrows()):
-            ax.plot([row["share_before"], row["share_after"]], [yi, yi], color="#999999", linewidth=1, zorder=1)
-        ax.scatter(rows["share_before"], y, facecolors="white", edgecolors=charts.PALETTE[0], s=30, linewidths=1.3,
-                   zorder=3, label=f"before ({first['months_before'].iloc[0]})")
-        ax.scatter(rows["share_after"], y, color=charts.PALETTE[1], marker="s", s=30, zorder=3,
-                   label=f"after ({first['months_after'].iloc[0]})")
-        nat = national[definition]
-        ax.axvline(nat["share_before"], color=charts.PALETTE[0], linestyle=":", linewidth=1)
-        ax.axvline(nat["share_after"], color=charts.PALETTE[1], linestyle="--", linewidth=1)
-        ax.set_title(j.DEFINITION_LABELS[definition], fontsize=9.5, loc="left")
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("percent of the area's arrests")
-        ax.grid(axis="x", visible=True)
-        ax.grid(axis="y", visible=False)
-    axes[0].set_yticks(y, labels)
-    axes[0].legend(loc="lower center", bbox_to_anchor=(1.05, -0.16), ncol=2, fontsize=7.8)
-    fig.subplots_adjust(left=0.16, wspace=0.08)
+    for yi, (_, row) in zip(y, first.iterrows()):
+        ax.plot([row["share_before"], row["share_after"]], [yi, yi], color="#999999", linewidth=1, zorder=1)
+    ax.scatter(first["share_before"], y, facecolors="white", edgecolors=charts.PALETTE[0], s=26, linewidths=1.3,
+               zorder=3, label="before the return")
+    ax.scatter(first["share_after"], y, color=charts.PALETTE[1], marker="s", s=26, zorder=3,
+               label="after the return")
+    nat = national[defs[0]]
+    ax.axvline(nat["share_before"], color=charts.PALETTE[0], linestyle=":", linewidth=1)
+    ax.axvline(nat["share_after"], color=charts.PALETTE[1], linestyle="--", linewidth=1)
+    ax.text(nat["share_after"] + 1, len(labels) - 0.2, f"national, after: {nat['share_after']:.0f}%", fontsize=7,
+            va="bottom")
+    ax.text(nat["share_before"] - 1, len(labels) - 0.2, f"before: {nat['share_before']:.0f}%", fontsize=7,
+            va="bottom", ha="right")
+    ax.set_ylim(-0.8, len(labels) + 0.8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("percent of the area's arrests")
+    ax.grid(axis="x", visible=True)
+    ax.grid(axis="y", visible=False)
+    ax.set_yticks(y, labels, fontsize=7)
+    fig.subplots_adjust(left=0.36)
     table = shares.copy()
     nat_rows = pd.DataFrame([{**national[d].to_dict(), "name": "United States (all areas)", "source_id": j.RECORDS_SOURCE}
                              for d in defs])
     table = pd.concat([nat_rows, table], ignore_index=True)
+    wide = national[defs[1]] if len(defs) > 1 else None
+    sensitivity = (f" Counting arrests through 287(g) agreements as jail pickups too, the national share goes from "
+                   f"{wide['share_before']:.0f}% to {wide['share_after']:.0f}% (every area in the table beside this "
+                   "chart)." if wide is not None else "")
     charts.add_source_note(fig, table, sources, extra=(
         "Hollow circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
-        "after (dashed), all arrests including those with no area recorded. The month of the return is left out. "
-        "Computed from ICE's record-level release (FOIA 2019-ICFO-53623)."))
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.17))
+        "after (dashed), all arrests including those with no area recorded. The month of the return is left out."
+        + sensitivity + " Counted from ICE's record-level release (FOIA request 2019-ICFO-53623)."))
+    charts.legend_below(fig, ax, ncol=2)
     return fig, table
 
 
 def arrests_removals_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sources: pd.DataFrame,
-                           sc_id: str = "M14", pep_id: str = "M12"):
-    """Arrests and removals per month, side by side in one panel."""
+                           sc_id: str = "M14", pep_id: str = "M12", span: j.Periods | None = None):
+    """Arrests and removals per month, in two panels (they count different events); the title states the
+    change in average monthly arrests between the periods of `span` (computed here)."""
     pep, sc = _milestone(milestones, pep_id), _milestone(milestones, sc_id)
-    ratio = monthly["removals"].sum() / monthly["arrests"].sum()
-    fig, ax = charts.new_figure(
-        f"ICE's records hold {ratio:.1f} removals for every arrest: most removals follow a border "
-        f"apprehension, not an ERO arrest",
-        f"ICE removals (by month of removal) and ICE ERO administrative arrests (by month of arrest), "
-        f"{monthly['month'].iloc[0]:%B %Y} to {monthly['month'].iloc[-1]:%B %Y}, all areas",
-        figsize=(8.0, 4.8),
+    months = pd.to_datetime(monthly["month"])
+    if span is None:
+        span = j.periods(months, sc["date"], months.iloc[-1])
+    before = monthly.loc[months.isin(span.before), "arrests"].mean()
+    after = monthly.loc[months.isin(span.after), "arrests"].mean()
+    change = r.growth(r.Quantity(before), r.Quantity(after)).value
+    fig, (ax1, ax2) = charts.new_figure(
+        f"ICE's interior arrests averaged {format_number(significant(after, 2))} a month after Secure Communities "
+        f"returned, {abs(change):.0f}% {'more' if change > 0 else 'fewer'} than under the Priority Enforcement "
+        "Program",
+        f"ICE Enforcement and Removal Operations (ERO) administrative arrests, by month of arrest, and ICE "
+        f"removals, by month of removal, {month_year(months.iloc[0])} to {month_year(months.iloc[-1])}, all areas",
+        nrows=2, figsize=(6.3, 5.6), sharex=True,
     )
-    ax.plot(monthly["month"], monthly["removals"], color=charts.PALETTE[0], marker="o", markersize=3, markevery=3,
-            label="removals")
-    ax.plot(monthly["month"], monthly["arrests"], color=charts.PALETTE[1], linestyle="--", marker="s", markersize=3,
-            markevery=3, label="administrative arrests")
-    top = float(monthly[["removals", "arrests"]].to_numpy().max()) * 1.18
-    ax.set_ylim(0, top)
-    _shade_periods(ax, monthly["month"].iloc[0], monthly["month"].iloc[-1], pep, sc, top * 0.985)
-    ax.set_ylabel("records per month")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    _month_axis(ax)
-    ax.legend(loc="lower right")
+    fig.subplots_adjust(hspace=0.3)
+    for ax, column, heading, color in ((ax1, "arrests", "Arrests per month", charts.PALETTE[1]),
+                                       (ax2, "removals", "Removals per month", charts.PALETTE[0])):
+        ax.plot(months, monthly[column], color=color, linewidth=1.6)
+        top = float(monthly[column].max()) * 1.45
+        ax.set_ylim(0, top)
+        _shade_periods(ax, months.iloc[0], months.iloc[-1], pep, sc, top * 0.97)
+        ax.set_title(heading, fontsize=8.5, loc="left", fontweight="bold")
+        charts.count_axis(ax)
+    for level, period in ((before, span.before), (after, span.after)):
+        ax1.hlines(level, period[0], period[-1] + pd.offsets.MonthEnd(0), color="#000000", linewidth=0.9,
+                   linestyle=(0, (2, 2)), zorder=1)
+        ax1.text(period[-1], level, f" average\n {format_number(significant(level, 2))}", fontsize=7,
+                 va="bottom", ha="right")
+    _month_axis(ax2)
     events = milestones[milestones["milestone_id"].isin([pep_id, sc_id])]
     charts.add_source_note(fig, pd.concat([monthly[["source_id"]], events[["source_id"]]]), sources, extra=(
-        "Removals include people apprehended at the border by Customs and Border Protection and removed by ICE; "
-        "arrests are ICE's own interior arrests. Computed from ICE's record-level release (FOIA 2019-ICFO-53623)."))
+        f"Averages over {span.label('before')} and {span.label('after')}; the month of the return is left out. "
+        "Removals include people apprehended at the border by Customs and Border Protection and removed by ICE, "
+        "so the two counts are not steps of one process. Counted from ICE's record-level release "
+        "(FOIA request 2019-ICFO-53623)."))
     return fig, monthly
 
 
@@ -180,54 +204,80 @@ def area_totals_chart(totals: pd.DataFrame, sources: pd.DataFrame):
 
 
 def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
-    """Records per fiscal year against ICE's published annual totals (partial FY2019 hatched)."""
+    """Records minus each published total, one dot per published total of a complete fiscal year, on an axis
+    of a few records, so that equal counts sit on the zero line and a gap of 1 shows; partial years are
+    listed in the note, not drawn."""
     rows = comparison.sort_values(["event", "fiscal_year", "published"]).reset_index(drop=True)
-    full = rows[~rows["partial_year"]]
+    full = rows[~rows["partial_year"]].copy()
+    meta = sources.set_index("source_id")
+    full["publisher"] = [str(meta.at[str(sid).split()[0], "author_or_publisher"]).split(" (")[0]
+                         for sid in full["source_id"]]
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()
-    rest = (f"; the other {len(off)} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))}" if len(off) else "")
-    fig, axes = charts.new_figure(
-        f"{equal} of the {len(full)} published totals for complete fiscal years equal the number of records "
-        f"exactly{rest}",
-        "ICE ERO administrative arrests and ICE removals per fiscal year: records in the release vs the totals "
-        "ICE published (as reported by the sources listed); FY2019 records stop at the end of August",
-        ncols=2, figsize=(8.4, 5.2),
+    rest = (f"; the other {len(off)} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
+            f"record{'s' if off.max() > 1 else ''}" if len(off) else "")
+    fig, ax = charts.new_figure(
+        f"{equal} of the {len(full)} annual totals ICE published for complete fiscal years equal the number of "
+        f"records in its release{rest}",
+        "Records in ICE's record-level release minus the total printed, ERO administrative arrests and removals, "
+        f"fiscal years {full['fiscal_year'].min()} to {full['fiscal_year'].max()} (one row per printed total)",
+        figsize=(6.3, 0.3 * len(full) + 2.6),
     )
-    for ax, (event, part) in zip(axes, rows.groupby("event", sort=True)):
-        years = sorted(part["fiscal_year"].unique())
-        x = np.arange(len(years))
-        rec = part.drop_duplicates("fiscal_year").set_index("fiscal_year").loc[years]
-        pub = part.groupby("fiscal_year")["published"].max().loc[years]
-        for xi, year in zip(x, years):
-            partial = bool(rec.loc[year, "partial_year"])
-            ax.bar(xi - 0.2, rec.loc[year, "records"], width=0.4, color="white" if partial else charts.PALETTE[0],
-                   edgecolor=charts.PALETTE[0], hatch="///" if partial else "")
-            ax.bar(xi + 0.2, pub.loc[year], width=0.4, color=charts.PALETTE[1])
-        at = dict(zip(years, x))  # ring each published total resting on a weak source, at its own height
-        charts.mark_weak(ax, [at[y] + 0.2 for y in part["fiscal_year"]], part["published"], part, sources,
-                         offset=charts.INSIDE_BAR_TOP)
-        ax.set_xticks(x, [f"FY{y}" for y in years])
-        ax.set_title(event, fontsize=9.5, loc="left")
-        ax.set_ylim(0, None)
-        ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    from matplotlib.patches import Patch
-
-    axes[0].legend(handles=[Patch(color=charts.PALETTE[0], label="records in the release"),
-                            Patch(facecolor="white", edgecolor=charts.PALETTE[0], hatch="///",
-                                  label="records, partial year"),
-                            Patch(color=charts.PALETTE[1], label="published total")],
-                   loc="upper center", bbox_to_anchor=(1.1, -0.1), ncol=3, fontsize=7.5)
+    fig.subplots_adjust(left=0.34, right=0.80)
+    y = np.arange(len(full))[::-1]
+    labels = [f"FY{row.fiscal_year} {row.event}" for row in full.itertuples()]
+    ax.axvline(0, color="#555555", linewidth=0.8, zorder=1)
+    ax.scatter(full["difference"], y, color=charts.PALETTE[0], s=24, zorder=3)
+    charts.mark_weak(ax, full["difference"], y, full, sources)  # totals printed by a weak kind of source
+    for yi, row in zip(y, full.itertuples()):
+        ax.text(1.02, yi, f"{row.published:,.0f} printed", transform=ax.get_yaxis_transform(), va="center",
+                fontsize=7)
+    ax.set_yticks(y, labels, fontsize=7.5)
+    span = max(5.0, float(full["difference"].abs().max()) + 1)
+    ax.set_xlim(-span, span)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MultipleLocator(1))
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}" if v else "0")
+    ax.set_xlabel("records minus printed total")
+    ax.grid(axis="x", visible=True)
+    ax.grid(axis="y", visible=False)
+    partial = rows[rows["partial_year"]]
+    left_out = "; ".join(f"FY{p.fiscal_year} {p.event}: {p.records:,.0f} records against {p.published:,.0f} printed"
+                         for p in partial.itertuples())
     charts.add_source_note(fig, rows, sources, extra=(
-        "Where two sources print different totals for a year the larger is drawn; every total is in the table. "
-        "Published totals cover whole fiscal years."))
+        "Not drawn: the release stops before the end of the last fiscal year, so its records are not expected to "
+        f"equal the whole-year total ({left_out})." if len(partial) else ""))
     return fig, rows
 
 
 # ---------------------------------------------------------------- map of the areas
 
-CHANGE_BINS = (-np.inf, -5.0, 0.0, 10.0, 20.0, np.inf)
-CHANGE_LABELS = ("fell by 5 points or more", "fell by less than 5 points", "rose by less than 10 points",
-                 "rose by 10 to 20 points", "rose by 20 points or more")
+LITTLE_CHANGE = 2.0  # points: a change within +/- this is "little change"
+BREAKS = (LITTLE_CHANGE, 10.0, 20.0)  # symmetric about zero
+CHANGE_LABELS = (f"fell by {BREAKS[2]:.0f} points or more", f"fell by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
+                 f"fell by {BREAKS[0]:.0f} to {BREAKS[1]:.0f} points",
+                 f"little change (within {BREAKS[0]:.0f} points)",
+                 f"rose by {BREAKS[0]:.0f} to {BREAKS[1]:.0f} points", f"rose by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
+                 f"rose by {BREAKS[2]:.0f} points or more")
+# diverging, centred on zero: oranges (hatched) for falls, purples for rises, darker = larger; a pale neutral for
+# little change. Falls and rises of equal size share a lightness, so the hatch tells them apart in grey.
+CHANGE_COLORS = ("#b35806", "#e08214", "#fdb863", "#dcdcdc", "#b2abd2", "#8073ac", "#2d004b")
+CHANGE_HATCH = ("////", "////", "////", "", "", "", "")
+
+
+def change_class(points: pd.Series) -> pd.Series:
+    """Each change (percentage points) in its class of CHANGE_LABELS: by its size against BREAKS and its sign,
+    so a fall and a rise of the same size always get mirrored classes."""
+    size = points.abs()
+    step = np.select([size <= BREAKS[0], size <= BREAKS[1], size <= BREAKS[2]], [0, 1, 2], default=3)
+    index = np.where(points > 0, 3 + step, 3 - step)
+    labels = [CHANGE_LABELS[int(i)] if v == v else None for i, v in zip(index, points)]
+    return pd.Series(pd.Categorical(labels, categories=CHANGE_LABELS), index=points.index)
+
+
+# label positions moved off crowded neighbours (map units), by ICE area code
+LABEL_NUDGE = {"NYC": (30, -34), "NEW": (-8, 16), "PHI": (-38, 10), "BAL": (10, 22), "WAS": (-12, 14),
+               "BOS": (20, -6), "BUF": (-30, -12), "HOU": (30, 22), "SNA": (-28, -4), "SND": (-22, 22),
+               "PHO": (14, 0)}
 
 
 def _boundary_arcs(topology: dict, code_of: dict[str, str]) -> list[int]:
@@ -260,21 +310,32 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
     table = pd.DataFrame({"map_fips": [s.id for s in counties], "map_name": [s.name for s in counties]})
     table["aor"] = table["map_fips"].map(code_of)
     table = table.join(rows[["name", "share_before", "share_after", "change_points"]], on="aor")
-    table["class"] = pd.cut(table["change_points"], CHANGE_BINS, labels=CHANGE_LABELS, right=False)
-    # greys for a fall, blues for a rise (darker = larger); the labels carry each area's number
-    colors = dict(zip(CHANGE_LABELS, ["#969696", "#d9d9d9", "#c6dbef", "#4292c6", "#08306b"]))
-    up = rows[rows["change_points"] > 0]
+    table["class"] = change_class(table["change_points"])
+    colors = dict(zip(CHANGE_LABELS, CHANGE_COLORS))
+    hatches = dict(zip(CHANGE_LABELS, CHANGE_HATCH))
+    classes = change_class(rows["change_points"])
+    up = int((rows["change_points"] > LITTLE_CHANGE).sum())
+    down = int((rows["change_points"] < -LITTLE_CHANGE).sum())
     fig, ax = charts.new_figure(
-        f"The share of arrests from local jails rose in {len(up)} of {len(rows)} ICE areas after Secure Communities "
-        f"returned, most in {rows.loc[rows['change_points'].idxmax(), 'name']} ({rows['change_points'].max():+.1f} points)",
-        f"Change in the share of each area's ICE ERO administrative arrests that were '{j.CAP_LOCAL}' pickups, "
-        f"{rows['months_before'].iloc[0]} vs {rows['months_after'].iloc[0]}, percentage points; counties coloured "
-        "by their area (Alaska and Hawaii inset, not to scale)",
-        figsize=(7.2, 7.5),
+        f"After Secure Communities returned, the share of arrests from local jails rose by more than "
+        f"{LITTLE_CHANGE:.0f} points in {up} of {len(rows)} ICE areas and fell by more than {LITTLE_CHANGE:.0f} "
+        f"in {down}",
+        f"Change in the share of each area's ICE administrative arrests that were pickups from a local jail, "
+        f"{rows['months_before'].iloc[0]} against {rows['months_after'].iloc[0]}, percentage points; counties "
+        "shaded by the ICE field office area they belong to (Alaska and Hawaii inset, not to scale)",
+        figsize=(6.3, 6.6),
     )
     rings, owner = maps._county_rings()
     shade = table["class"].astype(object).map(colors).fillna(maps.MISSING_COLOR).to_numpy()
     ax.add_collection(PolyCollection(rings, facecolors=shade[owner], edgecolors=shade[owner], linewidths=0.1))
+    hatched = table["class"].astype(object).map(hatches).fillna("").to_numpy()
+    falls = [ring for ring, o in zip(rings, owner) if hatched[o]]
+    if falls:
+        import matplotlib as mpl
+
+        with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 0.6}):
+            ax.add_collection(PolyCollection(falls, facecolors="none", edgecolors="none", hatch="////",
+                                             linewidths=0))
     outlines = [poly[0] for s in states for poly in s.polygons]
     ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#888888", linewidths=0.25))
     topology = read_atlas()
@@ -284,22 +345,26 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
     # label each area at the mean of its counties' first-ring centres (mainland counties only)
     centres = pd.DataFrame([(s.id, *s.polygons[0][0].mean(axis=0)) for s in counties], columns=["map_fips", "x", "y"])
     centres["aor"] = centres["map_fips"].map(code_of)
-    main = centres[(centres["x"] > 120) & (centres["y"] < 520)]
+    main = centres[~centres["map_fips"].astype(str).str[:2].isin(["02", "15"])]  # not the Alaska, Hawaii insets
     for code, c in main.groupby("aor")[["x", "y"]].mean().iterrows():
         if code in rows.index:
-            ax.text(c["x"], c["y"], f"{code}\n{rows.loc[code, 'change_points']:+.0f}", fontsize=6.2, ha="center",
-                    va="center", color="#000000", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+            x, y = c["x"] + LABEL_NUDGE.get(code, (0, 0))[0], c["y"] + LABEL_NUDGE.get(code, (0, 0))[1]
+            change = round(float(rows.loc[code, "change_points"]))
+            ax.text(x, y, f"{rows.loc[code, 'name']}\n{change:+d}" if change else f"{rows.loc[code, 'name']}\n0",
+                    fontsize=6.6,
+                    ha="center", va="center", color="#000000", linespacing=1.0,
+                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
     ax.set_xlim(0, 975)
     ax.set_ylim(610, 0)
     ax.set_aspect("equal")
     ax.axis("off")
-    counts = rows.assign(c=pd.cut(rows["change_points"], CHANGE_BINS, labels=CHANGE_LABELS, right=False))["c"].value_counts()
-    handles = [Patch(facecolor=colors[c], edgecolor="#999999", linewidth=0.4, label=f"{c}: {counts.get(c, 0)} areas")
-               for c in CHANGE_LABELS]
+    counts = classes.value_counts()
+    handles = [Patch(facecolor=colors[c], edgecolor="#999999", hatch=hatches[c], linewidth=0.4,
+                     label=f"{c}: {counts.get(c, 0)}") for c in CHANGE_LABELS]
     if table["aor"].isna().any():
         handles.append(Patch(facecolor=maps.MISSING_COLOR, edgecolor="#999999", label="county not in the crosswalk"))
-    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=3, bbox_to_anchor=(0.5, 0.0),
-              title="change in the area's jail share (labels: area code and change in points)", title_fontsize=7.5)
+    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=2, bbox_to_anchor=(0.5, 0.0),
+              title="change in the area's jail share (number of areas)", title_fontsize=7.5)
     table["source_id"] = f"{j.RECORDS_SOURCE} S202 {maps.MAP_SOURCE}"
     charts.add_source_note(fig, table, sources, extra=(
         "Areas of responsibility drawn from a county-to-area crosswalk; thick lines are area borders, thin grey "

@@ -134,3 +134,16 @@ def published_label(published, precision) -> str:
 def published_year(published, precision="year") -> str:
     """The year a source was published ('2011'), or 'undated' when its date or precision says so."""
     return published_label(published, "undated" if str(precision) == "undated" else "year")
+
+
+MONTH_WORDS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
+
+
+def month_year(when) -> str:
+    """A month as readers write it: 'Jan. 2010', 'June 2017'."""
+    return f"{MONTH_WORDS[when.month - 1]} {when.year}"
+
+
+def day_month_year(when) -> str:
+    """A day as readers write it: 'Oct. 27, 2008'."""
+    return f"{MONTH_WORDS[when.month - 1]} {when.day}, {when.year}"

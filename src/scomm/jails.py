@@ -101,10 +101,12 @@ class Periods:
     return_date: pd.Timestamp
 
     def label(self, which: str) -> str:
-        """'2015-10 to 2016-12 (15 months)' for 'before' or 'after'."""
+        """'Oct. 2015 to Dec. 2016 (15 months)' for 'before' or 'after'."""
+        from scomm.fmt import month_year
+
         months = getattr(self, which)
         n = len(months)
-        return f"{months[0]:%Y-%m} to {months[-1]:%Y-%m} ({n} month{'' if n == 1 else 's'})"
+        return f"{month_year(months[0])} to {month_year(months[-1])} ({n} month{'' if n == 1 else 's'})"
 
 
 def last_complete_month(files: pd.DataFrame, event: str = "arrests") -> pd.Timestamp:

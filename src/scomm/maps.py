@@ -20,6 +20,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
 from scomm import charts
+from scomm.fmt import day_month_year, month_year
 from scomm.places import fiscal_year
 from scomm.vendor import read_atlas
 
@@ -152,11 +153,11 @@ def sequential_colors(n: int) -> list[str]:
 def _fy_span(label: str) -> str:
     fy = int(label[2:6])
     if len(label) == 6:
-        return f"Oct {fy - 1} - Sep {fy}"
+        return f"Oct. {fy - 1} to Sept. {fy}"
     q = int(label[-1])
     start = pd.Timestamp(fy - 1, 10, 1) + pd.DateOffset(months=3 * (q - 1))
     end = start + pd.DateOffset(months=2)
-    return f"{start:%b} - {end:%b %Y}"
+    return f"{month_year(start)} to {month_year(end)}"
 
 
 def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame, by: str = "fiscal_year"):
@@ -177,10 +178,10 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
     n_last = int((dated["activated"] == last_day).sum())
     fig, ax = charts.new_figure(
         f"{top} saw the most activations ({per_class[top]:,} of the {len(table):,} counties on the map); "
-        f"the last {n_last:,} joined on {last_day:%d %B %Y}",
+        f"the last {n_last:,} joined on {day_month_year(last_day)}",
         f"Federal fiscal year in which Secure Communities was activated in each county, {acts['activated'].min():%B %Y} "
         f"to {last_day:%B %Y} (Alaska and Hawaii inset, not to scale)",
-        figsize=(7.2, 6.7),
+        figsize=(6.3, 6.6),
     )
     rings, owner = _county_rings()
     shade = table["period"].map(colors).fillna(MISSING_COLOR).to_numpy()  # table rows follow the shapes' order
@@ -195,12 +196,12 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
                      label=f"{c} ({_fy_span(c)}): {per_class[c]:,}") for c in labels]
     if (table["via"] == "not in the list").any():
         handles.append(Patch(facecolor=MISSING_COLOR, edgecolor="#999999", label="no date in the list"))
-    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=3 if len(labels) <= 9 else 4,
+    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=2 if len(labels) <= 8 else 3,
               title="activated in (number of counties on the map)", title_fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
     changed = table[~table["via"].isin(["same code", "not in the list"])]
     extra = (f"Dates from ICE's list of activated jurisdictions ({len(acts):,} rows); the map draws the "
              f"{len(table):,} counties of 2017, and {len(changed)} of them take the date of the list code they were "
-             "split or renamed from (data/county_changes.csv). Counts in the legend are counties on the map, as in "
+             "split or renamed from (the Census Bureau's record of county changes). Counts in the legend are counties on the map, as in "
              "the CSV beside this chart.")
     charts.add_source_note(fig, table, sources, extra=extra)
     # the map keeps its shape: full width, directly under the header; legend and note below it

@@ -188,10 +188,12 @@ class Run:
         for ids in cl.figures_used(chosen).values():
             for fid in ids:
                 self._record("figure_ids", fid)
-        records = None
+        records = monthly = None
         if cl.uses_records(chosen):  # records_total claims count the rows of a derived table
             records = self.table(cl.RECORDS_TABLE)
-        return cl.evaluate(chosen, self._dataset.figures, records).set_index("claim_id").loc[
+        if cl.uses_detainer_months(chosen):  # detainer_months claims read the detainers by month
+            monthly = self.table(cl.DETAINER_TABLE)
+        return cl.evaluate(chosen, self._dataset.figures, records, monthly).set_index("claim_id").loc[
             [c for c in claim_ids if c in set(chosen["claim_id"])]].reset_index()
 
     # ------------------------------------------------------------ showing

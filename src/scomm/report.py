@@ -12,7 +12,7 @@ from typing import Sequence
 import pandas as pd
 
 from scomm.data import Dataset
-from scomm.fmt import format_number, published_label, published_year
+from scomm.fmt import format_number, month_year, published_label, published_year
 
 NUMBER_COLUMNS = ("value",)
 
@@ -189,21 +189,30 @@ def markdown_html(text: str) -> str:
 
 CSS = """
 *{box-sizing:border-box}
-body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:980px;margin:0 auto;padding:0 16px 40px;color:#222;
-line-height:1.5;font-size:16px;overflow-wrap:break-word}
-h1{font-size:1.7em;margin:.6em 0 .2em}h2{margin-top:2em;border-top:2px solid #ccc;padding-top:.6em}
-.meta{color:#555;font-size:.9em}nav ol{columns:2;column-gap:2em;padding-left:1.3em}
-@media (max-width:600px){nav ol{columns:1}body{font-size:15px}}
-.summary{background:#f3f6f9;border-left:4px solid #0072B2;padding:.4em 1em}
-.summary li{margin:.3em 0}
-pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;font-size:12px;overflow-wrap:anywhere}
-figure{margin:1.2em 0}figure img{width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.85em;color:#444}
-.scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:13px;margin:.5em 0}
-td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}
-td{overflow-wrap:anywhere}
-a{color:#0055a5}
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:760px;margin:0 auto;padding:0 16px 40px;color:#222;
+line-height:1.5;font-size:16px}
+h1{font-size:1.6em;margin:.5em 0 .2em;line-height:1.2}h2{font-size:1.25em;margin-top:1.6em;line-height:1.3}
+h3{font-size:1.05em}
+h2 a{color:inherit;text-decoration:none}
+nav.top{font-size:.9em;padding:.6em 0;border-bottom:1px solid #ddd}
+.meta{color:#555;font-size:.9em}
+.summary{background:#f3f6f9;border-left:4px solid #0072B2;padding:.2em 1em}
+.summary li{margin:.4em 0}
+details{margin:.4em 0;font-size:.85em}summary{cursor:pointer;color:#0055a5}
+pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;font-size:12px}
+figure{margin:1em 0}figure img{width:100%;height:auto;border:1px solid #eee;display:block}
+figcaption{font-size:.8em;color:#444}
+.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
+.scroll table{max-width:none}
+table{border-collapse:collapse;font-size:13px;margin:.5em 0;display:block;overflow-x:auto;max-width:100%}
+td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left;overflow-wrap:normal;
+word-break:normal;hyphens:none}
+td{min-width:4em}
+td:has(> a:only-child){white-space:nowrap}
+ul.index{columns:3;font-size:.9em}@media (max-width:600px){ul.index{columns:2}}
+a{color:#0055a5}.nw{white-space:nowrap}
+@media print{figure,img{break-inside:avoid;page-break-inside:avoid}nav.top{display:none}
+img{max-height:25cm;width:auto;max-width:100%}}
 """
 
 
@@ -264,18 +273,97 @@ def prepare(ds: Dataset) -> Prepared:
     return Prepared(glossary, rows, states)
 
 
+# The report's lead charts, one per finding, in reading order (every other chart is on its notebook's page).
+KEY_CHARTS = ("09_arrests_by_method", "09_jail_share_by_area", "08_county_map", "03_funnel", "04_ice_removals",
+              "05_case_review", "06_detainers", "06_due_process")
+# Notebooks whose first finding makes the lead, in the lead's order; a notebook's finding that names one of
+# these words is preferred to its first one.
+LEAD_NOTEBOOKS = (("09_reinstated_era", "from local jails"), ("08_rollout_by_place", "The first was"),
+                  ("03_identification_funnel", ""), ("05_case_review", "had been closed"),
+                  ("06_shared_safety", "detainers"))
+METHODS_NOTEBOOKS = ("07_data_audit",)
+SCREEN_WIDTHS = (720, 1440)  # px of the screen copies of a chart's PNG (1x and 2x of the column; 2x: key charts)
+
+
+def screen_images(fig_dir: Path, name: str, widths: Sequence[int] = SCREEN_WIDTHS[:1]) -> dict[int, str]:
+    """Screen-resolution copies of NAME.png (SCREEN_WIDTHS px wide) in fig_dir/screen/; width -> relative path.
+
+    Written only when missing or older than the PNG; resized with Pillow's Lanczos filter and reduced to 256
+    colours, which gives the same bytes for the same PNG."""
+    from PIL import Image
+
+    png = fig_dir / f"{name}.png"
+    if not png.exists():
+        return {}
+    out = {}
+    (fig_dir / "screen").mkdir(exist_ok=True)
+    with Image.open(png) as image:
+        image.load()
+        for width in widths:
+            target = fig_dir / "screen" / f"{name}-{width}.png"
+            if not target.exists() or target.stat().st_mtime < png.stat().st_mtime:
+                height = round(image.height * width / image.width)
+                small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+                # 256 colours keep every class of a chart and a quarter of the bytes
+                small = small.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+                small.save(target, format="PNG", compress_level=9)
+            out[width] = f"screen/{target.name}"
+    return out
+
+
+CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S)
+HYPHENATED = re.compile(r"(?<![\w&#;\-\u2013\u2014/])([^\s<>]*\w[\-\u2013\u2014/][^\s<>]*\w)")
+
+
+def keep_tokens_whole(page: str) -> str:
+    """Table cells never break a word or number at its hyphen, dash or slash ('2019-ICFO-53623',
+    'non-criminal'): each such token of a cell's text is kept on one line (a browser breaks lines only at spaces then)."""
+    def cell(match: re.Match) -> str:
+        parts = re.split(r"(<[^>]+>)", match.group(2))
+        parts = [p if p.startswith("<") else HYPHENATED.sub(r"<span class='nw'>\1</span>", p) for p in parts]
+        return match.group(1) + "".join(parts) + match.group(3)
+
+    return CELL.sub(cell, page)
+
+
+def _page(title: str, body: Sequence[str], nav: str = "") -> str:
+    body = [keep_tokens_whole(part) for part in body]
+    return "\n".join(["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+                      "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+                      f"<title>{html.escape(title)}</title>", f"<style>{CSS}</style></head><body>",
+                      nav, *body, "</body></html>"]) + "\n"
+
+
+def _nav(here: str) -> str:
+    links = [("report.html", "Findings"), ("methods.html", "Methods and sources"), ("states.html", "States")]
+    return "<nav class='top'>" + " · ".join(
+        f"<strong>{t}</strong>" if h == here else f"<a href='{h}'>{t}</a>" for h, t in links) + "</nav>"
+
+
+def _words(text: str) -> int:
+    return len(re.sub(r"<[^>]+>", " ", text).split())
+
+
 def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_dir: Path, ds: Dataset,
                changes: str, checks: pd.DataFrame, ratios: pd.DataFrame | None = None,
                charts_meta: dict | None = None, data_version: str = "", prepared: Prepared | None = None) -> None:
-    """One self-contained HTML file, for readers: a summary of the findings, contents, each notebook's
-    findings, tables and charts (with definitions, sources and the CSV behind each), the published claims,
-    a glossary, every state's rollout, the sources, and the change log last. `prepared`: the data-only
-    parts, when made beforehand (see `prepare`)."""
+    """The report as a small publication, in `path`'s folder:
+
+    - report.html: a lead of findings in plain words (rendered from the notebooks' findings), then one chart
+      per finding (KEY_CHARTS), each linking to its notebook's page;
+    - one page per notebook (NOTEBOOK.html): its question, findings, tables and every chart;
+    - methods.html: the data audit, the published claims recomputed, the glossary, the sources and the change
+      log; states.html: every state's rollout.
+
+    Charts are responsive images (screen copies with `srcset`), each linking to its full-size PNG, SVG, PDF
+    and CSV. Also writes figures/README.md, the index of every chart (see `write_figures_index`).
+    `prepared`: the data-only parts, when made beforehand (see `prepare`)."""
     from scomm.tables import readable
 
     prepared = prepared or prepare(ds)
     charts_meta = charts_meta or {}
-    sections, summary, contents = [], [], []
+    out_dir = path.parent
+    pages, findings_of, chart_page, titles = {}, {}, {}, {}
     for nb_path in notebooks:
         nb = json.loads((executed_dir / nb_path.name).read_text(encoding="utf-8"))
         body, title, findings = [], nb_path.stem, []
@@ -285,58 +373,108 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
                 if src.startswith("# ") and title == nb_path.stem:
                     title = src.splitlines()[0][2:].strip()
                     src = "\n".join(src.splitlines()[1:])
-                body.append(markdown_html(src))
+                body.append(markdown_html(src.replace("\n## ", "\n### ").replace("## ", "### ", 1)
+                                          if src.startswith("## ") else src))
                 continue
             chart = _chart_name(src)
+            printed = []
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 if output.get("name") == "stdout":
-                    body.append(f"<pre>{html.escape(_text(output['text']))}</pre>")
+                    printed.append(html.escape(_text(output["text"])))
                 elif "text/markdown" in data:
                     md = _text(data["text/markdown"])
                     if md.startswith("Finding:"):
                         findings.append(md[len("Finding:"):].strip())
                     body.append("<div class='scroll'>" + markdown_html(md) + "</div>")
-                elif "image/png" in data:
-                    body.append(_figure(_text(data["image/png"]).strip(), chart, charts_meta.get(chart, {}), ds))
-        anchor = nb_path.stem
-        contents.append(f"<li><a href='#{anchor}'>{html.escape(title)}</a></li>")
-        if findings:
-            first = re.sub(r"^<p>|</p>\s*$", "", markdown_html(findings[0]).strip())
-            first = first[:1].upper() + first[1:]
-            summary.append(f"<li>{first} <a href='#{anchor}'>({html.escape(title)})</a></li>")
-        sections.append(f"<section id='{anchor}'><h2>{html.escape(title)}</h2>" + "\n".join(body) + "</section>")
+                elif "image/png" in data and chart:
+                    chart_page[chart] = nb_path.stem
+                    body.append(_figure(chart, charts_meta.get(chart, {}), ds, fig_dir, anchor=True))
+            if printed:  # computed numbers, as the notebook printed them: for checking, folded away
+                body.insert(len(body), "<details><summary>Numbers computed in this step</summary><pre>"
+                            + "".join(printed) + "</pre></details>")
+        titles[nb_path.stem] = title
+        findings_of[nb_path.stem] = findings
+        pages[nb_path.stem] = body
 
-    shown = checks[["claim_id", "statement", "verdict", "computed", "published", "detail", "inputs", "published_id"]]
-    gloss, rows = prepared.glossary, prepared.source_rows
-    extra = [("claims", "Published claims, recomputed"), ("glossary", "Glossary"), ("states", "By state"),
-             ("sources", "Sources"), ("changes", "What changed since the last build")]
-    contents += [f"<li><a href='#{a}'>{t}</a></li>" for a, t in extra]
+    # the lead: one finding per chosen notebook, in plain words
+    lead = []
+    for stem, prefer in LEAD_NOTEBOOKS:
+        items = findings_of.get(stem, [])
+        if not items:
+            continue
+        pick = next((f for f in items if prefer and prefer in f), items[0])
+        text = re.sub(r"^<p>|</p>\s*$", "", markdown_html(pick).strip())
+        lead.append(f"<li>{text[:1].upper() + text[1:]} <a href='{stem}.html'>More</a></li>")
+    figures = [f"<section id='{html.escape(name)}' class='key'>"
+               f"<h2><a href='{chart_page[name]}.html#{html.escape(name)}'>{html.escape(charts_meta.get(name, {}).get('title', name))}</a></h2>"
+               + _figure(name, charts_meta.get(name, {}), ds, fig_dir, title=False) + "</section>"
+               for name in KEY_CHARTS if name in chart_page]
+    questions = [f"<li><a href='{stem}.html'>{html.escape(titles[stem])}</a></li>" for stem in titles
+                 if stem not in METHODS_NOTEBOOKS]
     accessed = ds.sources["accessed"].max()
     n_fig, n_src = len(ds.figures), ds.figures["source_id"].nunique()
-    head = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-            "<title>Secure Communities by the Numbers</title>", f"<style>{CSS}</style></head><body>",
-            "<header><h1>Secure Communities by the Numbers</h1>",
-            f"<p class='meta'>{n_fig:,} published figures from {n_src} sources; data version {html.escape(data_version)}"
-            + (f"; sources last checked {accessed:%Y-%m-%d}" if pd.notna(accessed) else "")
-            + ". Every number below is computed from the sourced figures; each derived number names the figure "
-              "rows it rests on, and every chart names its sources.</p></header>",
-            "<section id='summary' class='summary'><h2 style='border:0;margin-top:.4em'>Main findings</h2><ul>",
-            *summary, "</ul></section>", "<nav><h2>Contents</h2><ol>", *contents, "</ol></nav>"]
-    tail = ["<section id='claims'><h2>Published claims, recomputed</h2><p>Each claim is a number a source printed, "
-            "recomputed from the figures it rests on: <em>reproduces</em> within the precision it was printed to, "
-            "<em>diverges</em> (with the gap), or <em>cannot compute</em> from this data.</p><div class='scroll'>",
-            markdown_html(readable(shown)), "</div></section>",
-            f"<section id='glossary'><h2>Glossary</h2><dl>{gloss}</dl></section>",
-            "<section id='states'><h2>By state: rollout and figures</h2>",
-            "\n".join(section.html(ratios) for section in prepared.states),
-            "</section>",
-            "<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
-            "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>", rows, "</table></div></section>",
-            "<section id='changes'>", markdown_html(changes.replace("# What changed", "## What changed", 1)),
-            "</section></body></html>"]
-    path.write_text("\n".join(head + sections + tail) + "\n", encoding="utf-8")
+    front = ["<header><h1>Secure Communities by the Numbers</h1>",
+             f"<p class='meta'>{n_fig:,} published figures from {n_src} sources"
+             + (f", last checked {month_year(accessed)}" if pd.notna(accessed) else "")
+             + ". Every number is computed from the sourced figures; see <a href='methods.html'>methods and "
+               "sources</a>.</p></header>",
+             "<section id='summary' class='summary'><h2>What the numbers show</h2><ul>", *lead, "</ul></section>",
+             *figures,
+             "<section id='questions'><h2>Every question, with all its charts and tables</h2><ol>", *questions,
+             "</ol></section>"]
+    path.write_text(_page("Secure Communities by the Numbers", front, _nav("report.html")), encoding="utf-8")
+    for stem, body in pages.items():
+        page = [f"<h1>{html.escape(titles[stem])}</h1>", *body,
+                "<p><a href='report.html'>Back to the findings</a></p>"]
+        (out_dir / f"{stem}.html").write_text(_page(titles[stem], page, _nav("")), encoding="utf-8")
+
+    shown = checks[["claim_id", "statement", "verdict", "computed", "published", "detail"]]
+    audit = [f"<p><a href='{stem}.html'>{html.escape(titles[stem])}</a></p>" for stem in METHODS_NOTEBOOKS
+             if stem in titles]
+    methods = ["<h1>Methods and sources</h1>", *audit,
+               "<section id='claims'><h2>Published claims, recomputed</h2><p>Each claim is a number a source printed, "
+               "recomputed from the figures it rests on. It <em>reproduces</em> when some reading of those figures, "
+               "as precisely as they were printed and with their own words (nearly, about, more than), gives the "
+               "published value as printed; it <em>diverges</em> when none does (with the gap); it "
+               "<em>cannot compute</em> when a figure is missing or the figures are only bounds.</p>"
+               "<div class='scroll'>", markdown_html(readable(shown)), "</div></section>",
+               f"<section id='glossary'><h2>Glossary</h2><dl>{prepared.glossary}</dl></section>",
+               "<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
+               "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>", prepared.source_rows,
+               "</table></div></section>",
+               "<section id='changes'>", markdown_html(changes.replace("# What changed", "## What changed", 1)),
+               f"<p class='meta'>Data version {html.escape(data_version)}.</p></section>"]
+    (out_dir / "methods.html").write_text(_page("Methods and sources", methods, _nav("methods.html")),
+                                          encoding="utf-8")
+    states = ["<h1>By state: rollout and figures</h1>",
+              "<ul class='index'>" + "".join(f"<li><a href='#{anchor}'>{name}</a></li>"
+                                             for anchor, name in map(_state_key, prepared.states)) + "</ul>",
+              "\n".join(section.html(ratios) for section in prepared.states)]
+    (out_dir / "states.html").write_text(_page("By state", states, _nav("states.html")), encoding="utf-8")
+    write_figures_index(fig_dir, charts_meta)
+
+
+def _state_key(section) -> tuple[str, str]:
+    """(anchor, name as shown) of a state's section, read from its heading."""
+    anchor = re.search(r"id='([^']+)'", section.head)
+    name = re.search(r"<h3>(.*?)</h3>", section.head)
+    return (anchor.group(1) if anchor else "", name.group(1) if name else "")
+
+
+def write_figures_index(fig_dir: Path, charts_meta: dict) -> Path:
+    """figures/README.md: every chart with its title, subtitle and files (those that exist), in name order."""
+    lines = ["# Charts", "", "Every chart of the build: its title, what it measures, and its files (PNG at 300 dpi "
+             "for print at 16 cm, SVG with real text, PDF with title and subject, and the CSV of the plotted rows).",
+             ""]
+    for name in sorted(charts_meta):
+        meta = charts_meta[name]
+        files = [f"[{ext.upper()}]({name}.{ext})" for ext in ("png", "svg", "pdf", "csv")
+                 if (fig_dir / f"{name}.{ext}").exists()]
+        lines += [f"## {meta.get('title', name)}", "", meta.get("subtitle", ""), "", " · ".join(files), ""]
+    target = fig_dir / "README.md"
+    target.write_text("\n".join(lines), encoding="utf-8")
+    return target
 
 
 def charts_published(published, precision) -> str:
@@ -348,21 +486,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _figure(png: str, name: str | None, meta: dict, ds: Dataset) -> str:
-    """A chart as <figure>: the image with alt text from its title and subtitle, then its definition,
-    sources (linked) and a link to the table behind it."""
-    title, subtitle = meta.get("title", ""), meta.get("subtitle", "")
-    alt = html.escape(f"{title}. {subtitle}".strip(". ") or f"chart {name or ''}", quote=True)
-    caption = []
-    if subtitle:
-        caption.append(html.escape(subtitle) + ".")
-    line = _source_line(meta.get("source_ids", []), ds.sources)
-    if line:
-        caption.append(line)
-    if name:
-        caption.append(f"<a href='{html.escape(name)}.csv'>Data behind this chart ({html.escape(name)}.csv)</a>.")
-    return (f"<figure><img alt='{alt}' src='data:image/png;base64,{png}'>"
-            f"<figcaption>{' '.join(caption)}</figcaption></figure>")
+def _figure(name: str, meta: dict, ds: Dataset, fig_dir: Path, *, anchor: bool = False, title: bool = True) -> str:
+    """A chart as <figure>: a responsive image (screen copies with srcset, lazily loaded) with alt text from
+    its title and subtitle, linking to the full-size PNG; its sources (linked) and its files."""
+    head, subtitle = meta.get("title", ""), meta.get("subtitle", "")
+    alt = html.escape(f"{head}. {subtitle}".strip(". ") or f"chart {name}", quote=True)
+    screens = screen_images(fig_dir, name, SCREEN_WIDTHS if name in KEY_CHARTS else SCREEN_WIDTHS[:1])
+    e = html.escape
+    if screens:
+        small = screens[SCREEN_WIDTHS[0]]
+        srcset = ", ".join(f"{src} {w}w" for w, src in screens.items())
+        from PIL import Image
+
+        with Image.open(fig_dir / small) as im:
+            width, height = im.size
+        image = (f"<a href='{e(name)}.png'><img alt='{alt}' src='{small}' srcset='{srcset}' "
+                 f"sizes='(max-width: 760px) calc(100vw - 32px), 720px' width='{width}' height='{height}' "
+                 "loading='lazy' decoding='async'></a>")
+    elif (fig_dir / f"{name}.svg").exists():
+        image = f"<a href='{e(name)}.svg'><img alt='{alt}' src='{e(name)}.svg' loading='lazy'></a>"
+    else:
+        image = f"<p>{e(head)}</p>"
+    files = [f"<a href='{e(name)}.{ext}'>{ext.upper()}</a>" for ext in ("png", "svg", "pdf", "csv")
+             if (fig_dir / f"{name}.{ext}").exists()]
+    caption = [_source_line(meta.get("source_ids", []), ds.sources), "Full size and data: " + ", ".join(files) + "."]
+    ident = f" id='{e(name)}'" if anchor else ""
+    return (f"<figure{ident}>{image}<figcaption>{' '.join(c for c in caption if c)}</figcaption></figure>")
 
 
 def _link(url) -> str:

@@ -5,12 +5,11 @@ is `scomm.tables`' job; style and export are `scomm.charts`'."""
 from __future__ import annotations
 
 import textwrap
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from scomm import charts, tables
+from scomm import charts, fmt, tables
 from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number, significant
 from scomm.tables import FUNNEL_STAGES
@@ -50,32 +49,34 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     periods = [(label, when[a], when[b]) for label, a, b in PERIOD_MILESTONES if a in when and b in when]
     fig, ax = charts.new_figure(
         f"Secure Communities ran from {periods[0][1]:%Y} to {periods[0][2]:%Y}, was replaced by the "
-        f"{periods[1][0]} for {(periods[1][2] - periods[1][1]).days / 365.25:.1f} years, and ran again to "
+        f"{periods[1][0]} for about {round((periods[1][2] - periods[1][1]).days / 365.25)} years, and ran again to "
         f"{periods[-1][2]:%Y}"
         if len(periods) == 3 else "Secure Communities: dated events",
         "Events dated by their sources; shaded: the periods the events open and close. Hollow markers: "
         "the source dates the event to the month or year only",
-        figsize=(9.0, 6.4),
+        figsize=(6.3, 7.6),
     )
     fig.subplots_adjust(left=0.03, right=0.97)
     shades = ["#d9e6f2", "#eeeeee", "#d9e6f2"]
     n = len(table)
     for (label, start, end), shade in zip(periods, shades):
         ax.axvspan(start, end, color=shade, zorder=0)
-        ax.text(start + (end - start) / 2, n + 0.4, textwrap.fill(label, 18), ha="center", va="bottom", fontsize=8,
+        ax.text(start + (end - start) / 2, n + 0.4, textwrap.fill(label, 18, break_on_hyphens=False), ha="center", va="bottom", fontsize=8,
                 fontweight="bold", color="#333333")
     # one row per event, earliest at the top; the label sits on the side with more room
-    middle = table["date"].min() + (table["date"].max() - table["date"].min()) * 0.62
+    middle = table["date"].min() + (table["date"].max() - table["date"].min()) * 0.45
     for y, (_, row) in zip(range(n - 1, -1, -1), table.iterrows()):
         hollow = row["date_precision"] != "day"
-        fmt_ = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[str(row["date_precision"])]
+        day = row["date"]
+        shown = {"day": fmt.day_month_year(day), "month": fmt.month_year(day), "year": f"{day:%Y}"}[
+            str(row["date_precision"])]
         ax.scatter(row["date"], y, s=28, color="white" if hollow else charts.PALETTE[0], edgecolors=charts.PALETTE[0],
                    zorder=3, linewidths=1.2)
         charts.mark_weak(ax, [row["date"]], [y], table.loc[[row.name]], sources)
         right = row["date"] < middle
         pad = pd.Timedelta(days=50)
-        ax.text(row["date"] + (pad if right else -pad), y, f"{row['date']:{fmt_}}  {textwrap.shorten(str(row['event']), 78)}",
-                fontsize=7.2, va="center", ha="left" if right else "right")
+        ax.text(row["date"] + (pad if right else -pad), y, textwrap.fill(f"{shown}: {row['event']}", 52, break_on_hyphens=False),
+                fontsize=7.2, va="center", ha="left" if right else "right", linespacing=1.05)
     ax.set_ylim(-0.8, n + 1.6)
     ax.set_xlim(table["date"].min() - pd.Timedelta(days=200), table["date"].max() + pd.Timedelta(days=200))
     ax.xaxis.set_major_locator(mdates.YearLocator())
@@ -92,35 +93,40 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
 # ---------------------------------------------------------------- 02 rollout
 
 
-KIND_ORDER = list(charts.SOURCE_KINDS)
-KIND_LABELS: dict[str, str] = {}
+# What each count counts, in words: counts of different units are drawn as separate, unjoined marks.
+UNIT_WORDS = {"jurisdictions_activated": "jurisdictions", "sites_activated": "sites",
+              "localities_activated": "localities", "counties_enrolled": "counties",
+              "states_with_activation": "states"}
+
+
+def _when(day, precision) -> str:
+    """A date as precisely as its source gives it, in words: 'Oct. 27, 2008', 'March 2011', '2013'."""
+    return {"day": fmt.day_month_year, "month": fmt.month_year}.get(str(precision), lambda d: f"{d:%Y}")(day)
 
 
 def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
     """'Left out: factually.co (2026), "more than 1,210" for 2011-03 (ROL-028); its notes say "do not use without
     a primary".' Generated from the rows `tables.split_unusable` set aside ('' when none)."""
     items = [f"{charts.source_name(sources, row['source_id'])}, \"{row['as_printed']}\" for "
-             f"{charts.published_label(row['period_end'], row['date_precision'])} ({row['figure_id']}): its notes say "
+             f"{_when(row['period_end'], row['date_precision'])}: its notes say "
              f"\"{tables.unusable_reason(row['notes'])}\""
              for _, row in left_out.iterrows()]
     return ("Left out: " + "; ".join(items) + ".") if items else ""
 
 
-def _kinds(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
-    kinds = table["source_id"].map(sources.set_index("source_id")["kind"]).astype(str)
-    return kinds
-
-
-def _plot_by_kind(ax, table: pd.DataFrame, sources: pd.DataFrame) -> list[str]:
-    """One marker and colour per kind of source (not per source: five styles stay apart in grey-scale)."""
-    kinds = _kinds(table, sources)
-    known = KIND_ORDER + sorted(set(kinds) - set(KIND_ORDER))
-    for kind in [k for k in known if k in set(kinds)]:  # a kind keeps its marker and colour on every chart
-        rows = table[kinds == kind]
-        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=known.index(kind),
-                           label=KIND_LABELS.get(kind, kind), line=False)
-    charts.mark_weak(ax, table["period_end"], table["value"], table, sources)
-    return known
+def _plot_by_unit(ax, table: pd.DataFrame, sources: pd.DataFrame | None = None) -> list[str]:
+    """One marker per thing counted (jurisdictions, sites, localities, counties), never joined by a line: the
+    counts are of different units, so they are points beside each other, not one series."""
+    units = table["metric"].astype(str)
+    order = list(dict.fromkeys(units))
+    for i, unit in enumerate(order):
+        rows = table[units == unit]
+        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=i,
+                           label=f"{UNIT_WORDS.get(unit, unit.replace('_', ' '))} ({len(rows)} count{'s' if len(rows) != 1 else ''})",
+                           line=False)
+    if sources is not None:  # an asterisk beside each count that rests on a weak kind of source
+        charts.mark_weak(ax, table["period_end"], table["value"], table, sources)
+    return order
 
 
 def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity,
@@ -135,12 +141,11 @@ def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: p
     fig, ax = charts.new_figure(
         f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} "
         f"in about {span:.0f} years",
-        "Jurisdictions where Secure Communities was active, United States, by date of the count; marker: kind of "
-        "source (every source is named below)",
-        figsize=(7.6, 6.6),
+        "Places where Secure Communities was active, United States, by date of the count; marker: what the source "
+        "counted (jurisdictions, sites, localities or counties: not one series)",
+        figsize=(6.3, 6.2),
     )
-    ax.plot(table["period_end"], table["value"], color="#999999", linewidth=0.8, zorder=1)
-    order = _plot_by_kind(ax, table, sources)
+    order = _plot_by_unit(ax, table, sources)
     goal_date = pd.Timestamp(int(goal.value), 1, 1)
     ax.axvline(goal_date, color=charts.PALETTE[6], linestyle="--", linewidth=1)
     ax.text(goal_date, full.value * 0.72, f"target: every jurisdiction by {goal.value:.0f}, as reported by "
@@ -157,7 +162,8 @@ def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: p
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     extra = pd.concat([table, goal_full_rows]).drop_duplicates("figure_id")
     _note(fig, extra, sources, extra=left_out_note(left_out, sources))
-    charts.legend_below(fig, ax, ncol=2, title="kind of source of each count")
+    charts.legend_below(fig, ax, ncol=2, title="what each count counts")
+    charts.date_axis(ax)
     return fig, extra.reset_index(drop=True)
 
 
@@ -170,16 +176,17 @@ def states_chart(table: pd.DataFrame, sources: pd.DataFrame):
     fig, ax = charts.new_figure(
         f"Active in {first['value']:.0f} states in {first['period_end']:%B %Y}, {last['value']:.0f} by "
         f"{last['period_end']:%B %Y}",
-        "States (and territories) with at least one jurisdiction where Secure Communities was active; marker: kind "
-        "of source (every source is named below)",
-        figsize=(7.2, 5.2),
+        "States (one count: states and territories) with at least one jurisdiction where Secure Communities "
+        "was active, by date of the count",
+        figsize=(6.3, 4.6),
     )
-    ax.plot(table["period_end"], table["value"], color="#999999", linewidth=0.8, zorder=1)
-    _plot_by_kind(ax, table, sources)
+    _plot_by_unit(ax, table, sources)
+    ax.axhline(51, color="#555555", linestyle=":", linewidth=1)
+    ax.text(table["period_end"].iloc[0], 51, "50 states and DC", fontsize=7.5, va="bottom")
     ax.set_ylabel("states")
     ax.set_ylim(0, 55)
     _note(fig, table, sources, extra=left_out_note(left_out, sources))
-    charts.legend_below(fig, ax, ncol=3, title="kind of source of each count")
+    charts.date_axis(ax)
     return fig, table
 
 
@@ -199,30 +206,31 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
     places = list(dict.fromkeys(table["place"]))
     overall = {place: _end_to_end(table, place) for place in places}
     fig, axes = charts.new_figure(
-        f"{places[0]}: {overall[places[0]].value:.1f} removals for every 100 fingerprints checked; "
-        f"{', '.join(f'{p}: {q.value:.1f}' for p, q in list(overall.items())[1:])}",
-        "Secure Communities identification funnel, cumulative from activation to about June 2011 (log scale, dots)",
-        nrows=1, ncols=len(places), figsize=(9.0, 4.4), sharey=True,
+        "Removals per 100 fingerprints checked: " + fmt.join_words(
+            [f"{q.value:.1f} in {'the ' if p == 'United States' else ''}{p}" for p, q in overall.items()]),
+        "Secure Communities identification funnel, cumulative from activation to about June 2011; each stage as "
+        "a share of the one before (log scale: equal steps are equal ratios)",
+        nrows=len(places), ncols=1, figsize=(6.3, 1.75 * len(places) + 1.6), sharex=True,
     )
-    fig.subplots_adjust(left=0.17, wspace=0.35)
+    fig.subplots_adjust(left=0.24, right=0.97, hspace=0.45, bottom=0.05)
     for i, (ax, place) in enumerate(zip(np.atleast_1d(axes), places)):
         rows = table[table["place"] == place]
         # dots, not bars: on a log axis a bar's length would misstate the ratio between stages
         ypos = list(range(len(rows)))[::-1]
-        charts.plot_points(ax, rows["value"], ypos, rows["qualifier"], index=i, line=False)
+        charts.plot_points(ax, rows["value"], ypos, rows["qualifier"], index=0, line=False)
         charts.mark_weak(ax, rows["value"], ypos, rows, sources)
         ax.set_yticks(ypos, list(rows["stage"]))
+        ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.grid(axis="y", visible=False)
         ax.set_xscale("log")
-        ax.set_title(place, fontsize=10)
+        ax.set_title(place, fontsize=8.5, loc="left", fontweight="bold")
         for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
             label = format_number(row["value"])
             if not np.isnan(row["pct_of_previous_stage"]):
-                label += f"\n({row['pct_of_previous_stage']:.1f}% of previous)"
-            ax.text(row["value"] * 1.15, y, label, va="center", fontsize=7)
-        ax.set_xlim(1e3, 1e8)
-        ax.xaxis.set_major_formatter(lambda v, _: compact(v))
-        ax.tick_params(axis="x", labelsize=7)
+                label += f"  ({row['pct_of_previous_stage']:.1f}% of the stage before)"
+            ax.text(row["value"] * 1.5, y, label, va="center", fontsize=7)
+        ax.set_xlim(1e3, 5e8)
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}" if v < 1e6 else f"{v / 1e6:,.0f} million")
     _note(fig, table, sources)
     return fig, table
 
@@ -230,13 +238,14 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
 def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """Stage-to-stage conversion rates side by side for each geography."""
     conv = table.dropna(subset=["pct_of_previous_stage"])
-    steps = [f"{a}\n-> {b}" for a, b in zip(FUNNEL_STAGES[:-1], FUNNEL_STAGES[1:])]
+    steps = [f"{b}\nper {a}" for a, b in zip(FUNNEL_STAGES[:-1], FUNNEL_STAGES[1:])]
     places = list(dict.fromkeys(conv["place"]))
     last_step = conv[conv["stage"] == FUNNEL_STAGES[-1]].set_index("place")["pct_of_previous_stage"]
     fig, ax = charts.new_figure(
-        f"Removals as a percent of ICE arrests were highest in {last_step.idxmax()} ({last_step.max():.1f}%) and "
-        f"lowest in {last_step.idxmin()} ({last_step.min():.1f}%); ratios of cumulative counts, not follow-up rates",
-        "Conversion between funnel stages, percent of the previous stage, activation to about June 2011",
+        "Removals as a share of ICE arrests: " + fmt.join_words(
+            [f"{v:.0f}% in {'the ' if p == 'United States' else ''}{p}" for p, v in last_step.items()]),
+        "Each stage as a percent of the stage before, cumulative counts from activation to about June 2011 "
+        "(ratios of totals, not follow-up rates)",
     )
     width = 0.8 / len(places)
     x = np.arange(len(steps))
@@ -244,7 +253,7 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
         vals = conv[conv["place"] == place]["pct_of_previous_stage"].to_numpy()
         bars = ax.bar(x + i * width - 0.4 + width / 2, vals, width, color=charts.PALETTE[i], hatch=charts.HATCHES[i],
                       edgecolor="white" if i != 2 else "#666666", label=place)
-        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in vals], fontsize=7)
+        ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7)
         charts.mark_weak(ax, x + i * width - 0.4 + width / 2, vals, conv[conv["place"] == place], sources,
                          offset=charts.ABOVE_BAR_LABEL)
     ax.set_xticks(x, steps)
@@ -253,24 +262,6 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     out = conv[["place", "stage", "pct_of_previous_stage", "figure_id", "source_id", "qualifier"]].reset_index(drop=True)
     _note(fig, table, sources, extra="Each rate divides a stage's count by the count of the stage before it.")
     return fig, out
-
-
-def context_chart(rows: pd.DataFrame, sources: pd.DataFrame):
-    """Bars comparing per-year program arrests with the yearly criminal arrests of non-citizens."""
-    # rows 0-1: the program's arrests a year (two counts); rows 2-3: yearly criminal arrests of non-citizens
-    # (two estimates). Every pairing gives a share; the title states their range, not one of them.
-    shares = [p / e * 100 for p in rows["value"].iloc[:2] for e in rows["value"].iloc[2:]]
-    title = (f"Program arrests a year were {min(shares):.1f}% to {max(shares):.1f}% of yearly criminal arrests of "
-             f"non-citizens, depending on the counts compared")
-    fig, ax = charts.new_figure(title, "People per year, United States; program arrests averaged over the period the count covers")
-    fig.subplots_adjust(left=0.30)
-    charts.hbar(ax, [textwrap.fill(label, 30) for label in rows["label"]], list(rows["value"]), rows["qualifier"], index=0,
-                value_format=lambda v: format_number(v, decimals=0))
-    charts.mark_weak(ax, rows["value"], list(range(len(rows)))[::-1], rows, sources, offset=(-9.0, 0.0))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    ax.set_xlim(0, rows["value"].max() * 1.25)
-    _note(fig, rows, sources, extra="Order of magnitude only: the populations differ (program arrests by ICE vs all criminal arrests of non-citizens).")
-    return fig, rows
 
 
 # ---------------------------------------------------------------- 04 removals
@@ -284,9 +275,9 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
         f"ICE removals peaked in FY{peak['fiscal_year']:.0f}; the convicted share ran from "
         f"{shares.min():.0f} to {shares.max():.0f} percent",
         "ICE removals by fiscal year (FY2005-FY2009: removals and returns, TRAC) and percent previously convicted",
-        nrows=2, ncols=1, figsize=(7.6, 6.0), sharex=True, gridspec_kw={"height_ratios": [3, 2]},
+        nrows=2, ncols=1, figsize=(6.3, 6.0), sharex=True, gridspec_kw={"height_ratios": [3, 2]},
     )
-    fig.subplots_adjust(hspace=0.12)
+    fig.subplots_adjust(hspace=0.12, top=fig.subplotpars.top - 0.03)
     years = table["fiscal_year"].astype(int).to_numpy()
     approx = charts.is_approximate(table["total_qualifier"])
     returns = table["total_metric"] == "ice_removals_and_returns"
@@ -296,8 +287,15 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
         if ap:
             charts.mark_approximate(ax1, "bar")
     charts.mark_weak(ax1, years, table["total"], table, sources, offset=charts.INSIDE_BAR_TOP)
-    ax1.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k")
+    ax1.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax1.set_ylabel("removals")
+    # a visible seam where the definition changes: the two runs of bars are not one series
+    if returns.any() and (~returns).any():
+        seam = (years[returns.to_numpy()].max() + years[~returns.to_numpy()].min()) / 2
+        ax1.axvline(seam, color="#000000", linestyle=(0, (3, 2)), linewidth=1.0)
+        ax1.text(seam, float(table["total"].max()) * 1.04, "definitions differ:\nnot comparable", fontsize=7,
+                 ha="center", va="bottom", bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none"))
+        ax1.set_ylim(0, float(table["total"].max()) * 1.22)
     from matplotlib.patches import Patch
 
     ax1.legend(handles=[Patch(facecolor=charts.PALETTE[5], edgecolor=charts.PALETTE[0], hatch="...",
@@ -312,9 +310,10 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
                      xytext=(0, 7), ha="center", fontsize=7.5)
     ax2.set_ylim(0, 100)
     ax2.set_ylabel("% convicted")
-    ax2.set_xticks(years, [f"FY{y}" for y in years], fontsize=7.5)
+    ax2.set_xticks(years, [f"FY{y}" for y in years], fontsize=7)
     _note(fig, table.rename(columns={"total_qualifier": "qualifier"}), sources,
-          extra="Convicted share computed here: convicted removals / all removals.")
+          extra="A fiscal year runs from October to September (FY2010: Oct. 2009 to Sept. 2010). Convicted share "
+                "computed here: convicted removals / all removals.")
     return fig, table
 
 
@@ -346,37 +345,48 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
 
 
 def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
-    """The 2011-2012 case review as a funnel, each count labelled with who published it."""
-    first, last = table.iloc[0], table.iloc[-1]
-    # no ratio across publishers in the title: each count is shown against its own source
-    fig, ax = charts.new_figure(
-        f"{first['publisher']}: {QUALIFIER_WORDS[str(first['qualifier'])]}{format_number(first['value'])} pending "
-        f"cases to review; {last['publisher']}'s last count, {last['period_end']:%B %Y}: "
-        f"{QUALIFIER_WORDS[str(last['qualifier'])]}{format_number(last['value'])} cases closed",
-        "Prosecutorial-discretion review of pending removal cases, November 2011 - October 2012 (log scale)",
-        figsize=(8.0, 5.0),
+    """The 2011-2012 case review as two panels of bars on one linear scale: the cases to be reviewed or
+    reviewed, and what came of them. Each count is its own bar, labelled with who published it; counts of
+    different kinds are never joined."""
+    outcome_metrics = {"pd_cases_eligible", "pd_cases_offered_closure", "pd_cases_accepted", "pd_cases_closed"}
+    is_outcome = table["metric"].isin(outcome_metrics).to_numpy()
+    closed = table[table["metric"] == "pd_cases_closed"].iloc[-1]
+    reviewed = table[(table["metric"] == "pd_cases_reviewed") & (table["source_id"] == closed["source_id"])]
+    when = fmt.month_year(closed["period_end"])
+    if len(reviewed):  # a ratio only between two counts of one source
+        base = reviewed.iloc[-1]
+        pct = r.share(r.Quantity(closed["value"]), r.Quantity(base["value"])).value
+        title = (f"By {when}, {format_number(closed['value'])} cases had been closed: {pct:.1f}% of the "
+                 f"{format_number(base['value'])} the same source counted as reviewed")
+    else:
+        title = f"By {when}, {format_number(closed['value'])} cases had been closed"
+    fig, axes = charts.new_figure(
+        title,
+        "Prosecutorial-discretion review of pending removal cases, Nov. 2011 to Oct. 2012: each count as its "
+        "source printed it (cases)",
+        nrows=2, figsize=(6.3, 5.6), sharex=True,
+        gridspec_kw={"height_ratios": [int((~is_outcome).sum()), int(is_outcome.sum())]},
     )
-    fig.subplots_adjust(left=0.40, right=0.9)
-    kinds = list(dict.fromkeys(table["publisher"]))
-    ypos = np.arange(len(table))[::-1]
-    for y, (_, row) in zip(ypos, table.iterrows()):
-        i = kinds.index(row["publisher"])
-        ap = row["qualifier"] in charts.APPROXIMATE
-        # dots on a log axis (bars there would misstate ratios); hollow: approximate or a bound
-        ax.scatter(row["value"], y, s=40, marker=charts.MARKERS[i], color="white" if ap else charts.PALETTE[i],
-                   edgecolors=charts.PALETTE[i], linewidths=1.4, zorder=3,
-                   label=row["publisher"] if row["publisher"] not in ax.get_legend_handles_labels()[1] else None)
-        if ap:
-            charts.mark_approximate(ax, "marker")
-        ax.text(row["value"] * 1.1, y, f"{row['as_printed']} [{row['figure_id']}]", va="center", fontsize=7.5)
-    charts.mark_weak(ax, table["value"], ypos, table, sources)
-    ax.set_yticks(ypos, [textwrap.fill(str(step), 40) for step in table["step"]])
-    ax.set_xscale("log")
-    ax.set_xlim(1e3, 3e6)
-    ax.xaxis.set_major_formatter(lambda v, _: compact(v))
-    ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=7.5)
-    _note(fig, table, sources)
+    fig.subplots_adjust(left=0.42, right=0.9, hspace=0.35)
+    for ax, rows, heading in ((axes[0], table[~is_outcome], "Cases to review, and reviewed"),
+                              (axes[1], table[is_outcome], "What came of the review")):
+        ypos = np.arange(len(rows))[::-1]
+        for y, (_, row) in zip(ypos, rows.iterrows()):
+            ap = row["qualifier"] in charts.APPROXIMATE
+            ax.barh(y, row["value"], color="white" if ap else charts.PALETTE[0], edgecolor=charts.PALETTE[0],
+                    hatch="///" if ap else "", linewidth=1.0, height=0.65)
+            if ap:
+                charts.mark_approximate(ax, "bar")
+            ax.text(row["value"] + 6000, y, str(row["as_printed"]), va="center", fontsize=charts.LABEL_SIZE)
+        charts.mark_weak(ax, rows["value"], ypos, rows, sources, offset=(-9.0, 0.0))
+        ax.set_yticks(ypos, [textwrap.fill(str(step), 34, break_on_hyphens=False) for step in rows["step"]], fontsize=7.5)
+        ax.set_title(heading, fontsize=8.5, loc="left", fontweight="bold")
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+    axes[1].set_xlim(0, float(table["value"].max()) * 1.22)
+    charts.count_axis(axes[1], "x")
+    _note(fig, table, sources, extra="Counts from different sources and dates are shown side by side, not as "
+                                     "steps of one series.")
     return fig, table
 
 
@@ -398,7 +408,7 @@ def detainers_chart(table: pd.DataFrame, sources: pd.DataFrame):
     bars = ax.bar(years, table["value"], color=charts.PALETTE[0], width=0.7)
     ax.bar_label(bars, labels=[format_number(v) for v in table["value"]], fontsize=7.5)
     ax.set_xticks(years, [f"FY{y}" for y in years])
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_ylabel("detainers")
     _note(fig, table, sources)
     return fig, table
@@ -433,7 +443,7 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     fig, ax = charts.new_figure(
         f"{primary / counts.to_numpy().sum() * 100:.0f}% of the figures come from government, court, statistics or "
         f"research sources; the rest from news, advocacy, blogs and copies",
-        f"Number of figures in {charts.data_label()} by kind of source and confidence",
+        "Published numbers in the data, by the kind of source that printed them and how far it can be trusted",
     )
     fig.subplots_adjust(left=0.30)  # room for the longest kind of source ("official statistics release")
     kinds = list(counts.index)
@@ -450,39 +460,59 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     ax.grid(axis="x", visible=True)
     ax.legend(loc="lower right")
     table = counts.reset_index()
-    charts.add_note(fig, f"Counts of rows, not of people. Every row of {charts.data_label()}, by the kind of its "
+    charts.add_note(fig, "Counts of published numbers, not of people: every number in the data, by the kind of its "
                          f"source as listed in the sources table ({len(sources)} sources).")
     return fig, table
 
 
 def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
-    """Computed minus published value for every published percentage, in units of its tolerance, so one
-    line (+/-1) separates claims that reproduce from those that diverge."""
+    """For every published percentage: the range its printed precision and words allow (grey band) and the
+    range of values its inputs allow, read the same way (line; a dot where the inputs are exact), both
+    relative to the published value, so claims of any size share one axis."""
     pct = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] != "cannot compute")].copy()
-    pct["gap_in_tolerances"] = pct["gap"] / pct["tolerance"]
-    pct = pct.sort_values(["verdict", "gap_in_tolerances"]).reset_index(drop=True)
-    diverging = int((pct["verdict"] == "diverges").sum())
+    pct = pct.drop_duplicates("published_id")  # each published figure once
+    scale = pct["published"].abs()
+    for col in ("computed_low", "computed_high"):
+        pct[f"{col}_rel"] = (pct[col] - pct["published"]) / scale * 100
+    half = pct["tolerance"] / scale * 100
+    pct["allowed_low_rel"], pct["allowed_high_rel"] = -half, half
+    pct = pct.sort_values("computed_low_rel").reset_index(drop=True)
+    agree = int((pct["verdict"] == "reproduces").sum())
     fig, ax = charts.new_figure(
-        f"{diverging} of {len(pct)} published percentages differ from the value computed from their own counts "
-        f"by more than their rounding allows",
-        "Computed minus published value, in units of the tolerance the printed precision allows "
-        "(between -1 and +1: reproduces)",
-        figsize=(7.6, 5.6),
+        f"{agree} of {len(pct)} published percentages can be recomputed from the counts they rest on, "
+        f"read with the precision and wording the sources printed",
+        "Each published percentage: the range its printed precision allows (grey) and the range its inputs "
+        "give (black), in percent of the published value",
+        figsize=(6.3, 0.34 * len(pct) + 3.0),
     )
-    fig.subplots_adjust(left=0.42)
+    fig.subplots_adjust(left=0.47, right=0.96)
     y = np.arange(len(pct))[::-1]
-    ok = (pct["verdict"] == "reproduces").to_numpy()
-    ax.axvspan(-1, 1, color="#e6e6e6", zorder=0, label="within rounding of the printed value")
-    ax.scatter(pct["gap_in_tolerances"][ok], y[ok], color=charts.PALETTE[0], marker="o", label="reproduces", zorder=3)
-    ax.scatter(pct["gap_in_tolerances"][~ok], y[~ok], color=charts.PALETTE[6], marker="X", s=60,
-               label="diverges", zorder=3)
+    for yi, row in zip(y, pct.itertuples()):
+        ax.barh(yi, row.allowed_high_rel - row.allowed_low_rel, left=row.allowed_low_rel, height=0.6,
+                color="#cccccc", zorder=1)
+        lo, hi = row.computed_low_rel, row.computed_high_rel
+        if hi - lo > 0.05:
+            ax.plot([lo, hi], [yi, yi], color="#000000", linewidth=1.6, zorder=3, solid_capstyle="butt")
+        else:
+            ax.scatter([lo], [yi], color="#000000", s=14, zorder=3)
+        if row.verdict == "diverges":
+            ax.text(hi + 0.5, yi, "does not reproduce", va="center", fontsize=7)
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_yticks(y, [textwrap.shorten(s, 60, placeholder=" ...") for s in pct["statement"]], fontsize=7)
+    labels = [textwrap.shorten(str(s), 200) for s in pct["statement"]]
+    ax.set_yticks(y, [textwrap.fill(t, 46, break_on_hyphens=False) if len(t) > 46 else t for t in labels], fontsize=6.6, linespacing=1.0)
+    reach = max(10.0, float(pct[["computed_low_rel", "computed_high_rel", "allowed_low_rel", "allowed_high_rel"]]
+                             .abs().to_numpy().max()) * 1.1)
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-0.7, len(pct) - 0.3)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    ax.set_xlabel("gap / tolerance")
-    # above the plot from the figure's left edge (the statements' column is empty there), off the points
-    fig.legend(*ax.get_legend_handles_labels(), loc="lower left", bbox_to_anchor=(0.005, fig.subplotpars.top),
-               ncol=3, fontsize=7.5, frameon=False)
-    charts.add_source_note(fig, pct, sources)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}%" if v else "0")
+    ax.set_xlabel("difference from the published value, percent of it")
+    untested = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] == "cannot compute")]
+    charts.add_source_note(fig, pct, sources, extra=(
+        (f"Not drawn: {len(untested)} published percentage{'s' if len(untested) != 1 else ''} whose counts are "
+         "printed only as bounds ('more than'), so any share fits them. " if len(untested) else "") +
+        "A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
+        "last printed digit either way, 'nearly' only downwards; a share is checked only against the "
+        "denominator its source used."))
     return fig, pct
