@@ -4,6 +4,8 @@ from it."""
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -107,7 +109,7 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
     ax.set_xscale("log")
     ax.set_xticks([0.5, 0.8, 1, 1.25, 2, 4], ["0.5", "0.8", "1", "1.25", "2", "4"])
     ax.minorticks_off()
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, [textwrap.fill(label, 26, break_on_hyphens=False) for label in labels])
     ax.set_xlabel("hazard ratio (log scale)")
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
