@@ -147,7 +147,7 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
     shares = ", ".join(f"{int(r.year)} {r.share_placed:.1%}" for r in table.itertuples() if r.at_named_facilities)
     charts.add_source_note(fig, table, sources, extra=(
         f"Share of declines at named facilities placed in a county: {shares}. Facilities are placed by a "
-        f"county in the name, ICE's facility list, or a hand-checked list (data/facility_counties.csv). 2014: the "
+        f"county in the name, ICE's facility list, or a hand-checked list (kept with the data, with a source or reason for each facility). 2014: the "
         f"lift-reason table counts {int(table.loc[table.year == 2014, 'lift_reason_declined'].iloc[0]):,} declines, "
         f"one more than the facility table (one declined detainer has no facility)."))
     charts.legend_below(fig, ax, ncol=2)
@@ -167,7 +167,8 @@ def declines_map(dec: pd.DataFrame, year: int, milestones: pd.DataFrame, sources
     shapes = pd.DataFrame({"map_fips": [s.id for s in counties], "map_name": [s.name for s in counties]})
     table = shapes.merge(by_county, left_on="map_fips", right_on="fips", how="left")
     missing = by_county[~by_county["fips"].isin(shapes["map_fips"])]
-    colors = maps.sequential_colors(len(DECLINE_CLASSES))[::-1]  # light = few, dark = many
+    # light = few, dark = many; the lightest shade is left out so that the fewest stays apart from 'none' (white)
+    colors = maps.sequential_colors(len(DECLINE_CLASSES) + 1)[::-1][1:]
     labels = [f"{lo:,}-{hi:,}" if hi else f"{lo:,} or more" for lo, hi in DECLINE_CLASSES]
 
     def klass(v: float) -> str | None:

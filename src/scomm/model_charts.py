@@ -56,6 +56,7 @@ def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources:
         dates = origin + pd.to_timedelta(np.concatenate([[0.0], times]), unit="D")
         values = 100 * np.concatenate([[1.0], surv])
         ax.step(dates, values, where="post", color=charts.PALETTE[i], linestyle=styles[i], linewidth=1.8,
+                marker=charts.MARKERS[i], markevery=0.12, markersize=3.5,
                 label=f"{QUINTILE_NAMES[group]} (median {human_date(med.loc[group, 'median_date'])})")
         rows += [{"quintile": group, "date": d, "percent_not_active": v, "source_id": source_ids}
                  for d, v in zip(dates, values)]
@@ -208,9 +209,10 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
     fig.subplots_adjust(left=0.27)
-    ax.errorbar([], [], xerr=[], fmt="o", color=charts.PALETTE[0], markersize=5, label="95% interval excludes 0")
-    ax.errorbar([], [], xerr=[], fmt="s", color=charts.PALETTE[0], markerfacecolor="white", markersize=5,
-                label="95% interval includes 0")
+    # legend entries as the markers alone: filled circle (excludes 0) and hollow square (includes 0)
+    ax.plot([], [], marker="o", linestyle="none", color=charts.PALETTE[0], markersize=5, label="95% interval excludes 0")
+    ax.plot([], [], marker="s", linestyle="none", color=charts.PALETTE[0], markerfacecolor="white", markersize=5,
+            label="95% interval includes 0")
     charts.add_source_note(fig, table, sources, extra=(
         f"Months before: {table['months_before'].iloc[0]}; after: {table['months_after'].iloc[0]}; the month of the "
         "return is left out. Intervals: OLS with Newey-West standard errors. Computed from ICE's record-level release "

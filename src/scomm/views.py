@@ -44,7 +44,9 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     import matplotlib.dates as mdates
 
     # an event dated only by an encyclopedia mirror or an AI digest is not drawn (see charts.plottable)
-    table = charts.plottable(milestones, sources).sort_values("date").reset_index(drop=True)
+    table = charts.plottable(milestones, sources)
+    local = table[table["scope"].astype(str) != "program"] if "scope" in table.columns else table.iloc[0:0]
+    table = table.drop(local.index).sort_values("date").reset_index(drop=True)
     when = table.set_index("milestone_id")["date"]
     periods = [(label, when[a], when[b]) for label, a, b in PERIOD_MILESTONES if a in when and b in when]
     fig, ax = charts.new_figure(
@@ -54,7 +56,7 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
         if len(periods) == 3 else "Secure Communities: dated events",
         "Events dated by their sources; shaded: the periods the events open and close. Hollow markers: "
         "the source dates the event to the month or year only",
-        figsize=(6.3, 7.6),
+        figsize=(6.3, 2.6 + 0.34 * len(table)),  # a row per event, whatever their number
     )
     fig.subplots_adjust(left=0.03, right=0.97)
     shades = ["#d9e6f2", "#eeeeee", "#d9e6f2"]
@@ -72,8 +74,10 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
             str(row["date_precision"])]
         ax.scatter(row["date"], y, s=28, color="white" if hollow else charts.PALETTE[0], edgecolors=charts.PALETTE[0],
                    zorder=3, linewidths=1.2)
-        charts.mark_weak(ax, [row["date"]], [y], table.loc[[row.name]], sources)
         right = row["date"] < middle
+        # the asterisk goes on the side away from the label
+        charts.mark_weak(ax, [row["date"]], [y], table.loc[[row.name]], sources,
+                         offset=charts.BESIDE_POINT if right else (-charts.BESIDE_POINT[0], charts.BESIDE_POINT[1]))
         pad = pd.Timedelta(days=50)
         ax.text(row["date"] + (pad if right else -pad), y, textwrap.fill(f"{shown}: {row['event']}", 52, break_on_hyphens=False),
                 fontsize=7.2, va="center", ha="left" if right else "right", linespacing=1.05)
@@ -86,7 +90,9 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.grid(False)
-    charts.add_source_note(fig, table, sources)
+    left_out = (f"{len(local)} decisions of states, counties and courts on ICE detainers are drawn with the detainer "
+                "and jail series, not here." if len(local) else "")
+    charts.add_source_note(fig, table, sources, extra=left_out)
     return fig, table
 
 
@@ -506,6 +512,9 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     ax.set_ylim(-0.7, len(pct) - 0.3)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))  # few ticks: the panel is narrow
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}%" if v else "0")
     ax.set_xlabel("difference from the published value, percent of it")
     untested = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] == "cannot compute")]
