@@ -59,7 +59,6 @@ def test_csv_is_the_plotted_table(tmp_path, dataset):
 
 
 def test_every_committed_chart_has_all_formats():
-
     pngs = sorted(FIGURES_DIR.glob("*.png"))
     assert len(pngs) >= 10
     for png in pngs:
@@ -90,6 +89,7 @@ import re  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+from scomm.paths import FIGURES_DIR  # noqa: E402
 
 
 @pytest.fixture(scope="module")
