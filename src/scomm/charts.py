@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from scomm import chart_fonts  # noqa: E402
-from scomm.fmt import DATE_FORMATS, published_label, published_year  # noqa: E402,F401  (charts name sources' dates)
+from scomm.fmt import DATE_FORMATS, MONTH_WORDS, published_label, published_year  # noqa: E402,F401  (charts name sources' dates)
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
 from scomm.safe_csv import defuse_formulas  # noqa: E402
 from scomm.settings import DEFAULT_FORMATS  # noqa: E402
@@ -426,7 +426,6 @@ def legend_grey_clashes(fig, step: float = GREY_STEP) -> list[list[str]]:
     return clashes
 
 
-MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
 
 
 def date_axis(ax, which: str = "x", *, months: Sequence[int] | None = None) -> None:
@@ -436,7 +435,7 @@ def date_axis(ax, which: str = "x", *, months: Sequence[int] | None = None) -> N
     axis = ax.xaxis if which == "x" else ax.yaxis
     if months:
         axis.set_major_locator(mdates.MonthLocator(bymonth=list(months)))
-        axis.set_major_formatter(lambda v, _: (lambda d: f"{MONTHS[d.month - 1]}\n{d.year}")(mdates.num2date(v)))
+        axis.set_major_formatter(lambda v, _: (lambda d: f"{MONTH_WORDS[d.month - 1]}\n{d.year}")(mdates.num2date(v)))
     else:
         axis.set_major_locator(mdates.YearLocator())
         axis.set_major_formatter(mdates.DateFormatter("%Y"))

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
-from scomm import charts
+from scomm import charts, fmt
 from scomm import detainers as det
 from scomm import maps
 
@@ -22,20 +22,16 @@ OIG_SOURCE = "S355"
 WAPO_SOURCE = "S304"
 ENCOUNTER_SOURCE = "S201"
 WAPO_LICENCE = "CC BY-NC-SA 4.0, The Washington Post"
-MONTHS = {1: "Jan.", 2: "Feb.", 3: "March", 4: "April", 5: "May", 6: "June", 7: "July", 8: "Aug.", 9: "Sept.",
-          10: "Oct.", 11: "Nov.", 12: "Dec."}
 
 
 def month_words(day) -> str:
-    """'Aug. 2011' (newsroom style month abbreviations)."""
-    day = pd.Timestamp(day)
-    return f"{MONTHS[day.month]} {day.year}"
+    """'Aug. 2011' (the house style, `fmt.month_year`)."""
+    return fmt.month_year(pd.Timestamp(day))
 
 
 def day_words(day) -> str:
-    """'5 Oct. 2013'."""
-    day = pd.Timestamp(day)
-    return f"{day.day} {MONTHS[day.month]} {day.year}"
+    """'Oct. 5, 2013' (the house style, `fmt.day_month_year`)."""
+    return fmt.day_month_year(pd.Timestamp(day))
 
 
 def year_label(year: int, partial: str) -> str:

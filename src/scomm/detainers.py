@@ -564,10 +564,7 @@ def _write(tables: dict[str, pd.DataFrame], inputs: dict[str, str], out_dir: Pat
             outputs[name] = sha256(staging / name)
         manifest = {"version": DERIVATION_VERSION, "inputs": inputs, "outputs": outputs}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        (out_dir / MANIFEST).unlink(missing_ok=True)
-        for name in OUTPUTS:
-            os.replace(staging / name, out_dir / name)
-        os.replace(staging / MANIFEST, out_dir / MANIFEST)
+        output_folder.move_in(staging, out_dir, OUTPUTS, MANIFEST)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

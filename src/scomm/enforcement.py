@@ -390,10 +390,7 @@ def _write(con, tables: dict[str, str], inputs: dict[str, str], out_dir: Path) -
             outputs[name] = sha256(staging / name)
         manifest = {"version": DERIVATION_VERSION, "inputs": inputs, "outputs": outputs}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        (out_dir / MANIFEST).unlink(missing_ok=True)  # an interrupted move leaves no manifest: next run re-derives
-        for name in tables:
-            os.replace(staging / name, out_dir / name)
-        os.replace(staging / MANIFEST, out_dir / MANIFEST)
+        output_folder.move_in(staging, out_dir, tables, MANIFEST)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

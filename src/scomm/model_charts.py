@@ -10,23 +10,20 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
-from scomm import charts
+from scomm import charts, fmt
 
-AP_MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
 WIDTH = 7.6  # inches: the house NOTE_SIZE is readable at this width printed at 16 cm
 QUINTILE_NAMES = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "fourth fifth", 5: "highest fifth"}
 
 
 def human_date(stamp) -> str:
-    """'Jan. 2010' (AP month abbreviations)."""
-    stamp = pd.Timestamp(stamp)
-    return f"{AP_MONTHS[stamp.month - 1]} {stamp.year}"
+    """'Jan. 2010' (the house style, `fmt.month_year`)."""
+    return fmt.month_year(pd.Timestamp(stamp))
 
 
 def human_day(stamp) -> str:
-    """'Sept. 28, 2010'."""
-    stamp = pd.Timestamp(stamp)
-    return f"{AP_MONTHS[stamp.month - 1]} {stamp.day}, {stamp.year}"
+    """'Sept. 28, 2010' (the house style, `fmt.day_month_year`)."""
+    return fmt.day_month_year(pd.Timestamp(stamp))
 
 
 def _date_axis(ax, months: tuple[int, ...] = (1,)) -> None:

@@ -132,7 +132,16 @@ class LockBusy(Exception):
     """Another live run holds the lock."""
 
 
-# ---------------------------------------------------------------- staging left behind
+# ---------------------------------------------------------------- staging
+
+
+def move_in(staging: Path, folder: Path, names: Iterable[str], manifest: str) -> None:
+    """Move the staged files `names`, then the staged `manifest`, into `folder`. The old manifest goes first, so
+    an interrupted move leaves no manifest and the next run writes everything again."""
+    (folder / manifest).unlink(missing_ok=True)
+    for name in names:
+        os.replace(staging / name, folder / name)
+    os.replace(staging / manifest, folder / manifest)
 
 
 def staging_name(prefix: str) -> str:
