@@ -9,7 +9,6 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
 from scomm import charts, fmt
@@ -184,14 +183,8 @@ def declines_map(dec: pd.DataFrame, year: int, milestones: pd.DataFrame, sources
         f"not to scale); {no_place + unplaced:,} of {int(rows['declined'].sum()):,} are not on the map",
         figsize=(7.2, 7.4),
     )
-    rings, owner = maps._county_rings()
-    ax.add_collection(PolyCollection(rings, facecolors=shade[owner], edgecolors="#dddddd", linewidths=0.06))
-    outlines = [poly[0] for s in states for poly in s.polygons]
-    ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#222222", linewidths=0.35))
-    ax.set_xlim(0, 975)
-    ax.set_ylim(610, 0)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    maps.fill_counties(ax, shade, "#dddddd", 0.06)
+    maps.outline_states(ax, states)
     counts = table["class"].value_counts()
     handles = [Patch(facecolor=c, edgecolor="#999999", linewidth=0.4, label=f"{lab} ({counts.get(lab, 0)} counties)")
                for lab, c in zip(labels, colors)]

@@ -325,9 +325,8 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
         "shaded by the ICE field office area they belong to (Alaska and Hawaii inset, not to scale)",
         figsize=(6.3, 6.6),
     )
-    rings, owner = maps._county_rings()
     shade = table["class"].astype(object).map(colors).fillna(maps.MISSING_COLOR).to_numpy()
-    ax.add_collection(PolyCollection(rings, facecolors=shade[owner], edgecolors=shade[owner], linewidths=0.1))
+    rings, owner = maps.fill_counties(ax, shade, None, 0.1)
     hatched = table["class"].astype(object).map(hatches).fillna("").to_numpy()
     falls = [ring for ring, o in zip(rings, owner) if hatched[o]]
     if falls:
@@ -336,8 +335,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
         with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 0.6}):
             ax.add_collection(PolyCollection(falls, facecolors="none", edgecolors="none", hatch="////",
                                              linewidths=0))
-    outlines = [poly[0] for s in states for poly in s.polygons]
-    ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#888888", linewidths=0.25))
+    maps.outline_states(ax, states, "#888888", 0.25)
     topology = read_atlas()
     arcs = maps.decode_arcs(topology)
     border = [arcs[i] for i in _boundary_arcs(topology, code_of)]
@@ -354,10 +352,6 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
                     fontsize=6.6,
                     ha="center", va="center", color="#000000", linespacing=1.0,
                     bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
-    ax.set_xlim(0, 975)
-    ax.set_ylim(610, 0)
-    ax.set_aspect("equal")
-    ax.axis("off")
     counts = classes.value_counts()
     handles = [Patch(facecolor=colors[c], edgecolor="#999999", hatch=hatches[c], linewidth=0.4,
                      label=f"{c}: {counts.get(c, 0)}") for c in CHANGE_LABELS]

@@ -116,6 +116,26 @@ def map_dates(acts: pd.DataFrame, changes: pd.DataFrame, counties: tuple[Shape, 
     return table[["map_fips", "map_name", "fips", "county", "state", "activated", "via", "source_id"]]
 
 
+def fill_counties(ax, shade: np.ndarray, edgecolor: str | None, linewidth: float) -> tuple[list[np.ndarray], np.ndarray]:
+    """Every county drawn in one collection, `shade[i]` the colour of the i-th county shape (`edgecolor` None:
+    edges in the fill colour); returns (rings, owner) for overlays such as hatching."""
+    rings, owner = _county_rings()
+    ax.add_collection(PolyCollection(rings, facecolors=shade[owner],
+                                     edgecolors=shade[owner] if edgecolor is None else edgecolor,
+                                     linewidths=linewidth))
+    return rings, owner
+
+
+def outline_states(ax, states, edgecolor: str = "#222222", linewidth: float = 0.35) -> None:
+    """State outlines over the counties, and the frame of the projected map (no axes; y points down)."""
+    outlines = [poly[0] for s in states for poly in s.polygons]
+    ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors=edgecolor, linewidths=linewidth))
+    ax.set_xlim(0, 975)
+    ax.set_ylim(610, 0)  # the projected file's y axis points down
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
 @lru_cache(maxsize=1)
 def _county_rings() -> tuple[list[np.ndarray], np.ndarray]:
     """Exterior rings of every county polygon, largest first, and the index of the shape each belongs to."""
@@ -183,15 +203,9 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
         f"to {last_day:%B %Y} (Alaska and Hawaii inset, not to scale)",
         figsize=(6.3, 6.6),
     )
-    rings, owner = _county_rings()
     shade = table["period"].map(colors).fillna(MISSING_COLOR).to_numpy()  # table rows follow the shapes' order
-    ax.add_collection(PolyCollection(rings, facecolors=shade[owner], edgecolors="#ffffff", linewidths=0.08))
-    outlines = [poly[0] for s in states for poly in s.polygons]
-    ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#222222", linewidths=0.35))
-    ax.set_xlim(0, 975)
-    ax.set_ylim(610, 0)  # the projected file's y axis points down
-    ax.set_aspect("equal")
-    ax.axis("off")
+    fill_counties(ax, shade, "#ffffff", 0.08)
+    outline_states(ax, states)
     handles = [Patch(facecolor=colors[c], edgecolor="#999999", linewidth=0.4,
                      label=f"{c} ({_fy_span(c)}): {per_class[c]:,}") for c in labels]
     if (table["via"] == "not in the list").any():
