@@ -76,10 +76,6 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
-def _file_hashes(root: Path, names: Sequence[str]) -> dict[str, str]:
-    return {name: _sha(root / name) for name in names if (root / name).is_file()}
-
-
 # ---------------------------------------------------------------- the output folder: lock, staging, swap
 
 
