@@ -26,8 +26,11 @@ LOCK_NAME = ".scomm-build.lock"
 
 def one(signum: int, out: Path) -> tuple[float, bool]:
     """(seconds from the signal to exit, whether anything was left behind)."""
-    proc = subprocess.Popen([sys.executable, "-m", "scomm.cli", "build", "--force", "--formats", "png",
-                             "--out", str(out), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scomm.cli", "build", "--force", "--formats", "png", "--out", str(out), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.glob(f"{STAGING_PREFIX}*/notebooks")):
         time.sleep(0.05)

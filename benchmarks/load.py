@@ -54,7 +54,7 @@ def generate(path: Path, rows: int, thousands: bool = False) -> None:
         for i in range(rows):
             row = list(seed[i % len(seed)])
             k = i // 1000
-            row[0] = "".join(LETTERS[k // 26 ** n % 26] for n in (2, 1, 0)) + f"-{i % 1000:03d}"
+            row[0] = "".join(LETTERS[k // 26**n % 26] for n in (2, 1, 0)) + f"-{i % 1000:03d}"
             value = float(row[2])
             if thousands and i % 3 == 0 and value >= 1000 and value.is_integer():
                 row[2] = f"{int(value):,}"
@@ -64,9 +64,19 @@ def generate(path: Path, rows: int, thousands: bool = False) -> None:
 
 
 def measure(path: Path, mode: str, repeat: int) -> dict:
-    runs = [json.loads(subprocess.run([sys.executable, "-c", CHILD, str(path), mode], check=True,
-                                      capture_output=True, text=True).stdout) for _ in range(repeat)]
-    return {"seconds": min(r["seconds"] for r in runs), "rss_kb": min(r["rss_kb"] for r in runs), "rows": runs[0]["rows"]}
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", CHILD, str(path), mode], check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(repeat)
+    ]
+    return {
+        "seconds": min(r["seconds"] for r in runs),
+        "rss_kb": min(r["rss_kb"] for r in runs),
+        "rows": runs[0]["rows"],
+    }
 
 
 def main() -> None:
@@ -74,8 +84,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    for label, thousands in (("plain numbers, as the bundled data", False),
-                             ("every third count with thousands separators", True)):
+    for label, thousands in (
+        ("plain numbers, as the bundled data", False),
+        ("every third count with thousands separators", True),
+    ):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "figures.csv"
             generate(path, args.rows, thousands=thousands)

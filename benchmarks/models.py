@@ -16,7 +16,9 @@ GOAL_SECONDS = 5.0
 
 def main() -> None:
     """Load the tables, then time each model step."""
-    from scomm import activation_models as am, its, jails as j
+    from scomm import activation_models as am
+    from scomm import its
+    from scomm import jails as j
     from scomm.data import load_table
 
     frame = am.model_frame(load_table("county_covariates"))
@@ -43,14 +45,19 @@ def main() -> None:
             its.before_after(part["month"], part["share"], event)
 
     total = 0.0
-    for name, step in (("Kaplan-Meier by fifth", survival), ("Cox models and PH checks", cox),
-                       ("segmented regressions (nation + areas)", series)):
+    for name, step in (
+        ("Kaplan-Meier by fifth", survival),
+        ("Cox models and PH checks", cox),
+        ("segmented regressions (nation + areas)", series),
+    ):
         start = time.perf_counter()
         step()
         took = time.perf_counter() - start
         total += took
         print(f"{name:42s} {took:6.2f} s")
-    print(f"{'all models':42s} {total:6.2f} s (goal under {GOAL_SECONDS:.0f} s: {'met' if total < GOAL_SECONDS else 'NOT met'})")
+    print(
+        f"{'all models':42s} {total:6.2f} s (goal under {GOAL_SECONDS:.0f} s: {'met' if total < GOAL_SECONDS else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

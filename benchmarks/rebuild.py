@@ -87,18 +87,38 @@ def main() -> None:
             frame.to_csv(data / "figures.csv", index=False, lineterminator="\n")
 
         incremental = best(build, before=edit)
-        settings = RunSettings(figures_dir=tmp / "alone-figures", state_dir=None, data_label="figures.csv",
-                               data_paths=tuple(data / n for n in DATA))
+        settings = RunSettings(
+            figures_dir=tmp / "alone-figures",
+            state_dir=None,
+            data_label="figures.csv",
+            data_paths=tuple(data / n for n in DATA),
+        )
         (tmp / "alone-figures").mkdir()
-        alone = best([sys.executable, "-c", ONE, str(Path(notebooks[0]).parent / f"{ALONE}.ipynb"),
-                      str(tmp / "alone.ipynb")], env=settings.to_env())
-        floor = best([sys.executable, "-c", FLOOR, *notebooks],
-                     env=RunSettings(figures_dir=tmp / "floor").to_env(), runs=2)
+        alone = best(
+            [sys.executable, "-c", ONE, str(Path(notebooks[0]).parent / f"{ALONE}.ipynb"), str(tmp / "alone.ipynb")],
+            env=settings.to_env(),
+        )
+        floor = best(
+            [sys.executable, "-c", FLOOR, *notebooks], env=RunSettings(figures_dir=tmp / "floor").to_env(), runs=2
+        )
         naive_env = RunSettings(figures_dir=tmp / "naive-figures").to_env()
         start = time.perf_counter()
         for nb in notebooks:
-            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", nb,
-                            "--output-dir", str(tmp / "naive")], check=True, capture_output=True, env=naive_env)
+            subprocess.run(
+                [
+                    str(BIN / "jupyter"),
+                    "nbconvert",
+                    "--to",
+                    "notebook",
+                    "--execute",
+                    nb,
+                    "--output-dir",
+                    str(tmp / "naive"),
+                ],
+                check=True,
+                capture_output=True,
+                env=naive_env,
+            )
         naive = time.perf_counter() - start
     print(f"notebooks: {len(notebooks)}, cores: {os.cpu_count()}")
     print(f"floor (one process, every chart once):   {floor:.1f} s")

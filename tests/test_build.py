@@ -23,13 +23,17 @@ DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "cl
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def build(data: Path, out: Path, *extra: str) -> int:
-    return main(["build", "--data", str(data / "figures.csv"), "--out", str(out), "--formats", "png", "--quiet",
-                 *extra])
+    return main(
+        ["build", "--data", str(data / "figures.csv"), "--out", str(out), "--formats", "png", "--quiet", *extra]
+    )
 
 
 def set_value(data: Path, figure_id: str, value: str) -> None:
@@ -299,9 +303,17 @@ def test_build_derives_records_first_skips_unchanged_raw_and_stops_on_a_bad_file
     derived again, into the build's own snapshot when it builds into another folder (the project's
     data/derived/ is not written); a malformed one stops the build (exit 1, file/line/column) with every
     output untouched."""
-    from test_enforcement import ARREST_HEADER, ARRESTS, BANNER, REMOVAL_BANNER, REMOVAL_HEADER, REMOVALS, arrest, write_gz
-
     from scomm import enforcement as enf
+    from test_enforcement import (
+        ARREST_HEADER,
+        ARRESTS,
+        BANNER,
+        REMOVAL_BANNER,
+        REMOVAL_HEADER,
+        REMOVALS,
+        arrest,
+        write_gz,
+    )
 
     data, out = copy
     raw, derived = tmp_path / "raw", tmp_path / "derived"

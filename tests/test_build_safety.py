@@ -54,8 +54,10 @@ def notebook(path: Path, *cells: str) -> Path:
 
 OPEN = "from scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path)"
 READ = "q = run.show(run.get('FUN-025'), key='arrests')\nrun.finding('Finding: {q} arrests', q=q)"
-CHART = ("import matplotlib\nmatplotlib.use('Agg')\nfrom matplotlib import pyplot as plt\n"
-         "fig, ax = plt.subplots()\nax.plot([1, 2], [1, 2])\nrun.publish(fig, '{name}_line', run.select(['FUN-025']))")
+CHART = (
+    "import matplotlib\nmatplotlib.use('Agg')\nfrom matplotlib import pyplot as plt\n"
+    "fig, ax = plt.subplots()\nax.plot([1, 2], [1, 2])\nrun.publish(fig, '{name}_line', run.select(['FUN-025']))"
+)
 
 
 @pytest.fixture
@@ -77,8 +79,16 @@ def project(tmp_path):
 def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: bool = False) -> int:
     """`run_build` with the tiny notebooks; expected faults printed as the command line prints them."""
     try:
-        return run_build(data=str(data / "figures.csv"), out=str(out), formats=("png",), progress=False,
-                         notebooks=sorted(nbs.glob("*.ipynb")), force=force, replace=replace, jobs=2)
+        return run_build(
+            data=str(data / "figures.csv"),
+            out=str(out),
+            formats=("png",),
+            progress=False,
+            notebooks=sorted(nbs.glob("*.ipynb")),
+            force=force,
+            replace=replace,
+            jobs=2,
+        )
     except Exception as err:  # the CLI's expected faults, as the CLI reports them
         from scomm.build import BuildError, NotebookFailure
         from scomm.data import FiguresValidationError
@@ -186,11 +196,17 @@ def test_a_resaved_figures_file_builds_when_no_notebook_reruns(project, style):
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if style == "columns reordered":
         frame = frame[list(reversed(frame.columns))]
-    frame.to_csv(path, index=False, lineterminator="\r\n" if style == "crlf" else "\n",
-                 encoding="utf-8-sig" if style == "bom" else "utf-8")
+    frame.to_csv(
+        path,
+        index=False,
+        lineterminator="\r\n" if style == "crlf" else "\n",
+        encoding="utf-8-sig" if style == "bom" else "utf-8",
+    )
     assert build(data, out, nbs) == 0
-    assert json.loads(manifest_path(out).read_text())["data"]["figures.csv"] == \
-        hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (
+        json.loads(manifest_path(out).read_text())["data"]["figures.csv"]
+        == hashlib.sha256(path.read_bytes()).hexdigest()
+    )
 
 
 def test_a_file_saved_during_the_build_changes_nothing_in_it(tmp_path):
@@ -203,13 +219,24 @@ def test_a_file_saved_during_the_build_changes_nothing_in_it(tmp_path):
     original = (data / "figures.csv").read_bytes()
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    edit = (f"from pathlib import Path\np = Path({str(data / 'figures.csv')!r})\n"
-            "p.write_text(p.read_text().replace(',140396,', ',99999,'))")
+    edit = (
+        f"from pathlib import Path\np = Path({str(data / 'figures.csv')!r})\n"
+        "p.write_text(p.read_text().replace(',140396,', ',99999,'))"
+    )
     notebook(nbs / "01_edits.ipynb", edit, OPEN.format(name="01_edits"), READ)
     notebook(nbs / "02_reads.ipynb", "import time\ntime.sleep(1)", OPEN.format(name="02_reads"), READ)
     out = tmp_path / "out"
-    assert run_build(data=str(data / "figures.csv"), out=str(out), formats=("png",), progress=False,
-                     notebooks=sorted(nbs.glob("*.ipynb")), jobs=1) == 0
+    assert (
+        run_build(
+            data=str(data / "figures.csv"),
+            out=str(out),
+            formats=("png",),
+            progress=False,
+            notebooks=sorted(nbs.glob("*.ipynb")),
+            jobs=1,
+        )
+        == 0
+    )
     assert (data / "figures.csv").read_bytes() != original  # the user's file did change during the build
     for name in ("01_edits", "02_reads"):
         text = (out / "notebooks" / f"{name}.ipynb").read_text()
@@ -231,8 +258,17 @@ def test_a_folder_given_as_data_is_read_whole(project, tmp_path):
     data, nbs, _ = project
     set_value(data, "FUN-025", "150000")
     out = tmp_path / "from-folder"
-    assert run_build(data=str(data), out=str(out), formats=("png",), progress=False,
-                     notebooks=sorted(nbs.glob("*.ipynb")), jobs=2) == 0
+    assert (
+        run_build(
+            data=str(data),
+            out=str(out),
+            formats=("png",),
+            progress=False,
+            notebooks=sorted(nbs.glob("*.ipynb")),
+            jobs=2,
+        )
+        == 0
+    )
     assert "150,000 arrests" in (out / "notebooks" / "01_first.ipynb").read_text()
 
 
@@ -264,10 +300,11 @@ def test_stale_lock_takeover_never_admits_two_holders(tmp_path):
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     outcomes = []
-    for trial in range(200):
+    for _trial in range(200):
         (tmp_path / LOCK_NAME).write_text("999999\n")  # left by a build that is gone
-        procs = [ctx.Process(target=_contend, args=(str(tmp_path), str(tmp_path / "inside"), results))
-                 for _ in range(4)]
+        procs = [
+            ctx.Process(target=_contend, args=(str(tmp_path), str(tmp_path / "inside"), results)) for _ in range(4)
+        ]
         for p in procs:
             p.start()
         for p in procs:
@@ -279,10 +316,19 @@ def test_stale_lock_takeover_never_admits_two_holders(tmp_path):
 
 def test_a_held_lock_refuses_a_second_build_with_the_holders_id(project, capsys):
     data, nbs, out = project
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from scomm import output_folder as o\n"
-        f"l = o.FolderLock(Path({str(out)!r}), {LOCK_NAME!r}, ''); l.acquire(); print('ok', flush=True); "
-        "time.sleep(120)")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from scomm import output_folder as o\n"
+                f"l = o.FolderLock(Path({str(out)!r}), {LOCK_NAME!r}, ''); l.acquire(); print('ok', flush=True); "
+                "time.sleep(120)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ok"
         before = tree(out)
@@ -307,16 +353,19 @@ def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, 
     shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("raw"))
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    writer = ("import os, time\nfrom scomm.settings import RunSettings\nd = RunSettings.from_env().figures_dir\n"
-              "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)")
+    writer = (
+        "import os, time\nfrom scomm.settings import RunSettings\nd = RunSettings.from_env().figures_dir\n"
+        "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)"
+    )
     notebook(nbs / "01_writer.ipynb", writer)
     out = tmp_path / "out"
-    script = ("import sys; from pathlib import Path; from scomm.cli import main; import scomm.build as b\n"
-              f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
-              f"sys.exit(main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', {str(out)!r}, "
-              "'--formats', 'png', '--force']))")
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    script = (
+        "import sys; from pathlib import Path; from scomm.cli import main; import scomm.build as b\n"
+        f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
+        f"sys.exit(main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', {str(out)!r}, "
+        "'--formats', 'png', '--force']))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")):
         time.sleep(0.1)
@@ -389,8 +438,14 @@ def test_place_chart_creates_no_folder(tmp_path, capsys):
 # ---------------------------------------------------------------- nothing executable from the data
 
 
-HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror="alert(2)">', '[click](javascript:alert(5))',
-           '<a href="javascript:alert(6)">x</a>', "| broken | table |", "\x1b[31mred"]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(2)">',
+    "[click](javascript:alert(5))",
+    '<a href="javascript:alert(6)">x</a>',
+    "| broken | table |",
+    "\x1b[31mred",
+]
 
 
 def _html(markdown: str) -> str:
@@ -452,8 +507,12 @@ def test_every_missing_figure_of_every_notebook_is_named_in_one_run(project, cap
 def test_validate_names_every_figure_the_notebooks_read_that_the_data_lacks(tmp_path, monkeypatch, capsys):
     from scomm import build as build_mod
 
-    record = {"notebooks": {"01_a": {"reads": {"figure_ids": ["FUN-025", "ROL-001"]}},
-                            "02_b": {"reads": {"figure_ids": ["FUN-026"]}}}}
+    record = {
+        "notebooks": {
+            "01_a": {"reads": {"figure_ids": ["FUN-025", "ROL-001"]}},
+            "02_b": {"reads": {"figure_ids": ["FUN-026"]}},
+        }
+    }
     monkeypatch.setattr(build_mod, "read_manifest", lambda out: record)
     for name in DATA_NAMES:
         shutil.copy2(DATA_DIR / name, tmp_path / name)

@@ -44,10 +44,10 @@ def test_source_note_is_generated_from_rows(dataset):
 
 def test_formula_looking_text_is_defused_in_exported_csv(tmp_path, dataset):
     fig, table = _draw(dataset)
-    table = table.assign(notes=["=HYPERLINK(\"http://x\")", "+1+2", "-0.5", "@SUM(A1)"])
+    table = table.assign(notes=['=HYPERLINK("http://x")', "+1+2", "-0.5", "@SUM(A1)"])
     charts.save_figure(fig, "f", table, out_dir=tmp_path, formats=["png"])
     back = pd.read_csv(tmp_path / "f.csv", keep_default_na=False)
-    assert list(back["notes"]) == ["'=HYPERLINK(\"http://x\")", "'+1+2", "-0.5", "'@SUM(A1)"]
+    assert list(back["notes"]) == ['\'=HYPERLINK("http://x")', "'+1+2", "-0.5", "'@SUM(A1)"]
 
 
 def test_csv_is_the_plotted_table(tmp_path, dataset):
@@ -68,13 +68,15 @@ def test_every_committed_chart_has_all_formats():
 
 def test_source_note_dates_sources_to_their_precision(dataset):
     table = pd.DataFrame({"source_id": ["S1", "S2", "S3", "S4"], "figure_id": ["A-1", "A-2", "A-3", "A-4"]})
-    sources = pd.DataFrame({
-        "source_id": ["S1", "S2", "S3", "S4"],
-        "author_or_publisher": ["One", "Two", "Three", "Four"],
-        "published": pd.to_datetime(["2011-10-01", "2014-01-01", "2012-06-11", None]),
-        "published_precision": ["month", "year", "day", "undated"],
-        "notes": ["", "", "known to the year", ""],   # notes no longer decide the format
-    })
+    sources = pd.DataFrame(
+        {
+            "source_id": ["S1", "S2", "S3", "S4"],
+            "author_or_publisher": ["One", "Two", "Three", "Four"],
+            "published": pd.to_datetime(["2011-10-01", "2014-01-01", "2012-06-11", None]),
+            "published_precision": ["month", "year", "day", "undated"],
+            "notes": ["", "", "known to the year", ""],  # notes no longer decide the format
+        }
+    )
     note = charts.source_note(table, sources, width=1000)
     assert note == "Sources: One (2011); Two (2014); Three (2012); Four (undated)."
     labels = [charts.published_label(p, q) for p, q in zip(sources["published"], sources["published_precision"])]
@@ -134,7 +136,8 @@ def test_no_chart_shows_an_internal_source_code(built):
 
 def test_internal_code_check_catches_a_planted_code():
     assert charts.internal_codes(["Sources: ICE (2011), S16.", "FY2011", "ROL-016", "287(g)", "Section 5"]) == [
-        "Sources: ICE (2011), S16."]
+        "Sources: ICE (2011), S16."
+    ]
     fig, ax = charts.new_figure("Title", "Subtitle")
     ax.plot([0, 1], [0, 1], label="S16 (2010)")
     ax.legend()
@@ -146,8 +149,9 @@ def test_internal_code_check_catches_a_planted_code():
 
 def _bars(qualifiers, sources):
     """A small bar chart in house style: bars hatched where the qualifier is approximate."""
-    rows = pd.DataFrame({"label": ["a", "b"], "value": [10.0, 20.0], "qualifier": qualifiers,
-                         "source_id": ["S01", "S01"]})
+    rows = pd.DataFrame(
+        {"label": ["a", "b"], "value": [10.0, 20.0], "qualifier": qualifiers, "source_id": ["S01", "S01"]}
+    )
     fig, ax = charts.new_figure("Title", "Subtitle")
     charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"])
     views._note(fig, rows, sources)
@@ -165,8 +169,12 @@ def test_approximate_note_appears_only_when_the_chart_draws_an_approximate_mark(
 
 
 def test_rows_marked_do_not_use_are_left_out():
-    rows = pd.DataFrame({"figure_id": ["A-1", "A-2", "A-3"],
-                         "notes": ["weak source; Do not use without a primary. Disagrees with A-2", "", None]})
+    rows = pd.DataFrame(
+        {
+            "figure_id": ["A-1", "A-2", "A-3"],
+            "notes": ["weak source; Do not use without a primary. Disagrees with A-2", "", None],
+        }
+    )
     kept, left_out = tables.split_unusable(rows)
     assert list(kept["figure_id"]) == ["A-2", "A-3"] and list(left_out["figure_id"]) == ["A-1"]
     assert tables.unusable_reason(rows["notes"].iloc[0]) == "Do not use without a primary"
@@ -183,9 +191,12 @@ def test_rollout_chart_leaves_out_the_unusable_count_and_says_so(built, fresh_bu
 
 def test_county_map_legend_counts_match_its_csv(built, fresh_build):
     table = pd.read_csv(fresh_build / "08_county_map.csv")
-    legend = {m.group(1): int(m.group(2).replace(",", ""))
-              for t in built["08_county_map"]["texts"]
-              for m in [re.match(r"^(FY\d{4}) \(.*\): ([\d,]+)$", t)] if m}
+    legend = {
+        m.group(1): int(m.group(2).replace(",", ""))
+        for t in built["08_county_map"]["texts"]
+        for m in [re.match(r"^(FY\d{4}) \(.*\): ([\d,]+)$", t)]
+        if m
+    }
     assert legend and legend == table["period"].value_counts().to_dict()
 
 
@@ -303,8 +314,13 @@ READER_TEXT_DEFECTS = {
 
 
 def test_no_chart_prints_ids_paths_iso_dates_or_cut_labels(built):
-    found = {(name, what): t for name, meta in built.items() for t in meta["texts"]
-             for what, pattern in READER_TEXT_DEFECTS.items() if pattern.search(t)}
+    found = {
+        (name, what): t
+        for name, meta in built.items()
+        for t in meta["texts"]
+        for what, pattern in READER_TEXT_DEFECTS.items()
+        if pattern.search(t)
+    }
     assert not found, found
 
 
@@ -323,8 +339,13 @@ def test_overlap_and_greyscale_checks_catch_planted_defects():
     ax.text(0.5, 0.5, "first label", transform=ax.transAxes)
     ax.text(0.5, 0.5, "second label", transform=ax.transAxes)
     # orange #E69F00 and sky blue #56B4E9 have nearly the same lightness in grey (L* 70.6 and 69.8)
-    ax.legend(handles=[Patch(color="#E69F00", label="rose"), Patch(color="#56B4E9", label="fell"),
-                       Patch(color="#000000", label="none")])
+    ax.legend(
+        handles=[
+            Patch(color="#E69F00", label="rose"),
+            Patch(color="#56B4E9", label="fell"),
+            Patch(color="#000000", label="none"),
+        ]
+    )
     assert ["first label", "second label"] in charts.overlapping_texts(fig)
     assert charts.legend_grey_clashes(fig) == [["rose", "fell"]]
     plt.close(fig)
@@ -333,9 +354,17 @@ def test_overlap_and_greyscale_checks_catch_planted_defects():
 def test_records_dot_plot_draws_the_differences_of_its_table(dataset):
     from scomm import enforcement_charts as ec
 
-    rows = pd.DataFrame({"event": ["arrests", "arrests", "removals"], "fiscal_year": [2017, 2017, 2018],
-                         "records": [100, 100, 50], "published": [100, 103, 50], "difference": [0, -3, 0],
-                         "partial_year": [False, False, False], "source_id": ["S201", "S201", "S201"]})
+    rows = pd.DataFrame(
+        {
+            "event": ["arrests", "arrests", "removals"],
+            "fiscal_year": [2017, 2017, 2018],
+            "records": [100, 100, 50],
+            "published": [100, 103, 50],
+            "difference": [0, -3, 0],
+            "partial_year": [False, False, False],
+            "source_id": ["S201", "S201", "S201"],
+        }
+    )
     fig, table = ec.records_vs_published_chart(rows, dataset.sources)
     dots = fig.axes[0].collections[0].get_offsets()
     assert sorted(dots[:, 0].tolist()) == sorted(table["difference"].tolist()) == [-3, 0, 0]

@@ -10,8 +10,10 @@ import pytest
 from scomm.cli import main
 from scomm.data import FiguresValidationError, load_dataset, load_figures, load_sources
 
-HEADER = ("figure_id,metric,value,unit,qualifier,as_printed,geography,period_start,period_end,"
-          "date_precision,source_id,locator,confidence,notes")
+HEADER = (
+    "figure_id,metric,value,unit,qualifier,as_printed,geography,period_start,period_end,"
+    "date_precision,source_id,locator,confidence,notes"
+)
 GOOD = [
     'FUN-025,ice_arrests_criminal,140396,arrests,exact,"140,396",US,2008-10-01,2011-12-31,year,S01,passage on: arrests,medium,',
     'FUN-026,removals_convicted,72445,removals,exact,"72,445",US,2008-10-01,2011-12-31,year,S01,passage on: deportations,medium,seed',
@@ -36,7 +38,9 @@ def problems(path: Path):
 
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
-    assert len(figs) == 370  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019) + CRV-043..048 (March 2012 review) + CRV-049
+    assert (
+        len(figs) == 370
+    )  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019) + CRV-043..048 (March 2012 review) + CRV-049
     # 103 + S201..S211 (ICE records and the pages that print ICE totals) + S120 + S220..S223 + S300..S310
     # (detainers, less S303, the same OIG roster as S355) + S350..S359 (notebooks 11-12, less S351, the same
     # ruling as S307)
@@ -71,7 +75,8 @@ def test_seed_figures_are_all_present(dataset):
     src = dataset.sources.set_index("source_id")
     seed_url = src.loc["S01", "url"]
     cites_seed = dataset.figures["source_id"].map(
-        lambda sid: sid == "S01" or seed_url in str(src.loc[sid, "other_urls"]))
+        lambda sid: sid == "S01" or seed_url in str(src.loc[sid, "other_urls"])
+    )
     ids = set(dataset.figures.loc[cites_seed, "figure_id"])
     assert {"ROL-032", "ROL-033", "ROL-042", "ROL-043", "FUN-025", "FUN-026", "CRV-002", "CTX-001"} <= ids
 
@@ -106,7 +111,9 @@ def test_real_world_variants_load_to_the_same_frame(tmp_path, data_copy, clean, 
     elif variant == "reordered":
         cols = HEADER.split(",")
         order = [cols.index(c) for c in ["notes", *cols[:-1]]]
-        import csv, io
+        import csv
+        import io
+
         rows = list(csv.reader(io.StringIO("\n".join([HEADER, *GOOD]))))
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows([[r[i] for i in order] for r in rows])
@@ -119,20 +126,55 @@ def test_real_world_variants_load_to_the_same_frame(tmp_path, data_copy, clean, 
 
 
 MALFORMED = {
-    "missing_column": (lambda l: [l[0].replace(",confidence", ""), *[x.rsplit(",medium,", 1)[0] + "," + x.rsplit(",medium,", 1)[1] for x in l[1:]]],
-                       1, "confidence", None),
+    "missing_column": (
+        lambda l: [
+            l[0].replace(",confidence", ""),
+            *[x.rsplit(",medium,", 1)[0] + "," + x.rsplit(",medium,", 1)[1] for x in l[1:]],
+        ],
+        1,
+        "confidence",
+        None,
+    ),
     "unknown_column": (lambda l: [l[0] + ",extra", *[x + ",1" for x in l[1:]]], 1, "extra", "extra"),
     "not_a_number": (lambda l: [l[0], l[1].replace(",140396,", ",14O396,"), *l[2:]], 2, "value", "14O396"),
     "bad_thousands": (lambda l: [l[0], l[1].replace(",140396,", ',"1,40,396",'), *l[2:]], 2, "value", "1,40,396"),
-    "not_iso_date": (lambda l: [l[0], l[1].replace("2008-10-01", "10/01/2008"), *l[2:]], 2, "period_start", "10/01/2008"),
-    "impossible_date": (lambda l: [l[0], l[1], l[2].replace("2011-12-31", "2011-02-30"), l[3]], 3, "period_end", "2011-02-30"),
-    "period_reversed": (lambda l: [l[0], l[1].replace("2008-10-01,2011-12-31", "2011-12-31,2008-10-01"), *l[2:]], 2, "period_end", "2008-10-01"),
+    "not_iso_date": (
+        lambda l: [l[0], l[1].replace("2008-10-01", "10/01/2008"), *l[2:]],
+        2,
+        "period_start",
+        "10/01/2008",
+    ),
+    "impossible_date": (
+        lambda l: [l[0], l[1], l[2].replace("2011-12-31", "2011-02-30"), l[3]],
+        3,
+        "period_end",
+        "2011-02-30",
+    ),
+    "period_reversed": (
+        lambda l: [l[0], l[1].replace("2008-10-01,2011-12-31", "2011-12-31,2008-10-01"), *l[2:]],
+        2,
+        "period_end",
+        "2008-10-01",
+    ),
     "negative_count": (lambda l: [l[0], l[1].replace(",140396,", ",-140396,"), *l[2:]], 2, "value", "-140396"),
-    "percent_over_100": (lambda l: [*l, 'FUN-041,removals_convicted_pct,174,percent,about,about 174 percent,US,2008-10-01,2012-03-31,month,S38,passage,high,'], 5, "value", "174"),
+    "percent_over_100": (
+        lambda l: [
+            *l,
+            "FUN-041,removals_convicted_pct,174,percent,about,about 174 percent,US,2008-10-01,2012-03-31,month,S38,passage,high,",
+        ],
+        5,
+        "value",
+        "174",
+    ),
     "duplicate_id": (lambda l: [*l, l[2].replace("72445", "72446")], 5, "figure_id", "FUN-026"),
     "exact_duplicate": (lambda l: [*l, l[3]], 5, "figure_id", "ROL-032"),
     "unknown_source": (lambda l: [l[0], l[1].replace(",S01,", ",S999,"), *l[2:]], 2, "source_id", "S999"),
-    "unknown_metric": (lambda l: [l[0], l[1].replace("ice_arrests_criminal", "ice_arrests_criminals"), *l[2:]], 2, "metric", "ice_arrests_criminals"),
+    "unknown_metric": (
+        lambda l: [l[0], l[1].replace("ice_arrests_criminal", "ice_arrests_criminals"), *l[2:]],
+        2,
+        "metric",
+        "ice_arrests_criminals",
+    ),
     "unit_not_metric_unit": (lambda l: [l[0], l[1].replace(",arrests,", ",removals,"), *l[2:]], 2, "unit", "removals"),
     "bad_qualifier": (lambda l: [l[0], l[1].replace(",exact,", ",roughly,"), *l[2:]], 2, "qualifier", "roughly"),
     "bad_confidence": (lambda l: [l[0], l[1].replace(",medium,", ",certain,"), *l[2:]], 2, "confidence", "certain"),
@@ -153,14 +195,20 @@ def test_malformed_file_names_line_column_and_value(tmp_path, data_copy, name):
 
 
 def test_several_faults_are_all_listed(tmp_path, data_copy):
-    lines = [HEADER,
-             GOOD[0].replace(",140396,", ",lots,"),
-             GOOD[1].replace("2011-12-31", "2011-13-01").replace(",S01,", ",S404,"),
-             "",
-             GOOD[2].replace(",more_than,", ",maybe,")]
+    lines = [
+        HEADER,
+        GOOD[0].replace(",140396,", ",lots,"),
+        GOOD[1].replace("2011-12-31", "2011-13-01").replace(",S01,", ",S404,"),
+        "",
+        GOOD[2].replace(",more_than,", ",maybe,"),
+    ]
     found = {(p.line, p.column, p.value) for p in problems(write(tmp_path, lines))}
-    assert found == {(2, "value", "lots"), (3, "period_end", "2011-13-01"), (3, "source_id", "S404"),
-                     (5, "qualifier", "maybe")}
+    assert found == {
+        (2, "value", "lots"),
+        (3, "period_end", "2011-13-01"),
+        (3, "source_id", "S404"),
+        (5, "qualifier", "maybe"),
+    }
 
 
 def test_not_utf8_is_a_clear_error_not_mojibake(tmp_path, data_copy):
@@ -188,7 +236,9 @@ def test_sources_are_validated_too(tmp_path):
 
 def _sources_with(tmp_path, source_id: str, published: str, precision: str) -> Path:
     """The bundled sources.csv with one row's publication date and precision replaced."""
-    import csv, io
+    import csv
+    import io
+
     from scomm.paths import SOURCES_CSV
 
     rows = list(csv.reader(io.StringIO(SOURCES_CSV.read_text(encoding="utf-8"))))
@@ -202,13 +252,16 @@ def _sources_with(tmp_path, source_id: str, published: str, precision: str) -> P
     return path
 
 
-@pytest.mark.parametrize("published, precision, column, expected", [
-    ("2011-05-01", "year", "published", "1 January of the year"),      # a year-only date must be stored as 1 January
-    ("2011-10-19", "month", "published", "the first day of the month"),
-    ("", "month", "published_precision", "'undated'"),                # no date but a precision
-    ("2011-10-01", "undated", "published", "no date"),                # a date but 'undated'
-    ("2011-10-01", "weekly", "published_precision", "one of: day, month, year, undated"),
-])
+@pytest.mark.parametrize(
+    "published, precision, column, expected",
+    [
+        ("2011-05-01", "year", "published", "1 January of the year"),  # a year-only date must be stored as 1 January
+        ("2011-10-19", "month", "published", "the first day of the month"),
+        ("", "month", "published_precision", "'undated'"),  # no date but a precision
+        ("2011-10-01", "undated", "published", "no date"),  # a date but 'undated'
+        ("2011-10-01", "weekly", "published_precision", "one of: day, month, year, undated"),
+    ],
+)
 def test_publication_date_agrees_with_its_precision(tmp_path, published, precision, column, expected):
     path = _sources_with(tmp_path, "S27", published, precision)
     with pytest.raises(FiguresValidationError) as info:
@@ -220,8 +273,8 @@ def test_publication_date_agrees_with_its_precision(tmp_path, published, precisi
 
 def test_publication_precision_is_loaded(dataset):
     src = dataset.sources.set_index("source_id")
-    assert src.loc["S27", "published_precision"] == "month"        # October 2011
-    assert src.loc["S01", "published_precision"] == "year"         # the seed page: footer year only
+    assert src.loc["S27", "published_precision"] == "month"  # October 2011
+    assert src.loc["S01", "published_precision"] == "year"  # the seed page: footer year only
     assert src.loc["S01", "published"] == pd.Timestamp("2014-01-01")
     assert src.loc["S74", "published_precision"] == "undated" and pd.isna(src.loc["S74", "published"])
     assert set(src["published_precision"]) == {"day", "month", "year", "undated"}
@@ -279,15 +332,25 @@ def test_claim_inputs_must_fit_their_computation(tmp_path, data_copy):
     lines.append("ENF99,a bad reference,ERO-001,records_total,ice_record_files:detainers:FY2016,,0,")
     write(data_copy.parent, lines, name="claims.csv")
     found = [(p.line, p.column, p.value) for p in problems(data_copy)]
-    assert sorted(found) == [(2, "inputs", "ice_record_files:arrests:FY2016"), (enf + 1, "inputs", "ERO-001"),
-                             (len(lines), "inputs", "ice_record_files:detainers:FY2016")]
+    assert sorted(found) == [
+        (2, "inputs", "ice_record_files:arrests:FY2016"),
+        (enf + 1, "inputs", "ERO-001"),
+        (len(lines), "inputs", "ice_record_files:detainers:FY2016"),
+    ]
 
 
-@pytest.mark.parametrize("value,printed,ok", [
-    ("140396", '"140,396"', True), ("1500", '"more than 1,500"', True), ("1200000", '"1.2 million"', True),
-    ("25", '"1 in 4"', True), ("19", '"19 percent"', True), ("150000", '"140,396"', False),
-    ("72445", "first of several sites", True),  # no number printed: nothing to compare
-])
+@pytest.mark.parametrize(
+    "value,printed,ok",
+    [
+        ("140396", '"140,396"', True),
+        ("1500", '"more than 1,500"', True),
+        ("1200000", '"1.2 million"', True),
+        ("25", '"1 in 4"', True),
+        ("19", '"19 percent"', True),
+        ("150000", '"140,396"', False),
+        ("72445", "first of several sites", True),  # no number printed: nothing to compare
+    ],
+)
 def test_value_must_be_the_number_as_printed_states(tmp_path, value, printed, ok):
     row = GOOD[0].replace(",140396,", f",{value},").replace(',"140,396",', f",{printed},")
     assert row != GOOD[0] or value == "140396"

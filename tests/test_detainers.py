@@ -13,8 +13,12 @@ import pytest
 
 from scomm import detainers as det
 
-BANNER = ['"ERO-LESA Statistical Tracking Unit"|||||||', '"For Official Use Only (FOUO)/Pre-decisional"|||||||',
-          '"2019-ICFO-53623"|||||||', "|||||||"]
+BANNER = [
+    '"ERO-LESA Statistical Tracking Unit"|||||||',
+    '"For Official Use Only (FOUO)/Pre-decisional"|||||||',
+    '"2019-ICFO-53623"|||||||',
+    "|||||||",
+]
 ENC_HEADER = "|".join(f'"{c}"' for c in det.ENCOUNTER_COLUMNS)
 
 # Declines: one facility per placement rule, a facility with no city, OTHER-OTHER, and 2014 one short
@@ -28,21 +32,28 @@ DECLINED = """year,det_facility,city,state,count,det_facility,year,count
 2014,MYSTERY JAIL,,,1,,,
 2015,OTHER-OTHER FACILITY,,,4,OTHER-OTHER FACILITY,2015,9
 """
-FACILITIES = ("detloc|name|address|city|county|state|zip|circuit|aor|docket|type|type_detailed|authorizing_authority|"
-              "capacity|guaranteed_minimum|date_of_last_use|date_of_first_use|over_72|dmcp_auth\n"
-              "SRJ|SANTA RITA JAIL|5325 BRODER BLVD|DUBLIN|ALAMEDA|CA|94568|9|SFR|SFR|IGSA|IGSA|DMCP|NA|NA|NA|NA|NA|TRUE\n"
-              "DEN1|DENVER CONTRACT DETENTION|1 MAIN|DENVER|DENVER|CO|80202|10|DEN|DEN|CDF|CDF|DMCP|NA|NA|NA|NA|NA|TRUE\n"
-              "ABT|ABILENE HOLD ROOM|1 FM|NOWHERE|ABILENE|TX|79601|5|DAL|ABT|Other|HOLD|DMCP|NA|NA|NA|NA|NA|TRUE\n")
-CROSSWALK = ("facility,city,state,fips,reason\n"
-             "RIKERS ISLAND,ELMHURST,NEW YORK,36005,Rikers Island is part of the Bronx\n")
+FACILITIES = (
+    "detloc|name|address|city|county|state|zip|circuit|aor|docket|type|type_detailed|authorizing_authority|"
+    "capacity|guaranteed_minimum|date_of_last_use|date_of_first_use|over_72|dmcp_auth\n"
+    "SRJ|SANTA RITA JAIL|5325 BRODER BLVD|DUBLIN|ALAMEDA|CA|94568|9|SFR|SFR|IGSA|IGSA|DMCP|NA|NA|NA|NA|NA|TRUE\n"
+    "DEN1|DENVER CONTRACT DETENTION|1 MAIN|DENVER|DENVER|CO|80202|10|DEN|DEN|CDF|CDF|DMCP|NA|NA|NA|NA|NA|TRUE\n"
+    "ABT|ABILENE HOLD ROOM|1 FM|NOWHERE|ABILENE|TX|79601|5|DAL|ABT|Other|HOLD|DMCP|NA|NA|NA|NA|NA|TRUE\n"
+)
+CROSSWALK = (
+    "facility,city,state,fips,reason\nRIKERS ISLAND,ELMHURST,NEW YORK,36005,Rikers Island is part of the Bronx\n"
+)
 MONTHLY = "year_month,count\n2007-10,3\n2007-11,4\n2007-12,5\n2014-01,20\n2015-07,6\n"
 YEARLY = "year,count\n2007,12\n2014,20\n2015,6\n"
-OUTCOMES = ("year,lift_reason,count\n2007,Booked into Detention,6\n2007,Detainer Declined by LEA,3\n"
-            "2014,Detainer Declined by LEA,13\n2014,Booked into Detention,5\n2015,Detainer Declined by LEA,4\n")
+OUTCOMES = (
+    "year,lift_reason,count\n2007,Booked into Detention,6\n2007,Detainer Declined by LEA,3\n"
+    "2014,Detainer Declined by LEA,13\n2014,Booked into Detention,5\n2015,Detainer Declined by LEA,4\n"
+)
 FORMS = "year,detainer_type,count\n2014,I247D - Immigration Detainer - Request for Action,6\n"
-OIG = ("source,as_of,state,agency,model,date_signed_original,status\n"
-       "OIG,2009-10-28,Alabama,Etowah County Sheriff's Office,Jail Enforcement,2008-07-08,signed\n"
-       "OIG,2009-10-28,Arizona,City of Phoenix Police Department,Task Force,2008-03-10,signed\n")
+OIG = (
+    "source,as_of,state,agency,model,date_signed_original,status\n"
+    "OIG,2009-10-28,Alabama,Etowah County Sheriff's Office,Jail Enforcement,2008-07-08,signed\n"
+    "OIG,2009-10-28,Arizona,City of Phoenix Police Department,Task Force,2008-03-10,signed\n"
+)
 
 
 def _enc_row(aor: str, day: str, landmark: str, disposition: str) -> str:
@@ -51,19 +62,24 @@ def _enc_row(aor: str, day: str, landmark: str, disposition: str) -> str:
 
 
 ENCOUNTERS = {
-    2016: [_enc_row("Los Angeles", "10/1/2015", "SC INTEROPERABILITY LAFO", "Detainer"),
-           _enc_row("Los Angeles", "10/2/2015", "SC INTEROPERABILITY LAFO", "Other"),
-           _enc_row("Los Angeles", "10/3/2015", "LA COUNTY JAIL", "Detainer"),
-           _enc_row("Denver", "9/30/2016", "EAGLE COUNTY JAIL", "Not Amenable to Removal"),
-           _enc_row("", "9/30/2016", "", "Detainer")],
+    2016: [
+        _enc_row("Los Angeles", "10/1/2015", "SC INTEROPERABILITY LAFO", "Detainer"),
+        _enc_row("Los Angeles", "10/2/2015", "SC INTEROPERABILITY LAFO", "Other"),
+        _enc_row("Los Angeles", "10/3/2015", "LA COUNTY JAIL", "Detainer"),
+        _enc_row("Denver", "9/30/2016", "EAGLE COUNTY JAIL", "Not Amenable to Removal"),
+        _enc_row("", "9/30/2016", "", "Detainer"),
+    ],
     2017: [_enc_row("Denver", "10/5/2016", "EAGLE COUNTY JAIL", "Detainer")],
     2019: [_enc_row("Denver", "8/31/2019", "EAGLE COUNTY JAIL", "Detainer")],
 }
 
 
 def _sums(folder: Path) -> None:
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}" for p in sorted(folder.iterdir())
-             if p.name != "SHA256SUMS"]
+    lines = [
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}"
+        for p in sorted(folder.iterdir())
+        if p.name != "SHA256SUMS"
+    ]
     (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
 
 
@@ -78,9 +94,13 @@ def raw(tmp_path: Path) -> dict[str, Path]:
     d, e, a = tmp_path / "detainers", tmp_path / "enc", tmp_path / "g287"
     for folder in (d, e, a):
         folder.mkdir()
-    files = {"detainers_by_year_and_month.csv": MONTHLY, "all_detainers_by_year.csv": YEARLY,
-             "detainers_by_lift_reason_and_year.csv": OUTCOMES, "detainers_by_type_and_year.csv": FORMS,
-             "declined_vs_everythingelse.csv": DECLINED}
+    files = {
+        "detainers_by_year_and_month.csv": MONTHLY,
+        "all_detainers_by_year.csv": YEARLY,
+        "detainers_by_lift_reason_and_year.csv": OUTCOMES,
+        "detainers_by_type_and_year.csv": FORMS,
+        "declined_vs_everythingelse.csv": DECLINED,
+    }
     for name, text in files.items():
         (d / name).write_text(text)
     with gzip.open(d / det.FACILITY_LIST, "wt", encoding="utf-8") as handle:
@@ -88,15 +108,26 @@ def raw(tmp_path: Path) -> dict[str, Path]:
     for year, rows in ENCOUNTERS.items():
         _encounter_file(e, year, rows)
     (a / det.OIG_FILE).write_text(OIG)
-    panel = pd.DataFrame({"Sheriff": ["A", "B"], "State": ["ALABAMA", "Arizona"],
-                          "County": ["Etowah County Sheriff's Office", "Maricopa County"], "FIPS": [1055.0, None],
-                          **{f"y{y}": ["X" if y >= 2008 else None, "X" if y <= 2010 else None] for y in range(2005, 2020)}})
+    panel = pd.DataFrame(
+        {
+            "Sheriff": ["A", "B"],
+            "State": ["ALABAMA", "Arizona"],
+            "County": ["Etowah County Sheriff's Office", "Maricopa County"],
+            "FIPS": [1055.0, None],
+            **{f"y{y}": ["X" if y >= 2008 else None, "X" if y <= 2010 else None] for y in range(2005, 2020)},
+        }
+    )
     panel.to_excel(a / det.WAPO_FILE, index=False)
     for folder in (d, e, a):
         _sums(folder)
     (tmp_path / "cw.csv").write_text(CROSSWALK)
-    return {"detainers_dir": d, "encounters_dir": e, "agreements_dir": a, "crosswalk": tmp_path / "cw.csv",
-            "out_dir": tmp_path / "out"}
+    return {
+        "detainers_dir": d,
+        "encounters_dir": e,
+        "agreements_dir": a,
+        "crosswalk": tmp_path / "cw.csv",
+        "out_dir": tmp_path / "out",
+    }
 
 
 def _derive(raw: dict[str, Path], **kw) -> dict[str, pd.DataFrame]:
@@ -122,7 +153,13 @@ def test_placement_shares_count_no_place_and_unplaced(raw):
     _derive(raw)
     p = pd.read_csv(raw["out_dir"] / "detainer_declines_placement.csv").set_index("year")
     # 2014: 12 declined at named facilities, 10 placed (5 + 3 + 2), 2 unplaced; no OTHER-OTHER
-    assert p.loc[2014, ["declined", "no_place", "at_named_facilities", "placed", "unplaced"]].tolist() == [12, 0, 12, 10, 2]
+    assert p.loc[2014, ["declined", "no_place", "at_named_facilities", "placed", "unplaced"]].tolist() == [
+        12,
+        0,
+        12,
+        10,
+        2,
+    ]
     assert p.loc[2014, "share_placed"] == pytest.approx(10 / 12, abs=1e-6)
     # 2015: all 4 at OTHER-OTHER FACILITY
     assert p.loc[2015, ["no_place", "at_named_facilities", "no_place_share"]].tolist() == [4, 0, 1.0]
@@ -143,7 +180,8 @@ def test_reconciliations_and_the_2014_difference(raw):
 
 def test_another_difference_is_not_explained_away(raw):
     (raw["detainers_dir"] / "detainers_by_lift_reason_and_year.csv").write_text(
-        OUTCOMES.replace("2014,Detainer Declined by LEA,13", "2014,Detainer Declined by LEA,14"))
+        OUTCOMES.replace("2014,Detainer Declined by LEA,13", "2014,Detainer Declined by LEA,14")
+    )
     _sums(raw["detainers_dir"])
     r = _derive(raw)["detainer_reconciliation.csv"]
     row = r[(r["year"] == 2014) & r["check"].str.startswith("facility")].iloc[0]
@@ -162,7 +200,9 @@ def test_partial_years_and_months_are_marked(raw):
     out = t["detainer_outcomes_yearly.csv"]
     booked = out[(out.year == 2007) & (out.lift_reason == "Booked into Detention")].iloc[0]
     assert booked["share_of_year"] == pytest.approx(6 / 12, abs=1e-6)
-    assert set(t["detainer_declines_facility.csv"].query("year == 2015")["partial"]) == {"partial year: to 19 July 2015"}
+    assert set(t["detainer_declines_facility.csv"].query("year == 2015")["partial"]) == {
+        "partial year: to 19 July 2015"
+    }
 
 
 def test_encounters_after_banner_lines_by_area_month_and_landmark(raw):
@@ -173,7 +213,12 @@ def test_encounters_after_banner_lines_by_area_month_and_landmark(raw):
     assert la.loc["other or none", ["encounters", "detainers"]].tolist() == [1, 1]
     assert m[m.aor == "not recorded"]["detainers"].sum() == 1  # a blank area is kept
     files = t["ice_encounter_files.csv"].set_index("fiscal_year")
-    assert files.loc[2016, ["encounters", "detainers", "sc_centre_encounters", "status"]].tolist() == ["5", "3", "2", "complete"]
+    assert files.loc[2016, ["encounters", "detainers", "sc_centre_encounters", "status"]].tolist() == [
+        "5",
+        "3",
+        "2",
+        "complete",
+    ]
     assert files.loc[2018, "status"].startswith("missing") and files.loc[2018, "file"] == ""
     assert files.loc[2019, "status"] == "partial year"
     assert set(m[m.fiscal_year == 2019]["partial"]) == {"partial year: to 31 August 2019"}
@@ -270,8 +315,8 @@ def test_scomm_derive_reports_a_bad_file_without_traceback(raw, monkeypatch, tmp
 import sys
 from scomm import detainers as det
 try:
-    det.derive(detainers_dir={str(raw['detainers_dir'])!r}, encounters_dir={str(raw['encounters_dir'])!r},
-               agreements_dir={str(raw['agreements_dir'])!r}, crosswalk={str(raw['crosswalk'])!r}, out_dir={str(raw['out_dir'])!r})
+    det.derive(detainers_dir={str(raw["detainers_dir"])!r}, encounters_dir={str(raw["encounters_dir"])!r},
+               agreements_dir={str(raw["agreements_dir"])!r}, crosswalk={str(raw["crosswalk"])!r}, out_dir={str(raw["out_dir"])!r})
 except det.DetainerError as err:
     print(err, file=sys.stderr); sys.exit(1)
 """
@@ -301,15 +346,17 @@ def test_peak_month_takes_the_earliest_of_a_tie():
 
 
 def test_top_counties_sum_facilities_and_share_of_named_declines():
-    d = pd.DataFrame({
-        "year": [2014, 2014, 2014, 2014, 2014, 2013],
-        "facility": ["A", "B", "C", "OTHER-OTHER FACILITY", "D", "A"],
-        "fips": ["06085", "06085", "06001", None, None, "06085"],
-        "county": ["Santa Clara County", "Santa Clara County", "Alameda County", None, None, "Santa Clara County"],
-        "state": ["CA", "CA", "CA", None, "TX", "CA"],
-        "declined": [5, 3, 8, 10, 4, 99],
-        "placed_by": ["county in name", "crosswalk", "ICE facility list", "no place", "unplaced", "county in name"],
-    })
+    d = pd.DataFrame(
+        {
+            "year": [2014, 2014, 2014, 2014, 2014, 2013],
+            "facility": ["A", "B", "C", "OTHER-OTHER FACILITY", "D", "A"],
+            "fips": ["06085", "06085", "06001", None, None, "06085"],
+            "county": ["Santa Clara County", "Santa Clara County", "Alameda County", None, None, "Santa Clara County"],
+            "state": ["CA", "CA", "CA", None, "TX", "CA"],
+            "declined": [5, 3, 8, 10, 4, 99],
+            "placed_by": ["county in name", "crosswalk", "ICE facility list", "no place", "unplaced", "county in name"],
+        }
+    )
     top = det.top_counties(d, 2014, n=2)
     # a tie of 8 and 8: Alameda (06001) before Santa Clara (06085); named declines 5 + 3 + 8 + 4 = 20
     assert top[["fips", "declined", "facilities"]].values.tolist() == [["06001", 8, 1], ["06085", 8, 2]]
@@ -317,21 +364,34 @@ def test_top_counties_sum_facilities_and_share_of_named_declines():
 
 
 def test_centre_share_with_and_without_the_centre():
-    e = pd.DataFrame({"fiscal_year": [2016, 2016, 2016, 2017], "aor": ["LOS", "LOS", "DEN", "LOS"],
-                      "landmark": [det.SC_LANDMARK, "other or none", "other or none", "other or none"],
-                      "encounters": [10, 5, 5, 2], "detainers": [6, 2, 4, 1]})
+    e = pd.DataFrame(
+        {
+            "fiscal_year": [2016, 2016, 2016, 2017],
+            "aor": ["LOS", "LOS", "DEN", "LOS"],
+            "landmark": [det.SC_LANDMARK, "other or none", "other or none", "other or none"],
+            "encounters": [10, 5, 5, 2],
+            "detainers": [6, 2, 4, 1],
+        }
+    )
     s = det.centre_share(e).set_index("fiscal_year")
-    assert s.loc[2016, ["all_detainers", "centre_detainers", "area_detainers_with_centre",
-                        "area_detainers_without_centre"]].tolist() == [12, 6, 8, 2]
+    assert s.loc[
+        2016, ["all_detainers", "centre_detainers", "area_detainers_with_centre", "area_detainers_without_centre"]
+    ].tolist() == [12, 6, 8, 2]
     assert s.loc[2016, "centre_share_of_area"] == 75.0 and s.loc[2016, "centre_share_of_all"] == 50.0
     assert s.loc[2017, "centre_detainers"] == 0
 
 
 def test_roster_counties_active_on_the_roster_date():
-    roster = pd.DataFrame({"as_of": ["2009-10-28"] * 3, "state_code": ["AL", "AR", "AZ"],
-                           "agency": ["Etowah County Sheriff's Office", "Benton County Sheriff's Office", "Phoenix PD"],
-                           "model": ["Jail Enforcement"] * 3, "date_signed_original": ["2008-07-08"] * 3,
-                           "fips": ["01055", "05007", None]})
+    roster = pd.DataFrame(
+        {
+            "as_of": ["2009-10-28"] * 3,
+            "state_code": ["AL", "AR", "AZ"],
+            "agency": ["Etowah County Sheriff's Office", "Benton County Sheriff's Office", "Phoenix PD"],
+            "model": ["Jail Enforcement"] * 3,
+            "date_signed_original": ["2008-07-08"] * 3,
+            "fips": ["01055", "05007", None],
+        }
+    )
     acts = pd.DataFrame({"fips": ["01055", "05007"], "activated": ["2009-10-01", "2010-03-02"]})
     out = det.roster_counties(roster, acts)
     assert out["fips"].tolist() == ["01055", "05007"] and out["active_on_roster_date"].tolist() == [True, False]
@@ -343,11 +403,20 @@ def test_disagreements_reads_text_and_booleans():
 
 
 def test_area_ranks_with_and_without_the_centre():
-    e = pd.DataFrame({"aor": ["LOS", "LOS", "DEN", "not recorded"],
-                      "landmark": [det.SC_LANDMARK, "other or none", "other or none", "other or none"],
-                      "detainers": [10, 2, 5, 50]})
+    e = pd.DataFrame(
+        {
+            "aor": ["LOS", "LOS", "DEN", "not recorded"],
+            "landmark": [det.SC_LANDMARK, "other or none", "other or none", "other or none"],
+            "detainers": [10, 2, 5, 50],
+        }
+    )
     ranks = det.area_ranks(e).set_index("aor")
-    assert ranks.loc["LOS", ["with_centre", "without_centre", "rank_with_centre", "rank_without_centre"]].tolist() == [12, 2, 1, 2]
+    assert ranks.loc["LOS", ["with_centre", "without_centre", "rank_with_centre", "rank_without_centre"]].tolist() == [
+        12,
+        2,
+        1,
+        2,
+    ]
     assert ranks.loc["DEN", ["rank_with_centre", "rank_without_centre"]].tolist() == [2, 1]
     assert "not recorded" not in ranks.index
 
@@ -356,9 +425,21 @@ def test_area_ranks_with_and_without_the_centre():
 
 
 def _claim(inputs: str, start: str, end: str, decimals: int = 0) -> pd.Series:
-    return pd.Series({"claim_id": "D99", "statement": "s", "computation": "detainer_months", "inputs": inputs,
-                      "published_id": "DET-999", "periods": None, "decimals": decimals, "_as_printed": "",
-                      "_locator": "", "_period_start": start, "_period_end": end})
+    return pd.Series(
+        {
+            "claim_id": "D99",
+            "statement": "s",
+            "computation": "detainer_months",
+            "inputs": inputs,
+            "published_id": "DET-999",
+            "periods": None,
+            "decimals": decimals,
+            "_as_printed": "",
+            "_locator": "",
+            "_period_start": start,
+            "_period_end": end,
+        }
+    )
 
 
 def _published(value: float, unit: str = "detainers"):
@@ -368,40 +449,61 @@ def _published(value: float, unit: str = "detainers"):
     return lambda _: q
 
 
-MONTH_COUNTS = pd.DataFrame({"month": ["2011-10-01", "2011-11-01", "2011-12-01", "2012-01-01", "2015-07-01"],
-                        "detainers": [10, 20, 30, 40, 5]})
+MONTH_COUNTS = pd.DataFrame(
+    {"month": ["2011-10-01", "2011-11-01", "2011-12-01", "2012-01-01", "2015-07-01"], "detainers": [10, 20, 30, 40, 5]}
+)
 
 
 def test_detainer_claims_sum_mean_and_change_over_the_figures_months():
     from scomm import claims as cl
 
-    row = cl.evaluate_one(_claim("detainers_monthly:sum", "2011-10-01", "2011-12-31"), _published(60), {"DET-999"},
-                          monthly=MONTH_COUNTS)
+    row = cl.evaluate_one(
+        _claim("detainers_monthly:sum", "2011-10-01", "2011-12-31"), _published(60), {"DET-999"}, monthly=MONTH_COUNTS
+    )
     assert row["verdict"] == cl.REPRODUCES and row["computed"] == 60
-    row = cl.evaluate_one(_claim("detainers_monthly:mean", "2011-10-01", "2011-12-31"), _published(21), {"DET-999"},
-                          monthly=MONTH_COUNTS)
+    row = cl.evaluate_one(
+        _claim("detainers_monthly:mean", "2011-10-01", "2011-12-31"), _published(21), {"DET-999"}, monthly=MONTH_COUNTS
+    )
     assert row["verdict"] == cl.DIVERGES and row["computed"] == 20 and row["gap"] == -1
     # mean of Jan 2012 (40) against the mean of Oct-Nov 2011 (15): +166.7 percent
-    row = cl.evaluate_one(_claim("detainers_monthly:change_of_mean:2011-10:2011-11", "2012-01-01", "2012-01-31", 1),
-                          _published(166.7, "percent_change"), {"DET-999"}, monthly=MONTH_COUNTS)
+    row = cl.evaluate_one(
+        _claim("detainers_monthly:change_of_mean:2011-10:2011-11", "2012-01-01", "2012-01-31", 1),
+        _published(166.7, "percent_change"),
+        {"DET-999"},
+        monthly=MONTH_COUNTS,
+    )
     assert row["verdict"] == cl.REPRODUCES and round(row["computed"], 2) == 166.67
 
 
 def test_a_detainer_claim_reaching_past_the_record_is_a_partial_year():
     from scomm import claims as cl
 
-    row = cl.evaluate_one(_claim("detainers_monthly:sum", "2014-10-01", "2015-09-30"), _published(1), {"DET-999"},
-                          monthly=MONTH_COUNTS)
+    row = cl.evaluate_one(
+        _claim("detainers_monthly:sum", "2014-10-01", "2015-09-30"), _published(1), {"DET-999"}, monthly=MONTH_COUNTS
+    )
     assert row["verdict"] == cl.PARTIAL and "19 July 2015" in row["detail"]
     assert cl.figure_inputs("detainers_monthly:sum") == []  # no figure is read for the count
 
 
 def test_place_text_lists_declines_by_year_and_287g_years():
-    declines = pd.DataFrame({"year": [2014, 2014, 2015, 2014], "facility": ["JAIL A", "JAIL\x1b[31mB", "JAIL A", "X"],
-                             "fips": ["06085", "06085", "06085", "06001"], "declined": [3, 2, 1, 9]})
+    declines = pd.DataFrame(
+        {
+            "year": [2014, 2014, 2015, 2014],
+            "facility": ["JAIL A", "JAIL\x1b[31mB", "JAIL A", "X"],
+            "fips": ["06085", "06085", "06085", "06001"],
+            "declined": [3, 2, 1, 9],
+        }
+    )
     wapo = pd.DataFrame({"fips": ["06085"] * 4, "year": [2008, 2009, 2010, 2017]})
-    roster = pd.DataFrame({"fips": ["06085"], "agency": ["X County Sheriff's Office"], "model": ["Hybrid"],
-                           "date_signed_original": ["2008-03-10"], "status": ["signed"]})
+    roster = pd.DataFrame(
+        {
+            "fips": ["06085"],
+            "agency": ["X County Sheriff's Office"],
+            "model": ["Hybrid"],
+            "date_signed_original": ["2008-03-10"],
+            "status": ["signed"],
+        }
+    )
     text = det.place_text("6085", declines, wapo, roster)
     assert "  2014: 5 at JAIL\\x1b[31mB, JAIL A" in text  # a control character is shown, not sent
     assert "  2015: 1 (partial year: to 19 July 2015) at JAIL A" in text
@@ -436,11 +538,19 @@ def test_a_row_with_too_many_fields_shows_the_row(raw):
 
 
 def test_state_html_escapes_data_and_names_the_licence():
-    declines = pd.DataFrame({"year": [2014, 2015, 2014], "state": ["CA", "CA", "TX"],
-                             "fips": ["06085", "06085", "48453"], "county": ["<b>Santa Clara</b>", "<b>Santa Clara</b>", "T"],
-                             "declined": [3, 2, 9], "placed_by": ["county in name", "crosswalk", "county in name"]})
-    wapo = pd.DataFrame({"fips": ["06071", "06071", None], "office": ["San B & Co", "San B & Co", "x"],
-                         "year": [2008, 2009, 2010]})
+    declines = pd.DataFrame(
+        {
+            "year": [2014, 2015, 2014],
+            "state": ["CA", "CA", "TX"],
+            "fips": ["06085", "06085", "48453"],
+            "county": ["<b>Santa Clara</b>", "<b>Santa Clara</b>", "T"],
+            "declined": [3, 2, 9],
+            "placed_by": ["county in name", "crosswalk", "county in name"],
+        }
+    )
+    wapo = pd.DataFrame(
+        {"fips": ["06071", "06071", None], "office": ["San B & Co", "San B & Co", "x"], "year": [2008, 2009, 2010]}
+    )
     text = det.state_html("CA", declines, wapo)
     assert "2014: 3, 2015 (to 19 July): 2" in text and "&lt;b&gt;Santa Clara&lt;/b&gt; 5" in text
     assert "San B &amp; Co 2008-2009" in text and "CC BY-NC-SA 4.0" in text

@@ -12,8 +12,13 @@ import pytest
 from scomm import enforcement as enf
 from scomm.paths import DATA_DIR
 
-BANNER = ['"ERO-LESA Statistical Tracking Unit"||||||||', '"For Official Use Only (FOUO)/Pre-decisional"||||||||',
-          '"2019-ICFO-53623"||||||||', "||||||||", '"ERO Administrative Arrests for FY2017"||||||||']
+BANNER = [
+    '"ERO-LESA Statistical Tracking Unit"||||||||',
+    '"For Official Use Only (FOUO)/Pre-decisional"||||||||',
+    '"2019-ICFO-53623"||||||||',
+    "||||||||",
+    '"ERO Administrative Arrests for FY2017"||||||||',
+]
 ARREST_HEADER = "|".join(f'"{c}"' for c in enf.ARREST_COLUMNS)
 REDACTED = '"(B)(6);(B)(7)(C) "'
 
@@ -32,7 +37,9 @@ ARRESTS = [
     arrest("HQ", "9/30/2017", "Non-Custodial Arrest"),
     arrest("St. Paul", "12/31/2016", "CAP Local Incarceration"),
 ]
-REMOVAL_BANNER = [b.replace("||||||||", "|||||||||").replace("ERO Administrative Arrests", "ICE Removals") for b in BANNER]
+REMOVAL_BANNER = [
+    b.replace("||||||||", "|||||||||").replace("ERO Administrative Arrests", "ICE Removals") for b in BANNER
+]
 REMOVAL_HEADER = "|".join(f'"{c}"' for c in enf.REMOVAL_COLUMNS)
 REMOVALS = [
     f'"Dallas Area of Responsibility"|8/26/2016|"REINST"|{REDACTED}|"MEXICO"|"Male"|"(B)(7)(E) "|"212a9Aii"|10/1/2016|10/1/2016',
@@ -79,11 +86,41 @@ def test_derive_small_file_tables(raw):
     out = raw.parent / "derived"
     arrests = pd.read_csv(out / "ice_arrests_monthly.csv")
     assert arrests.to_dict("records") == [
-        {"fiscal_year": 2017, "month": "2016-10-01", "aor": "DAL", "apprehension_method": "CAP Local Incarceration", "arrests": 2},
-        {"fiscal_year": 2017, "month": "2016-11-01", "aor": "DAL", "apprehension_method": "287(g) Program", "arrests": 1},
-        {"fiscal_year": 2017, "month": "2016-11-01", "aor": "not recorded", "apprehension_method": "Located", "arrests": 1},
-        {"fiscal_year": 2017, "month": "2016-12-01", "aor": "SPM", "apprehension_method": "CAP Local Incarceration", "arrests": 1},
-        {"fiscal_year": 2017, "month": "2017-09-01", "aor": "HQ", "apprehension_method": "Non-Custodial Arrest", "arrests": 1},
+        {
+            "fiscal_year": 2017,
+            "month": "2016-10-01",
+            "aor": "DAL",
+            "apprehension_method": "CAP Local Incarceration",
+            "arrests": 2,
+        },
+        {
+            "fiscal_year": 2017,
+            "month": "2016-11-01",
+            "aor": "DAL",
+            "apprehension_method": "287(g) Program",
+            "arrests": 1,
+        },
+        {
+            "fiscal_year": 2017,
+            "month": "2016-11-01",
+            "aor": "not recorded",
+            "apprehension_method": "Located",
+            "arrests": 1,
+        },
+        {
+            "fiscal_year": 2017,
+            "month": "2016-12-01",
+            "aor": "SPM",
+            "apprehension_method": "CAP Local Incarceration",
+            "arrests": 1,
+        },
+        {
+            "fiscal_year": 2017,
+            "month": "2017-09-01",
+            "aor": "HQ",
+            "apprehension_method": "Non-Custodial Arrest",
+            "arrests": 1,
+        },
     ]
     removals = pd.read_csv(out / "ice_removals_monthly.csv")
     assert removals.to_dict("records") == [
@@ -92,13 +129,18 @@ def test_derive_small_file_tables(raw):
     ]
     cit = pd.read_csv(out / "ice_citizenship_yearly.csv")
     assert cit[cit["event"] == "arrests"][["rank", "citizenship", "records"]].values.tolist() == [
-        [1, "MEXICO", 4], [2, "GUATEMALA", 1], [3, "HONDURAS", 1]]
+        [1, "MEXICO", 4],
+        [2, "GUATEMALA", 1],
+        [3, "HONDURAS", 1],
+    ]
     files = pd.read_csv(out / "ice_record_files.csv").set_index("file")
     assert files.loc["EROArrests_FY2017.csv.gz", "records"] == len(ARRESTS)
     assert files.loc["ICERemovals_FY2017.csv.gz", "records"] == len(REMOVALS)
     assert files.loc["EROArrests_FY2017.csv.gz", "last_date"] == "2017-09-30"
-    assert files.loc["ICERemovals_FY2017.csv.gz", "sha256"] == hashlib.sha256(
-        (raw / "ICERemovals_FY2017.csv.gz").read_bytes()).hexdigest()
+    assert (
+        files.loc["ICERemovals_FY2017.csv.gz", "sha256"]
+        == hashlib.sha256((raw / "ICERemovals_FY2017.csv.gz").read_bytes()).hexdigest()
+    )
     # every table sums back to the raw row counts: nothing dropped
     assert arrests["arrests"].sum() == len(ARRESTS) and removals["removals"].sum() == len(REMOVALS)
     assert cit.groupby("event")["records"].sum().to_dict() == {"arrests": len(ARRESTS), "removals": len(REMOVALS)}
@@ -113,7 +155,9 @@ def test_checksum_skip_and_rerun(raw):
     assert enf.is_current(raw, out)
     assert run(raw, force=True) is True
     # a changed raw file (one more record) is derived again
-    write_gz(raw / "EROArrests_FY2017.csv.gz", BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Miami", "3/1/2017", "Located")])
+    write_gz(
+        raw / "EROArrests_FY2017.csv.gz", BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Miami", "3/1/2017", "Located")]
+    )
     assert not enf.is_current(raw, out)
     assert run(raw) is True
     assert pd.read_csv(out / "ice_arrests_monthly.csv")["arrests"].sum() == len(ARRESTS) + 1
@@ -132,7 +176,8 @@ def _error(raw: Path, rows: list[str], header: str = ARREST_HEADER) -> enf.Recor
 def test_bad_date_names_file_line_column_value(raw):
     err = _error(raw, ARRESTS[:2] + [arrest("Dallas", "2/30/2017", "Located")] + ARRESTS[2:])
     assert [(p.file, p.line, p.column, p.value) for p in err.problems] == [
-        ("EROArrests_FY2017.csv.gz", 9, "Apprehension Date", "2/30/2017")]
+        ("EROArrests_FY2017.csv.gz", 9, "Apprehension Date", "2/30/2017")
+    ]
     assert "line 9" in str(err) and "M/D/YYYY" in str(err)
 
 
@@ -145,7 +190,8 @@ def test_date_outside_fiscal_year(raw):
 def test_unknown_area(raw):
     err = _error(raw, [arrest("Narnia", "10/1/2016", "Located")] + ARRESTS)
     assert [(p.line, p.column, p.value) for p in err.problems] == [
-        (7, "Area of Responsibility", "Narnia Area of Responsibility")]
+        (7, "Area of Responsibility", "Narnia Area of Responsibility")
+    ]
     assert "data/ice_aors.csv" in err.problems[0].expected
 
 
@@ -158,14 +204,17 @@ def test_short_row_and_bad_header(raw):
 
 
 def test_removal_dates_checked(raw):
-    rows = REMOVALS + [REMOVALS[0].replace("|10/1/2016|10/1/2016", "|9/31/2016|10/1/2016"),  # departed: no such day
-                       REMOVALS[0].replace("|10/1/2016|10/1/2016", "|10/1/2016|")]  # removal date blank
+    rows = REMOVALS + [
+        REMOVALS[0].replace("|10/1/2016|10/1/2016", "|9/31/2016|10/1/2016"),  # departed: no such day
+        REMOVALS[0].replace("|10/1/2016|10/1/2016", "|10/1/2016|"),
+    ]  # removal date blank
     write_gz(raw / "ICERemovals_FY2017.csv.gz", REMOVAL_BANNER + [REMOVAL_HEADER] + rows)
     with pytest.raises(enf.RecordsError) as info:
         run(raw)
     assert [(p.file, p.line, p.column, p.value) for p in info.value.problems] == [
         ("ICERemovals_FY2017.csv.gz", 10, "Departed Date", "9/31/2016"),
-        ("ICERemovals_FY2017.csv.gz", 11, "Removal Date", "")]
+        ("ICERemovals_FY2017.csv.gz", 11, "Removal Date", ""),
+    ]
     assert "required" in info.value.problems[1].expected
 
 
@@ -187,7 +236,9 @@ def test_cli_reports_problem_without_traceback(raw, monkeypatch, capsys):
     assert "Derived 4 tables" in capsys.readouterr().out
     assert main(["derive"]) == 0
     assert "Up to date" in capsys.readouterr().out
-    write_gz(raw / "EROArrests_FY2017.csv.gz", BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "1/1/17", "Located")])
+    write_gz(
+        raw / "EROArrests_FY2017.csv.gz", BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "1/1/17", "Located")]
+    )
     assert main(["derive"]) == 1
     err = capsys.readouterr().err
     assert "EROArrests_FY2017.csv.gz, line 13, column 'Apprehension Date': found '1/1/17'" in err
@@ -265,8 +316,10 @@ def test_a_folder_whose_name_holds_an_apostrophe_is_read(tmp_path):
 
 
 def test_record_text_that_looks_like_a_formula_is_defused(raw):
-    write_gz(raw / "EROArrests_FY2017.csv.gz",
-             BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "3/1/2017", "@SUM(1)", "=HYPERLINK(1)")])
+    write_gz(
+        raw / "EROArrests_FY2017.csv.gz",
+        BANNER + [ARREST_HEADER] + ARRESTS + [arrest("Dallas", "3/1/2017", "@SUM(1)", "=HYPERLINK(1)")],
+    )
     assert run(raw) is True
     out = raw.parent / "derived"
     citizenship = pd.read_csv(out / "ice_citizenship_yearly.csv", keep_default_na=False)["citizenship"]

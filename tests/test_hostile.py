@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from scomm.data import MAX_LINE_BYTES, FiguresValidationError, load_dataset
-
 from test_data import GOOD, HEADER, write
 
 
@@ -66,8 +65,10 @@ def test_two_gigabyte_file_without_newline_is_refused_in_bounded_memory(tmp_path
     with open(path, "wb") as handle:  # sparse: no disk used for the zeros
         handle.truncate(2 * 1024**3)
     # VmHWM is this process's own peak (ru_maxrss would include the parent's, kept across exec)
-    code = ("import re, sys\nfrom scomm.cli import main\nrc = main(['validate', sys.argv[1]])\n"
-            "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\nsys.exit(rc)")
+    code = (
+        "import re, sys\nfrom scomm.cli import main\nrc = main(['validate', sys.argv[1]])\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\nsys.exit(rc)"
+    )
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "line 1" in proc.stderr and "Traceback" not in proc.stderr

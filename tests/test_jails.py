@@ -15,13 +15,17 @@ def tiny() -> pd.DataFrame:
     Houston: before 5 (none from jails); after 5 (all CAP Local). 2 arrests with no area, before.
     January 2017 (the month of the return) holds 100 CAP Local arrests that must not count."""
     rows = [
-        ("2016-11-01", "DAL", "CAP Local Incarceration", 3), ("2016-11-01", "DAL", "287(g) Program", 1),
-        ("2016-11-01", "DAL", "Located", 4), ("2016-11-01", "HOU", "Located", 5),
+        ("2016-11-01", "DAL", "CAP Local Incarceration", 3),
+        ("2016-11-01", "DAL", "287(g) Program", 1),
+        ("2016-11-01", "DAL", "Located", 4),
+        ("2016-11-01", "HOU", "Located", 5),
         ("2016-11-01", "not recorded", "Located", 2),
         ("2017-01-01", "DAL", "CAP Local Incarceration", 100),
-        ("2017-03-01", "DAL", "CAP Local Incarceration", 6), ("2017-03-01", "DAL", "Non-Custodial Arrest", 2),
+        ("2017-03-01", "DAL", "CAP Local Incarceration", 6),
+        ("2017-03-01", "DAL", "Non-Custodial Arrest", 2),
         ("2017-03-01", "HOU", "CAP Local Incarceration", 5),
-        ("2017-04-01", "DAL", "287(g) Program", 2), ("2017-04-01", "DAL", "Located", 2),
+        ("2017-04-01", "DAL", "287(g) Program", 2),
+        ("2017-04-01", "DAL", "Located", 2),
     ]
     frame = pd.DataFrame(rows, columns=["month", "aor", "apprehension_method", "arrests"])
     frame["month"] = pd.to_datetime(frame["month"])
@@ -82,8 +86,9 @@ def test_area_table_and_largest_change(span):
 
 
 def test_aor_summary_for_a_county(span):
-    crosswalk = pd.DataFrame({"geoid": ["48113", "48201"], "name": ["dallas county, texas", "harris county, texas"],
-                              "aor": ["DAL", "HOU"]})
+    crosswalk = pd.DataFrame(
+        {"geoid": ["48113", "48201"], "name": ["dallas county, texas", "harris county, texas"], "aor": ["DAL", "HOU"]}
+    )
     files = pd.DataFrame({"event": ["arrests"], "last_date": [M("2017-04-30")]})
     s = j.aor_summary(48113, arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)
     assert (s["county_fips"], s["aor"], s["aor_name"]) == ("48113", "DAL", "Dallas")
@@ -105,9 +110,14 @@ def test_last_complete_month():
 
 
 def test_monthly_groups_and_totals():
-    arrests = pd.DataFrame({"month": [M("2017-03-01")] * 3, "aor": ["DAL"] * 3,
-                            "apprehension_method": ["CAP State Incarceration", "CAP Federal Incarceration", "Boat Patrol"],
-                            "arrests": [2, 3, 1]})
+    arrests = pd.DataFrame(
+        {
+            "month": [M("2017-03-01")] * 3,
+            "aor": ["DAL"] * 3,
+            "apprehension_method": ["CAP State Incarceration", "CAP Federal Incarceration", "Boat Patrol"],
+            "arrests": [2, 3, 1],
+        }
+    )
     out = j.monthly_by_method(arrests).set_index("method_group")["arrests"].to_dict()
     assert out == {"CAP State or Federal Incarceration": 5, "all other methods": 1}
     removals = pd.DataFrame({"month": [M("2017-03-01"), M("2017-04-01")], "aor": ["SNA", "SNA"], "removals": [7, 4]})
@@ -118,11 +128,25 @@ def test_monthly_groups_and_totals():
 
 
 def test_records_vs_published():
-    files = pd.DataFrame({"file": ["a", "b"], "event": ["arrests", "arrests"], "fiscal_year": [2018, 2019],
-                          "records": [100, 90], "first_date": [M("2017-10-01"), M("2018-10-01")],
-                          "last_date": [M("2018-09-30"), M("2019-08-31")]})
-    figures = pd.DataFrame({"figure_id": ["ERO-004", "ERO-005"], "value": [100.0, 120.0], "source_id": ["S1", "S2"],
-                            "qualifier": ["exact", "exact"], "confidence": ["medium", "medium"]})
+    files = pd.DataFrame(
+        {
+            "file": ["a", "b"],
+            "event": ["arrests", "arrests"],
+            "fiscal_year": [2018, 2019],
+            "records": [100, 90],
+            "first_date": [M("2017-10-01"), M("2018-10-01")],
+            "last_date": [M("2018-09-30"), M("2019-08-31")],
+        }
+    )
+    figures = pd.DataFrame(
+        {
+            "figure_id": ["ERO-004", "ERO-005"],
+            "value": [100.0, 120.0],
+            "source_id": ["S1", "S2"],
+            "qualifier": ["exact", "exact"],
+            "confidence": ["medium", "medium"],
+        }
+    )
     out = j.records_vs_published(files, figures, {("arrests", 2018): ["ERO-004"], ("arrests", 2019): ["ERO-005"]})
     assert out["difference"].tolist() == [0, -30]
     assert out["partial_year"].tolist() == [False, True]

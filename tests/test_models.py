@@ -17,7 +17,6 @@ from scomm import its, rates
 from scomm import seattle as sea
 from scomm.paths import DATA_DIR
 
-
 # ---------------------------------------------------------------- survival models on simulated data
 
 
@@ -41,8 +40,9 @@ def test_stratified_cox_recovers_the_ratio_when_baselines_differ_by_stratum():
     stratum = rng.integers(0, 5, size=n)
     baseline = np.array([0.002, 0.01, 0.05, 0.2, 1.0])[stratum]
     x = rng.normal(size=n) + stratum  # the covariate is confounded with the stratum
-    frame = pd.DataFrame({"days": _exponential(rng, baseline * np.exp(np.log(0.7) * x)), "event": 1, "x": x,
-                          "state": stratum})
+    frame = pd.DataFrame(
+        {"days": _exponential(rng, baseline * np.exp(np.log(0.7) * x)), "event": 1, "x": x, "state": stratum}
+    )
     strat = am.hazard_ratios(am.cox(frame, ["x"], strata="state"), ["x"], model="strata", n=n)
     pooled = am.hazard_ratios(am.cox(frame, ["x"]), ["x"], model="pooled", n=n)
     assert strat.loc[0, "low"] < 0.7 < strat.loc[0, "high"]
@@ -94,12 +94,23 @@ def test_spearman_by_hand():
 
 
 def test_claim_check_verdicts():
-    rows = pd.DataFrame({"term": ["noncitizen_share"] * 3, "model": ["a", "b", "c"],
-                         "estimate": [1.05, 1.01, 0.9], "low": [1.02, 0.99, 0.85], "high": [1.08, 1.03, 0.95],
-                         "n": [10, 10, 10]})
+    rows = pd.DataFrame(
+        {
+            "term": ["noncitizen_share"] * 3,
+            "model": ["a", "b", "c"],
+            "estimate": [1.05, 1.01, 0.9],
+            "low": [1.02, 0.99, 0.85],
+            "high": [1.08, 1.03, 0.95],
+            "n": [10, 10, 10],
+        }
+    )
     out = am.claim_check(rows, {"rho": -0.3, "low": -0.4, "high": -0.2, "n": 10}).set_index("model")
-    assert out["verdict"].to_dict() == {"a": "reproduces in sign", "b": "sign not settled", "c": "opposite sign",
-                                        "rank correlation": "reproduces in sign"}
+    assert out["verdict"].to_dict() == {
+        "a": "reproduces in sign",
+        "b": "sign not settled",
+        "c": "opposite sign",
+        "rank correlation": "reproduces in sign",
+    }
 
 
 # ---------------------------------------------------------------- interrupted time series
@@ -192,7 +203,8 @@ def test_committed_county_table_is_what_the_step_derives():
     from scomm.vendor import to_csv
 
     assert (DATA_DIR / "county_covariates.csv").read_text(encoding="utf-8") == to_csv(
-        table.to_dict("records"), ct.COLUMNS)
+        table.to_dict("records"), ct.COLUMNS
+    )
 
 
 def test_share_margin_of_error_follows_the_census_formula():
@@ -213,8 +225,7 @@ def seattle_tables():
 def _national_seattle_arrests(year: int) -> int:
     path = DATA_DIR / "raw" / "ice_enforcement" / f"EROArrests_FY{year}.csv.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
-        frame = pd.read_csv(io.StringIO(fh.read()), sep="|", skiprows=5, usecols=["Area of Responsibility"],
-                            dtype=str)
+        frame = pd.read_csv(io.StringIO(fh.read()), sep="|", skiprows=5, usecols=["Area of Responsibility"], dtype=str)
     return int((frame["Area of Responsibility"] == "Seattle Area of Responsibility").sum())
 
 
@@ -229,20 +240,33 @@ def test_committed_seattle_tables_are_what_the_step_derives(seattle_tables):
     monthly, summary = seattle_tables
     committed = pd.read_csv(sea.MONTHLY_CSV, parse_dates=["month"])
     assert committed[["fiscal_year", "month", "arrest_method", "arrests"]].equals(
-        monthly[["fiscal_year", "month", "arrest_method", "arrests"]].astype({"month": "datetime64[s]"})
-        .astype(committed[["fiscal_year", "month", "arrest_method", "arrests"]].dtypes.to_dict()))
+        monthly[["fiscal_year", "month", "arrest_method", "arrests"]]
+        .astype({"month": "datetime64[s]"})
+        .astype(committed[["fiscal_year", "month", "arrest_method", "arrests"]].dtypes.to_dict())
+    )
     assert pd.read_csv(sea.SUMMARY_CSV)["total"].tolist() == summary["total"].tolist()
 
 
 def test_seattle_shares_by_hand():
-    monthly = pd.DataFrame({"fiscal_year": [2013, 2013, 2015, 2015], "month": pd.to_datetime(
-        ["2013-01-01", "2013-01-01", "2015-01-01", "2015-01-01"]),
-        "arrest_method": ["CAP Local Incarceration", "Located", "CAP Local Incarceration", "Located"],
-        "arrests": [3, 1, 1, 3]})
+    monthly = pd.DataFrame(
+        {
+            "fiscal_year": [2013, 2013, 2015, 2015],
+            "month": pd.to_datetime(["2013-01-01", "2013-01-01", "2015-01-01", "2015-01-01"]),
+            "arrest_method": ["CAP Local Incarceration", "Located", "CAP Local Incarceration", "Located"],
+            "arrests": [3, 1, 1, 3],
+        }
+    )
     shares = sea.jail_share(monthly).set_index("fiscal_year")["share"]
     assert shares.to_dict() == {2013: 75.0, 2015: 25.0}
-    summary = pd.DataFrame({"table": ["arrests", "arrests"], "fiscal_year": [2013, 2015],
-                            "partial_year": ["false", "false"], "column": ["Total", "Total"], "total": [4, 5]})
+    summary = pd.DataFrame(
+        {
+            "table": ["arrests", "arrests"],
+            "fiscal_year": [2013, 2015],
+            "partial_year": ["false", "false"],
+            "column": ["Total", "Total"],
+            "total": [4, 5],
+        }
+    )
     check = sea.summary_vs_records(monthly, summary)
     assert check["verdict"].tolist() == ["reproduces", "diverges"] and check["difference"].tolist() == [0, -1]
 
@@ -273,8 +297,9 @@ def test_a_bad_date_in_the_workbook_is_reported_with_its_row(tmp_path):
 def test_new_raw_folders_match_their_checksums(folder):
     raw = DATA_DIR / "raw" / folder
     listed = dict(line.split()[::-1] for line in (raw / "SHA256SUMS").read_text().splitlines())
-    assert listed and all(hashlib.sha256((raw / name).read_bytes()).hexdigest() == digest
-                          for name, digest in listed.items())
+    assert listed and all(
+        hashlib.sha256((raw / name).read_bytes()).hexdigest() == digest for name, digest in listed.items()
+    )
 
 
 # ---------------------------------------------------------------- rates per 10,000 non-citizen residents
@@ -286,11 +311,11 @@ def test_rate_and_its_margin_of_error_by_hand():
 
 
 def test_rates_table_joins_counts_to_the_population_of_the_same_year():
-    arrests = pd.DataFrame({"aor": ["SEA", "SEA", "SEA"], "fiscal_year": [2016, 2016, 2017],
-                            "arrests": [10, 20, 5]})
+    arrests = pd.DataFrame({"aor": ["SEA", "SEA", "SEA"], "fiscal_year": [2016, 2016, 2017], "arrests": [10, 20, 5]})
     removals = pd.DataFrame({"aor": ["SEA"], "fiscal_year": [2016], "removals": [60]})
-    population = pd.DataFrame({"aor": ["SEA", "SEA"], "year": [2016, 2017], "noncitizens": [20_000, 10_000],
-                               "noncitizens_moe": [2_000, 500]})
+    population = pd.DataFrame(
+        {"aor": ["SEA", "SEA"], "year": [2016, 2017], "noncitizens": [20_000, 10_000], "noncitizens_moe": [2_000, 500]}
+    )
     out = rates.rates(arrests, removals, population).set_index(["event", "fiscal_year"])
     assert out.loc[("arrests", 2016), "rate"] == pytest.approx(15.0)
     assert out.loc[("arrests", 2016), "rate_moe"] == pytest.approx(1.5)
@@ -301,5 +326,6 @@ def test_rates_table_joins_counts_to_the_population_of_the_same_year():
 def test_committed_area_population_is_what_the_step_derives():
     from scomm.vendor import to_csv
 
-    assert rates.OUT_CSV.read_text(encoding="utf-8") == to_csv(rates.derive().astype(str).to_dict("records"),
-                                                               rates.COLUMNS)
+    assert rates.OUT_CSV.read_text(encoding="utf-8") == to_csv(
+        rates.derive().astype(str).to_dict("records"), rates.COLUMNS
+    )

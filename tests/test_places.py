@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from scomm import fmt
-
 import csv
 import hashlib
 import io
@@ -12,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scomm import maps, place_charts, vendor
+from scomm import fmt, maps, place_charts, vendor
 from scomm import places as P
 from scomm.cli import main
 from scomm.data import FiguresValidationError, load_table
@@ -32,8 +30,11 @@ def _csv(name: str) -> list[dict[str, str]]:
 
 
 def test_raw_snapshots_match_their_checksums():
-    assert vendor.checksums_ok() == {"activations/county_activation_dates.csv": True,
-                                     "activations/county_names.csv": True, "geo/us-atlas-3.0.1.tgz": True}
+    assert vendor.checksums_ok() == {
+        "activations/county_activation_dates.csv": True,
+        "activations/county_names.csv": True,
+        "geo/us-atlas-3.0.1.tgz": True,
+    }
 
 
 def test_committed_tables_are_what_the_derive_step_writes():
@@ -50,7 +51,9 @@ def test_bundled_list(geo):
     assert row["county"] == "Autauga County" and row["state"] == "AL"
     dallas = acts.set_index("fips").loc["48113"]
     assert dallas["activated"] == pd.Timestamp("2008-11-12") and dallas["statewide"] == pd.Timestamp("2010-09-28")
-    assert acts["activated"].min() == pd.Timestamp("2008-10-27") and acts["activated"].max() == pd.Timestamp("2013-01-22")
+    assert acts["activated"].min() == pd.Timestamp("2008-10-27") and acts["activated"].max() == pd.Timestamp(
+        "2013-01-22"
+    )
     assert set(acts["state"].astype(str)) == set(sts["state"])
 
 
@@ -74,14 +77,26 @@ def test_schema_columns_match_headers_of_the_new_tables():
 
 
 ACT_HEADER = "fips,county,state,activated,statewide,source_id"
-ACT_GOOD = ["48113,Dallas County,TX,2008-11-12,2010-09-28,S101 S102",
-            "48201,Harris County,TX,2008-10-27,2010-09-28,S101 S102",
-            "06075,San Francisco County,CA,2010-06-08,2011-02-23,S101 S102"]
+ACT_GOOD = [
+    "48113,Dallas County,TX,2008-11-12,2010-09-28,S101 S102",
+    "48201,Harris County,TX,2008-10-27,2010-09-28,S101 S102",
+    "06075,San Francisco County,CA,2010-06-08,2011-02-23,S101 S102",
+]
 ACT_FAULTS = {
     "fips_without_leading_zero": (lambda l: [l[0], l[1], l[2], l[3].replace("06075", "6075")], 4, "fips", "6075"),
     "fips_with_letters": (lambda l: [l[0], l[1].replace("48113", "48II3"), *l[2:]], 2, "fips", "48II3"),
-    "date_before_rollout": (lambda l: [l[0], l[1].replace("2008-11-12", "2007-11-12"), *l[2:]], 2, "activated", "2007-11-12"),
-    "date_after_rollout": (lambda l: [l[0], l[1], l[2].replace("2010-09-28", "2014-09-28"), l[3]], 3, "statewide", "2014-09-28"),
+    "date_before_rollout": (
+        lambda l: [l[0], l[1].replace("2008-11-12", "2007-11-12"), *l[2:]],
+        2,
+        "activated",
+        "2007-11-12",
+    ),
+    "date_after_rollout": (
+        lambda l: [l[0], l[1], l[2].replace("2010-09-28", "2014-09-28"), l[3]],
+        3,
+        "statewide",
+        "2014-09-28",
+    ),
     "duplicate_fips": (lambda l: [*l, l[1].replace("2008-11-12", "2008-11-13")], 5, "fips", "48113"),
     "unknown_state": (lambda l: [l[0], l[1].replace(",TX,", ",TQ,"), *l[2:]], 2, "state", "TQ"),
     "not_iso_date": (lambda l: [l[0], l[1].replace("2008-11-12", "11/12/2008"), *l[2:]], 2, "activated", "11/12/2008"),
@@ -113,7 +128,12 @@ def test_the_range_message_states_the_bound(tmp_path):
 
 
 def test_cross_column_faults(tmp_path):
-    lines = [ACT_HEADER, ACT_GOOD[0].replace(",TX,", ",CA,"), ACT_GOOD[1].replace("2008-10-27", "2010-10-27"), ACT_GOOD[2]]
+    lines = [
+        ACT_HEADER,
+        ACT_GOOD[0].replace(",TX,", ",CA,"),
+        ACT_GOOD[1].replace("2008-10-27", "2010-10-27"),
+        ACT_GOOD[2],
+    ]
     with pytest.raises(FiguresValidationError) as info:
         P.activations(_write(tmp_path, lines))
     got = [(p.line, p.column, p.value) for p in info.value.problems]
@@ -156,40 +176,64 @@ def test_county_and_state_figures_join_the_list(dataset, geo):
 # ---------------------------------------------------------------- counts and reconciliation, by hand
 
 
-TINY = pd.DataFrame({
-    "fips": ["48201", "48113", "37183", "51560", "06073", "06037"],
-    "county": ["Harris County", "Dallas County", "Wake County", "Clifton Forge city", "San Diego County",
-               "Los Angeles County"],
-    "state": ["TX", "TX", "NC", "VA", "CA", "CA"],
-    "activated": pd.to_datetime(["2008-10-27", "2008-11-12", "2008-11-12", "2009-03-09", "2009-05-26", "2009-08-27"]),
-    "source_id": "S101 S102",
-})
-TINY_CHANGES = pd.DataFrame({"list_fips": ["51560"], "map_fips": ["51005"], "change": ["merged"],
-                             "effective": pd.to_datetime(["2001-07-01"])})
-TINY_PLACES = pd.DataFrame({"geography": ["US", "California"], "place_code": ["US", "CA"],
-                            "place_type": ["nation", "state"]})
+TINY = pd.DataFrame(
+    {
+        "fips": ["48201", "48113", "37183", "51560", "06073", "06037"],
+        "county": [
+            "Harris County",
+            "Dallas County",
+            "Wake County",
+            "Clifton Forge city",
+            "San Diego County",
+            "Los Angeles County",
+        ],
+        "state": ["TX", "TX", "NC", "VA", "CA", "CA"],
+        "activated": pd.to_datetime(
+            ["2008-10-27", "2008-11-12", "2008-11-12", "2009-03-09", "2009-05-26", "2009-08-27"]
+        ),
+        "source_id": "S101 S102",
+    }
+)
+TINY_CHANGES = pd.DataFrame(
+    {"list_fips": ["51560"], "map_fips": ["51005"], "change": ["merged"], "effective": pd.to_datetime(["2001-07-01"])}
+)
+TINY_PLACES = pd.DataFrame(
+    {"geography": ["US", "California"], "place_code": ["US", "CA"], "place_type": ["nation", "state"]}
+)
 
 
 def _fig(fid, metric, value, qualifier, geography, date, precision, unit="jurisdictions", notes=""):
     d = pd.Timestamp(date)
-    return {"figure_id": fid, "metric": metric, "value": float(value), "unit": unit, "qualifier": qualifier,
-            "geography": geography, "period_start": d, "period_end": d, "date_precision": precision,
-            "source_id": "S01", "notes": notes}
+    return {
+        "figure_id": fid,
+        "metric": metric,
+        "value": float(value),
+        "unit": unit,
+        "qualifier": qualifier,
+        "geography": geography,
+        "period_start": d,
+        "period_end": d,
+        "date_precision": precision,
+        "source_id": "S01",
+        "notes": notes,
+    }
 
 
 def test_reconciliation_on_a_hand_made_list():
-    figures = pd.DataFrame([
-        # 2008-11-12: Harris, Dallas, Wake are active (3 counties); published 3 -> agrees
-        _fig("T-1", "jurisdictions_activated", 3, "exact", "US", "2008-11-12", "day"),
-        # 2009-06-01: TX, NC, VA, CA have a county (4 states); published 3 -> 1 short, states must match exactly
-        _fig("T-2", "states_with_activation", 3, "exact", "US", "2009-06-01", "day", unit="states"),
-        # 2009-06-01: 5 counties (all but Los Angeles), one of them Clifton Forge, retired in 2001
-        _fig("T-3", "jurisdictions_activated", 5, "exact", "US", "2009-06-01", "day"),
-        # August 2009 (month only): 5 counties on Aug 1, 6 by Aug 31; 'more than 10' is never reached
-        _fig("T-4", "jurisdictions_activated", 10, "more_than", "US", "2009-08-01", "month"),
-        # California in 2009 (year only): 0 on Jan 1, 2 by Dec 31; published 2 lies in the range
-        _fig("T-5", "counties_activated", 2, "exact", "California", "2009-01-01", "year", unit="counties"),
-    ])
+    figures = pd.DataFrame(
+        [
+            # 2008-11-12: Harris, Dallas, Wake are active (3 counties); published 3 -> agrees
+            _fig("T-1", "jurisdictions_activated", 3, "exact", "US", "2008-11-12", "day"),
+            # 2009-06-01: TX, NC, VA, CA have a county (4 states); published 3 -> 1 short, states must match exactly
+            _fig("T-2", "states_with_activation", 3, "exact", "US", "2009-06-01", "day", unit="states"),
+            # 2009-06-01: 5 counties (all but Los Angeles), one of them Clifton Forge, retired in 2001
+            _fig("T-3", "jurisdictions_activated", 5, "exact", "US", "2009-06-01", "day"),
+            # August 2009 (month only): 5 counties on Aug 1, 6 by Aug 31; 'more than 10' is never reached
+            _fig("T-4", "jurisdictions_activated", 10, "more_than", "US", "2009-08-01", "month"),
+            # California in 2009 (year only): 0 on Jan 1, 2 by Dec 31; published 2 lies in the range
+            _fig("T-5", "counties_activated", 2, "exact", "California", "2009-01-01", "year", unit="counties"),
+        ]
+    )
     rec = P.reconcile(figures, TINY, TINY_PLACES, TINY_CHANGES).set_index("figure_id")
     assert list(rec.loc["T-1", ["list_count", "difference", "gap"]]) == [3, 0, 0]
     assert not rec.loc["T-1", "disagrees"]
@@ -210,9 +254,10 @@ def _count_by_hand(day: str) -> tuple[int, int]:
     return len(rows), len({r["state"] for r in rows})
 
 
-@pytest.mark.parametrize("figure_id,day,what", [("ROL-015", "2010-08-10", "counties"),
-                                                ("ROL-030", "2011-05-17", "states"),
-                                                ("ROL-019", "2010-09-30", "counties")])
+@pytest.mark.parametrize(
+    "figure_id,day,what",
+    [("ROL-015", "2010-08-10", "counties"), ("ROL-030", "2011-05-17", "states"), ("ROL-019", "2010-09-30", "counties")],
+)
 def test_reconciliation_of_bundled_figures_matches_a_count_by_hand(dataset, geo, figure_id, day, what):
     rec = P.reconcile(dataset.figures, geo["acts"], geo["places"], geo["changes"]).set_index("figure_id")
     counties, states = _count_by_hand(day)
@@ -258,8 +303,13 @@ def test_lookup_ambiguous_and_unknown(geo):
     args = (geo["acts"], geo["states"], geo["places"])
     with pytest.raises(P.PlaceLookupError) as info:
         P.lookup("Dallas County", *args)
-    assert info.value.matches == ["Dallas County, AL", "Dallas County, AR", "Dallas County, IA", "Dallas County, MO",
-                                  "Dallas County, TX"]
+    assert info.value.matches == [
+        "Dallas County, AL",
+        "Dallas County, AR",
+        "Dallas County, IA",
+        "Dallas County, MO",
+        "Dallas County, TX",
+    ]
     with pytest.raises(P.PlaceLookupError) as info:
         P.lookup("Dalas County, TX", *args)
     assert info.value.matches[0] == "Dallas County, TX"
@@ -285,7 +335,9 @@ def test_place_command(tmp_path, capsys):
     assert "First county: 2008-10-27 (Harris County)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("query,text", [("Dallas County", "matches 5 places"), ("Atlantis", "no place called 'Atlantis'")])
+@pytest.mark.parametrize(
+    "query,text", [("Dallas County", "matches 5 places"), ("Atlantis", "no place called 'Atlantis'")]
+)
 def test_place_command_errors_exit_1_without_traceback(capsys, query, text):
     assert main(["place", query]) == 1
     captured = capsys.readouterr()
@@ -305,11 +357,20 @@ def test_state_html(dataset, geo):
 
 
 def test_topojson_decoding_by_hand():
-    topology = {"type": "Topology", "transform": {"scale": [0.5, 2], "translate": [10, 20]},
-                "arcs": [[[0, 0], [2, 0], [0, 3]], [[2, 3], [-2, 0], [0, -3]]],
-                "objects": {"x": {"type": "GeometryCollection", "geometries": [
+    topology = {
+        "type": "Topology",
+        "transform": {"scale": [0.5, 2], "translate": [10, 20]},
+        "arcs": [[[0, 0], [2, 0], [0, 3]], [[2, 3], [-2, 0], [0, -3]]],
+        "objects": {
+            "x": {
+                "type": "GeometryCollection",
+                "geometries": [
                     {"type": "Polygon", "arcs": [[0, 1]], "id": "A", "properties": {"name": "a"}},
-                    {"type": "MultiPolygon", "arcs": [[[~1, ~0]]], "id": "B"}]}}}
+                    {"type": "MultiPolygon", "arcs": [[[~1, ~0]]], "id": "B"},
+                ],
+            }
+        },
+    }
     arcs = maps.decode_arcs(topology)
     np.testing.assert_array_equal(arcs[0], [[10, 20], [11, 20], [11, 26]])
     np.testing.assert_array_equal(arcs[1], [[11, 26], [10, 26], [10, 20]])
@@ -343,8 +404,11 @@ def test_chart_titles_come_from_the_data(dataset, geo):
     spans = P.state_spans(geo["acts"], geo["states"])
     fig, _ = place_charts.spans_chart(spans, dataset.sources)
     title = fig.texts[0].get_text().replace("\n", " ")
-    one_day = sum(1 for s in {r["state"] for r in _csv("activations.csv")} - {"DC"}  # DC: one county
-                  if len({r["activated"] for r in _csv("activations.csv") if r["state"] == s}) == 1)
+    one_day = sum(
+        1
+        for s in {r["state"] for r in _csv("activations.csv")} - {"DC"}  # DC: one county
+        if len({r["activated"] for r in _csv("activations.csv") if r["state"] == s}) == 1
+    )
     assert title.startswith(f"{one_day} of the 50 states were covered in a single day; Massachusetts")
     import matplotlib.pyplot as plt
 

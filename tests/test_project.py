@@ -47,8 +47,9 @@ def test_notebook_hygiene():
         assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), path.name
         params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(params) == 1, path.name
-        assert all(line.strip().endswith("= None") for line in "".join(params[0]["source"]).splitlines()
-                   if "=" in line), path.name
+        assert all(
+            line.strip().endswith("= None") for line in "".join(params[0]["source"]).splitlines() if "=" in line
+        ), path.name
         for cell in code:
             for out in cell.get("outputs", []):
                 assert out.get("name") != "stderr", (path.name, out)
@@ -119,7 +120,12 @@ def test_hygiene_check_finds_a_typed_number():
 
 def test_notebook_code_fits_a_jupyterlab_cell():
     # Long lines are cut off in JupyterLab at common window sizes; code cells keep to 100 characters.
-    too_long = [f"{path.name}: {line[:60]}..." for path in sorted(NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
-                for cell in json.loads(path.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"
-                for line in "".join(cell["source"]).splitlines() if len(line) > 100]
+    too_long = [
+        f"{path.name}: {line[:60]}..."
+        for path in sorted(NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > 100
+    ]
     assert not too_long, too_long

@@ -29,11 +29,20 @@ def test_fy2011_nearly_55_percent(dataset):
     assert check.reproduces
 
 
-@pytest.mark.parametrize("num,den,expected", [
-    ("exact", "exact", "exact"), ("about", "exact", "about"), ("more_than", "exact", "at_least"),
-    ("exact", "more_than", "at_most"), ("less_than", "exact", "at_most"), ("exact", "at_most", "at_least"),
-    ("more_than", "more_than", "about"), ("more_than", "less_than", "at_least"), ("exact", "about", "about"),
-])
+@pytest.mark.parametrize(
+    "num,den,expected",
+    [
+        ("exact", "exact", "exact"),
+        ("about", "exact", "about"),
+        ("more_than", "exact", "at_least"),
+        ("exact", "more_than", "at_most"),
+        ("less_than", "exact", "at_most"),
+        ("exact", "at_most", "at_least"),
+        ("more_than", "more_than", "about"),
+        ("more_than", "less_than", "at_least"),
+        ("exact", "about", "about"),
+    ],
+)
 def test_share_qualifiers(num, den, expected):
     assert r.share(q(10, num), q(40, den)).qualifier == expected
 
@@ -48,7 +57,9 @@ def test_values_by_hand():
     assert r.implied_base(q(16296), r.Quantity(6.1, "percent")).value == pytest.approx(267147.54, abs=0.01)
     assert r.applied_share(r.Quantity(20, "percent", "about"), q(396906)).value == pytest.approx(79381.2)
     assert r.complement(r.Quantity(58.812838, "percent")).value == pytest.approx(41.187162)
-    assert r.years_between(__import__("pandas").Timestamp("2008-10-01"), __import__("pandas").Timestamp("2011-03-31")) == pytest.approx(912 / 365.25)
+    assert r.years_between(
+        __import__("pandas").Timestamp("2008-10-01"), __import__("pandas").Timestamp("2011-03-31")
+    ) == pytest.approx(912 / 365.25)
 
 
 def test_difference_of_percentages_is_in_points():
@@ -63,13 +74,40 @@ def test_division_by_zero_is_refused():
 
 # Every published ratio the data supports, with the dossier's expected outcome and hand-computed values.
 EXPECTED = {
-    "X01": 58.81, "X03": 41.19, "X04": 82.45, "X09": 56.33, "X10": 85.03, "X14": 54.60, "X15": 54.99,
-    "X18": 49.74, "X23": 1.54, "X24": 1.91, "X27": 2.68, "X30": 3.62, "X31": 6.39, "X36": -19.29,
-    "X38": -48.41, "X41": 30.77, "X42": 26.14, "X43": 14.71, "X50": 1100.00,
-    "X06": 216810, "X07": 368644, "X08": 216810, "X13a": 177960, "X13b": 315943, "X13c": 315943,
-    "X16": 12943, "X35": 22831.83, "X49": 111000, "X52": 18,
-    "X61": 7.12, "X62": 7.17, "X63": 477035,  # 20,648 / 290,000 x 100 = 7.1200; 20,648 / 288,000 x 100 = 7.1694; 71,197 + 405,838
-    "X64": 7.88, "X65": 1.0,  # 13,000 / 165,000 x 100 = 7.8788 (rounds to the printed 8); 1,500 / 150,000 x 100
+    "X01": 58.81,
+    "X03": 41.19,
+    "X04": 82.45,
+    "X09": 56.33,
+    "X10": 85.03,
+    "X14": 54.60,
+    "X15": 54.99,
+    "X18": 49.74,
+    "X23": 1.54,
+    "X24": 1.91,
+    "X27": 2.68,
+    "X30": 3.62,
+    "X31": 6.39,
+    "X36": -19.29,
+    "X38": -48.41,
+    "X41": 30.77,
+    "X42": 26.14,
+    "X43": 14.71,
+    "X50": 1100.00,
+    "X06": 216810,
+    "X07": 368644,
+    "X08": 216810,
+    "X13a": 177960,
+    "X13b": 315943,
+    "X13c": 315943,
+    "X16": 12943,
+    "X35": 22831.83,
+    "X49": 111000,
+    "X52": 18,
+    "X61": 7.12,
+    "X62": 7.17,
+    "X63": 477035,  # 20,648 / 290,000 x 100 = 7.1200; 20,648 / 288,000 x 100 = 7.1694; 71,197 + 405,838
+    "X64": 7.88,
+    "X65": 1.0,  # 13,000 / 165,000 x 100 = 7.8788 (rounds to the printed 8); 1,500 / 150,000 x 100
 }
 # The dossier's FAILS rows X30 and X62 reproduce once "nearly 290,000" and "around 10,500" are read as printed
 # (a little under 290,000; 10,400 to 10,600); X32 divided by a number the source never used and was retired.
@@ -80,10 +118,14 @@ UNTESTABLE = {"X18", "X64"}
 # ICE's annual totals (ERO-001..010) against the records of its FOIA release, each record count read by hand
 # from data/raw/ice_enforcement/README.md (rows per raw file), not from the derived table the code reads.
 RECORDS_EXPECTED = {
-    "ENF01": (110104, "reproduces"), "ENF02": (143470, "reproduces"),
+    "ENF01": (110104, "reproduces"),
+    "ENF02": (143470, "reproduces"),
     "ENF03": (143470, "diverges"),  # ERO-003 prints 143,473: records fall 3 short
-    "ENF04": (158581, "reproduces"), "ENF05": (131904, "partial year"),  # records stop at 2019-09-01
-    "ENF06": (240255, "reproduces"), "ENF07": (226119, "reproduces"), "ENF08": (256085, "reproduces"),
+    "ENF04": (158581, "reproduces"),
+    "ENF05": (131904, "partial year"),  # records stop at 2019-09-01
+    "ENF06": (240255, "reproduces"),
+    "ENF07": (226119, "reproduces"),
+    "ENF08": (256085, "reproduces"),
     "ENF09": (256085, "diverges"),  # ERO-009 prints 256,086: records fall 1 short
     "ENF10": (241513, "partial year"),  # records stop at 2019-08-31
 }
@@ -91,8 +133,12 @@ RECORDS_EXPECTED = {
 # Published detainer counts against ICE's detainer record by month (NPR's tabulation): the record counts
 # detainers to local agencies, TRAC all agencies, so the counts differ; the sums are of the months named.
 DETAINER_EXPECTED = {
-    "D01": (286530, "diverges"), "D02": (23877.5, "diverges"), "D03": (19018, "diverges"),  # FY2012; Oct-Jan
-    "D05": (286530, "diverges"), "D06": (216730, "diverges"), "D07": (164186, "diverges"),  # FY2012-FY2014
+    "D01": (286530, "diverges"),
+    "D02": (23877.5, "diverges"),
+    "D03": (19018, "diverges"),  # FY2012; Oct-Jan
+    "D05": (286530, "diverges"),
+    "D06": (216730, "diverges"),
+    "D07": (164186, "diverges"),  # FY2012-FY2014
 }
 
 
@@ -117,8 +163,9 @@ def checks(dataset):
 def test_published_claim_reproduces_or_diverges_as_found(checks, claim_id):
     row = checks.loc[claim_id]
     assert round(row["computed"], 2) == EXPECTED[claim_id]
-    assert row["verdict"] == ("diverges" if claim_id in FAILING else "cannot compute" if claim_id in UNTESTABLE
-                              else "reproduces")
+    assert row["verdict"] == (
+        "diverges" if claim_id in FAILING else "cannot compute" if claim_id in UNTESTABLE else "reproduces"
+    )
 
 
 @pytest.mark.parametrize("claim_id", sorted(RECORDS_EXPECTED))
@@ -135,28 +182,72 @@ def test_every_claim_is_checked(dataset, checks):
 # records_total on hand-made tables: a count that reproduces, one with a gap worked out by hand, a year
 # the records table lacks, and a partial year.
 def _figure(fid: str, value: float) -> dict:
-    return {"figure_id": fid, "metric": "ero_administrative_arrests", "value": value, "unit": "arrests",
-            "qualifier": "exact", "source_id": "S1", "as_printed": f"{value:,.0f}", "locator": "p. 1"}
+    return {
+        "figure_id": fid,
+        "metric": "ero_administrative_arrests",
+        "value": value,
+        "unit": "arrests",
+        "qualifier": "exact",
+        "source_id": "S1",
+        "as_printed": f"{value:,.0f}",
+        "locator": "p. 1",
+    }
 
 
 def _records(*rows: tuple[int, int, str, str]) -> pd.DataFrame:
-    return pd.DataFrame([{"file": f"EROArrests_FY{y}.csv.gz", "event": "arrests", "fiscal_year": y, "records": n,
-                          "first_date": first, "last_date": last} for y, n, first, last in rows])
+    return pd.DataFrame(
+        [
+            {
+                "file": f"EROArrests_FY{y}.csv.gz",
+                "event": "arrests",
+                "fiscal_year": y,
+                "records": n,
+                "first_date": first,
+                "last_date": last,
+            }
+            for y, n, first, last in rows
+        ]
+    )
 
 
 def _claim(cid: str, published: str, year: int) -> dict:
-    return {"claim_id": cid, "statement": cid, "published_id": published, "computation": "records_total",
-            "inputs": f"ice_record_files:arrests:FY{year}", "periods": float("nan"), "decimals": 0, "notes": ""}
+    return {
+        "claim_id": cid,
+        "statement": cid,
+        "published_id": published,
+        "computation": "records_total",
+        "inputs": f"ice_record_files:arrests:FY{year}",
+        "periods": float("nan"),
+        "decimals": 0,
+        "notes": "",
+    }
 
 
 def test_records_total_verdicts_on_hand_made_tables():
-    figures = pd.DataFrame([_figure("AAA-001", 1200), _figure("AAA-002", 1250), _figure("AAA-003", 900),
-                            _figure("AAA-004", 1000), _figure("AAA-005", 500)])
-    records = _records((2016, 1200, "2015-10-01", "2016-09-30"), (2017, 1234, "2016-10-01", "2017-09-30"),
-                       (2019, 700, "2018-10-01", "2019-06-30"), (2020, 650, "2019-10-01", "2020-03-31"))
-    claims_table = pd.DataFrame([_claim("R1", "AAA-001", 2016), _claim("R2", "AAA-002", 2017),
-                                 _claim("R3", "AAA-003", 2018), _claim("R4", "AAA-004", 2019),
-                                 _claim("R5", "AAA-005", 2020)])
+    figures = pd.DataFrame(
+        [
+            _figure("AAA-001", 1200),
+            _figure("AAA-002", 1250),
+            _figure("AAA-003", 900),
+            _figure("AAA-004", 1000),
+            _figure("AAA-005", 500),
+        ]
+    )
+    records = _records(
+        (2016, 1200, "2015-10-01", "2016-09-30"),
+        (2017, 1234, "2016-10-01", "2017-09-30"),
+        (2019, 700, "2018-10-01", "2019-06-30"),
+        (2020, 650, "2019-10-01", "2020-03-31"),
+    )
+    claims_table = pd.DataFrame(
+        [
+            _claim("R1", "AAA-001", 2016),
+            _claim("R2", "AAA-002", 2017),
+            _claim("R3", "AAA-003", 2018),
+            _claim("R4", "AAA-004", 2019),
+            _claim("R5", "AAA-005", 2020),
+        ]
+    )
     got = claims.evaluate(claims_table, figures, records).set_index("claim_id")
     assert got.at["R1", "verdict"] == "reproduces" and got.at["R1", "computed"] == 1200
     # 1,234 records against 1,250 published: 1234 - 1250 = -16
@@ -180,4 +271,6 @@ def test_check_rules():
     assert not r.check_published(r.Quantity(59.84, "percent"), r.Quantity(59, "percent")).reproduces  # X45: 73/122
     assert r.check_published(r.Quantity(0.875, "percent"), r.Quantity(1, "percent", "less_than")).reproduces
     assert not r.check_published(r.Quantity(1.6, "percent"), r.Quantity(1, "percent", "less_than")).reproduces
-    assert r.check_published(r.Quantity(111000, "people", "at_least"), r.Quantity(111000, "people", "more_than")).reproduces
+    assert r.check_published(
+        r.Quantity(111000, "people", "at_least"), r.Quantity(111000, "people", "more_than")
+    ).reproduces

@@ -16,8 +16,16 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEW_HEIGHT = 900  # px of one screen
 MAX_BYTES = 2_000_000  # the report page with everything it loads
 MAX_SCREENS_PHONE = 25

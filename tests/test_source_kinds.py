@@ -15,8 +15,10 @@ import pytest
 
 matplotlib.use("Agg")
 
-from scomm import charts, data, ratios as r, tables, views  # noqa: E402
-from scomm import enforcement_charts as ec, jails as j  # noqa: E402
+from scomm import charts, data, tables, views  # noqa: E402
+from scomm import enforcement_charts as ec  # noqa: E402
+from scomm import jails as j
+from scomm import ratios as r
 from scomm.paths import DATA_DIR  # noqa: E402
 
 MUST_MARK = {"blog or law-firm page", "repost or mirror"}
@@ -26,26 +28,48 @@ MUST_MARK = {"blog or law-firm page", "repost or mirror"}
 
 
 def _sources() -> pd.DataFrame:
-    return pd.DataFrame({
-        "source_id": ["G1", "B1", "P1", "P2", "A1"],
-        "author_or_publisher": ["U.S. Immigration and Customs Enforcement", "Some Law Firm (blog)", "A forum",
-                                "An encyclopedia mirror", "A digest site"],
-        "kind": ["government document", "blog or law-firm page", "repost or mirror", "repost or mirror",
-                 "AI-written digest"],
-        "original_publisher": ["", "", "ICE", "Wikipedia", ""],
-        "published": pd.to_datetime(["2012-01-01"] * 5), "published_precision": ["year"] * 5,
-    })
+    return pd.DataFrame(
+        {
+            "source_id": ["G1", "B1", "P1", "P2", "A1"],
+            "author_or_publisher": [
+                "U.S. Immigration and Customs Enforcement",
+                "Some Law Firm (blog)",
+                "A forum",
+                "An encyclopedia mirror",
+                "A digest site",
+            ],
+            "kind": [
+                "government document",
+                "blog or law-firm page",
+                "repost or mirror",
+                "repost or mirror",
+                "AI-written digest",
+            ],
+            "original_publisher": ["", "", "ICE", "Wikipedia", ""],
+            "published": pd.to_datetime(["2012-01-01"] * 5),
+            "published_precision": ["year"] * 5,
+        }
+    )
 
 
 def _rows(source_ids: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"figure_id": [f"T-{i}" for i in range(len(source_ids))], "source_id": source_ids,
-                         "value": [10.0 * (i + 1) for i in range(len(source_ids))]})
+    return pd.DataFrame(
+        {
+            "figure_id": [f"T-{i}" for i in range(len(source_ids))],
+            "source_id": source_ids,
+            "value": [10.0 * (i + 1) for i in range(len(source_ids))],
+        }
+    )
 
 
 def test_weak_kinds_are_all_but_primary_documents_and_major_news():
     assert [k for k in charts.SOURCE_KINDS if not charts.is_weak_kind(k)] == [
-        "government document", "court record", "official statistics release", "research report",
-        "major news organisation"]
+        "government document",
+        "court record",
+        "official statistics release",
+        "research report",
+        "major news organisation",
+    ]
     assert charts.is_weak_kind("local news") and charts.is_weak_kind("repost or mirror")
 
 
@@ -69,8 +93,10 @@ def test_mark_weak_marks_only_weak_values_and_the_footer_names_their_kind():
     assert [tuple(p) for p in marks] == [(1.0, 20.0), (2.0, 30.0)] and len(ax.collections) == 3
     assert list(charts.weak_marked(fig)["figure_id"]) == ["T-1", "T-2"]
     note = charts.weak_note(fig, _sources())
-    assert note == ("Asterisk beside a point or at the top of a bar: the source is blog or law-firm page (Some Law "
-                    "Firm); repost or mirror (A forum), not the agency, a court, a study or a major news organisation.")
+    assert note == (
+        "Asterisk beside a point or at the top of a bar: the source is blog or law-firm page (Some Law "
+        "Firm); repost or mirror (A forum), not the agency, a court, a study or a major news organisation."
+    )
     charts.add_source_note(fig, rows, _sources())
     footer = " ".join(" ".join(t.split()) for t in charts.describe(fig, rows)["texts"])
     assert "the source is blog or law-firm page (Some Law Firm); repost or mirror (A forum)" in footer
@@ -126,9 +152,11 @@ def _select(dataset, ids):
 
 
 def _funnel(dataset) -> pd.DataFrame:
-    stages = {"United States": ["FUN-030", "FUN-031", "FUN-032", "FUN-033"],
-              "Texas": ["STA-011", "STA-012", "STA-013", "STA-014"],
-              "Dallas County, TX": ["STA-015", "STA-016", "STA-017", "STA-018"]}
+    stages = {
+        "United States": ["FUN-030", "FUN-031", "FUN-032", "FUN-033"],
+        "Texas": ["STA-011", "STA-012", "STA-013", "STA-014"],
+        "Dallas County, TX": ["STA-015", "STA-016", "STA-017", "STA-018"],
+    }
     return tables.funnel_table({place: _select(dataset, ids) for place, ids in stages.items()})
 
 
@@ -141,10 +169,16 @@ def _review(dataset) -> pd.DataFrame:
 
 
 def _records_vs_published(dataset):
-    published = {("arrests", 2016): ["ERO-001"], ("arrests", 2017): ["ERO-002", "ERO-003"],
-                 ("arrests", 2018): ["ERO-004"], ("arrests", 2019): ["ERO-005"], ("removals", 2016): ["ERO-006"],
-                 ("removals", 2017): ["ERO-007"], ("removals", 2018): ["ERO-008", "ERO-009"],
-                 ("removals", 2019): ["ERO-010"]}
+    published = {
+        ("arrests", 2016): ["ERO-001"],
+        ("arrests", 2017): ["ERO-002", "ERO-003"],
+        ("arrests", 2018): ["ERO-004"],
+        ("arrests", 2019): ["ERO-005"],
+        ("removals", 2016): ["ERO-006"],
+        ("removals", 2017): ["ERO-007"],
+        ("removals", 2018): ["ERO-008", "ERO-009"],
+        ("removals", 2019): ["ERO-010"],
+    }
     rows = _select(dataset, [fid for ids in published.values() for fid in ids])
     files = j.as_counts(data.load_table("ice_record_files"))
     return ec.records_vs_published_chart(j.records_vs_published(files, rows, published), dataset.sources)
@@ -152,28 +186,51 @@ def _records_vs_published(dataset):
 
 def _removals(dataset):
     """Notebook 04's table: each fiscal year's total and, from FY2010, the convicted share."""
-    fy = [(2005, "ANN-001", None), (2006, "ANN-003", None), (2007, "ANN-005", None), (2008, "ANN-007", None),
-          (2009, "ANN-009", None), (2010, "ANN-012", "ANN-013"), (2011, "ANN-020", "ANN-021"),
-          (2012, "ANN-033", "ANN-034"), (2013, "ANN-043", "ANN-047"), (2014, "ANN-061", "ANN-066")]
+    fy = [
+        (2005, "ANN-001", None),
+        (2006, "ANN-003", None),
+        (2007, "ANN-005", None),
+        (2008, "ANN-007", None),
+        (2009, "ANN-009", None),
+        (2010, "ANN-012", "ANN-013"),
+        (2011, "ANN-020", "ANN-021"),
+        (2012, "ANN-033", "ANN-034"),
+        (2013, "ANN-043", "ANN-047"),
+        (2014, "ANN-061", "ANN-066"),
+    ]
     rows = []
     for year, total_id, conv_id in fy:
         ids = [total_id] + ([conv_id] if conv_id else [])
         picked, tot = _select(dataset, ids), r.get(dataset.figures, total_id)
         share = r.share(r.get(dataset.figures, conv_id), tot) if conv_id else None
-        rows.append({"fiscal_year": year, "total": tot.value, "total_qualifier": tot.qualifier,
-                     "total_metric": picked["metric"].iloc[0],
-                     "convicted_pct": share.value if share else float("nan"),
-                     "convicted_pct_qualifier": share.qualifier if share else "",
-                     "figure_id": " ".join(ids), "source_id": " ".join(dict.fromkeys(picked["source_id"]))})
+        rows.append(
+            {
+                "fiscal_year": year,
+                "total": tot.value,
+                "total_qualifier": tot.qualifier,
+                "total_metric": picked["metric"].iloc[0],
+                "convicted_pct": share.value if share else float("nan"),
+                "convicted_pct_qualifier": share.qualifier if share else "",
+                "figure_id": " ".join(ids),
+                "source_id": " ".join(dict.fromkeys(picked["source_id"])),
+            }
+        )
     return views.removals_chart(pd.DataFrame(rows), dataset.sources)
 
 
 CHARTS = {
     "04_ice_removals": _removals,
     "02_rollout_jurisdictions": lambda d: views.rollout_chart(
-        d.figures[d.figures["metric"].astype(str).isin(tables.ROLLOUT_METRICS) & d.figures["geography"].eq("US")
-                  & (d.figures["date_precision"].astype(str) != "year")],
-        _select(d, ["ROL-041", "ROL-039"]), d.sources, goal=r.get(d.figures, "ROL-041"), full=r.get(d.figures, "ROL-039")),
+        d.figures[
+            d.figures["metric"].astype(str).isin(tables.ROLLOUT_METRICS)
+            & d.figures["geography"].eq("US")
+            & (d.figures["date_precision"].astype(str) != "year")
+        ],
+        _select(d, ["ROL-041", "ROL-039"]),
+        d.sources,
+        goal=r.get(d.figures, "ROL-041"),
+        full=r.get(d.figures, "ROL-039"),
+    ),
     "03_funnel": lambda d: views.funnel_chart(_funnel(d), d.sources),
     "03_conversion_rates": lambda d: views.conversion_chart(_funnel(d), d.sources),
     "05_case_review": lambda d: views.case_review_chart(_review(d), d.sources),
@@ -185,8 +242,11 @@ CHARTS = {
 def _ids_on(rows: pd.DataFrame, kinds: set[str], sources: pd.DataFrame) -> set[str]:
     kind = sources.set_index("source_id")["kind"].astype(str)
     id_col = "figure_id" if "figure_id" in rows.columns else "milestone_id"
-    return {str(r[id_col]) for _, r in rows.iterrows()
-            if str(r[id_col]) not in ("", "nan") and any(kind.get(s) in kinds for s in str(r["source_id"]).split())}
+    return {
+        str(r[id_col])
+        for _, r in rows.iterrows()
+        if str(r[id_col]) not in ("", "nan") and any(kind.get(s) in kinds for s in str(r["source_id"]).split())
+    }
 
 
 @pytest.mark.parametrize("name", sorted(CHARTS))
@@ -208,8 +268,13 @@ def test_no_chart_plots_a_digest_and_every_blog_or_repost_figure_is_marked(datas
 def test_figures_by_kind_counts_each_kind_and_says_how_charts_show_it():
     from scomm import audit
 
-    figures = pd.DataFrame({"figure_id": ["F-1", "F-2", "F-3", "F-4"], "source_id": ["G1", "B1", "B1", "A1"],
-                            "confidence": ["high", "medium", "low", "low"]})
+    figures = pd.DataFrame(
+        {
+            "figure_id": ["F-1", "F-2", "F-3", "F-4"],
+            "source_id": ["G1", "B1", "B1", "A1"],
+            "confidence": ["high", "medium", "low", "low"],
+        }
+    )
     table = audit.figures_by_kind(figures, _sources()).set_index("kind")
     assert list(table.index) == list(charts.SOURCE_KINDS)
     assert table.loc["government document", ["on charts", "figures", "high"]].tolist() == ["drawn plainly", 1, 1]

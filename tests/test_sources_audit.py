@@ -10,19 +10,31 @@ from scomm import audit
 
 
 def _frame(rows):
-    cols = ["figure_id", "metric", "value", "unit", "qualifier", "geography", "period_start", "period_end",
-            "source_id", "notes"]
+    cols = [
+        "figure_id",
+        "metric",
+        "value",
+        "unit",
+        "qualifier",
+        "geography",
+        "period_start",
+        "period_end",
+        "source_id",
+        "notes",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     out["period_start"] = pd.to_datetime(out["period_start"])
     out["period_end"] = pd.to_datetime(out["period_end"])
     return out
 
 
-SOURCES = pd.DataFrame({
-    "source_id": ["S1", "S2", "S3", "S4"],
-    "published": pd.to_datetime(["2011-10-01", "2014-01-01", "2012-06-11", None]),
-    "published_precision": ["month", "year", "day", "undated"],
-})
+SOURCES = pd.DataFrame(
+    {
+        "source_id": ["S1", "S2", "S3", "S4"],
+        "published": pd.to_datetime(["2011-10-01", "2014-01-01", "2012-06-11", None]),
+        "published_precision": ["month", "year", "day", "undated"],
+    }
+)
 
 
 def test_latest_publication_day_widens_month_and_year_dates():
@@ -32,25 +44,106 @@ def test_latest_publication_day_widens_month_and_year_dates():
 
 
 def test_after_publication_finds_only_unnoted_late_periods():
-    figs = _frame([
-        ["A-1", "m", 1, "cases", "exact", "US", "2011-01-01", "2011-10-31", "S1", ""],   # last day of the month: fine
-        ["A-2", "m", 1, "cases", "exact", "US", "2011-01-01", "2011-11-01", "S1", ""],   # a day too late
-        ["A-3", "m", 1, "cases", "exact", "US", "2011-01-01", "2012-06-12", "S3", "period ends " + audit.AFTER_PUBLICATION_NOTE],
-        ["A-4", "m", 1, "cases", "exact", "US", "2011-01-01", "2030-01-01", "S4", ""],   # undated source: cannot tell
-        ["A-5", "m", 1, "cases", "exact", "US", "2011-01-01", "2014-12-31", "S2", ""],   # year-only: end of that year
-    ])
+    figs = _frame(
+        [
+            [
+                "A-1",
+                "m",
+                1,
+                "cases",
+                "exact",
+                "US",
+                "2011-01-01",
+                "2011-10-31",
+                "S1",
+                "",
+            ],  # last day of the month: fine
+            ["A-2", "m", 1, "cases", "exact", "US", "2011-01-01", "2011-11-01", "S1", ""],  # a day too late
+            [
+                "A-3",
+                "m",
+                1,
+                "cases",
+                "exact",
+                "US",
+                "2011-01-01",
+                "2012-06-12",
+                "S3",
+                "period ends " + audit.AFTER_PUBLICATION_NOTE,
+            ],
+            [
+                "A-4",
+                "m",
+                1,
+                "cases",
+                "exact",
+                "US",
+                "2011-01-01",
+                "2030-01-01",
+                "S4",
+                "",
+            ],  # undated source: cannot tell
+            [
+                "A-5",
+                "m",
+                1,
+                "cases",
+                "exact",
+                "US",
+                "2011-01-01",
+                "2014-12-31",
+                "S2",
+                "",
+            ],  # year-only: end of that year
+        ]
+    )
     late = audit.after_publication(figs, SOURCES)
     assert list(late["figure_id"]) == ["A-2"]
     assert late.loc[0, "latest"] == pd.Timestamp("2011-10-31")
 
 
 def test_unnoted_conflicts_names_the_missing_ids():
-    figs = _frame([
-        ["B-1", "removals_total", 176000, "removals", "exact", "US", "2008-10-01", "2012-03-31", "S1", "disagrees with B-2"],
-        ["B-2", "removals_total", 183000, "removals", "about", "US", "2008-10-01", "2012-03-31", "S2", ""],
-        ["B-3", "removals_total", 183000, "removals", "about", "US", "2008-10-01", "2012-03-31", "S3", "same as B-2, not B-1"],
-        ["B-4", "removals_total", 999, "removals", "exact", "Texas", "2008-10-01", "2012-03-31", "S3", ""],  # other place
-    ])
+    figs = _frame(
+        [
+            [
+                "B-1",
+                "removals_total",
+                176000,
+                "removals",
+                "exact",
+                "US",
+                "2008-10-01",
+                "2012-03-31",
+                "S1",
+                "disagrees with B-2",
+            ],
+            ["B-2", "removals_total", 183000, "removals", "about", "US", "2008-10-01", "2012-03-31", "S2", ""],
+            [
+                "B-3",
+                "removals_total",
+                183000,
+                "removals",
+                "about",
+                "US",
+                "2008-10-01",
+                "2012-03-31",
+                "S3",
+                "same as B-2, not B-1",
+            ],
+            [
+                "B-4",
+                "removals_total",
+                999,
+                "removals",
+                "exact",
+                "Texas",
+                "2008-10-01",
+                "2012-03-31",
+                "S3",
+                "",
+            ],  # other place
+        ]
+    )
     missing = audit.unnoted_conflicts(figs).set_index("figure_id")["missing"].to_dict()
     # B-1 must name both others; B-2 names nobody; B-3 names B-1 (equal values need no note)
     assert missing == {"B-1": "B-3", "B-2": "B-1"}
@@ -65,9 +158,9 @@ def test_no_period_ends_after_its_source_was_published(dataset):
 
 
 def test_every_disagreement_is_noted_on_both_sides(dataset):
-    assert len(audit.conflicts(dataset.figures)) >= 14   # the pairs exist ...
+    assert len(audit.conflicts(dataset.figures)) >= 14  # the pairs exist ...
     missing = audit.unnoted_conflicts(dataset.figures)
-    assert missing.empty, missing.to_string()             # ... and each row names the others
+    assert missing.empty, missing.to_string()  # ... and each row names the others
 
 
 def test_program_removals_to_march_2012_are_a_noted_conflict(dataset):
@@ -106,10 +199,22 @@ def test_end_and_return_are_dated_by_primary_documents(dataset):
 # ---------------------------------------------------------------- glossary
 
 
-GLOSSARY_TERMS = {"detainer", "removal", "return", "Level 1, 2 and 3", "prosecutorial discretion",
-                  "EOIR (Executive Office for Immigration Review)", "IDENT and IAFIS", "interoperability", "287(g)",
-                  "Criminal Alien Program (CAP)", "Priority Enforcement Program (PEP)", "jurisdiction",
-                  "area of responsibility", "fiscal year"}
+GLOSSARY_TERMS = {
+    "detainer",
+    "removal",
+    "return",
+    "Level 1, 2 and 3",
+    "prosecutorial discretion",
+    "EOIR (Executive Office for Immigration Review)",
+    "IDENT and IAFIS",
+    "interoperability",
+    "287(g)",
+    "Criminal Alien Program (CAP)",
+    "Priority Enforcement Program (PEP)",
+    "jurisdiction",
+    "area of responsibility",
+    "fiscal year",
+}
 
 
 def test_glossary_covers_the_terms_and_cites_listed_sources(dataset):
@@ -139,5 +244,7 @@ def test_glossary_with_an_unknown_source_names_file_line_and_value(tmp_path):
     (tmp_path / "glossary.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(FiguresValidationError) as info:
         load_table("glossary", tmp_path / "glossary.csv")
-    assert [(p.file, p.line, p.column, p.value) for p in info.value.problems] == [("glossary.csv", 3, "source_id", "S999")]
+    assert [(p.file, p.line, p.column, p.value) for p in info.value.problems] == [
+        ("glossary.csv", 3, "source_id", "S999")
+    ]
     assert "a source_id listed in sources.csv" in info.value.problems[0].expected

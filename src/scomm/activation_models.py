@@ -47,8 +47,9 @@ def model_frame(counties: pd.DataFrame) -> pd.DataFrame:
 
 def kaplan_meier(durations, events, groups=None) -> dict:
     """Kaplan-Meier curve of each group: {group: (times, survival)}; group None = all."""
-    frame = pd.DataFrame({"t": np.asarray(durations, float), "e": np.asarray(events, int),
-                          "g": groups if groups is not None else 0})
+    frame = pd.DataFrame(
+        {"t": np.asarray(durations, float), "e": np.asarray(events, int), "g": groups if groups is not None else 0}
+    )
     out = {}
     for g, part in frame.groupby("g"):
         fit = SurvfuncRight(part["t"].to_numpy(), part["e"].to_numpy())
@@ -66,12 +67,25 @@ def median_times(durations, events, groups, origin: pd.Timestamp | None = None) 
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # log(0) at the curve's end, outside the interval
             low, high = fit.quantile_ci(0.5, alpha=0.05)
-        row = {"group": g, "n": len(part), "median_days": float(fit.quantile(0.5)),
-               "low_days": float(low) if low is not None else np.nan,
-               "high_days": float(high) if high is not None else np.nan}
-        row.update(result_row(f"median days to activation, group {g}", row["median_days"], row["low_days"],
-                              row["high_days"], len(part), "Kaplan-Meier median (statsmodels SurvfuncRight), "
-                              "Brookmeyer-Crowley interval, log-log transform", DATA_USED, unit="days"))
+        row = {
+            "group": g,
+            "n": len(part),
+            "median_days": float(fit.quantile(0.5)),
+            "low_days": float(low) if low is not None else np.nan,
+            "high_days": float(high) if high is not None else np.nan,
+        }
+        row.update(
+            result_row(
+                f"median days to activation, group {g}",
+                row["median_days"],
+                row["low_days"],
+                row["high_days"],
+                len(part),
+                "Kaplan-Meier median (statsmodels SurvfuncRight), Brookmeyer-Crowley interval, log-log transform",
+                DATA_USED,
+                unit="days",
+            )
+        )
         if origin is not None:
             for key in ("median", "low", "high"):
                 days = row[f"{key}_days"]
@@ -80,12 +94,17 @@ def median_times(durations, events, groups, origin: pd.Timestamp | None = None) 
     return pd.DataFrame(rows)
 
 
-def cox(frame: pd.DataFrame, covariates: list[str], strata: str | None = None,
-        duration: str = "days", event: str = "event"):
+def cox(
+    frame: pd.DataFrame, covariates: list[str], strata: str | None = None, duration: str = "days", event: str = "event"
+):
     """Fitted statsmodels PHReg (Efron ties) of `duration` on `covariates`, stratified by `strata` if given."""
-    model = PHReg(frame[duration].to_numpy(float), frame[covariates].to_numpy(float),
-                  status=frame[event].to_numpy(int), ties="efron",
-                  strata=frame[strata].to_numpy() if strata else None)
+    model = PHReg(
+        frame[duration].to_numpy(float),
+        frame[covariates].to_numpy(float),
+        status=frame[event].to_numpy(int),
+        ties="efron",
+        strata=frame[strata].to_numpy() if strata else None,
+    )
     return model.fit()
 
 
@@ -94,15 +113,27 @@ def hazard_ratios(fit, covariates: list[str], *, model: str, n: int, data: str =
     ci = np.exp(fit.conf_int(alpha=0.05))
     rows = []
     for i, cov in enumerate(covariates):
-        rows.append(result_row(
-            f"hazard ratio: {COVARIATE_LABELS.get(cov, cov)}", float(np.exp(fit.params[i])), float(ci[i, 0]),
-            float(ci[i, 1]), n, f"Cox proportional hazards (statsmodels PHReg, Efron ties), {model}", data,
-            unit="times", p_value=float(fit.pvalues[i]), term=cov, model=model))
+        rows.append(
+            result_row(
+                f"hazard ratio: {COVARIATE_LABELS.get(cov, cov)}",
+                float(np.exp(fit.params[i])),
+                float(ci[i, 0]),
+                float(ci[i, 1]),
+                n,
+                f"Cox proportional hazards (statsmodels PHReg, Efron ties), {model}",
+                data,
+                unit="times",
+                p_value=float(fit.pvalues[i]),
+                term=cov,
+                model=model,
+            )
+        )
     return pd.DataFrame(rows)
 
 
-def ph_check(fit, frame: pd.DataFrame, covariates: list[str], duration: str = "days",
-             event: str = "event") -> pd.DataFrame:
+def ph_check(
+    fit, frame: pd.DataFrame, covariates: list[str], duration: str = "days", event: str = "event"
+) -> pd.DataFrame:
     """Proportional-hazards check: for each covariate, the slope of its Schoenfeld residuals on the rank of
     the event time (OLS, statsmodels) and its p-value; a small p-value says the hazard ratio changes over
     time. (Unscaled residuals: an approximation of the Grambsch-Therneau test.)"""
@@ -115,8 +146,15 @@ def ph_check(fit, frame: pd.DataFrame, covariates: list[str], duration: str = "d
         y = resid[:, i]
         keep = observed & np.isfinite(y)
         ols = sm.OLS(y[keep], sm.add_constant(rank[keep])).fit()
-        rows.append({"term": cov, "label": COVARIATE_LABELS.get(cov, cov), "slope": float(ols.params[1]),
-                     "p_value": float(ols.pvalues[1]), "n": int(keep.sum())})
+        rows.append(
+            {
+                "term": cov,
+                "label": COVARIATE_LABELS.get(cov, cov),
+                "slope": float(ols.params[1]),
+                "p_value": float(ols.pvalues[1]),
+                "n": int(keep.sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -127,10 +165,15 @@ def spearman(frame: pd.DataFrame, x: str = "noncitizen_share", y: str = "days") 
 
     rho, p = stats.spearmanr(frame[x], frame[y])
     n = len(frame)
-    z, se = np.arctanh(rho), np.sqrt((1 + rho ** 2 / 2) / (n - 3))
+    z, se = np.arctanh(rho), np.sqrt((1 + rho**2 / 2) / (n - 3))
     q = stats.norm.ppf(0.975)
-    return {"rho": float(rho), "low": float(np.tanh(z - q * se)), "high": float(np.tanh(z + q * se)),
-            "p_value": float(p), "n": n}
+    return {
+        "rho": float(rho),
+        "low": float(np.tanh(z - q * se)),
+        "high": float(np.tanh(z + q * se)),
+        "p_value": float(p),
+        "n": n,
+    }
 
 
 def claim_check(hr_rows: pd.DataFrame, rho: dict, term: str = "noncitizen_share") -> pd.DataFrame:
@@ -139,10 +182,21 @@ def claim_check(hr_rows: pd.DataFrame, rho: dict, term: str = "noncitizen_share"
     ratio's 95% interval lies above 1 (earlier activation with a larger share), 'opposite sign' when below 1,
     'sign not settled' when it includes 1. Strength is not judged by a threshold: the estimates are given."""
     rows = hr_rows[hr_rows["term"] == term].copy()
-    rows["verdict"] = np.where(rows["low"] > 1, "reproduces in sign",
-                               np.where(rows["high"] < 1, "opposite sign", "sign not settled"))
-    corr = pd.DataFrame([{"model": "rank correlation", "estimate": rho["rho"], "low": rho["low"],
-                          "high": rho["high"], "n": rho["n"],
-                          "verdict": "reproduces in sign" if rho["high"] < 0 else
-                          ("opposite sign" if rho["low"] > 0 else "sign not settled")}])
+    rows["verdict"] = np.where(
+        rows["low"] > 1, "reproduces in sign", np.where(rows["high"] < 1, "opposite sign", "sign not settled")
+    )
+    corr = pd.DataFrame(
+        [
+            {
+                "model": "rank correlation",
+                "estimate": rho["rho"],
+                "low": rho["low"],
+                "high": rho["high"],
+                "n": rho["n"],
+                "verdict": "reproduces in sign"
+                if rho["high"] < 0
+                else ("opposite sign" if rho["low"] > 0 else "sign not settled"),
+            }
+        ]
+    )
     return pd.concat([rows[["model", "estimate", "low", "high", "n", "verdict"]], corr], ignore_index=True)

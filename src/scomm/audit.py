@@ -33,10 +33,21 @@ def figures_by_kind(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
     rows = []
     for kind in charts.SOURCE_KINDS:
         mine = (kinds == kind).to_numpy()
-        shown = ("never drawn" if kind in charts.NEVER_PLOTTED_KINDS else
-                 "marked" if charts.is_weak_kind(kind) else "drawn plainly")
-        rows.append({"kind": kind, "on charts": shown, "figures": int(mine.sum()),
-                     **{c: int((mine & (conf == c)).sum()) for c in ("high", "medium", "low")}})
+        shown = (
+            "never drawn"
+            if kind in charts.NEVER_PLOTTED_KINDS
+            else "marked"
+            if charts.is_weak_kind(kind)
+            else "drawn plainly"
+        )
+        rows.append(
+            {
+                "kind": kind,
+                "on charts": shown,
+                "figures": int(mine.sum()),
+                **{c: int((mine & (conf == c)).sum()) for c in ("high", "medium", "low")},
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -63,26 +74,42 @@ def consistency_checks(figures: pd.DataFrame) -> pd.DataFrame:
             continue
         grp = grp.sort_values("stage")
         ok = bool((grp["value"].diff().dropna() <= 0).all())
-        rows.append({"check": "funnel: each stage <= the stage before",
-                     "detail": f"{key[1]}, {key[0]}, to {key[2]:%Y-%m-%d}: " + " >= ".join(grp["figure_id"]),
-                     "passed": ok})
+        rows.append(
+            {
+                "check": "funnel: each stage <= the stage before",
+                "detail": f"{key[1]}, {key[0]}, to {key[2]:%Y-%m-%d}: " + " >= ".join(grp["figure_id"]),
+                "passed": ok,
+            }
+        )
     # Cumulative national series never fall (exact values and lower bounds, day/month precision).
     for metric in CUMULATIVE_METRICS:
-        series = exact_or_lower[(exact_or_lower["metric"] == metric) & (exact_or_lower["geography"] == "US")
-                                & (exact_or_lower["date_precision"] != "year")].sort_values(["period_end", "value"])
+        series = exact_or_lower[
+            (exact_or_lower["metric"] == metric)
+            & (exact_or_lower["geography"] == "US")
+            & (exact_or_lower["date_precision"] != "year")
+        ].sort_values(["period_end", "value"])
         drops = series[series["value"].diff() < 0]
-        rows.append({"check": f"cumulative {metric} never falls",
-                     "detail": f"{len(series)} points" + (f"; falls at {', '.join(drops['figure_id'])}" if len(drops) else ""),
-                     "passed": drops.empty})
+        rows.append(
+            {
+                "check": f"cumulative {metric} never falls",
+                "detail": f"{len(series)} points"
+                + (f"; falls at {', '.join(drops['figure_id'])}" if len(drops) else ""),
+                "passed": drops.empty,
+            }
+        )
     # No jurisdiction count above the national total.
     total = figures.loc[figures["figure_id"] == NATIONAL_TOTAL_ID, "value"]
     if len(total):
         juris = figures[(figures["unit"] == "jurisdictions") & (figures["figure_id"] != NATIONAL_TOTAL_ID)]
         over = juris[juris["value"] > total.iloc[0]]
-        rows.append({"check": "no jurisdiction count above the national total",
-                     "detail": f"{len(juris)} counts vs {total.iloc[0]:,.0f} ({NATIONAL_TOTAL_ID})"
-                               + (f"; above: {', '.join(over['figure_id'])}" if len(over) else ""),
-                     "passed": over.empty})
+        rows.append(
+            {
+                "check": "no jurisdiction count above the national total",
+                "detail": f"{len(juris)} counts vs {total.iloc[0]:,.0f} ({NATIONAL_TOTAL_ID})"
+                + (f"; above: {', '.join(over['figure_id'])}" if len(over) else ""),
+                "passed": over.empty,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -90,7 +117,8 @@ def coverage(figures: pd.DataFrame) -> pd.DataFrame:
     """Figures by the year their period ends, with the metric count and the rows without a locator."""
     years = figures["period_end"].dt.year.value_counts().sort_index()
     return pd.DataFrame({"period_end_year": years.index.astype(int), "figures": years.to_numpy()}).assign(
-        metrics=figures["metric"].nunique(), without_locator=int(figures["locator"].isna().sum()))
+        metrics=figures["metric"].nunique(), without_locator=int(figures["locator"].isna().sum())
+    )
 
 
 def unnoted_conflicts(figures: pd.DataFrame) -> pd.DataFrame:

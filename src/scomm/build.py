@@ -24,21 +24,43 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from scomm import output_folder
-from scomm.build_state import (AUX_FILES, MANIFEST, OUTPUT_SUBDIRS, STATE, BuildError, edited_outputs,
-                               foreign_files, read_manifest, swap_in)
+from scomm.build_state import (
+    AUX_FILES,
+    MANIFEST,
+    OUTPUT_SUBDIRS,
+    STATE,
+    BuildError,
+    edited_outputs,
+    foreign_files,
+    read_manifest,
+    swap_in,
+)
 from scomm.notebook_runner import NotebookFailure, Progress, notebook_paths, run_notebooks, warm_up_executor
 from scomm.paths import DATA_DIR, DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, SRC_DIR, resolve
 from scomm.settings import DEFAULT_FORMATS, RunSettings
 
-__all__ = ["BuildError", "NotebookFailure", "run_build", "notebook_paths", "code_hash", "read_manifest",
-           "foreign_files", "swap_in", "edited_outputs", "LOCK_NAME", "STAGING_PREFIX", "STATE", "MANIFEST",
-           "OUTPUT_SUBDIRS"]
+__all__ = [
+    "BuildError",
+    "NotebookFailure",
+    "run_build",
+    "notebook_paths",
+    "code_hash",
+    "read_manifest",
+    "foreign_files",
+    "swap_in",
+    "edited_outputs",
+    "LOCK_NAME",
+    "STAGING_PREFIX",
+    "STATE",
+    "MANIFEST",
+    "OUTPUT_SUBDIRS",
+]
 
 LINEAGE = "lineage.json"
 FAILED_DIR = ".scomm-failed"  # in OUT: the executed copy of a notebook that failed, for reading its error
@@ -58,12 +80,16 @@ def _notebook_source_hash(path: Path) -> str:
     """Hash of a notebook's cell types and sources only (outputs change with every run)."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
-        cells = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-                 for c in nb["cells"]]
+        cells = [
+            (c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+            for c in nb["cells"]
+        ]
     except (ValueError, KeyError, TypeError) as err:
         where = f", line {err.lineno}, column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        raise BuildError(f"{path}{where}: not a readable notebook ({err}); expected Jupyter's JSON "
-                         "notebook format (restore it with git checkout, or open and save it in JupyterLab)") from None
+        raise BuildError(
+            f"{path}{where}: not a readable notebook ({err}); expected Jupyter's JSON "
+            "notebook format (restore it with git checkout, or open and save it in JupyterLab)"
+        ) from None
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
@@ -98,9 +124,18 @@ def collect_ratios(state_dir: Path, notebooks: Sequence[Path]):
             continue
         for order, line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), start=1):
             item = json.loads(line)
-            rows.append({"notebook": nb.stem, "order": order, "key": item["key"], "value": item["value"],
-                         "unit": item["unit"], "qualifier": item["qualifier"], "figure_ids": item["figure_ids"],
-                         "text": item["text"]})
+            rows.append(
+                {
+                    "notebook": nb.stem,
+                    "order": order,
+                    "key": item["key"],
+                    "value": item["value"],
+                    "unit": item["unit"],
+                    "qualifier": item["qualifier"],
+                    "figure_ids": item["figure_ids"],
+                    "text": item["text"],
+                }
+            )
     return pd.DataFrame(rows, columns=["notebook", "order", "key", "value", "unit", "qualifier", "figure_ids", "text"])
 
 
@@ -122,17 +157,18 @@ class Plan:
     fingerprints: dict[str, str]
 
 
-def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path], str], force: bool,
-         out: Path) -> Plan:
+def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path], str], force: bool, out: Path) -> Plan:
     """Compare each notebook's reads, evaluated on the new data, with what the last build recorded."""
     from scomm import lineage
 
     recorded = previous.get("notebooks", {})
-    missing = lineage.missing_by_notebook({nb.stem: recorded[nb.stem] for nb in nb_sources
-                                           if nb.stem in recorded and not force}, ds)
+    missing = lineage.missing_by_notebook(
+        {nb.stem: recorded[nb.stem] for nb in nb_sources if nb.stem in recorded and not force}, ds
+    )
     if missing:  # every notebook and every figure at once, not one build at a time
-        raise BuildError(f"the data lacks figures the notebooks read:\n{lineage.missing_text(missing)}\n"
-                         "nothing was changed")
+        raise BuildError(
+            f"the data lacks figures the notebooks read:\n{lineage.missing_text(missing)}\nnothing was changed"
+        )
     run: list[Path] = []
     reuse: list[Path] = []
     prints: dict[str, str] = {}
@@ -142,8 +178,9 @@ def plan(nb_sources: Sequence[Path], ds, previous: dict, extra: Callable[[Path],
             run.append(nb)
             continue
         prints[nb.stem] = lineage.fingerprint(rec["reads"], ds, extra(nb))
-        outputs_ok = all((out / rel).is_file() and _sha(out / rel) == previous["outputs"].get(rel)
-                         for rel in rec["outputs"])
+        outputs_ok = all(
+            (out / rel).is_file() and _sha(out / rel) == previous["outputs"].get(rel) for rel in rec["outputs"]
+        )
         (reuse if prints[nb.stem] == rec["fingerprint"] and outputs_ok else run).append(nb)
     return Plan(run, reuse, prints)
 
@@ -206,10 +243,18 @@ def _out_folder(out: str | None) -> Path:
     return out_dir
 
 
-def run_build(data: str | None = None, sources: str | None = None, metrics: str | None = None,
-              out: str | None = None, jobs: int | None = None, formats: Sequence[str] = DEFAULT_FORMATS,
-              force: bool = False, progress: bool = True, notebooks: Sequence[Path] | None = None,
-              replace: bool = False) -> int:
+def run_build(
+    data: str | None = None,
+    sources: str | None = None,
+    metrics: str | None = None,
+    out: str | None = None,
+    jobs: int | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    force: bool = False,
+    progress: bool = True,
+    notebooks: Sequence[Path] | None = None,
+    replace: bool = False,
+) -> int:
     """Run a build; return 0 when it is done (or there was nothing to do).
 
     Raises BuildError, NotebookFailure, FiguresValidationError or OSError for expected faults: the
@@ -232,8 +277,9 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
         derive_for_build(announce=progress)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    lock = output_folder.FolderLock(out_dir, LOCK_NAME, "another build (process {pid}) is writing to "
-                                    f"{out_dir}; wait for it to finish")
+    lock = output_folder.FolderLock(
+        out_dir, LOCK_NAME, f"another build (process {{pid}}) is writing to {out_dir}; wait for it to finish"
+    )
     try:
         lock.acquire()
     except output_folder.LockBusy as err:
@@ -242,16 +288,28 @@ def run_build(data: str | None = None, sources: str | None = None, metrics: str 
         clean_stale_staging(out_dir)
         staging = Path(tempfile.mkdtemp(prefix=output_folder.staging_name(STAGING_PREFIX), dir=out_dir))
         try:
-            return _build_in(staging, out_dir, paths, nb_sources, jobs, formats, force, progress, replace, started,
-                             load_dataset)
+            return _build_in(
+                staging, out_dir, paths, nb_sources, jobs, formats, force, progress, replace, started, load_dataset
+            )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     finally:
         lock.release()
 
 
-def _build_in(staging: Path, out_dir: Path, paths, nb_sources, jobs, formats, force: bool, progress: bool,
-              replace: bool, started: float, load_dataset) -> int:
+def _build_in(
+    staging: Path,
+    out_dir: Path,
+    paths,
+    nb_sources,
+    jobs,
+    formats,
+    force: bool,
+    progress: bool,
+    replace: bool,
+    started: float,
+    load_dataset,
+) -> int:
     """The build proper, inside the lock, with `staging` made (and removed by the caller)."""
     for nb in nb_sources:  # each notebook must be readable before anything runs
         _notebook_source_hash(nb)
@@ -265,9 +323,11 @@ def _build_in(staging: Path, out_dir: Path, paths, nb_sources, jobs, formats, fo
     previous = read_manifest(out_dir)
     foreign = foreign_files(out_dir, previous)
     if foreign and not replace:
-        raise BuildError(f"{out_dir} holds files that no scomm build wrote:\n{_listed(foreign)}\n"
-                         "choose an empty --out folder, or add --replace to write beside them (they are kept; "
-                         "a file with the same name as an output is replaced)")
+        raise BuildError(
+            f"{out_dir} holds files that no scomm build wrote:\n{_listed(foreign)}\n"
+            "choose an empty --out folder, or add --replace to write beside them (they are kept; "
+            "a file with the same name as an output is replaced)"
+        )
     defaults = all(p == d for p, d in zip(paths, dataset_paths_default()))
     label = "data/figures.csv" if defaults else paths[0].name
     code = code_hash()
@@ -277,24 +337,56 @@ def _build_in(staging: Path, out_dir: Path, paths, nb_sources, jobs, formats, fo
         warm_up_executor()
     data_hashes["datapackage.json"] = _sha(DATAPACKAGE_JSON)
     outputs_present = all((out_dir / rel).is_file() for rel in previous.get("outputs", {}))
-    if not the_plan.run and previous.get("data") == data_hashes and previous.get("formats") == list(formats) \
-            and set(previous.get("notebooks", {})) == {nb.stem for nb in nb_sources} and outputs_present:
-        _finish_message(out_dir, f"nothing changed since the last build ({time.perf_counter() - started:.2f} s); "
-                                 "use --force to rebuild", progress)
+    if (
+        not the_plan.run
+        and previous.get("data") == data_hashes
+        and previous.get("formats") == list(formats)
+        and set(previous.get("notebooks", {})) == {nb.stem for nb in nb_sources}
+        and outputs_present
+    ):
+        _finish_message(
+            out_dir,
+            f"nothing changed since the last build ({time.perf_counter() - started:.2f} s); use --force to rebuild",
+            progress,
+        )
         return 0
     edited = edited_outputs(out_dir, previous, out_dir.resolve() == PROJECT_ROOT.resolve())
     if edited and not replace:
-        raise BuildError(f"these outputs of the last build were changed since, and a build would replace them:\n"
-                         f"{_listed(edited)}\nmove them elsewhere to keep your changes, or add --replace to "
-                         "let the build overwrite them")
-    _stage(staging, out_dir, ds, paths, previous, the_plan, nb_sources, formats, label, extra, data_hashes,
-           jobs, progress, snapshot)
+        raise BuildError(
+            f"these outputs of the last build were changed since, and a build would replace them:\n"
+            f"{_listed(edited)}\nmove them elsewhere to keep your changes, or add --replace to "
+            "let the build overwrite them"
+        )
+    _stage(
+        staging,
+        out_dir,
+        ds,
+        paths,
+        previous,
+        the_plan,
+        nb_sources,
+        formats,
+        label,
+        extra,
+        data_hashes,
+        jobs,
+        progress,
+        snapshot,
+    )
     manifest = json.loads((staging / "figures" / STATE / MANIFEST).read_text(encoding="utf-8"))
-    swap_in(staging, out_dir, sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
-            sorted(previous.get("outputs", {})))
-    _finish_message(out_dir, f"ran {len(the_plan.run)} notebook(s), kept {len(the_plan.reuse)} unchanged "
-                             f"({time.perf_counter() - started:.1f} s); see {out_dir / 'figures' / 'changes.md'} "
-                             "for what changed", progress)
+    swap_in(
+        staging,
+        out_dir,
+        sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
+        sorted(previous.get("outputs", {})),
+    )
+    _finish_message(
+        out_dir,
+        f"ran {len(the_plan.run)} notebook(s), kept {len(the_plan.reuse)} unchanged "
+        f"({time.perf_counter() - started:.1f} s); see {out_dir / 'figures' / 'changes.md'} "
+        "for what changed",
+        progress,
+    )
     return 0
 
 
@@ -317,8 +409,22 @@ def _finish_message(out_dir: Path, what: str, progress: bool) -> None:
     print(f"scomm build: {what}.", file=sys.stderr)  # last: the change log's full path
 
 
-def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Plan, nb_sources, formats, label,
-           extra, data_hashes, jobs, progress: bool, snapshot: Path) -> None:
+def _stage(
+    staging: Path,
+    out_dir: Path,
+    ds,
+    paths,
+    previous: dict,
+    the_plan: Plan,
+    nb_sources,
+    formats,
+    label,
+    extra,
+    data_hashes,
+    jobs,
+    progress: bool,
+    snapshot: Path,
+) -> None:
     """Write every output of the build into `staging` (same layout as OUT), reading only `snapshot`."""
     from scomm import lineage, report
 
@@ -337,16 +443,21 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
             src = out_dir / "figures" / STATE / f"{nb.stem}{suffix}"
             if src.exists():
                 shutil.copy2(src, state / src.name)
-    settings = RunSettings(figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label,
-                           data_dir=snapshot)
+    settings = RunSettings(
+        figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label, data_dir=snapshot
+    )
     env = settings.to_env()
     env["PYTHONHASHSEED"] = "0"
     # one more notebook than cores: a kernel spends part of its start-up waiting, and the spare one fills that
     jobs = jobs or (os.cpu_count() or 1) + 1
     bar = Progress(len(the_plan.run), progress)
     if progress and the_plan.run:
-        print(f"scomm build: {len(ds.figures)} figures valid; running {len(the_plan.run)} of {len(nb_sources)} "
-              f"notebooks, {min(jobs, len(the_plan.run))} at a time", file=sys.stderr, flush=True)
+        print(
+            f"scomm build: {len(ds.figures)} figures valid; running {len(the_plan.run)} of {len(nb_sources)} "
+            f"notebooks, {min(jobs, len(the_plan.run))} at a time",
+            file=sys.stderr,
+            flush=True,
+        )
     # What depends on the data alone is made while the notebooks run (the parent only waits on kernels).
     helper = ThreadPoolExecutor(max_workers=1)
     prepared = helper.submit(report.prepare, ds)
@@ -367,15 +478,24 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
     notebooks_state = {}
     for nb in nb_sources:
         rec_path = state / f"{nb.stem}.lineage.json"
-        rec = json.loads(rec_path.read_text(encoding="utf-8")) if rec_path.exists() else {
-            "reads": lineage.empty_reads(), "charts": {}}
-        outputs = [f"notebooks/{nb.name}"] + [f"figures/{c}.{ext}" for c in rec["charts"]
-                                              for ext in (*formats, "csv")]
-        outputs += [f"figures/{STATE}/{nb.stem}{s}" for s in (".lineage.json", ".ratios.jsonl")
-                    if (state / f"{nb.stem}{s}").exists()]
+        rec = (
+            json.loads(rec_path.read_text(encoding="utf-8"))
+            if rec_path.exists()
+            else {"reads": lineage.empty_reads(), "charts": {}}
+        )
+        outputs = [f"notebooks/{nb.name}"] + [f"figures/{c}.{ext}" for c in rec["charts"] for ext in (*formats, "csv")]
+        outputs += [
+            f"figures/{STATE}/{nb.stem}{s}"
+            for s in (".lineage.json", ".ratios.jsonl")
+            if (state / f"{nb.stem}{s}").exists()
+        ]
         fingerprint = the_plan.fingerprints.get(nb.stem) if nb in the_plan.reuse else None
-        notebooks_state[nb.stem] = {"reads": rec["reads"], "charts": rec["charts"], "outputs": outputs,
-                                    "fingerprint": fingerprint or lineage.fingerprint(rec["reads"], ds, extra(nb))}
+        notebooks_state[nb.stem] = {
+            "reads": rec["reads"],
+            "charts": rec["charts"],
+            "outputs": outputs,
+            "fingerprint": fingerprint or lineage.fingerprint(rec["reads"], ds, extra(nb)),
+        }
 
     ratios = collect_ratios(state, nb_sources)
     _write_csv(ratios, fig_dir / "ratios.csv")
@@ -392,20 +512,41 @@ def _stage(staging: Path, out_dir: Path, ds, paths, previous: dict, the_plan: Pl
         shutil.copyfile(snapshot / name, inputs_dir / name)
     charts_meta = {name: meta for rec in notebooks_state.values() for name, meta in rec["charts"].items()}
     version = hashlib.sha256("".join(data_hashes[k] for k in sorted(data_hashes)).encode()).hexdigest()[:12]
-    report.write_html(fig_dir / "report.html", nb_dir, nb_sources, fig_dir, ds, changes, checks, ratios,
-                      charts_meta, version, prepared.result())
+    report.write_html(
+        fig_dir / "report.html",
+        nb_dir,
+        nb_sources,
+        fig_dir,
+        ds,
+        changes,
+        checks,
+        ratios,
+        charts_meta,
+        version,
+        prepared.result(),
+    )
     (state / LINEAGE).write_text(json.dumps(notebooks_state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     # files copied from reused notebooks were checked against the last manifest when the plan was made
-    known = {rel: previous["outputs"][rel] for nb in the_plan.reuse for rel in recorded[nb.stem]["outputs"]
-             if rel in previous.get("outputs", {})}
+    known = {
+        rel: previous["outputs"][rel]
+        for nb in the_plan.reuse
+        for rel in recorded[nb.stem]["outputs"]
+        if rel in previous.get("outputs", {})
+    }
     hashes: dict[str, str] = {}
     for sub in OUTPUT_SUBDIRS:
         for path in sorted((staging / sub).rglob("*")):
             rel = path.relative_to(staging).as_posix()
             if path.is_file() and rel != f"figures/{STATE}/{MANIFEST}":
                 hashes[rel] = known.get(rel) or _sha(path)
-    manifest = {"data": data_hashes, "formats": list(formats), "outputs": hashes,
-                "notebooks": {k: {"reads": v["reads"], "outputs": v["outputs"], "fingerprint": v["fingerprint"]}
-                              for k, v in notebooks_state.items()}}
+    manifest = {
+        "data": data_hashes,
+        "formats": list(formats),
+        "outputs": hashes,
+        "notebooks": {
+            k: {"reads": v["reads"], "outputs": v["outputs"], "fingerprint": v["fingerprint"]}
+            for k, v in notebooks_state.items()
+        },
+    }
     (state / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from scomm import output_folder
 from scomm.notebook_runner import notebook_paths
@@ -41,10 +41,17 @@ def read_manifest(out: Path) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not (isinstance(manifest, dict) and isinstance(manifest.get("outputs", {}), dict)
-            and isinstance(manifest.get("notebooks", {}), dict)
-            and all(isinstance(rec, dict) and isinstance(rec.get("outputs", []), list)
-                    and isinstance(rec.get("reads", {}), dict) for rec in manifest.get("notebooks", {}).values())):
+    if not (
+        isinstance(manifest, dict)
+        and isinstance(manifest.get("outputs", {}), dict)
+        and isinstance(manifest.get("notebooks", {}), dict)
+        and all(
+            isinstance(rec, dict)
+            and isinstance(rec.get("outputs", []), list)
+            and isinstance(rec.get("reads", {}), dict)
+            for rec in manifest.get("notebooks", {}).values()
+        )
+    ):
         return {}  # not a manifest this build wrote: every file in OUT counts as the user's (kept)
     named: list = list(manifest.get("outputs", {}))
     for rec in manifest.get("notebooks", {}).values():
@@ -57,9 +64,11 @@ def read_manifest(out: Path) -> dict:
             bad.append(str(err))
     if bad:
         listed = "\n".join(f"  {b}" for b in bad[:10]) + (f"\n  ... and {len(bad) - 10} more" if len(bad) > 10 else "")
-        raise BuildError(f"{path} names files outside the output folder:\n{listed}\n"
-                         "nothing was moved or deleted; restore that file from a good copy (git checkout, or "
-                         "delete the build-state folder to start afresh)")
+        raise BuildError(
+            f"{path} names files outside the output folder:\n{listed}\n"
+            "nothing was moved or deleted; restore that file from a good copy (git checkout, or "
+            "delete the build-state folder to start afresh)"
+        )
     return manifest
 
 
@@ -89,9 +98,14 @@ def foreign_files(out: Path, manifest: dict) -> list[Path]:
             continue
         for path in base.rglob("*"):
             rel = path.relative_to(out).as_posix()
-            if (path.is_file() and rel not in ours and "__pycache__" not in path.parts
-                    and ".ipynb_checkpoints" not in path.parts and not rel.startswith("figures/other-data/")
-                    and not rel.startswith(f"figures/{STATE}/")):
+            if (
+                path.is_file()
+                and rel not in ours
+                and "__pycache__" not in path.parts
+                and ".ipynb_checkpoints" not in path.parts
+                and not rel.startswith("figures/other-data/")
+                and not rel.startswith(f"figures/{STATE}/")
+            ):
                 found.append(path)
     return sorted(found)
 

@@ -21,8 +21,7 @@ FALLBACK = "DejaVu Sans"
 FILES = {"DejaVuSans.ttf": "ScommSans.ttf", "DejaVuSans-Bold.ttf": "ScommSans-Bold.ttf"}
 # Unicode ranges kept: Basic Latin to Latin Extended-B, general punctuation, super/subscripts and
 # currency, letterlike symbols and arrows, mathematical operators (the minus sign), geometric shapes.
-RANGES = ((0x20, 0x24F), (0x2000, 0x206F), (0x2070, 0x20CF), (0x2100, 0x21FF), (0x2200, 0x22FF),
-          (0x25A0, 0x25FF))
+RANGES = ((0x20, 0x24F), (0x2000, 0x206F), (0x2070, 0x20CF), (0x2100, 0x21FF), (0x2200, 0x22FF), (0x25A0, 0x25FF))
 
 
 def register() -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 import matplotlib.text
@@ -67,8 +67,9 @@ def apply_style() -> None:
     matplotlib.rcParams["svg.hashsalt"] = "scomm"
 
 
-def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
-               figsize: tuple[float, float] | None = None, **kwargs):
+def new_figure(
+    title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None, **kwargs
+):
     """A styled figure with a finding title and a measure/unit subtitle; returns (fig, axes)."""
     apply_style()
     # designed at print width: a chart asked for at another width keeps its height, gets the print width
@@ -79,11 +80,27 @@ def new_figure(title: str, subtitle: str, *, nrows: int = 1, ncols: int = 1,
     title_lines = textwrap.wrap(title, width=int(width_in * TITLE_CHARS_PER_INCH), break_on_hyphens=False)
     subtitle_lines = textwrap.wrap(subtitle, width=int(width_in * SUBTITLE_CHARS_PER_INCH), break_on_hyphens=False)
     top_in = 0.12
-    fig.text(0.015, 1 - top_in / height_in, "\n".join(title_lines), fontsize=TITLE_SIZE, fontweight="bold",
-             va="top", ha="left", linespacing=1.15)
+    fig.text(
+        0.015,
+        1 - top_in / height_in,
+        "\n".join(title_lines),
+        fontsize=TITLE_SIZE,
+        fontweight="bold",
+        va="top",
+        ha="left",
+        linespacing=1.15,
+    )
     top_in += len(title_lines) * TITLE_SIZE * 1.15 / 72 + 0.06
-    fig.text(0.015, 1 - top_in / height_in, "\n".join(subtitle_lines), fontsize=SUBTITLE_SIZE, color="#444444",
-             va="top", ha="left", linespacing=1.15)
+    fig.text(
+        0.015,
+        1 - top_in / height_in,
+        "\n".join(subtitle_lines),
+        fontsize=SUBTITLE_SIZE,
+        color="#444444",
+        va="top",
+        ha="left",
+        linespacing=1.15,
+    )
     top_in += len(subtitle_lines) * SUBTITLE_SIZE * 1.15 / 72 + 0.30
     fig.subplots_adjust(top=1 - top_in / height_in, bottom=0.24, left=0.12, right=0.97)
     return fig, axes
@@ -132,7 +149,9 @@ def source_words(sources: pd.DataFrame, source_id: str) -> str:
 def add_note(fig, note: str) -> None:
     """Write `note` (wrapped to the figure width) at the foot of `fig` and keep the axes clear of it."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
-    note = "\n".join(line for para in note.split("\n") for line in (textwrap.wrap(para, width=width, break_on_hyphens=False) or [""]))
+    note = "\n".join(
+        line for para in note.split("\n") for line in (textwrap.wrap(para, width=width, break_on_hyphens=False) or [""])
+    )
     fig.text(0.015, 0.015, note, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left", linespacing=1.3)
     needed_in = 0.1 + (note.count("\n") + 1) * NOTE_SIZE * 1.3 / 72 + 0.55
     height_in = fig.get_size_inches()[1]
@@ -146,9 +165,17 @@ def legend_below(fig, ax, *, ncol: int = 3, title: str | None = None, fontsize: 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     note_top = fig.texts[-1].get_window_extent(renderer).y1 / fig.bbox.height if len(fig.texts) > 2 else 0.0
-    legend = fig.legend(*ax.get_legend_handles_labels(), loc="lower left", ncol=ncol, fontsize=fontsize,
-                        bbox_to_anchor=(0.005, note_top + 0.06 / height_in), frameon=False, title=title,
-                        title_fontsize=fontsize, alignment="left")
+    legend = fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="lower left",
+        ncol=ncol,
+        fontsize=fontsize,
+        bbox_to_anchor=(0.005, note_top + 0.06 / height_in),
+        frameon=False,
+        title=title,
+        title_fontsize=fontsize,
+        alignment="left",
+    )
     fig.canvas.draw()
     legend_top = legend.get_window_extent(renderer).y1 / fig.bbox.height
     fig.subplots_adjust(bottom=legend_top + 0.5 / height_in)
@@ -194,13 +221,22 @@ def plot_points(ax, x, y, qualifiers: pd.Series, *, index: int = 0, label: str =
     if ex:
         ax.scatter(*zip(*ex), color=color, marker=marker, zorder=3, label=label, s=36)
     if ap_:
-        ax.scatter(*zip(*ap_), facecolors="white", edgecolors=color, marker=marker, zorder=3, s=36,
-                   linewidths=1.4, label=None if ex else label)
+        ax.scatter(
+            *zip(*ap_),
+            facecolors="white",
+            edgecolors=color,
+            marker=marker,
+            zorder=3,
+            s=36,
+            linewidths=1.4,
+            label=None if ex else label,
+        )
         mark_approximate(ax, "marker")
 
 
-def hbar(ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Series, *, index: int = 0,
-         value_format=None) -> None:
+def hbar(
+    ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Series, *, index: int = 0, value_format=None
+) -> None:
     """Horizontal bars, hatched where the value is approximate or a bound, labelled at the end."""
     approx = list(is_approximate(qualifiers))
     color = PALETTE[index % len(PALETTE)]
@@ -222,7 +258,8 @@ def approx_note(fig) -> str:
     if not kinds:
         return ""
     what = {frozenset({"marker"}): "Hollow markers", frozenset({"bar"}): "Hatched bars"}.get(
-        frozenset(kinds), "Hollow markers and hatched bars")
+        frozenset(kinds), "Hollow markers and hatched bars"
+    )
     return f"{what}: the source gives an approximate value or a bound (about, more than, less than)."
 
 
@@ -260,8 +297,11 @@ def _texts_drawn(fig) -> list[matplotlib.text.Text]:
     """The text artists a draw that has just happened really showed (visible, not empty, not a tick label
     beyond the axis)."""
     skip = _undrawn_tick_labels(fig)
-    return [a for a in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text))
-            if a.get_visible() and a.get_text().strip() and id(a) not in skip]
+    return [
+        a
+        for a in fig.findobj(lambda a: isinstance(a, matplotlib.text.Text))
+        if a.get_visible() and a.get_text().strip() and id(a) not in skip
+    ]
 
 
 def drawn_texts(fig) -> list[matplotlib.text.Text]:
@@ -305,15 +345,24 @@ def describe(fig, table: pd.DataFrame) -> dict:
     layout = getattr(fig, LAYOUT_ATTRIBUTE, None)
     if layout is None:
         drawn = drawn_texts(fig)
-        layout = ([a.get_text() for a in drawn], text_outside(fig), smallest_print_pt(fig, drawn),
-                  overlapping_texts(fig, drawn, fig.canvas.get_renderer()))
+        layout = (
+            [a.get_text() for a in drawn],
+            text_outside(fig),
+            smallest_print_pt(fig, drawn),
+            overlapping_texts(fig, drawn, fig.canvas.get_renderer()),
+        )
     texts, outside, smallest, overlaps = layout
-    return {"figure_ids": _ids(table, "figure_id") or _ids(table, "milestone_id"),
-            "source_ids": _ids(table, "source_id"),
-            "title": " ".join(header[0].split()) if header else "",
-            "subtitle": " ".join(header[1].split()) if len(header) > 1 else "",
-            "texts": texts, "outside": outside, "smallest_pt": smallest, "overlaps": overlaps,
-            "grey_clashes": legend_grey_clashes(fig)}
+    return {
+        "figure_ids": _ids(table, "figure_id") or _ids(table, "milestone_id"),
+        "source_ids": _ids(table, "source_id"),
+        "title": " ".join(header[0].split()) if header else "",
+        "subtitle": " ".join(header[1].split()) if len(header) > 1 else "",
+        "texts": texts,
+        "outside": outside,
+        "smallest_pt": smallest,
+        "overlaps": overlaps,
+        "grey_clashes": legend_grey_clashes(fig),
+    }
 
 
 LAYOUT_ATTRIBUTE = "_scomm_layout"  # (texts, clipped texts) measured while the PNG was drawn
@@ -321,10 +370,19 @@ LAYOUT_ATTRIBUTE = "_scomm_layout"  # (texts, clipped texts) measured while the 
 
 def _measure_while_drawing(fig):
     """Record on `fig`, during its next draw, the texts it shows and those that leave it (see `describe`)."""
+
     def measure(event) -> None:
         texts = _texts_drawn(fig)
-        setattr(fig, LAYOUT_ATTRIBUTE, ([t.get_text() for t in texts], _outside(texts, fig, event.renderer),
-                                        smallest_print_pt(fig, texts), overlapping_texts(fig, texts, event.renderer)))
+        setattr(
+            fig,
+            LAYOUT_ATTRIBUTE,
+            (
+                [t.get_text() for t in texts],
+                _outside(texts, fig, event.renderer),
+                smallest_print_pt(fig, texts),
+                overlapping_texts(fig, texts, event.renderer),
+            ),
+        )
 
     return fig.canvas.mpl_connect("draw_event", measure)
 
@@ -333,9 +391,11 @@ def export_metadata(fig) -> dict[str, dict[str, str]]:
     """Title, subject (the subtitle) and author of a chart for each export format's own metadata fields."""
     header = [" ".join(t.get_text().split()) for t in fig.texts[:2]]
     title, subject = (header + ["", ""])[:2]
-    return {"pdf": {"Title": title, "Subject": subject, "Author": AUTHOR},
-            "svg": {"Title": title, "Description": subject, "Creator": AUTHOR},
-            "png": {"Title": title, "Description": subject, "Author": AUTHOR}}
+    return {
+        "pdf": {"Title": title, "Subject": subject, "Author": AUTHOR},
+        "svg": {"Title": title, "Description": subject, "Creator": AUTHOR},
+        "png": {"Title": title, "Description": subject, "Author": AUTHOR},
+    }
 
 
 def print_size(artist: matplotlib.text.Text, fig) -> float:
@@ -349,8 +409,9 @@ def smallest_print_pt(fig, texts: Sequence[matplotlib.text.Text] | None = None) 
     return round(min((print_size(t, fig) for t in texts), default=float("inf")), 2)
 
 
-def overlapping_texts(fig, texts: Sequence[matplotlib.text.Text] | None = None, renderer=None,
-                      slack_px: float = 0.5) -> list[list[str]]:
+def overlapping_texts(
+    fig, texts: Sequence[matplotlib.text.Text] | None = None, renderer=None, slack_px: float = 0.5
+) -> list[list[str]]:
     """Pairs of texts whose drawn boxes overlap (by more than `slack_px` either way): [[first, second], ...].
 
     A legend's own texts and a text with itself are not compared with each other's container."""
@@ -360,7 +421,7 @@ def overlapping_texts(fig, texts: Sequence[matplotlib.text.Text] | None = None, 
     boxes = [(t, t.get_window_extent(renderer)) for t in texts]
     pairs = []
     for i, (a, box_a) in enumerate(boxes):
-        for b, box_b in boxes[i + 1:]:
+        for b, box_b in boxes[i + 1 :]:
             wide = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
             high = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
             if wide > slack_px and high > slack_px:
@@ -416,16 +477,15 @@ def legend_grey_clashes(fig, step: float = GREY_STEP) -> list[list[str]]:
     for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]:
         if legend is None:
             continue
-        entries = [(text.get_text(), _handle_look(handle))
-                   for text, handle in zip(legend.get_texts(), legend.legend_handles)]
+        entries = [
+            (text.get_text(), _handle_look(handle)) for text, handle in zip(legend.get_texts(), legend.legend_handles)
+        ]
         entries = [(label, look) for label, look in entries if look is not None]
         for i, (label_a, (light_a, cue_a)) in enumerate(entries):
-            for label_b, (light_b, cue_b) in entries[i + 1:]:
+            for label_b, (light_b, cue_b) in entries[i + 1 :]:
                 if abs(light_a - light_b) < step and cue_a == cue_b:
                     clashes.append([label_a, label_b])
     return clashes
-
-
 
 
 def date_axis(ax, which: str = "x", *, months: Sequence[int] | None = None) -> None:
@@ -446,8 +506,9 @@ def count_axis(ax, which: str = "y") -> None:
     (ax.yaxis if which == "y" else ax.xaxis).set_major_formatter(lambda v, _: f"{v:,.0f}")
 
 
-def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None,
-                formats: Sequence[str] = DEFAULT_FORMATS) -> Path:
+def save_figure(
+    fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None, formats: Sequence[str] = DEFAULT_FORMATS
+) -> Path:
     """Write NAME.png (300 dpi), NAME.svg, NAME.pdf and NAME.csv (the plotted table); return the PNG path.
 
     Metadata dates, the software tag and SVG ids are fixed, so saving the same chart twice gives
@@ -463,8 +524,12 @@ def save_figure(fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | No
         # the PNG's own draw, at 300 dpi, also measures the texts for `describe` (no extra drawing)
         listener = _measure_while_drawing(fig) if fmt == "png" else None
         try:
-            fig.savefig(path, format=fmt, metadata={**METADATA.get(fmt, {}), **words.get(fmt, {})},
-                        dpi=300 if fmt == "png" else None)
+            fig.savefig(
+                path,
+                format=fmt,
+                metadata={**METADATA.get(fmt, {}), **words.get(fmt, {})},
+                dpi=300 if fmt == "png" else None,
+            )
         finally:
             if listener is not None:
                 fig.canvas.mpl_disconnect(listener)
@@ -489,8 +554,13 @@ def show_saved(png_path: Path, width: int = 720):
 
 # The sources table's `kind` vocabulary (data/datapackage.json), strongest first. Figures from the first five
 # are drawn plainly; the next four are drawn with a distinct mark and named in the footer; the last never.
-STRONG_KINDS = ("government document", "court record", "official statistics release", "research report",
-                "major news organisation")
+STRONG_KINDS = (
+    "government document",
+    "court record",
+    "official statistics release",
+    "research report",
+    "major news organisation",
+)
 MARKED_KINDS = ("local news", "advocacy or think tank", "blog or law-firm page", "repost or mirror")
 NEVER_PLOTTED_KINDS = ("AI-written digest",)
 SOURCE_KINDS = STRONG_KINDS + MARKED_KINDS + NEVER_PLOTTED_KINDS
@@ -520,8 +590,9 @@ def _kinds_of(table: pd.DataFrame, sources: pd.DataFrame) -> list[list[str]]:
 
 def weak_rows(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
     """Per row of `table`: True when the row rests on a kind of source the chart must mark."""
-    return pd.Series([any(is_weak_kind(k) for k in ks) for ks in _kinds_of(table, sources)], index=table.index,
-                     dtype=bool)
+    return pd.Series(
+        [any(is_weak_kind(k) for k in ks) for ks in _kinds_of(table, sources)], index=table.index, dtype=bool
+    )
 
 
 def unplottable_rows(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
@@ -530,11 +601,15 @@ def unplottable_rows(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
 
     def never(sid: str) -> bool:
         row = meta.loc[sid]
-        return (str(row["kind"]) in NEVER_PLOTTED_KINDS
-                or (str(row["kind"]) == "repost or mirror" and str(row.get("original_publisher")) in TERTIARY_ORIGINALS))
+        return str(row["kind"]) in NEVER_PLOTTED_KINDS or (
+            str(row["kind"]) == "repost or mirror" and str(row.get("original_publisher")) in TERTIARY_ORIGINALS
+        )
 
-    return pd.Series([bool(ids) and all(never(s) for s in ids) for ids in map(_row_source_ids, table["source_id"])],
-                     index=table.index, dtype=bool)
+    return pd.Series(
+        [bool(ids) and all(never(s) for s in ids) for ids in map(_row_source_ids, table["source_id"])],
+        index=table.index,
+        dtype=bool,
+    )
 
 
 def plottable(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -542,8 +617,7 @@ def plottable(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     return table[~unplottable_rows(table, sources)]
 
 
-def mark_weak(ax, x, y, table: pd.DataFrame, sources: pd.DataFrame,
-              offset: tuple[float, float] = BESIDE_POINT) -> None:
+def mark_weak(ax, x, y, table: pd.DataFrame, sources: pd.DataFrame, offset: tuple[float, float] = BESIDE_POINT) -> None:
     """Put an asterisk beside each value (`x`, `y`, aligned with `table`'s rows) whose source a chart must mark
     (`offset` in points: `BESIDE_POINT` for a marker, `INSIDE_BAR_TOP` for a bar), and record their rows so the
     footer names the kinds of source (see `weak_note`)."""
@@ -584,6 +658,12 @@ def weak_note(fig, sources: pd.DataFrame) -> str:
             by_kind.setdefault(kind, [])
             if name not in by_kind[kind]:
                 by_kind[kind].append(name)
-    parts = [f"{kind} ({', '.join(names)})" for kind, names in sorted(by_kind.items(), key=lambda kv: SOURCE_KINDS.index(kv[0]))]
-    return ("Asterisk beside a point or at the top of a bar: the source is " + "; ".join(parts)
-            + ", not the agency, a court, a study or a major news organisation.")
+    parts = [
+        f"{kind} ({', '.join(names)})"
+        for kind, names in sorted(by_kind.items(), key=lambda kv: SOURCE_KINDS.index(kv[0]))
+    ]
+    return (
+        "Asterisk beside a point or at the top of a bar: the source is "
+        + "; ".join(parts)
+        + ", not the agency, a court, a study or a major news organisation."
+    )

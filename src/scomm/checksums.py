@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from scomm.data import Problem
 
@@ -29,8 +29,16 @@ def read_sums(path: Path) -> tuple[dict[str, str], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}, [Problem(path.name, None, None, None, f"a {SUMS_NAME} file in {path.parent} listing the "
-                            "SHA-256 of each raw file (as `sha256sum FILE > SHA256SUMS` writes it)")]
+        return {}, [
+            Problem(
+                path.name,
+                None,
+                None,
+                None,
+                f"a {SUMS_NAME} file in {path.parent} listing the "
+                "SHA-256 of each raw file (as `sha256sum FILE > SHA256SUMS` writes it)",
+            )
+        ]
     except (OSError, UnicodeDecodeError) as err:
         return {}, [Problem(path.name, None, None, None, f"a readable UTF-8 {SUMS_NAME} file ({err})")]
     for number, line in enumerate(text.splitlines(), start=1):
@@ -55,18 +63,34 @@ def verify(folder: Path, names: Iterable[str], known: dict[str, str] | None = No
     for name in names:
         path = folder / name
         if name not in listed:
-            problems.append(Problem(name, None, None, None, f"a line for it in {sums_path} (a raw file must be "
-                                    "listed with its checksum before it is read)"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"a line for it in {sums_path} (a raw file must be listed with its checksum before it is read)",
+                )
+            )
             continue
         if not path.is_file():
             continue
         actual = (known or {}).get(name) or sha256(path)
         if actual != listed[name]:
-            problems.append(Problem(name, None, None, f"SHA-256 {actual[:16]}...",
-                                    f"the SHA-256 listed in {sums_path} ({listed[name][:16]}...): the file was "
-                                    "changed or damaged; restore it, or if you replaced it on purpose, update its "
-                                    f"line (sha256sum {name})"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"SHA-256 {actual[:16]}...",
+                    f"the SHA-256 listed in {sums_path} ({listed[name][:16]}...): the file was "
+                    "changed or damaged; restore it, or if you replaced it on purpose, update its "
+                    f"line (sha256sum {name})",
+                )
+            )
     for name in listed:
         if not (folder / name).exists():
-            problems.append(Problem(name, None, None, None, f"the file {sums_path} lists (it is missing from {folder})"))
+            problems.append(
+                Problem(name, None, None, None, f"the file {sums_path} lists (it is missing from {folder})")
+            )
     return problems

@@ -22,8 +22,8 @@ is `partial year`, not a comparison.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -39,10 +39,28 @@ DETAINER_TABLE = "detainers_monthly"
 DETAINER_REF = re.compile(r"^detainers_monthly:(sum|mean|change_of_mean)(?::([0-9]{4}-[0-9]{2}):([0-9]{4}-[0-9]{2}))?$")
 DETAINER_SOURCE = "S300"  # ICE's detainer record (FOIA), tabulated by NPR
 DETAINER_FIRST, DETAINER_LAST = "2007-10", "2015-07"  # months of the record; July 2015 to the 19th only
-CHECK_COLUMNS = ["claim_id", "statement", "verdict", "computed", "computed_low", "computed_high",
-                 "computed_qualifier", "published",
-                 "published_qualifier", "as_printed", "unit", "gap", "tolerance", "rule", "detail", "computation",
-                 "inputs", "published_id", "source_id", "locator"]
+CHECK_COLUMNS = [
+    "claim_id",
+    "statement",
+    "verdict",
+    "computed",
+    "computed_low",
+    "computed_high",
+    "computed_qualifier",
+    "published",
+    "published_qualifier",
+    "as_printed",
+    "unit",
+    "gap",
+    "tolerance",
+    "rule",
+    "detail",
+    "computation",
+    "inputs",
+    "published_id",
+    "source_id",
+    "locator",
+]
 
 
 def _compute(kind: str, inputs: Sequence[r.Quantity], periods: float | None, unit: str) -> r.Quantity:
@@ -86,16 +104,28 @@ def qualifier_words(as_printed: str, qualifier: str) -> str:
     """How the source qualified its number: 'below', 'above', 'about', 'lower', 'upper' or 'exact', from the
     words it printed ('nearly 290,000') and else from the figure's qualifier."""
     text = " " + " ".join(str(as_printed).lower().split()) + " "
-    for kind, words in (("above", ABOVE_WORDS), ("below", BELOW_WORDS), ("lower", LOWER_WORDS),
-                        ("upper", UPPER_WORDS), ("about", ABOUT_WORDS)):
+    for kind, words in (
+        ("above", ABOVE_WORDS),
+        ("below", BELOW_WORDS),
+        ("lower", LOWER_WORDS),
+        ("upper", UPPER_WORDS),
+        ("about", ABOUT_WORDS),
+    ):
         if any(f" {w} " in text or text.strip().startswith(w) for w in words):
             return kind
-    return {"about": "about", "more_than": "lower", "at_least": "lower", "less_than": "upper",
-            "at_most": "upper"}.get(str(qualifier), "exact")
+    return {"about": "about", "more_than": "lower", "at_least": "lower", "less_than": "upper", "at_most": "upper"}.get(
+        str(qualifier), "exact"
+    )
 
 
-def reading_interval(value: float, unit: str, qualifier: str, as_printed: str = "",
-                     decimals: int | None = None, exact_counts: bool = True) -> tuple[float, float]:
+def reading_interval(
+    value: float,
+    unit: str,
+    qualifier: str,
+    as_printed: str = "",
+    decimals: int | None = None,
+    exact_counts: bool = True,
+) -> tuple[float, float]:
     """Every true value consistent with a printed number, its printed precision and its qualifier words.
 
     exact: within half a unit of the last printed digit (a count printed exactly, when `exact_counts`, is
@@ -103,12 +133,16 @@ def reading_interval(value: float, unit: str, qualifier: str, as_printed: str = 
     'nearly': up to one unit below it; 'slightly more than': up to one unit above; 'more than', 'at least':
     from the number up, 'less than', 'at most': up to the number (a published bound, read to `decimals`,
     also allows its own rounding: half a unit)."""
-    step = 10.0 ** -decimals if decimals is not None else printed_unit(as_printed, value)
+    step = 10.0**-decimals if decimals is not None else printed_unit(as_printed, value)
     kind = qualifier_words(as_printed, qualifier)
     half = step / 2
     if kind == "exact":
-        whole_count = exact_counts and unit not in ("percent", "percent_change", "points", "times") and \
-            "." not in str(as_printed) and float(value).is_integer()
+        whole_count = (
+            exact_counts
+            and unit not in ("percent", "percent_change", "points", "times")
+            and "." not in str(as_printed)
+            and float(value).is_integer()
+        )
         return (value, value) if whole_count else (value - half, value + half)
     if kind == "about":
         return value - step, value + step
@@ -178,12 +212,18 @@ def detainer_reference(inputs: str) -> tuple[str, str | None, str | None] | None
 
 def _months(start, end) -> list[str]:
     """'YYYY-MM' of every month from `start` to `end` (dates or 'YYYY-MM')."""
-    return [p.strftime("%Y-%m") for p in pd.period_range(pd.Timestamp(str(start)[:7]), pd.Timestamp(str(end)[:7]), freq="M")]
+    return [
+        p.strftime("%Y-%m") for p in pd.period_range(pd.Timestamp(str(start)[:7]), pd.Timestamp(str(end)[:7]), freq="M")
+    ]
 
 
 def detainer_value(monthly: pd.DataFrame, operation: str, months: list[str], base: list[str] | None = None) -> float:
     """Sum or mean of detainers over `months`, or the percent change of the monthly mean from `base` to `months`."""
-    counts = monthly.assign(ym=pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")).set_index("ym")["detainers"].astype(float)
+    counts = (
+        monthly.assign(ym=pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m"))
+        .set_index("ym")["detainers"]
+        .astype(float)
+    )
     values = counts.reindex(months)
     if operation == "sum":
         return float(values.sum())
@@ -203,20 +243,37 @@ def _detainer_row(claim: pd.Series, published: r.Quantity, monthly: pd.DataFrame
         return {**row, "verdict": CANNOT, "detail": f"no detainer months in {where}"}
     outside = [m for m in months + base if m < DETAINER_FIRST or m > DETAINER_LAST]
     if outside or DETAINER_LAST in months + base:
-        cover = (f"ICE's detainer record runs from October 2007 to 19 July 2015; the claim needs "
-                 f"{months[0]} to {months[-1]}" + (f" and {base[0]} to {base[-1]}" if base else ""))
+        cover = (
+            f"ICE's detainer record runs from October 2007 to 19 July 2015; the claim needs "
+            f"{months[0]} to {months[-1]}" + (f" and {base[0]} to {base[-1]}" if base else "")
+        )
         return {**row, "verdict": PARTIAL, "detail": cover}
     value = detainer_value(monthly, operation, months, base)
-    count = r.Quantity(value=value, unit=published.unit, qualifier="exact", label=f"detainers {operation}",
-                       source_ids=(DETAINER_SOURCE,))
+    count = r.Quantity(
+        value=value,
+        unit=published.unit,
+        qualifier="exact",
+        label=f"detainers {operation}",
+        source_ids=(DETAINER_SOURCE,),
+    )
     check = r.check_published(count, published, int(claim["decimals"]))
     gap = value - published.value
-    row = {**row, "computed": value, "computed_qualifier": "exact", "gap": gap, "tolerance": check.tolerance,
-           "rule": check.rule}
+    row = {
+        **row,
+        "computed": value,
+        "computed_qualifier": "exact",
+        "gap": gap,
+        "tolerance": check.tolerance,
+        "rule": check.rule,
+    }
     if check.reproduces:
         return {**row, "verdict": REPRODUCES, "detail": ""}
-    return {**row, "verdict": DIVERGES, "detail": f"gap {gap:+,.{int(claim['decimals'])}f} {_unit_word(published.unit)} "
-                                                  f"(months {months[0]} to {months[-1]} of {where})"}
+    return {
+        **row,
+        "verdict": DIVERGES,
+        "detail": f"gap {gap:+,.{int(claim['decimals'])}f} {_unit_word(published.unit)} "
+        f"(months {months[0]} to {months[-1]} of {where})",
+    }
 
 
 def load_records() -> pd.DataFrame:
@@ -230,33 +287,57 @@ def _records_row(claim: pd.Series, published: r.Quantity, records: pd.DataFrame 
     """The checks-table row of a records_total claim: the record count against the published total."""
     event, year = records_reference(claim["inputs"]) or ("", 0)
     where = f"data/derived/{RECORDS_TABLE}.csv"
-    found = (records[(records["event"].astype(str) == event) & (records["fiscal_year"].astype(int) == year)]
-             if records is not None else records)
+    found = (
+        records[(records["event"].astype(str) == event) & (records["fiscal_year"].astype(int) == year)]
+        if records is not None
+        else records
+    )
     if found is None or found.empty:
         return {**row, "verdict": CANNOT, "detail": f"no {event} records for FY{year} in {where}"}
     first, last = pd.Timestamp(found["first_date"].min()).date(), pd.Timestamp(found["last_date"].max()).date()
-    count = r.Quantity(value=float(found["records"].sum()), unit=published.unit, qualifier="exact",
-                       label=f"{event} records FY{year}", source_ids=(RECORDS_SOURCE,))
+    count = r.Quantity(
+        value=float(found["records"].sum()),
+        unit=published.unit,
+        qualifier="exact",
+        label=f"{event} records FY{year}",
+        source_ids=(RECORDS_SOURCE,),
+    )
     check = r.check_published(count, published, int(claim["decimals"]))
     gap = count.value - published.value
     start, end = date(year - 1, 10, 1), date(year, 9, 30)
-    row = {**row, "computed": count.value, "computed_low": count.value, "computed_high": count.value,
-           "computed_qualifier": count.qualifier, "gap": gap,
-           "tolerance": check.tolerance, "rule": check.rule}
+    row = {
+        **row,
+        "computed": count.value,
+        "computed_low": count.value,
+        "computed_high": count.value,
+        "computed_qualifier": count.qualifier,
+        "gap": gap,
+        "tolerance": check.tolerance,
+        "rule": check.rule,
+    }
     words = f"{abs(gap):,.0f} {_unit_word(published.unit)}"
     if first > start or last < end:
         cover = f"records cover {first:%Y-%m-%d} to {last:%Y-%m-%d}, not the whole fiscal year {start:%Y-%m-%d} to {end:%Y-%m-%d}"
         if gap > check.tolerance:  # more records in part of the year than the whole-year total: a real divergence
             return {**row, "verdict": DIVERGES, "detail": f"{cover}, yet exceed the whole-year total by {words}"}
-        return {**row, "verdict": PARTIAL, "detail": f"{cover}; {words} short of the whole-year total (not expected to be equal)"}
+        return {
+            **row,
+            "verdict": PARTIAL,
+            "detail": f"{cover}; {words} short of the whole-year total (not expected to be equal)",
+        }
     if check.reproduces:
         return {**row, "verdict": REPRODUCES, "detail": ""}
     return {**row, "verdict": DIVERGES, "detail": f"gap {gap:+,.0f} {_unit_word(published.unit)}"}
 
 
-def evaluate_one(claim: pd.Series, get: Callable[[str], r.Quantity], have: set[str],
-                 records: pd.DataFrame | None = None, monthly: pd.DataFrame | None = None,
-                 printed: dict[str, str] | None = None) -> dict:
+def evaluate_one(
+    claim: pd.Series,
+    get: Callable[[str], r.Quantity],
+    have: set[str],
+    records: pd.DataFrame | None = None,
+    monthly: pd.DataFrame | None = None,
+    printed: dict[str, str] | None = None,
+) -> dict:
     """One row of the checks table for `claim` (a row of claims.csv); `records` for records_total claims,
     `monthly` (detainers by month) for detainer_months claims; `printed`: figure_id -> the words the
     source printed (for the precision and qualifier of each input).
@@ -267,17 +348,38 @@ def evaluate_one(claim: pd.Series, get: Callable[[str], r.Quantity], have: set[s
     from_records = str(claim["computation"]) == RECORDS_TOTAL
     from_detainers = str(claim["computation"]) == DETAINER_MONTHS
     ids = [] if from_records or from_detainers else str(claim["inputs"]).split()
-    row = {"claim_id": claim["claim_id"], "statement": claim["statement"], "computation": claim["computation"],
-           "inputs": " ".join(ids), "published_id": claim["published_id"], "computed": float("nan"),
-           "computed_low": float("nan"), "computed_high": float("nan"),
-           "computed_qualifier": "", "published": float("nan"), "published_qualifier": "", "as_printed": "",
-           "unit": "", "gap": float("nan"), "tolerance": float("nan"), "rule": "", "source_id": "", "locator": ""}
+    row = {
+        "claim_id": claim["claim_id"],
+        "statement": claim["statement"],
+        "computation": claim["computation"],
+        "inputs": " ".join(ids),
+        "published_id": claim["published_id"],
+        "computed": float("nan"),
+        "computed_low": float("nan"),
+        "computed_high": float("nan"),
+        "computed_qualifier": "",
+        "published": float("nan"),
+        "published_qualifier": "",
+        "as_printed": "",
+        "unit": "",
+        "gap": float("nan"),
+        "tolerance": float("nan"),
+        "rule": "",
+        "source_id": "",
+        "locator": "",
+    }
     missing = [i for i in [*ids, claim["published_id"]] if i not in have]
     if missing:
         return {**row, "verdict": CANNOT, "detail": "figure(s) not in the data: " + ", ".join(missing)}
     published = get(claim["published_id"])
-    row.update(published=published.value, published_qualifier=published.qualifier, unit=published.unit,
-               source_id=published.source_ids[0], as_printed=claim["_as_printed"], locator=claim["_locator"])
+    row.update(
+        published=published.value,
+        published_qualifier=published.qualifier,
+        unit=published.unit,
+        source_id=published.source_ids[0],
+        as_printed=claim["_as_printed"],
+        locator=claim["_locator"],
+    )
     if from_records:
         return _records_row(claim, published, records, row)
     if from_detainers:
@@ -288,26 +390,51 @@ def evaluate_one(claim: pd.Series, get: Callable[[str], r.Quantity], have: set[s
         return {**row, "verdict": CANNOT, "detail": "a denominator is zero: " + ", ".join(ids[1:] or ids)}
     decimals = int(claim["decimals"])
     printed = printed or {}
-    ranges = [reading_interval(q.value, q.unit, q.qualifier, printed.get(i, "")) for i, q in
-              zip(ids, (get(i) for i in ids))]
+    ranges = [
+        reading_interval(q.value, q.unit, q.qualifier, printed.get(i, "")) for i, q in zip(ids, (get(i) for i in ids))
+    ]
     low, high = _interval_of(str(claim["computation"]), ranges, claim["periods"])
-    allowed = reading_interval(published.value, published.unit, published.qualifier, claim["_as_printed"],
-                               decimals=decimals, exact_counts=False)
+    allowed = reading_interval(
+        published.value,
+        published.unit,
+        published.qualifier,
+        claim["_as_printed"],
+        decimals=decimals,
+        exact_counts=False,
+    )
     kind = str(claim["computation"])
-    if high == float("inf") and (low <= 0 if kind == "share" else low <= -100 if kind == "growth" else False) or \
-            (kind == "complement_of_share" and low == float("-inf")):
+    if (
+        high == float("inf")
+        and (low <= 0 if kind == "share" else low <= -100 if kind == "growth" else False)
+        or (kind == "complement_of_share" and low == float("-inf"))
+    ):
         # both counts are printed as bounds ('more than'): every share fits them, so nothing can be checked
-        return {**row, "verdict": CANNOT, "computed": computed.value, "computed_low": low, "computed_high": high,
-                "computed_qualifier": computed.qualifier,
-                "detail": "the counts it rests on are printed as bounds (more than, at least): any value fits them"}
+        return {
+            **row,
+            "verdict": CANNOT,
+            "computed": computed.value,
+            "computed_low": low,
+            "computed_high": high,
+            "computed_qualifier": computed.qualifier,
+            "detail": "the counts it rests on are printed as bounds (more than, at least): any value fits them",
+        }
     ok, gap = fair_check((low, high), allowed)
     verdict = REPRODUCES if ok else DIVERGES
     places = decimals + 1
     rule = f"published reading {_span(allowed, places)}; computed {_span((low, high), places)}"
     detail = "" if ok else f"gap {gap:+.{places}f} {_unit_word(published.unit)}".rstrip()
-    return {**row, "verdict": verdict, "computed": computed.value, "computed_low": low, "computed_high": high,
-            "computed_qualifier": computed.qualifier, "gap": gap, "tolerance": (allowed[1] - allowed[0]) / 2,
-            "rule": rule, "detail": detail}
+    return {
+        **row,
+        "verdict": verdict,
+        "computed": computed.value,
+        "computed_low": low,
+        "computed_high": high,
+        "computed_qualifier": computed.qualifier,
+        "gap": gap,
+        "tolerance": (allowed[1] - allowed[0]) / 2,
+        "rule": rule,
+        "detail": detail,
+    }
 
 
 def _span(interval: tuple[float, float], places: int) -> str:
@@ -324,8 +451,12 @@ def _unit_word(unit: str) -> str:
     return "points" if unit in ("percent", "percent_change") else unit
 
 
-def evaluate(claims: pd.DataFrame, figures: pd.DataFrame, records: pd.DataFrame | None = None,
-             monthly: pd.DataFrame | None = None) -> pd.DataFrame:
+def evaluate(
+    claims: pd.DataFrame,
+    figures: pd.DataFrame,
+    records: pd.DataFrame | None = None,
+    monthly: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The checks table: one row per claim with its verdict, in the order of claims.csv.
 
     `records` is the derived table of record counts that records_total claims read, `monthly` the

@@ -46,8 +46,11 @@ def _validate(args: argparse.Namespace) -> int:
 
     missing = lineage.missing_by_notebook(read_manifest(PROJECT_ROOT).get("notebooks", {}), ds)
     if missing:  # the notebooks read these by id: a build would stop on them
-        print(f"the data lacks figures the notebooks read (from the last build's record):\n"
-              f"{lineage.missing_text(missing)}", file=sys.stderr)
+        print(
+            f"the data lacks figures the notebooks read (from the last build's record):\n"
+            f"{lineage.missing_text(missing)}",
+            file=sys.stderr,
+        )
         print("scomm validate: the data is incomplete for the notebooks; nothing was written.", file=sys.stderr)
         return 1
     figs = ds.figures
@@ -70,8 +73,15 @@ def _build(args: argparse.Namespace) -> int:
         print(f"scomm build: --formats takes png, svg and/or pdf (got {args.formats!r})", file=sys.stderr)
         return 2
     return run_build(
-        data=args.data, sources=args.sources, metrics=args.metrics, out=args.out,
-        jobs=args.jobs, formats=formats, force=args.force, progress=not args.quiet, replace=args.replace,
+        data=args.data,
+        sources=args.sources,
+        metrics=args.metrics,
+        out=args.out,
+        jobs=args.jobs,
+        formats=formats,
+        force=args.force,
+        progress=not args.quiet,
+        replace=args.replace,
     )
 
 
@@ -104,7 +114,10 @@ def _place(args: argparse.Namespace) -> int:
         say("\n" + detainer_text(place.code))
     if args.chart:
         if place.kind not in ("county", "state"):
-            print(f"scomm place: no rollout chart for {place.name} (a {place.kind}, not a county or state)", file=sys.stderr)
+            print(
+                f"scomm place: no rollout chart for {place.name} (a {place.kind}, not a county or state)",
+                file=sys.stderr,
+            )
             return 1
         from scomm import charts
         from scomm.place_charts import state_rollout_chart
@@ -116,16 +129,23 @@ def _place(args: argparse.Namespace) -> int:
             return 1
         folder = target.parent if str(target.parent) else Path(".")
         if not folder.is_dir():
-            print(f"scomm place: --chart {args.chart}: the folder {folder} does not exist; create it first "
-                  "(scomm writes only into folders that exist)", file=sys.stderr)
+            print(
+                f"scomm place: --chart {args.chart}: the folder {folder} does not exist; create it first "
+                "(scomm writes only into folders that exist)",
+                file=sys.stderr,
+            )
             return 1
         existing = [p for p in (target.with_suffix(f".{fmt}"), target.with_suffix(".csv")) if p.exists()]
         if existing and not args.replace:
-            print(f"scomm place: --chart {args.chart}: {', '.join(map(str, existing))} already exist(s); "
-                  "choose another name, or add --replace to overwrite", file=sys.stderr)
+            print(
+                f"scomm place: --chart {args.chart}: {', '.join(map(str, existing))} already exist(s); "
+                "choose another name, or add --replace to overwrite",
+                file=sys.stderr,
+            )
             return 1
-        fig, table = state_rollout_chart(acts, sts, ds.sources, str(place.state),
-                                         place.code if place.kind == "county" else None)
+        fig, table = state_rollout_chart(
+            acts, sts, ds.sources, str(place.state), place.code if place.kind == "county" else None
+        )
         charts.save_figure(fig, target.stem, table, out_dir=folder, formats=[fmt])
         print(f"\nChart: {target} (its data: {target.with_suffix('.csv')})")
     return 0
@@ -148,21 +168,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"scomm {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check figures.csv (and the sources, metrics, milestones and claims beside it)",
-                       description="Check the data against data/datapackage.json. Prints every problem with file, "
-                       "line, column, value and what was expected (exit 1), or a one-line summary (exit 0). "
-                       "Writes nothing.")
+    v = sub.add_parser(
+        "validate",
+        help="check figures.csv (and the sources, metrics, milestones and claims beside it)",
+        description="Check the data against data/datapackage.json. Prints every problem with file, "
+        "line, column, value and what was expected (exit 1), or a one-line summary (exit 0). "
+        "Writes nothing.",
+    )
     v.add_argument("path", nargs="?", help="figures CSV (default: the bundled data/figures.csv)")
     v.add_argument("--sources", help="sources CSV (default: sources.csv beside PATH, else the bundled one)")
     v.add_argument("--metrics", help="metrics CSV (default: metrics.csv beside PATH, else the bundled one)")
     v.set_defaults(func=_validate)
 
-    b = sub.add_parser("build", help="rebuild notebooks, charts, ratios.csv, claim checks and the HTML report",
-                       description="Validate the data, re-run the notebooks whose inputs changed (all of them with "
-                       "--force), and collect the executed notebooks, charts, ratios.csv, the published-claims "
-                       "checks, a what-changed report and an HTML report. Outputs are moved in only when "
-                       "everything succeeded; only files an earlier build wrote are ever replaced. With no "
-                       "options it rebuilds the committed notebooks/ and figures/ from the bundled data.")
+    b = sub.add_parser(
+        "build",
+        help="rebuild notebooks, charts, ratios.csv, claim checks and the HTML report",
+        description="Validate the data, re-run the notebooks whose inputs changed (all of them with "
+        "--force), and collect the executed notebooks, charts, ratios.csv, the published-claims "
+        "checks, a what-changed report and an HTML report. Outputs are moved in only when "
+        "everything succeeded; only files an earlier build wrote are ever replaced. With no "
+        "options it rebuilds the committed notebooks/ and figures/ from the bundled data.",
+    )
     b.add_argument("--data", help="figures CSV (default: bundled data/figures.csv)")
     b.add_argument("--sources", help="sources CSV (default: beside --data, else bundled)")
     b.add_argument("--metrics", help="metrics CSV (default: beside --data, else bundled)")
@@ -170,42 +196,63 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: number of cores + 1)")
     b.add_argument("--formats", default="png,svg,pdf", help="chart formats to write (default: png,svg,pdf)")
     b.add_argument("--force", action="store_true", help="re-run every notebook even when nothing changed")
-    b.add_argument("--replace", action="store_true",
-                   help="build into a folder that also holds files of yours (they are kept; same-named outputs replaced)")
+    b.add_argument(
+        "--replace",
+        action="store_true",
+        help="build into a folder that also holds files of yours (they are kept; same-named outputs replaced)",
+    )
     b.add_argument("--quiet", action="store_true", help="no progress output")
     b.set_defaults(func=_build)
 
-    lin = sub.add_parser("lineage", help="list every notebook, chart, derived number and claim that uses a figure",
-                         description="Reads the last build's record (figures/build-state/) and lists what uses "
-                         "FIGURE_ID: notebooks that read it, charts that plot it, derived numbers in ratios.csv "
-                         "and published claims. Exit 1 when nothing uses it.")
+    lin = sub.add_parser(
+        "lineage",
+        help="list every notebook, chart, derived number and claim that uses a figure",
+        description="Reads the last build's record (figures/build-state/) and lists what uses "
+        "FIGURE_ID: notebooks that read it, charts that plot it, derived numbers in ratios.csv "
+        "and published claims. Exit 1 when nothing uses it.",
+    )
     lin.add_argument("figure_id", help="a figure_id such as FUN-024")
     lin.add_argument("--out", help="the build's output folder (default: the project)")
     lin.set_defaults(func=_lineage)
 
-    p = sub.add_parser("place", help="when Secure Communities reached a county or state, and every figure about it",
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Look up a county or state in ICE's list of activated jurisdictions: its "
-                       "activation date, the statewide date, how early it was (rank among all counties and in "
-                       "its state, and the share of its state active by then), every figure of data/figures.csv "
-                       "about it with its source, and the derived numbers that use those figures.",
-                       epilog="examples:\n  scomm place \"Dallas County, TX\"\n  scomm place 48113\n"
-                       "  scomm place TX\n  scomm place Texas --chart texas.png\n\n"
-                       "An unknown or ambiguous name exits with status 1 and lists the closest matches.")
-    p.add_argument("name", help="'County name, ST' (\"Dallas County, TX\" or \"Dallas, TX\"), a 5-digit county FIPS "
-                   "code (48113), a state code (TX) or name (Texas), or a geography label of figures.csv")
-    p.add_argument("--chart", metavar="FILE", help="also write a chart of the state's rollout with the place marked "
-                   "(.png, .svg or .pdf; the plotted table is written beside it as .csv)")
-    p.add_argument("--replace", action="store_true", help="with --chart: overwrite the chart and its .csv if they exist")
+    p = sub.add_parser(
+        "place",
+        help="when Secure Communities reached a county or state, and every figure about it",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Look up a county or state in ICE's list of activated jurisdictions: its "
+        "activation date, the statewide date, how early it was (rank among all counties and in "
+        "its state, and the share of its state active by then), every figure of data/figures.csv "
+        "about it with its source, and the derived numbers that use those figures.",
+        epilog='examples:\n  scomm place "Dallas County, TX"\n  scomm place 48113\n'
+        "  scomm place TX\n  scomm place Texas --chart texas.png\n\n"
+        "An unknown or ambiguous name exits with status 1 and lists the closest matches.",
+    )
+    p.add_argument(
+        "name",
+        help='\'County name, ST\' ("Dallas County, TX" or "Dallas, TX"), a 5-digit county FIPS '
+        "code (48113), a state code (TX) or name (Texas), or a geography label of figures.csv",
+    )
+    p.add_argument(
+        "--chart",
+        metavar="FILE",
+        help="also write a chart of the state's rollout with the place marked "
+        "(.png, .svg or .pdf; the plotted table is written beside it as .csv)",
+    )
+    p.add_argument(
+        "--replace", action="store_true", help="with --chart: overwrite the chart and its .csv if they exist"
+    )
     p.add_argument("--data", help="figures CSV (default: the bundled data/figures.csv)")
     p.set_defaults(func=_place)
 
-    d = sub.add_parser("derive", help="derive data/derived/ tables from the raw ICE record files",
-                       description="Read the vendored ICE arrest and removal records (data/raw/ice_enforcement/), "
-                       "check them (dates parse and fall in their fiscal year, every area of responsibility has a "
-                       "code) and write the small tables of data/derived/. Does nothing when the raw files' "
-                       "checksums match data/derived/ice_manifest.json. A malformed file is reported with file, "
-                       "line, column and value (exit 1) and the derived tables are left as they were.")
+    d = sub.add_parser(
+        "derive",
+        help="derive data/derived/ tables from the raw ICE record files",
+        description="Read the vendored ICE arrest and removal records (data/raw/ice_enforcement/), "
+        "check them (dates parse and fall in their fiscal year, every area of responsibility has a "
+        "code) and write the small tables of data/derived/. Does nothing when the raw files' "
+        "checksums match data/derived/ice_manifest.json. A malformed file is reported with file, "
+        "line, column and value (exit 1) and the derived tables are left as they were.",
+    )
     d.add_argument("--force", action="store_true", help="derive even when the checksums match")
     d.set_defaults(func=_derive)
     return parser

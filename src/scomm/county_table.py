@@ -41,9 +41,22 @@ OUT_CSV = DATA_DIR / "county_covariates.csv"
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 BORDER_STATES = {"06": "CA", "04": "AZ", "35": "NM", "48": "TX"}
 SOURCES = "S101 S102 S356 S357 S355 S103"
-COLUMNS = ["fips", "county", "state", "activated", "days_to_activation", "noncitizen_2009",
-           "noncitizen_2009_moe", "population_2010", "noncitizen_share", "noncitizen_share_moe",
-           "border_km", "g287_2009", "g287_agencies", "source_id"]
+COLUMNS = [
+    "fips",
+    "county",
+    "state",
+    "activated",
+    "days_to_activation",
+    "noncitizen_2009",
+    "noncitizen_2009_moe",
+    "population_2010",
+    "noncitizen_share",
+    "noncitizen_share_moe",
+    "border_km",
+    "g287_2009",
+    "g287_agencies",
+    "source_id",
+]
 
 
 # ---------------------------------------------------------------- geometry
@@ -173,8 +186,9 @@ def derive() -> tuple[pd.DataFrame, list[str]]:
     dist = border_distances(centroids, mexican_border())
 
     roster = agreements_2009()
-    roster = roster.rename(columns={"state": "state_name"}).merge(states[["state", "state_name"]], on="state_name",
-                                                                   how="left")
+    roster = roster.rename(columns={"state": "state_name"}).merge(
+        states[["state", "state_name"]], on="state_name", how="left"
+    )
     key = act.set_index(["state", "county"])["fips"]
     agencies: dict[str, list[str]] = {}
     unplaced = []
@@ -195,15 +209,24 @@ def derive() -> tuple[pd.DataFrame, list[str]]:
         people = pop.get(fips, pop.get(geo))
         share = 100 * count / people if count is not None and people else None
         share_moe = 100 * moe / people if share is not None and moe == moe and moe is not None else None
-        rows.append({
-            "fips": fips, "county": a["county"], "state": a["state"], "activated": a["activated"],
-            "days_to_activation": (pd.Timestamp(a["activated"]) - first).days,
-            "noncitizen_2009": _int(count), "noncitizen_2009_moe": _int(moe), "population_2010": _int(people),
-            "noncitizen_share": _num(share, 4), "noncitizen_share_moe": _num(share_moe, 4),
-            "border_km": _num(dist.get(geo), 1),
-            "g287_2009": "true" if fips in agencies else "false",
-            "g287_agencies": "; ".join(agencies.get(fips, [])), "source_id": SOURCES,
-        })
+        rows.append(
+            {
+                "fips": fips,
+                "county": a["county"],
+                "state": a["state"],
+                "activated": a["activated"],
+                "days_to_activation": (pd.Timestamp(a["activated"]) - first).days,
+                "noncitizen_2009": _int(count),
+                "noncitizen_2009_moe": _int(moe),
+                "population_2010": _int(people),
+                "noncitizen_share": _num(share, 4),
+                "noncitizen_share_moe": _num(share_moe, 4),
+                "border_km": _num(dist.get(geo), 1),
+                "g287_2009": "true" if fips in agencies else "false",
+                "g287_agencies": "; ".join(agencies.get(fips, [])),
+                "source_id": SOURCES,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS), unplaced
 
 
@@ -217,8 +240,10 @@ def _num(value, decimals: int) -> str:
 
 def unmatched(table: pd.DataFrame) -> dict[str, list[str]]:
     """Counties of the list without a value, per column that can be missing."""
-    return {col: table.loc[table[col].astype(str).isin(["", "nan", "<NA>"]), "fips"].astype(str).tolist()
-            for col in ("noncitizen_2009", "noncitizen_2009_moe", "population_2010", "border_km")}
+    return {
+        col: table.loc[table[col].astype(str).isin(["", "nan", "<NA>"]), "fips"].astype(str).tolist()
+        for col in ("noncitizen_2009", "noncitizen_2009_moe", "population_2010", "border_km")
+    }
 
 
 def main() -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import codecs
 import csv
 import math
-import re
 import os
+import re
 import sys
 import threading
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -116,7 +116,7 @@ class _Reader:
         self.pending: list = []  # checks still running in threads (fast path)
         self._scan_lock = threading.Lock()
 
-    def finish(self) -> "_Reader":
+    def finish(self) -> _Reader:
         """Wait for checks still running in threads; returns self."""
         for job in self.pending:
             job.result()
@@ -192,8 +192,9 @@ class _Reader:
                     self.path,
                     read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
                     # only an empty cell is missing ("NA" or "null" stay text), as in the text path
-                    convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[""],
-                                                          strings_can_be_null=True, quoted_strings_can_be_null=True),
+                    convert_options=pa_csv.ConvertOptions(
+                        column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
+                    ),
                 )
                 break
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -225,14 +226,21 @@ class _Reader:
                 self.path,
                 read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
                 parse_options=pa_csv.ParseOptions(invalid_row_handler=on_invalid),
-                convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                      strings_can_be_null=False, quoted_strings_can_be_null=False),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
             )
         except pa.ArrowInvalid as exc:
             long_line = _first_long_line(self.path)
             if long_line is not None:
-                self.problem(long_line, None, f"a line of more than {MAX_LINE_BYTES:,} bytes",
-                             f"lines of at most {MAX_LINE_BYTES:,} bytes (a field this long is not a figure)")
+                self.problem(
+                    long_line,
+                    None,
+                    f"a line of more than {MAX_LINE_BYTES:,} bytes",
+                    f"lines of at most {MAX_LINE_BYTES:,} bytes (a field this long is not a figure)",
+                )
             elif not _is_utf8(self.path):
                 self._report_encoding()
             else:
@@ -255,8 +263,12 @@ class _Reader:
         with open(self.path, "rb") as handle:
             first = handle.readline(MAX_LINE_BYTES + 1)
         if len(first) > MAX_LINE_BYTES:
-            self.problem(1, None, f"a line of more than {MAX_LINE_BYTES:,} bytes",
-                         f"lines of at most {MAX_LINE_BYTES:,} bytes (is this the right file?)")
+            self.problem(
+                1,
+                None,
+                f"a line of more than {MAX_LINE_BYTES:,} bytes",
+                f"lines of at most {MAX_LINE_BYTES:,} bytes (is this the right file?)",
+            )
             return None
         try:
             text = first.decode("utf-8-sig")
@@ -326,8 +338,14 @@ def _is_utf8(path: Path, chunk: int = 1 << 22) -> bool:
 # ---------------------------------------------------------------- checks
 
 
-def _report(reader: _Reader, table: pa.Table, mask: pa.ChunkedArray | pa.Array, column: str | None,
-            expected: str, value_column: str | None = None) -> None:
+def _report(
+    reader: _Reader,
+    table: pa.Table,
+    mask: pa.ChunkedArray | pa.Array,
+    column: str | None,
+    expected: str,
+    value_column: str | None = None,
+) -> None:
     """Add one Problem per row where `mask` is true."""
     mask = pc.fill_null(mask, False)
     if not pc.any(mask).as_py():
@@ -335,10 +353,14 @@ def _report(reader: _Reader, table: pa.Table, mask: pa.ChunkedArray | pa.Array, 
     found = pc.indices_nonzero(mask)
     reader.omitted += max(0, len(found) - MAX_KEPT)
     rows = found.slice(0, MAX_KEPT).to_pylist()
-    values = table.column(value_column or column).take(rows).to_pylist() if (value_column or column) else [None] * len(rows)
+    values = (
+        table.column(value_column or column).take(rows).to_pylist() if (value_column or column) else [None] * len(rows)
+    )
     for line, value in zip(reader.line_of(rows), values):
         text = "" if value is None else str(value)
-        reader.problem(line, column, text if len(text) <= 80 else text[:60] + f"... ({len(text):,} characters)", expected)
+        reader.problem(
+            line, column, text if len(text) <= 80 else text[:60] + f"... ({len(text):,} characters)", expected
+        )
 
 
 def _check_fields(reader: _Reader, table: pa.Table, keyed: frozenset[str] = frozenset()) -> dict[str, pa.ChunkedArray]:
@@ -369,10 +391,20 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
     present = pc.is_valid(col)
     typed = None
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        _report(reader, table, pc.greater(pc.binary_length(col), MAX_LINE_BYTES), f.name,
-                f"a value of at most {MAX_LINE_BYTES:,} bytes (a field this long is not a figure)")
-        _report(reader, table, pc.fill_null(pc.match_substring_regex(col, CONTROL_RE), False), f.name,
-                "text without control characters (NUL, escape codes and the like; tabs and line breaks are fine)")
+        _report(
+            reader,
+            table,
+            pc.greater(pc.binary_length(col), MAX_LINE_BYTES),
+            f.name,
+            f"a value of at most {MAX_LINE_BYTES:,} bytes (a field this long is not a figure)",
+        )
+        _report(
+            reader,
+            table,
+            pc.fill_null(pc.match_substring_regex(col, CONTROL_RE), False),
+            f.name,
+            "text without control characters (NUL, escape codes and the like; tabs and line breaks are fine)",
+        )
     if f.required:
         _report(reader, table, pc.invert(present), f.name, "a value (this column is required)")
     if f.type == "number" and pa.types.is_floating(col.type):  # parsed by the fast reader
@@ -382,12 +414,22 @@ def _check_field(reader: _Reader, table: pa.Table, f, keyed: frozenset[str]):
         typed = pc.cast(col, pa.timestamp("ns"))
     elif f.type == "number":
         ok = pc.match_substring_regex(col, NUMBER_RE)
-        _report(reader, table, pc.and_(present, pc.invert(ok)), f.name,
-                "a number such as 140396 or \"140,396\" (digits, optional thousands commas and decimals)")
+        _report(
+            reader,
+            table,
+            pc.and_(present, pc.invert(ok)),
+            f.name,
+            'a number such as 140396 or "140,396" (digits, optional thousands commas and decimals)',
+        )
         clean = pc.if_else(ok, pc.replace_substring(col, ",", ""), pa.scalar(None, pa.string()))
         typed = pc.cast(clean, pa.float64())
-        _report(reader, table, pc.and_(pc.is_valid(typed), pc.invert(pc.is_finite(typed))), f.name,
-                "a finite number (this one is too large to represent)")
+        _report(
+            reader,
+            table,
+            pc.and_(pc.is_valid(typed), pc.invert(pc.is_finite(typed))),
+            f.name,
+            "a finite number (this one is too large to represent)",
+        )
     elif f.type == "date":
         shaped = pc.match_substring_regex(col, DATE_RE)
         text = pc.if_else(shaped, col, pa.scalar(None, pa.string()))
@@ -415,7 +457,11 @@ def _check_range(reader: _Reader, table: pa.Table, f, typed) -> None:
     for bound, compare, word in ((f.minimum, pc.less, "at least"), (f.maximum, pc.greater, "at most")):
         if bound is None:
             continue
-        scalar = pa.scalar(pd.Timestamp(bound).as_unit("ns"), pa.timestamp("ns")) if f.type == "date" else pa.scalar(float(bound))
+        scalar = (
+            pa.scalar(pd.Timestamp(bound).as_unit("ns"), pa.timestamp("ns"))
+            if f.type == "date"
+            else pa.scalar(float(bound))
+        )
         shown = bound if f.type == "date" else f"{float(bound):,.15g}"
         _report(reader, table, compare(typed, scalar), f.name, f"a value {word} {shown} (the schema's bound)")
 
@@ -449,12 +495,17 @@ def _check_unique(reader: _Reader, table: pa.Table, name: str) -> None:
             first_line[key], first_row[key] = line, row
             continue
         same = frame.loc[row].equals(frame.loc[first_row[key]])
-        expected = (f"no exact duplicate rows (this row repeats line {first_line[key]})" if same
-                    else f"a unique {name} (also used on line {first_line[key]})")
+        expected = (
+            f"no exact duplicate rows (this row repeats line {first_line[key]})"
+            if same
+            else f"a unique {name} (also used on line {first_line[key]})"
+        )
         reader.problem(line, name, key, expected)
 
 
-def _check_key(reader: _Reader, table: pa.Table, field: str, ref_table: pa.Table, ref_field: str, ref_file: str) -> None:
+def _check_key(
+    reader: _Reader, table: pa.Table, field: str, ref_table: pa.Table, ref_field: str, ref_file: str
+) -> None:
     """Every value of `field` must be listed in `ref_field` of the referenced table."""
     ids = ref_table.column(ref_field).drop_null()
     present = pc.is_valid(table.column(field))
@@ -487,17 +538,37 @@ def _check_sources(reader: _Reader, table: pa.Table, typed: dict) -> None:
     def said(word: str):
         return pc.fill_null(pc.equal(words, word), False)
 
-    _report(reader, table, pc.and_(said("undated"), has_text), "published",
-            "no date, since published_precision is 'undated' (or set the precision the source dates itself to)")
-    _report(reader, table, pc.and_(pc.and_(pc.is_valid(words), pc.invert(said("undated"))), pc.invert(has_text)),
-            "published_precision", "'undated', since published is empty (or fill in the date)",
-            value_column="published_precision")
+    _report(
+        reader,
+        table,
+        pc.and_(said("undated"), has_text),
+        "published",
+        "no date, since published_precision is 'undated' (or set the precision the source dates itself to)",
+    )
+    _report(
+        reader,
+        table,
+        pc.and_(pc.and_(pc.is_valid(words), pc.invert(said("undated"))), pc.invert(has_text)),
+        "published_precision",
+        "'undated', since published is empty (or fill in the date)",
+        value_column="published_precision",
+    )
     not_first_day = pc.fill_null(pc.not_equal(pc.day(date), 1), False)
     not_january = pc.fill_null(pc.not_equal(pc.month(date), 1), False)
-    _report(reader, table, pc.and_(said("month"), not_first_day), "published",
-            "the first day of the month (published_precision is 'month': a month-only date is stored as its first day)")
-    _report(reader, table, pc.and_(said("year"), pc.or_(not_first_day, not_january)), "published",
-            "1 January of the year (published_precision is 'year': a year-only date is stored as its first day)")
+    _report(
+        reader,
+        table,
+        pc.and_(said("month"), not_first_day),
+        "published",
+        "the first day of the month (published_precision is 'month': a month-only date is stored as its first day)",
+    )
+    _report(
+        reader,
+        table,
+        pc.and_(said("year"), pc.or_(not_first_day, not_january)),
+        "published",
+        "1 January of the year (published_precision is 'year': a year-only date is stored as its first day)",
+    )
     _check_reposts(reader, table, typed)
 
 
@@ -513,10 +584,21 @@ def _check_reposts(reader: _Reader, table: pa.Table, typed: dict) -> None:
     repost = pc.fill_null(pc.equal(words, REPOST), False)
     known = pc.is_valid(words)
     named = pc.is_valid(table.column("original_publisher"))
-    _report(reader, table, pc.and_(repost, pc.invert(named)), "original_publisher",
-            "who published the text first, since kind is 'repost or mirror'", value_column="kind")
-    _report(reader, table, pc.and_(pc.and_(known, pc.invert(repost)), named), "original_publisher",
-            "no original publisher, since kind is not 'repost or mirror' (or set kind to 'repost or mirror')")
+    _report(
+        reader,
+        table,
+        pc.and_(repost, pc.invert(named)),
+        "original_publisher",
+        "who published the text first, since kind is 'repost or mirror'",
+        value_column="kind",
+    )
+    _report(
+        reader,
+        table,
+        pc.and_(pc.and_(known, pc.invert(repost)), named),
+        "original_publisher",
+        "no original publisher, since kind is not 'repost or mirror' (or set kind to 'repost or mirror')",
+    )
 
 
 RECORDS_TOTAL = "records_total"  # the claims computation that counts records instead of reading figures
@@ -528,27 +610,54 @@ def _check_claims(reader: _Reader, table: pa.Table) -> None:
     computation, inputs = table.column("computation"), table.column("inputs")
     is_records = pc.fill_null(pc.equal(computation, RECORDS_TOTAL), False)
     names_records = pc.fill_null(pc.starts_with(inputs, "ice_record_files:"), False)
-    _report(reader, table, pc.and_(is_records, pc.invert(names_records)), "inputs",
-            "one reference ice_record_files:EVENT:FYyyyy (EVENT arrests or removals), since computation is records_total")
-    _report(reader, table, pc.and_(pc.invert(is_records), names_records), "inputs",
-            "figure_ids (a reference to ice_record_files goes with computation records_total)")
+    _report(
+        reader,
+        table,
+        pc.and_(is_records, pc.invert(names_records)),
+        "inputs",
+        "one reference ice_record_files:EVENT:FYyyyy (EVENT arrests or removals), since computation is records_total",
+    )
+    _report(
+        reader,
+        table,
+        pc.and_(pc.invert(is_records), names_records),
+        "inputs",
+        "figure_ids (a reference to ice_record_files goes with computation records_total)",
+    )
 
 
-def _check_figures(reader: _Reader, table: pa.Table, typed: dict, sources: pa.Table | None,
-                   metrics: pa.Table | None) -> None:
+def _check_figures(
+    reader: _Reader, table: pa.Table, typed: dict, sources: pa.Table | None, metrics: pa.Table | None
+) -> None:
     """Rules that involve more than one column or another table."""
     start, end = typed["period_start"], typed["period_end"]
-    _report(reader, table, pc.greater(start, end), "period_end",
-            "a date on or after period_start", value_column="period_end")
+    _report(
+        reader,
+        table,
+        pc.greater(start, end),
+        "period_end",
+        "a date on or after period_start",
+        value_column="period_end",
+    )
     value, unit = typed["value"], typed["unit"]  # unit: codes into the unit vocabulary
     vocabulary = unit.dictionary.to_pylist()
     is_percent = pc.equal(unit.indices, vocabulary.index(PERCENT_UNIT))
     bounded = [vocabulary.index(u) for u in sorted(UNBOUNDED_UNITS | {PERCENT_UNIT})]
     counts = pc.invert(pc.is_in(unit.indices, value_set=pa.array(bounded, unit.indices.type)))
-    _report(reader, table, pc.and_(counts, pc.less_equal(value, 0)), "value",
-            "a count above 0 (ratios divide by counts; use unit percent_change for a signed change)")
-    _report(reader, table, pc.and_(is_percent, pc.or_(pc.less(value, 0), pc.greater(value, 100))), "value",
-            "a percentage within 0-100 for unit percent (use percent_change for changes)")
+    _report(
+        reader,
+        table,
+        pc.and_(counts, pc.less_equal(value, 0)),
+        "value",
+        "a count above 0 (ratios divide by counts; use unit percent_change for a signed change)",
+    )
+    _report(
+        reader,
+        table,
+        pc.and_(is_percent, pc.or_(pc.less(value, 0), pc.greater(value, 100))),
+        "value",
+        "a percentage within 0-100 for unit percent (use percent_change for changes)",
+    )
     _check_printed(reader, table, value)
     _check_source_ids(reader, table, sources)
     if metrics is not None:
@@ -586,8 +695,14 @@ def _check_printed(reader: _Reader, table: pa.Table, value: pa.ChunkedArray) -> 
             bad.append(row)
     if bad:
         mask = pc.is_in(pa.array(range(len(printed))), value_set=pa.array(bad))
-        _report(reader, table, mask, "value", "the number as_printed states (edit both together: as_printed holds "
-                "the source's words, value the same number as digits)")
+        _report(
+            reader,
+            table,
+            mask,
+            "value",
+            "the number as_printed states (edit both together: as_printed holds "
+            "the source's words, value the same number as digits)",
+        )
 
 
 def _check_metric_units(reader: _Reader, table: pa.Table, metrics: pa.Table, unit: pa.DictionaryArray) -> None:
@@ -601,8 +716,12 @@ def _check_metric_units(reader: _Reader, table: pa.Table, metrics: pa.Table, uni
         return
     rows = pc.indices_nonzero(wrong)
     want = pc.take(metrics.column("unit").combine_chunks(), pc.take(idx, rows)).to_pylist()
-    for line, got, w, m in zip(reader.line_of(rows.to_pylist()), table.column("unit").take(rows).to_pylist(), want,
-                               metric.take(rows).to_pylist()):
+    for line, got, w, m in zip(
+        reader.line_of(rows.to_pylist()),
+        table.column("unit").take(rows).to_pylist(),
+        want,
+        metric.take(rows).to_pylist(),
+    ):
         reader.problem(line, "unit", got, f"unit '{w}', the unit metrics.csv gives for '{m}'")
 
 
@@ -626,8 +745,9 @@ def _keyed_fields(schema: TableSchema) -> frozenset[str]:
     return frozenset(out)
 
 
-def _load(path: Path, resource: str, fast: bool = False,
-          name: str | None = None) -> tuple[_Reader, pa.Table | None, dict]:
+def _load(
+    path: Path, resource: str, fast: bool = False, name: str | None = None
+) -> tuple[_Reader, pa.Table | None, dict]:
     schema = table_schema(resource)
     reader = _Reader(path, schema, fast=fast, display_name=name)
     table = reader.read()
@@ -692,10 +812,16 @@ def load_table(resource: str, path: str | Path | None = None, data_dir: Path | N
     return _to_frame(table, typed, reader.schema)
 
 
-def load_dataset(figures: str | Path | None = None, sources: str | Path | None = None,
-                 metrics: str | Path | None = None, milestones: str | Path | None = None,
-                 claims: str | Path | None = None, *, data_dir: Path | None = None,
-                 names: Sequence[str] | None = None) -> Dataset:
+def load_dataset(
+    figures: str | Path | None = None,
+    sources: str | Path | None = None,
+    metrics: str | Path | None = None,
+    milestones: str | Path | None = None,
+    claims: str | Path | None = None,
+    *,
+    data_dir: Path | None = None,
+    names: Sequence[str] | None = None,
+) -> Dataset:
     """Validate the tables together and return them; raise FiguresValidationError listing every problem.
 
     Paths not given default to the file of that name beside figures.csv when there is one, else the
@@ -742,22 +868,29 @@ def beside(path: Path, name: str, default: Path) -> Path:
     return candidate if candidate.exists() else default
 
 
-def dataset_paths(figures: str | Path | None = None, sources: str | Path | None = None,
-                  metrics: str | Path | None = None, milestones: str | Path | None = None,
-                  claims: str | Path | None = None) -> tuple[Path, Path, Path, Path, Path]:
+def dataset_paths(
+    figures: str | Path | None = None,
+    sources: str | Path | None = None,
+    metrics: str | Path | None = None,
+    milestones: str | Path | None = None,
+    claims: str | Path | None = None,
+) -> tuple[Path, Path, Path, Path, Path]:
     """Resolved (figures, sources, metrics, milestones, claims) paths: given, else beside figures, else bundled.
     A folder given as `figures` stands for its figures.csv (a copy of data/)."""
     fig_path = resolve(figures, FIGURES_CSV)
     if fig_path.is_dir():
         fig_path = fig_path / "figures.csv"
-    return (fig_path,
-            resolve(sources, beside(fig_path, "sources.csv", SOURCES_CSV)),
-            resolve(metrics, beside(fig_path, "metrics.csv", METRICS_CSV)),
-            resolve(milestones, beside(fig_path, "milestones.csv", MILESTONES_CSV)),
-            resolve(claims, beside(fig_path, "claims.csv", CLAIMS_CSV)))
+    return (
+        fig_path,
+        resolve(sources, beside(fig_path, "sources.csv", SOURCES_CSV)),
+        resolve(metrics, beside(fig_path, "metrics.csv", METRICS_CSV)),
+        resolve(milestones, beside(fig_path, "milestones.csv", MILESTONES_CSV)),
+        resolve(claims, beside(fig_path, "claims.csv", CLAIMS_CSV)),
+    )
 
 
-def load_figures(path: str | Path | None = None, sources: str | Path | None = None,
-                 metrics: str | Path | None = None) -> pd.DataFrame:
+def load_figures(
+    path: str | Path | None = None, sources: str | Path | None = None, metrics: str | Path | None = None
+) -> pd.DataFrame:
     """Return the validated figures table: `value` as float, periods as datetimes, vocabularies categorical."""
     return load_dataset(path, sources, metrics).figures

@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from scomm import charts, fmt
+from scomm import charts, fmt, maps
 from scomm import detainers as det
-from scomm import maps
 
 DETAINER_SOURCES = "S300 S301"
 FACILITY_SOURCE = "S302"
@@ -58,8 +57,13 @@ def _milestone_rows(milestones: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     return rows.sort_values("date").reset_index(drop=True)
 
 
-def monthly_chart(monthly: pd.DataFrame, activations: pd.DataFrame, milestones: pd.DataFrame, sources: pd.DataFrame,
-                  event_ids: list[str]):
+def monthly_chart(
+    monthly: pd.DataFrame,
+    activations: pd.DataFrame,
+    milestones: pd.DataFrame,
+    sources: pd.DataFrame,
+    event_ids: list[str],
+):
     """Detainers issued per month (top) beside the share of counties with Secure Communities active (bottom),
     with numbered dated events explained in the note."""
     table = _ints(monthly, ["detainers", "calendar_year", "fiscal_year"])
@@ -76,14 +80,31 @@ def monthly_chart(monthly: pd.DataFrame, activations: pd.DataFrame, milestones: 
         f"ICE detainers issued to local law enforcement agencies per month, {month_words(table['month'].iloc[0])} to "
         f"{month_words(table['month'].iloc[-1])} (July 2015 to the 19th), and the percent of counties in ICE's list where "
         f"Secure Communities was active",
-        nrows=2, figsize=(7.6, 6.6), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]},
+        nrows=2,
+        figsize=(7.6, 6.6),
+        sharex=True,
+        gridspec_kw={"height_ratios": [2.2, 1]},
     )
     full = table[table["partial"].fillna("") == ""]
-    top.plot(full["month"], full["detainers"], color=charts.PALETTE[0], marker="o", markersize=2.6, markevery=6,
-             linewidth=1.6)
+    top.plot(
+        full["month"],
+        full["detainers"],
+        color=charts.PALETTE[0],
+        marker="o",
+        markersize=2.6,
+        markevery=6,
+        linewidth=1.6,
+    )
     part = table[table["partial"].fillna("") != ""]
-    top.plot(part["month"], part["detainers"], linestyle="none", marker="o", markerfacecolor="white",
-             markeredgecolor=charts.PALETTE[0], markersize=4)
+    top.plot(
+        part["month"],
+        part["detainers"],
+        linestyle="none",
+        marker="o",
+        markerfacecolor="white",
+        markeredgecolor=charts.PALETTE[0],
+        markersize=4,
+    )
     ymax = float(table["detainers"].max()) * 1.32
     top.set_ylim(0, ymax)
     top.set_ylabel("detainers per month")
@@ -94,15 +115,28 @@ def monthly_chart(monthly: pd.DataFrame, activations: pd.DataFrame, milestones: 
     for k, row in events.iterrows():
         for ax in (top, bottom):
             ax.axvline(row["date"], color="#777777", linewidth=0.8, linestyle=":", zorder=1)
-        top.text(row["date"], ymax * (0.97 - 0.075 * (k % 2)), str(k + 1), ha="center", va="top", fontsize=7.5,
-                 bbox={"boxstyle": "circle,pad=0.18", "facecolor": "white", "edgecolor": "#777777", "linewidth": 0.6})
+        top.text(
+            row["date"],
+            ymax * (0.97 - 0.075 * (k % 2)),
+            str(k + 1),
+            ha="center",
+            va="top",
+            fontsize=7.5,
+            bbox={"boxstyle": "circle,pad=0.18", "facecolor": "white", "edgecolor": "#777777", "linewidth": 0.6},
+        )
     bottom.xaxis.set_major_locator(mdates.YearLocator())
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     legend = "; ".join(f"{k + 1} {day_words(r['date'])}: {r['event']}" for k, r in events.iterrows())
     note_rows = pd.concat([table[["source_id"]], events[["source_id", "milestone_id", "confidence"]]])
-    charts.add_source_note(fig, note_rows, sources, extra=(
-        f"Numbered lines: {legend}. Hollow dot: July 2015, counted to the 19th only. Counties active: share of the "
-        f"{len(activations):,} counties in ICE's activation list active by the month's end."))
+    charts.add_source_note(
+        fig,
+        note_rows,
+        sources,
+        extra=(
+            f"Numbered lines: {legend}. Hollow dot: July 2015, counted to the 19th only. Counties active: share of the "
+            f"{len(activations):,} counties in ICE's activation list active by the month's end."
+        ),
+    )
     table["month"] = table["month"].dt.strftime("%Y-%m-%d")
     return fig, table[["month", "calendar_year", "fiscal_year", "detainers", "partial", "share_active", "source_id"]]
 
@@ -110,8 +144,9 @@ def monthly_chart(monthly: pd.DataFrame, activations: pd.DataFrame, milestones: 
 def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
     """Declined detainers per calendar year: at facilities placed in a county, at named facilities not placed,
     and at 'OTHER-OTHER FACILITY' (no place)."""
-    table = _ints(placement, ["year", "declined", "no_place", "at_named_facilities", "placed", "unplaced",
-                              "lift_reason_declined"])
+    table = _ints(
+        placement, ["year", "declined", "no_place", "at_named_facilities", "placed", "unplaced", "lift_reason_declined"]
+    )
     table["partial"] = table["partial"].fillna("")
     table["source_id"] = f"{DETAINER_SOURCES} {FACILITY_SOURCE}"
     peak = table.loc[table["declined"].idxmax()]
@@ -124,13 +159,24 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
         figsize=(7.6, 5.0),
     )
     x = np.arange(len(table))
-    parts = [("placed", "at a facility placed in a county", charts.PALETTE[0], None),
-             ("unplaced", "at a named facility not placed", charts.PALETTE[1], "///"),
-             ("no_place", "at 'OTHER-OTHER FACILITY' (no place given)", "#bbbbbb", "..")]
+    parts = [
+        ("placed", "at a facility placed in a county", charts.PALETTE[0], None),
+        ("unplaced", "at a named facility not placed", charts.PALETTE[1], "///"),
+        ("no_place", "at 'OTHER-OTHER FACILITY' (no place given)", "#bbbbbb", ".."),
+    ]
     bottom = np.zeros(len(table))
     for column, label, color, hatch in parts:
-        ax.bar(x, table[column], bottom=bottom, color=color, hatch=hatch, edgecolor="#333333", linewidth=0.4,
-               label=label, width=0.7)
+        ax.bar(
+            x,
+            table[column],
+            bottom=bottom,
+            color=color,
+            hatch=hatch,
+            edgecolor="#333333",
+            linewidth=0.4,
+            label=label,
+            width=0.7,
+        )
         bottom += table[column].to_numpy()
     for xi, total in zip(x, table["declined"]):
         ax.text(xi, total, f"{total:,}", ha="center", va="bottom", fontsize=7.5)
@@ -140,11 +186,17 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.grid(axis="x", visible=False)
     shares = ", ".join(f"{int(r.year)} {r.share_placed:.1%}" for r in table.itertuples() if r.at_named_facilities)
-    charts.add_source_note(fig, table, sources, extra=(
-        f"Share of declines at named facilities placed in a county: {shares}. Facilities are placed by a "
-        f"county in the name, ICE's facility list, or a hand-checked list (kept with the data, with a source or reason for each facility). 2014: the "
-        f"lift-reason table counts {int(table.loc[table.year == 2014, 'lift_reason_declined'].iloc[0]):,} declines, "
-        f"one more than the facility table (one declined detainer has no facility)."))
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            f"Share of declines at named facilities placed in a county: {shares}. Facilities are placed by a "
+            f"county in the name, ICE's facility list, or a hand-checked list (kept with the data, with a source or reason for each facility). 2014: the "
+            f"lift-reason table counts {int(table.loc[table.year == 2014, 'lift_reason_declined'].iloc[0]):,} declines, "
+            f"one more than the facility table (one declined detainer has no facility)."
+        ),
+    )
     charts.legend_below(fig, ax, ncol=2)
     return fig, table
 
@@ -186,27 +238,41 @@ def declines_map(dec: pd.DataFrame, year: int, milestones: pd.DataFrame, sources
     maps.fill_counties(ax, shade, "#dddddd", 0.06)
     maps.outline_states(ax, states)
     counts = table["class"].value_counts()
-    handles = [Patch(facecolor=c, edgecolor="#999999", linewidth=0.4, label=f"{lab} ({counts.get(lab, 0)} counties)")
-               for lab, c in zip(labels, colors)]
+    handles = [
+        Patch(facecolor=c, edgecolor="#999999", linewidth=0.4, label=f"{lab} ({counts.get(lab, 0)} counties)")
+        for lab, c in zip(labels, colors)
+    ]
     handles.append(Patch(facecolor=maps.MISSING_COLOR, edgecolor="#999999", label="none recorded"))
-    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=3, title="declined detainers",
-              title_fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        fontsize=7,
+        ncol=3,
+        title="declined detainers",
+        title_fontsize=7.5,
+        bbox_to_anchor=(0.5, 0.0),
+    )
     laws = _milestone_rows(milestones, law_ids)
     law_text = "; ".join(f"{r['event']} ({day_words(r['date'])})" for _, r in laws.iterrows())
     out = table[table["declined"].notna()].copy()
     out["year"] = year
-    extra_rows = pd.DataFrame([
-        {"map_fips": "", "map_name": "OTHER-OTHER FACILITY (no place given)", "declined": no_place, "year": year},
-        {"map_fips": "", "map_name": "named facilities not placed in a county", "declined": unplaced, "year": year},
-    ])
+    extra_rows = pd.DataFrame(
+        [
+            {"map_fips": "", "map_name": "OTHER-OTHER FACILITY (no place given)", "declined": no_place, "year": year},
+            {"map_fips": "", "map_name": "named facilities not placed in a county", "declined": unplaced, "year": year},
+        ]
+    )
     out = pd.concat([out, extra_rows], ignore_index=True)
     out["source_id"] = f"{DETAINER_SOURCES} {FACILITY_SOURCE} {maps.MAP_SOURCE}"
-    note = (f"Not on the map: {no_place:,} declines at 'OTHER-OTHER FACILITY' (no place given) and {unplaced:,} at "
-            f"named facilities not placed in a county. Dated policies from the project's milestones: {law_text}.")
+    note = (
+        f"Not on the map: {no_place:,} declines at 'OTHER-OTHER FACILITY' (no place given) and {unplaced:,} at "
+        f"named facilities not placed in a county. Dated policies from the project's milestones: {law_text}."
+    )
     if len(missing):
         note += f" {len(missing)} placed counties have no shape on the 2017 map."
-    charts.add_source_note(fig, pd.concat([out[["source_id"]], laws[["source_id", "milestone_id", "confidence"]]]),
-                           sources, extra=note)
+    charts.add_source_note(
+        fig, pd.concat([out[["source_id"]], laws[["source_id", "milestone_id", "confidence"]]]), sources, extra=note
+    )
     top_y = fig.subplotpars.top + 0.35 / fig.get_size_inches()[1]
     width_in, height_in = fig.get_size_inches()
     height = 0.96 * width_in * 610 / 975 / height_in
@@ -214,21 +280,34 @@ def declines_map(dec: pd.DataFrame, year: int, milestones: pd.DataFrame, sources
     return fig, out[["year", "map_fips", "map_name", "fips", "county", "state", "declined", "class", "source_id"]]
 
 
-OUTCOME_LINES = [("Booked into Detention", "booked into ICE detention"), ("Lifted", "lifted"),
-                 ("Case Closed", "case closed"), ("Detainer Declined by LEA", "declined by the local agency")]
+OUTCOME_LINES = [
+    ("Booked into Detention", "booked into ICE detention"),
+    ("Lifted", "lifted"),
+    ("Case Closed", "case closed"),
+    ("Detainer Declined by LEA", "declined by the local agency"),
+]
 
 
 def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.DataFrame):
     """Share of each year's detainers by outcome: booked into ICE detention, lifted, closed, declined, none recorded."""
-    shares = _ints(outcomes, ["year", "detainers"]).pivot(index="year", columns="lift_reason", values="detainers").fillna(0)
+    shares = (
+        _ints(outcomes, ["year", "detainers"]).pivot(index="year", columns="lift_reason", values="detainers").fillna(0)
+    )
     totals = _ints(yearly, ["year", "detainers", "with_lift_reason"]).set_index("year")
     rows = []
     for reason, label in OUTCOME_LINES:
         for y in totals.index:
-            rows.append({"year": y, "outcome": label, "detainers": int(shares.at[y, reason]) if y in shares.index else 0})
+            rows.append(
+                {"year": y, "outcome": label, "detainers": int(shares.at[y, reason]) if y in shares.index else 0}
+            )
     for y in totals.index:
-        rows.append({"year": y, "outcome": "no outcome in the record",
-                     "detainers": int(totals.at[y, "detainers"] - totals.at[y, "with_lift_reason"])})
+        rows.append(
+            {
+                "year": y,
+                "outcome": "no outcome in the record",
+                "detainers": int(totals.at[y, "detainers"] - totals.at[y, "with_lift_reason"]),
+            }
+        )
     table = pd.DataFrame(rows)
     table["issued"] = table["year"].map(totals["detainers"])
     table["percent"] = (table["detainers"] / table["issued"] * 100).round(2)
@@ -247,16 +326,31 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
     for i, label in enumerate([lab for _, lab in OUTCOME_LINES] + ["no outcome in the record"]):
         part = table[table["outcome"] == label]
-        ax.plot(part["year"], part["percent"], color=charts.PALETTE[i], linestyle=styles[i], marker=charts.MARKERS[i],
-                markersize=4, linewidth=1.6, label=label)
+        ax.plot(
+            part["year"],
+            part["percent"],
+            color=charts.PALETTE[i],
+            linestyle=styles[i],
+            marker=charts.MARKERS[i],
+            markersize=4,
+            linewidth=1.6,
+            label=label,
+        )
     ax.set_ylim(0, 100)
     ax.set_ylabel("percent of the year's detainers")
-    ax.set_xticks(list(totals.index), [year_label(int(y), p if isinstance(p, str) else "")
-                                       for y, p in totals["partial"].items()])
-    charts.add_source_note(fig, table, sources, extra=(
-        "'No outcome in the record': detainers of the year with no lift reason in ICE's record (for the last "
-        "years, often still open when the record was extracted). Smaller outcomes (transferred, early release, "
-        "prosecutorial discretion and others) are in the CSV of the outcome table, not drawn."))
+    ax.set_xticks(
+        list(totals.index), [year_label(int(y), p if isinstance(p, str) else "") for y, p in totals["partial"].items()]
+    )
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            "'No outcome in the record': detainers of the year with no lift reason in ICE's record (for the last "
+            "years, often still open when the record was extracted). Smaller outcomes (transferred, early release, "
+            "prosecutorial discretion and others) are in the CSV of the outcome table, not drawn."
+        ),
+    )
     charts.legend_below(fig, ax, ncol=3)
     return fig, table
 
@@ -268,16 +362,23 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
     rows = wapo[wapo["fips"].notna()].drop_duplicates(["fips", "year"]).copy()
     rows["year"] = rows["year"].astype(int)
     rows["activated"] = rows["fips"].map(act)
-    rows["both"] = rows["activated"].notna() & (rows["activated"] <= pd.to_datetime(rows["year"].astype(str) + "-12-31", format="%Y-%m-%d"))
-    table = rows.groupby("year").agg(counties=("fips", "nunique"), with_secure_communities=("both", "sum")).reset_index()
+    rows["both"] = rows["activated"].notna() & (
+        rows["activated"] <= pd.to_datetime(rows["year"].astype(str) + "-12-31", format="%Y-%m-%d")
+    )
+    table = (
+        rows.groupby("year").agg(counties=("fips", "nunique"), with_secure_communities=("both", "sum")).reset_index()
+    )
     table["without_secure_communities"] = table["counties"] - table["with_secure_communities"]
     offices = wapo.groupby("year")["office"].nunique()
     table["offices_in_panel"] = table["year"].map(offices)
     table["source_id"] = f"{WAPO_SOURCE} " + " ".join(sorted(set(" ".join(activations["source_id"]).split())))
     table["licence"] = WAPO_LICENCE
     peak = table.loc[table["counties"].idxmax()]
-    both = ("all of them" if peak["with_secure_communities"] == peak["counties"]
-            else f"{peak['with_secure_communities']} of them")
+    both = (
+        "all of them"
+        if peak["with_secure_communities"] == peak["counties"]
+        else f"{peak['with_secure_communities']} of them"
+    )
     first_both = table.loc[table["with_secure_communities"] > 0, "year"].min()
     fig, ax = charts.new_figure(
         f"Sheriffs with 287(g) agreements were in {peak['counties']} counties in {peak['year']}, {both} with "
@@ -287,19 +388,41 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
         f"{int(table['year'].max())}",
         figsize=(7.6, 4.9),
     )
-    ax.bar(table["year"], table["with_secure_communities"], color=charts.PALETTE[0], edgecolor="#333333",
-           linewidth=0.4, label="287(g) and Secure Communities active", width=0.7)
-    ax.bar(table["year"], table["without_secure_communities"], bottom=table["with_secure_communities"],
-           color=charts.PALETTE[1], hatch="///", edgecolor="#333333", linewidth=0.4, label="287(g) only", width=0.7)
+    ax.bar(
+        table["year"],
+        table["with_secure_communities"],
+        color=charts.PALETTE[0],
+        edgecolor="#333333",
+        linewidth=0.4,
+        label="287(g) and Secure Communities active",
+        width=0.7,
+    )
+    ax.bar(
+        table["year"],
+        table["without_secure_communities"],
+        bottom=table["with_secure_communities"],
+        color=charts.PALETTE[1],
+        hatch="///",
+        edgecolor="#333333",
+        linewidth=0.4,
+        label="287(g) only",
+        width=0.7,
+    )
     ax.set_ylabel("counties")
     ax.set_ylim(0, float(table["counties"].max()) * 1.1)
     ax.set_xticks(table["year"], [f"'{str(y)[2:]}" if i % 1 == 0 else "" for i, y in enumerate(table["year"])])
     ax.grid(axis="x", visible=False)
     unplaced = wapo[wapo["fips"].isna()]["office"].nunique()
-    charts.add_source_note(fig, table, sources, extra=(
-        f"287(g) panel: The Washington Post, licence CC BY-NC-SA 4.0 (non-commercial, share-alike); "
-        f"{unplaced} of its {wapo['office'].nunique()} offices have no county code and are left out. Activation "
-        f"dates from ICE's list."))
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            f"287(g) panel: The Washington Post, licence CC BY-NC-SA 4.0 (non-commercial, share-alike); "
+            f"{unplaced} of its {wapo['office'].nunique()} offices have no county code and are left out. Activation "
+            f"dates from ICE's list."
+        ),
+    )
     charts.legend_below(fig, ax, ncol=2)
     return fig, table
 
@@ -313,7 +436,9 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     if last_day != last_day + pd.offsets.MonthEnd(0):  # a month the records cover only in part is not drawn
         cut = last_day.replace(day=1)
         n = int(enc.loc[enc["month"] == cut, "encounters"].sum())
-        dropped = f" {month_words(cut)} is left out: the records hold {n:,} encounters of it, to {day_words(last_day)} only."
+        dropped = (
+            f" {month_words(cut)} is left out: the records hold {n:,} encounters of it, to {day_words(last_day)} only."
+        )
         enc = enc[enc["month"] < cut]
     months = pd.date_range(enc["month"].min(), enc["month"].max(), freq="MS")
     present = set(enc["month"])
@@ -328,8 +453,11 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     for name, s in series.items():
         table[name] = [s.get(m, 0) if m in present else np.nan for m in months]
     fy = files.assign(fiscal_year=files["fiscal_year"].astype(int)).set_index("fiscal_year")
-    totals = ", ".join(f"{int(d):,} in FY{y}" + (" (to Aug.)" if st == "partial year" else "")
-                       for y, d, st in zip(fy.index, fy["detainers"], fy["status"]) if pd.notna(d))
+    totals = ", ".join(
+        f"{int(d):,} in FY{y}" + (" (to Aug.)" if st == "partial year" else "")
+        for y, d, st in zip(fy.index, fy["detainers"], fy["status"])
+        if pd.notna(d)
+    )
     fig, ax = charts.new_figure(
         f"ICE's encounter records show {totals} ending in a detainer; FY2018 is missing",
         "ICE ERO encounters that ended in a detainer, per month, October 2015 to August 2019, with and without the "
@@ -338,23 +466,44 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     )
     styles = ["-", "--", "-.", ":"]
     for i, name in enumerate(series):
-        ax.plot(table["month"], table[name], color=charts.PALETTE[i], linestyle=styles[i], linewidth=1.6,
-                marker=charts.MARKERS[i], markersize=2.8, markevery=3, label=name)
+        ax.plot(
+            table["month"],
+            table[name],
+            color=charts.PALETTE[i],
+            linestyle=styles[i],
+            linewidth=1.6,
+            marker=charts.MARKERS[i],
+            markersize=2.8,
+            markevery=3,
+            label=name,
+        )
     gap = fy[fy["status"].str.startswith("missing")].index
     for y in gap:
         ax.axvspan(pd.Timestamp(y - 1, 10, 1), pd.Timestamp(y, 9, 30), color="#eeeeee", zorder=0, linewidth=0)
-        ax.text(pd.Timestamp(y - 1, 10, 15), float(np.nanmax(table[list(series)].to_numpy())) * 1.02,
-                f"FY{y}: no records", fontsize=8, color="#333333", va="top")
+        ax.text(
+            pd.Timestamp(y - 1, 10, 15),
+            float(np.nanmax(table[list(series)].to_numpy())) * 1.02,
+            f"FY{y}: no records",
+            fontsize=8,
+            color="#333333",
+            va="top",
+        )
     ax.set_ylim(0, float(np.nanmax(table[list(series)].to_numpy())) * 1.12)
     ax.set_ylabel("encounters ending in a detainer")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7]))
     ax.xaxis.set_major_formatter(lambda v, _: month_words(mdates.num2date(v)))
     table["source_id"] = ENCOUNTER_SOURCE
-    charts.add_source_note(fig, table, sources, extra=(
-        "The SC centre answers Secure Communities fingerprint matches from jails nationwide but is recorded under "
-        "the Los Angeles area: per-area counts are shown with it and without it. Gap: the FY2018 encounter file "
-        "is absent from every stored copy of the FOIA release." + dropped))
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            "The SC centre answers Secure Communities fingerprint matches from jails nationwide but is recorded under "
+            "the Los Angeles area: per-area counts are shown with it and without it. Gap: the FY2018 encounter file "
+            "is absent from every stored copy of the FOIA release." + dropped
+        ),
+    )
     charts.legend_below(fig, ax, ncol=2)
     table["month"] = table["month"].dt.strftime("%Y-%m-%d")
     return fig, table

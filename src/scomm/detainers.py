@@ -31,8 +31,8 @@ import pandas as pd
 from scomm import checksums, output_folder
 from scomm.data import Problem
 from scomm.enforcement import RecordsError, sha256
-from scomm.safe_csv import defuse_formulas
 from scomm.paths import DATA_DIR
+from scomm.safe_csv import defuse_formulas
 
 DETAINERS_DIR = DATA_DIR / "raw" / "detainers"
 ENCOUNTERS_DIR = DATA_DIR / "raw" / "ice_enforcement"
@@ -54,30 +54,82 @@ NO_PLACE = "OTHER-OTHER FACILITY"
 RECORD_START, RECORD_END = "2007-10-01", "2015-07-19"
 PARTIAL_YEARS = {2007: "partial year: from 1 October 2007", 2015: "partial year: to 19 July 2015"}
 PARTIAL_MONTHS = {"2015-07": "partial month: to 19 July 2015"}
-WAPO_LICENSE = {"name": "CC-BY-NC-SA-4.0", "title": "Creative Commons Attribution-NonCommercial-ShareAlike 4.0",
-                "path": "https://creativecommons.org/licenses/by-nc-sa/4.0/"}
+WAPO_LICENSE = {
+    "name": "CC-BY-NC-SA-4.0",
+    "title": "Creative Commons Attribution-NonCommercial-ShareAlike 4.0",
+    "path": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+}
 
 DETAINER_FILES = {
     "monthly": ("detainers_by_year_and_month.csv", {"year_month": "VARCHAR", "count": "BIGINT"}),
     "yearly": ("all_detainers_by_year.csv", {"year": "INTEGER", "count": "BIGINT"}),
-    "outcomes": ("detainers_by_lift_reason_and_year.csv", {"year": "INTEGER", "lift_reason": "VARCHAR", "count": "BIGINT"}),
+    "outcomes": (
+        "detainers_by_lift_reason_and_year.csv",
+        {"year": "INTEGER", "lift_reason": "VARCHAR", "count": "BIGINT"},
+    ),
     "forms": ("detainers_by_type_and_year.csv", {"year": "INTEGER", "detainer_type": "VARCHAR", "count": "BIGINT"}),
-    "declined": ("declined_vs_everythingelse.csv",
-                 {"year": "INTEGER", "facility": "VARCHAR", "city": "VARCHAR", "state": "VARCHAR", "declined": "BIGINT",
-                  "other_facility": "VARCHAR", "other_year": "INTEGER", "other_lifted": "BIGINT"}),
+    "declined": (
+        "declined_vs_everythingelse.csv",
+        {
+            "year": "INTEGER",
+            "facility": "VARCHAR",
+            "city": "VARCHAR",
+            "state": "VARCHAR",
+            "declined": "BIGINT",
+            "other_facility": "VARCHAR",
+            "other_year": "INTEGER",
+            "other_lifted": "BIGINT",
+        },
+    ),
 }
 FACILITY_LIST = "ice_detain_facilities.csv.gz"
-FACILITY_COLUMNS = ["detloc", "name", "address", "city", "county", "state", "zip", "circuit", "aor", "docket", "type",
-                    "type_detailed", "authorizing_authority", "capacity", "guaranteed_minimum", "date_of_last_use",
-                    "date_of_first_use", "over_72", "dmcp_auth"]
-ENCOUNTER_COLUMNS = ["Event Area of Responsibility", "Event Date", "Landmark", "Operation", "Processing Disposition",
-                     "Birth Date", "Citizenship", "Gender"]
+FACILITY_COLUMNS = [
+    "detloc",
+    "name",
+    "address",
+    "city",
+    "county",
+    "state",
+    "zip",
+    "circuit",
+    "aor",
+    "docket",
+    "type",
+    "type_detailed",
+    "authorizing_authority",
+    "capacity",
+    "guaranteed_minimum",
+    "date_of_last_use",
+    "date_of_first_use",
+    "over_72",
+    "dmcp_auth",
+]
+ENCOUNTER_COLUMNS = [
+    "Event Area of Responsibility",
+    "Event Date",
+    "Landmark",
+    "Operation",
+    "Processing Disposition",
+    "Birth Date",
+    "Citizenship",
+    "Gender",
+]
 OIG_FILE, WAPO_FILE = "historical-oig-2009.csv", "287g_curated_2019.xlsx"
 OIG_COLUMNS = ["source", "as_of", "state", "agency", "model", "date_signed_original", "status"]
 
-OUTPUTS = ("detainers_monthly.csv", "detainers_yearly.csv", "detainer_outcomes_yearly.csv", "detainer_forms_yearly.csv",
-           "detainer_declines_facility.csv", "detainer_declines_placement.csv", "detainer_reconciliation.csv",
-           "ice_encounters_monthly.csv", "ice_encounter_files.csv", "agreements_287g_2009.csv", "wapo_287g_sheriffs.csv")
+OUTPUTS = (
+    "detainers_monthly.csv",
+    "detainers_yearly.csv",
+    "detainer_outcomes_yearly.csv",
+    "detainer_forms_yearly.csv",
+    "detainer_declines_facility.csv",
+    "detainer_declines_placement.csv",
+    "detainer_reconciliation.csv",
+    "ice_encounters_monthly.csv",
+    "ice_encounter_files.csv",
+    "agreements_287g_2009.csv",
+    "wapo_287g_sheriffs.csv",
+)
 
 # How a facility is placed, in the order tried (the hand-checked crosswalk first: it may correct a rule).
 STAGING_PREFIX = ".detainers-"
@@ -120,29 +172,38 @@ def _connect():
 _LINE_RE = re.compile(r"line[: ]+(\d+)", re.IGNORECASE)
 
 
-def _read(con, path: Path, columns: dict[str, str], *, delim: str = ",", skip: int = 0, select: str = "*",
-          expected: str = "") -> pd.DataFrame:
+def _read(
+    con, path: Path, columns: dict[str, str], *, delim: str = ",", skip: int = 0, select: str = "*", expected: str = ""
+) -> pd.DataFrame:
     """One raw file through DuckDB's CSV reader, typed by `columns`; any fault becomes a one-line DetainerError."""
     import duckdb
 
     if not path.name.endswith(".gz"):
         _check_utf8(path)
     spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns.items()) + "}"  # constant column names, never data
-    query = (f"SELECT {select} FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, skip={int(skip)}, "
-             f"columns={spec}, auto_detect=false, dateformat='%m/%d/%Y', strict_mode=true)")
+    query = (
+        f"SELECT {select} FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, skip={int(skip)}, "
+        f"columns={spec}, auto_detect=false, dateformat='%m/%d/%Y', strict_mode=true)"
+    )
     try:
         return con.execute(query, [path.as_posix(), delim]).df()
     except duckdb.Error as err:
         raise _csv_error(path, err, columns, delim, skip, expected) from None
 
 
-TYPE_WORDS = {"INTEGER": "a whole number", "BIGINT": "a whole number", "DATE": "a date M/D/YYYY that exists",
-              "DATE (M/D/YYYY)": "a date M/D/YYYY that exists"}
+TYPE_WORDS = {
+    "INTEGER": "a whole number",
+    "BIGINT": "a whole number",
+    "DATE": "a date M/D/YYYY that exists",
+    "DATE (M/D/YYYY)": "a date M/D/YYYY that exists",
+}
 _CONVERT_RE = re.compile(r'converting column "([^"]+)"\. Could not convert string "([^"]*)"')
 _ORIGINAL_RE = re.compile(r"Original Line: (.*)")
 
 
-def _csv_error(path: Path, err: Exception, columns: dict[str, str], delim: str, skip: int, expected: str) -> DetainerError:
+def _csv_error(
+    path: Path, err: Exception, columns: dict[str, str], delim: str, skip: int, expected: str
+) -> DetainerError:
     """DuckDB's CSV error as one Problem: file, line (as a text editor counts it), column, value, what was expected."""
     text = str(err)
     match = _LINE_RE.search(text)
@@ -159,8 +220,11 @@ def _csv_error(path: Path, err: Exception, columns: dict[str, str], delim: str, 
         return _fail(path.name, line, value, kind + (f"; {expected}" if expected else ""), column)
     original = _ORIGINAL_RE.search(text)
     kinds = ", ".join(f"{c} ({t.lower()})" for c, t in columns.items())
-    what = (f"{len(columns)} '{delim}'-separated fields per row: {kinds}"
-            + (f" after {skip - 1} banner lines" if skip > 1 else "") + (f"; {expected}" if expected else ""))
+    what = (
+        f"{len(columns)} '{delim}'-separated fields per row: {kinds}"
+        + (f" after {skip - 1} banner lines" if skip > 1 else "")
+        + (f"; {expected}" if expected else "")
+    )
     value = original.group(1)[:160] if original else (text.strip().splitlines() or [type(err).__name__])[0][:160]
     return _fail(path.name, line, value, what)
 
@@ -172,7 +236,7 @@ def _check_utf8(path: Path) -> None:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise _fail(path.name, line, repr(data[err.start:err.end]), "UTF-8 text") from None
+        raise _fail(path.name, line, repr(data[err.start : err.end]), "UTF-8 text") from None
 
 
 # ---------------------------------------------------------------- facilities -> counties
@@ -221,7 +285,9 @@ def county_from_name(facility: str, state: str, geo: Geography) -> str | None:
     return geo.counties.get((state, match.group(1))) if match else None
 
 
-def _facility_index(facilities: pd.DataFrame, geo: Geography) -> tuple[dict[str, list[tuple[str, str]]], dict[tuple[str, str], str]]:
+def _facility_index(
+    facilities: pd.DataFrame, geo: Geography
+) -> tuple[dict[str, list[tuple[str, str]]], dict[tuple[str, str], str]]:
     """ICE's facility list: per state the (normalized name, FIPS) pairs, and the FIPS of each city lying in one county."""
     by_state: dict[str, list[tuple[str, str]]] = {}
     cities: dict[tuple[str, str], set[str]] = {}
@@ -238,8 +304,9 @@ def _facility_index(facilities: pd.DataFrame, geo: Geography) -> tuple[dict[str,
 NAME_SCORE = 92  # rapidfuzz token_sort_ratio needed for a facility-list name match (checked by hand on the list)
 
 
-def place_facilities(declined: pd.DataFrame, facilities: pd.DataFrame, crosswalk: pd.DataFrame,
-                     geo: Geography) -> pd.DataFrame:
+def place_facilities(
+    declined: pd.DataFrame, facilities: pd.DataFrame, crosswalk: pd.DataFrame, geo: Geography
+) -> pd.DataFrame:
     """Each (facility, city, state) of the declines table with `state` (USPS), `fips`, `placed_by`.
 
     Tried in order: the hand-checked crosswalk (facility, city, state), a county named in the
@@ -250,8 +317,10 @@ def place_facilities(declined: pd.DataFrame, facilities: pd.DataFrame, crosswalk
     from rapidfuzz import fuzz, process
 
     by_state, cities = _facility_index(facilities, geo)
-    hand = {(_norm(r.facility), _norm(r.city), _norm(r.state)): str(r.fips).zfill(5)
-            for r in crosswalk.itertuples(index=False)}
+    hand = {
+        (_norm(r.facility), _norm(r.city), _norm(r.state)): str(r.fips).zfill(5)
+        for r in crosswalk.itertuples(index=False)
+    }
     keys = declined[["facility", "city", "state"]].drop_duplicates()
     rows = []
     for facility, city, state_name in keys.itertuples(index=False):
@@ -263,8 +332,11 @@ def place_facilities(declined: pd.DataFrame, facilities: pd.DataFrame, crosswalk
             fips, how = hand[key], "crosswalk"
         elif fips := county_from_name(facility, state, geo):
             how = "county in name"
-        elif state in by_state and (best := process.extractOne(
-                _norm(facility), [n for n, _ in by_state[state]], scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SCORE)):
+        elif state in by_state and (
+            best := process.extractOne(
+                _norm(facility), [n for n, _ in by_state[state]], scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SCORE
+            )
+        ):
             fips, how = by_state[state][best[2]][1], "ICE facility list"
         elif fips := cities.get((state, _norm(city))):
             how = "city in ICE facility list"
@@ -281,14 +353,20 @@ def _partial(year: int) -> str:
     return PARTIAL_YEARS.get(int(year), "")
 
 
-def detainer_tables(raw: dict[str, pd.DataFrame], facilities: pd.DataFrame, crosswalk: pd.DataFrame,
-                    geo: Geography) -> dict[str, pd.DataFrame]:
+def detainer_tables(
+    raw: dict[str, pd.DataFrame], facilities: pd.DataFrame, crosswalk: pd.DataFrame, geo: Geography
+) -> dict[str, pd.DataFrame]:
     """The national detainer tables, declines by facility with counties, placement shares and reconciliations."""
     monthly = raw["monthly"].rename(columns={"count": "detainers"})
     bad = monthly[~monthly["year_month"].str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")]
     if len(bad):
-        raise _fail(DETAINER_FILES["monthly"][0], int(bad.index[0]) + 2, bad["year_month"].iloc[0], "a month YYYY-MM",
-                    "year_month")
+        raise _fail(
+            DETAINER_FILES["monthly"][0],
+            int(bad.index[0]) + 2,
+            bad["year_month"].iloc[0],
+            "a month YYYY-MM",
+            "year_month",
+        )
     monthly["month"] = monthly["year_month"] + "-01"
     monthly["calendar_year"] = monthly["year_month"].str[:4].astype(int)
     mo = monthly["year_month"].str[5:7].astype(int)
@@ -318,46 +396,103 @@ def detainer_tables(raw: dict[str, pd.DataFrame], facilities: pd.DataFrame, cros
     declined = raw["declined"]
     places = place_facilities(declined, facilities, crosswalk, geo)
     dec = declined.rename(columns={"state": "state_printed"}).merge(
-        places, on=["facility", "city", "state_printed"], how="left", validate="many_to_one")
+        places, on=["facility", "city", "state_printed"], how="left", validate="many_to_one"
+    )
     dec["partial"] = dec["year"].map(_partial)
-    dec = dec[["year", "facility", "city", "state_printed", "state", "declined", "other_lifted", "fips", "county",
-               "placed_by", "partial"]]
+    dec = dec[
+        [
+            "year",
+            "facility",
+            "city",
+            "state_printed",
+            "state",
+            "declined",
+            "other_lifted",
+            "fips",
+            "county",
+            "placed_by",
+            "partial",
+        ]
+    ]
     dec["other_lifted"] = dec["other_lifted"].astype("Int64")
     dec = dec.sort_values(["year", "declined", "facility"], ascending=[True, False, True]).reset_index(drop=True)
 
     lea = outcomes[outcomes["lift_reason"] == "Detainer Declined by LEA"].set_index("year")["detainers"]
     by = dec.groupby("year")
-    placement = pd.DataFrame({
-        "declined": by["declined"].sum(),
-        "no_place": by.apply(lambda g: g.loc[g.placed_by == "no place", "declined"].sum(), include_groups=False),
-        "placed": by.apply(lambda g: g.loc[g.placed_by.isin(PLACED_BY), "declined"].sum(), include_groups=False),
-        "unplaced": by.apply(lambda g: g.loc[g.placed_by == "unplaced", "declined"].sum(), include_groups=False),
-    }).reset_index()
+    placement = pd.DataFrame(
+        {
+            "declined": by["declined"].sum(),
+            "no_place": by.apply(lambda g: g.loc[g.placed_by == "no place", "declined"].sum(), include_groups=False),
+            "placed": by.apply(lambda g: g.loc[g.placed_by.isin(PLACED_BY), "declined"].sum(), include_groups=False),
+            "unplaced": by.apply(lambda g: g.loc[g.placed_by == "unplaced", "declined"].sum(), include_groups=False),
+        }
+    ).reset_index()
     placement["at_named_facilities"] = placement["declined"] - placement["no_place"]
     placement["share_placed"] = (placement["placed"] / placement["at_named_facilities"]).round(6)
     placement["no_place_share"] = (placement["no_place"] / placement["declined"]).round(6)
     placement["lift_reason_declined"] = placement["year"].map(lea).astype("Int64")
     placement["partial"] = placement["year"].map(_partial)
-    placement = placement[["year", "declined", "no_place", "at_named_facilities", "placed", "unplaced", "share_placed",
-                           "no_place_share", "lift_reason_declined", "partial"]]
+    placement = placement[
+        [
+            "year",
+            "declined",
+            "no_place",
+            "at_named_facilities",
+            "placed",
+            "unplaced",
+            "share_placed",
+            "no_place_share",
+            "lift_reason_declined",
+            "partial",
+        ]
+    ]
 
     checks = []
     for row in yearly.itertuples(index=False):
-        checks.append((row.year, "monthly sum = yearly count", "detainers_monthly", row.monthly_sum,
-                       "detainers_yearly", row.detainers, ""))
+        checks.append(
+            (
+                row.year,
+                "monthly sum = yearly count",
+                "detainers_monthly",
+                row.monthly_sum,
+                "detainers_yearly",
+                row.detainers,
+                "",
+            )
+        )
     for row in placement.itertuples(index=False):
-        note = ("ICE's record has one declined detainer with no facility: it is in the lift-reason table only"
-                if row.year == 2014 and row.lift_reason_declined - row.declined == 1 else "")
-        checks.append((row.year, "facility declines = 'Detainer Declined by LEA'", "detainer_declines_facility",
-                       row.declined, "detainer_outcomes_yearly", row.lift_reason_declined, note))
+        note = (
+            "ICE's record has one declined detainer with no facility: it is in the lift-reason table only"
+            if row.year == 2014 and row.lift_reason_declined - row.declined == 1
+            else ""
+        )
+        checks.append(
+            (
+                row.year,
+                "facility declines = 'Detainer Declined by LEA'",
+                "detainer_declines_facility",
+                row.declined,
+                "detainer_outcomes_yearly",
+                row.lift_reason_declined,
+                note,
+            )
+        )
     recon = pd.DataFrame(checks, columns=["year", "check", "left_table", "left", "right_table", "right", "note"])
-    recon["difference"] = (recon["right"].astype("Int64") - recon["left"].astype("Int64"))
+    recon["difference"] = recon["right"].astype("Int64") - recon["left"].astype("Int64")
     recon["agrees"] = recon["difference"] == 0
     recon["partial"] = recon["year"].map(_partial)
-    recon = recon[["year", "check", "left_table", "left", "right_table", "right", "difference", "agrees", "note", "partial"]]
-    return {"detainers_monthly.csv": monthly, "detainers_yearly.csv": yearly, "detainer_outcomes_yearly.csv": outcomes,
-            "detainer_forms_yearly.csv": forms, "detainer_declines_facility.csv": dec,
-            "detainer_declines_placement.csv": placement, "detainer_reconciliation.csv": recon}
+    recon = recon[
+        ["year", "check", "left_table", "left", "right_table", "right", "difference", "agrees", "note", "partial"]
+    ]
+    return {
+        "detainers_monthly.csv": monthly,
+        "detainers_yearly.csv": yearly,
+        "detainer_outcomes_yearly.csv": outcomes,
+        "detainer_forms_yearly.csv": forms,
+        "detainer_declines_facility.csv": dec,
+        "detainer_declines_placement.csv": placement,
+        "detainer_reconciliation.csv": recon,
+    }
 
 
 def _encounter_tables(con, paths: dict[int, Path], aors: pd.DataFrame, sums: dict[str, str]) -> dict[str, pd.DataFrame]:
@@ -387,8 +522,14 @@ def _encounter_tables(con, paths: dict[int, Path], aors: pd.DataFrame, sums: dic
             try:
                 con.execute(query, [SC_LANDMARK, [path.as_posix()]]).fetchall()
             except duckdb.Error as one:
-                raise _csv_error(path, one, dict.fromkeys(ENCOUNTER_COLUMNS, "VARCHAR") | {"Event Date": "DATE"},
-                                 "|", ENCOUNTER_BANNER_LINES + 1, "") from None
+                raise _csv_error(
+                    path,
+                    one,
+                    dict.fromkeys(ENCOUNTER_COLUMNS, "VARCHAR") | {"Event Date": "DATE"},
+                    "|",
+                    ENCOUNTER_BANNER_LINES + 1,
+                    "",
+                ) from None
         raise _fail("EROEncounters", None, str(err)[:160], "readable encounter files") from None
     year_of = {p.name: y for y, p in paths.items()}
     g["fiscal_year"] = g["file"].map(year_of)
@@ -399,39 +540,83 @@ def _encounter_tables(con, paths: dict[int, Path], aors: pd.DataFrame, sums: dic
         fy = year_of[name]
         lo, hi = pd.Timestamp(fy - 1, 10, 1), pd.Timestamp(fy, 9, 30)
         if sub["first_day"].min() < lo or sub["last_day"].max() > hi:
-            raise _fail(name, None, f"{sub['first_day'].min():%Y-%m-%d} to {sub['last_day'].max():%Y-%m-%d}",
-                        f"Event Dates within FY{fy} (1 October {fy - 1} to 30 September {fy})", "Event Date")
+            raise _fail(
+                name,
+                None,
+                f"{sub['first_day'].min():%Y-%m-%d} to {sub['last_day'].max():%Y-%m-%d}",
+                f"Event Dates within FY{fy} (1 October {fy - 1} to 30 September {fy})",
+                "Event Date",
+            )
     codes = dict(zip(aors["name"] + " Area of Responsibility", aors["aor"]))
     unknown = sorted(set(g["aor_text"]) - set(codes) - {"not recorded"})
     if unknown:
-        raise _fail(g.loc[g["aor_text"] == unknown[0], "file"].iloc[0], None, unknown[0],
-                    "an area listed in data/ice_aors.csv (name + ' Area of Responsibility') or a blank cell",
-                    "Event Area of Responsibility")
+        raise _fail(
+            g.loc[g["aor_text"] == unknown[0], "file"].iloc[0],
+            None,
+            unknown[0],
+            "an area listed in data/ice_aors.csv (name + ' Area of Responsibility') or a blank cell",
+            "Event Area of Responsibility",
+        )
     g["aor"] = g["aor_text"].map(codes).fillna("not recorded")
     g["landmark"] = g["sc_centre"].map({True: SC_LANDMARK}).fillna("other or none")
-    monthly = (g.groupby(["fiscal_year", "month", "aor", "landmark"], as_index=False)[["encounters", "detainers"]].sum()
-               .sort_values(["month", "aor", "landmark"]))
+    monthly = (
+        g.groupby(["fiscal_year", "month", "aor", "landmark"], as_index=False)[["encounters", "detainers"]]
+        .sum()
+        .sort_values(["month", "aor", "landmark"])
+    )
     monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m-%d")
     last = g.groupby("fiscal_year")["last_day"].max()
     monthly["partial"] = monthly["fiscal_year"].map(
-        lambda fy: "" if last[fy] >= pd.Timestamp(fy, 9, 30) else f"partial year: to {last[fy]:%d %B %Y}".replace(" 0", " "))
+        lambda fy: (
+            "" if last[fy] >= pd.Timestamp(fy, 9, 30) else f"partial year: to {last[fy]:%d %B %Y}".replace(" 0", " ")
+        )
+    )
     files = g.groupby(["fiscal_year", "file"], as_index=False).agg(
-        encounters=("encounters", "sum"), detainers=("detainers", "sum"), sc_centre_encounters=(
-            "encounters", lambda s: s[g.loc[s.index, "sc_centre"]].sum()), first_date=("first_day", "min"), last_date=("last_day", "max"))
+        encounters=("encounters", "sum"),
+        detainers=("detainers", "sum"),
+        sc_centre_encounters=("encounters", lambda s: s[g.loc[s.index, "sc_centre"]].sum()),
+        first_date=("first_day", "min"),
+        last_date=("last_day", "max"),
+    )
     files["first_date"] = pd.to_datetime(files["first_date"]).dt.strftime("%Y-%m-%d")
     files["last_date"] = pd.to_datetime(files["last_date"]).dt.strftime("%Y-%m-%d")
-    files["sha256"] = files["file"].map(lambda n: sums[f"{ENCOUNTERS_DIR.name}/{n}"] if f"{ENCOUNTERS_DIR.name}/{n}" in sums else
-                                        next(v for k, v in sums.items() if k.endswith("/" + n)))
-    files["status"] = files["fiscal_year"].map(lambda fy: "complete" if last[fy] >= pd.Timestamp(fy, 9, 30) else "partial year")
-    gap = pd.DataFrame([{"fiscal_year": fy, "file": "", "status": "missing: the file is absent from every stored copy"}
-                        for fy in MISSING_FISCAL_YEARS])
+    files["sha256"] = files["file"].map(
+        lambda n: (
+            sums[f"{ENCOUNTERS_DIR.name}/{n}"]
+            if f"{ENCOUNTERS_DIR.name}/{n}" in sums
+            else next(v for k, v in sums.items() if k.endswith("/" + n))
+        )
+    )
+    files["status"] = files["fiscal_year"].map(
+        lambda fy: "complete" if last[fy] >= pd.Timestamp(fy, 9, 30) else "partial year"
+    )
+    gap = pd.DataFrame(
+        [
+            {"fiscal_year": fy, "file": "", "status": "missing: the file is absent from every stored copy"}
+            for fy in MISSING_FISCAL_YEARS
+        ]
+    )
     files = pd.concat([files, gap]).sort_values("fiscal_year")
     for c in ("encounters", "detainers", "sc_centre_encounters"):
         files[c] = files[c].astype("Int64")
-    return {"ice_encounters_monthly.csv": monthly[["fiscal_year", "month", "aor", "landmark", "encounters", "detainers",
-                                                    "partial"]],
-            "ice_encounter_files.csv": files[["fiscal_year", "file", "encounters", "detainers", "sc_centre_encounters",
-                                              "first_date", "last_date", "sha256", "status"]]}
+    return {
+        "ice_encounters_monthly.csv": monthly[
+            ["fiscal_year", "month", "aor", "landmark", "encounters", "detainers", "partial"]
+        ],
+        "ice_encounter_files.csv": files[
+            [
+                "fiscal_year",
+                "file",
+                "encounters",
+                "detainers",
+                "sc_centre_encounters",
+                "first_date",
+                "last_date",
+                "sha256",
+                "status",
+            ]
+        ],
+    }
 
 
 def _check_banner(path: Path, year: int) -> None:
@@ -444,12 +629,20 @@ def _check_banner(path: Path, year: int) -> None:
     except (OSError, EOFError, UnicodeDecodeError) as err:
         raise _fail(path.name, None, type(err).__name__, "a whole gzip file of UTF-8 text") from None
     if f"FY{year}" not in lines[ENCOUNTER_BANNER_LINES - 1]:
-        raise _fail(path.name, ENCOUNTER_BANNER_LINES, lines[ENCOUNTER_BANNER_LINES - 1].strip()[:80],
-                    f"a banner title naming FY{year} as line {ENCOUNTER_BANNER_LINES}")
+        raise _fail(
+            path.name,
+            ENCOUNTER_BANNER_LINES,
+            lines[ENCOUNTER_BANNER_LINES - 1].strip()[:80],
+            f"a banner title naming FY{year} as line {ENCOUNTER_BANNER_LINES}",
+        )
     header = [c.strip('"') for c in lines[ENCOUNTER_BANNER_LINES].rstrip("\r\n").split("|")]
     if header != ENCOUNTER_COLUMNS:
-        raise _fail(path.name, ENCOUNTER_BANNER_LINES + 1, "|".join(header)[:120],
-                    f"the header row {'|'.join(ENCOUNTER_COLUMNS)} after {ENCOUNTER_BANNER_LINES} banner lines")
+        raise _fail(
+            path.name,
+            ENCOUNTER_BANNER_LINES + 1,
+            "|".join(header)[:120],
+            f"the header row {'|'.join(ENCOUNTER_COLUMNS)} after {ENCOUNTER_BANNER_LINES} banner lines",
+        )
 
 
 def _sheriff_fips(agency: str, state: str, geo: Geography, sheriff_only: bool = True) -> str | None:
@@ -478,14 +671,22 @@ def agreement_tables(oig: pd.DataFrame, wapo: pd.DataFrame, geo: Geography) -> d
     w["fips"] = w["fips"].map(lambda v: f"{int(v):05d}" if pd.notna(v) else None)
     # the Post gives FIPS for 136 offices; the others are placed from "<X> County Sheriff's Office"
     w["fips_from"] = w["fips"].map(lambda v: "the Post's panel" if isinstance(v, str) else "")
-    named = [_sheriff_fips(o, geo.state_codes.get(_norm(s), ""), geo, sheriff_only=False)
-             for o, s in zip(w["office"], w["state"])]
+    named = [
+        _sheriff_fips(o, geo.state_codes.get(_norm(s), ""), geo, sheriff_only=False)
+        for o, s in zip(w["office"], w["state"])
+    ]
     w["fips"] = [f if isinstance(f, str) else n for f, n in zip(w["fips"], named)]
     w.loc[(w["fips_from"] == "") & w["fips"].notna(), "fips_from"] = "office name"
-    long = w.melt(id_vars=["state", "office", "fips", "fips_from"], value_vars=years, var_name="year", value_name="mark")
+    long = w.melt(
+        id_vars=["state", "office", "fips", "fips_from"], value_vars=years, var_name="year", value_name="mark"
+    )
     long = long[long["mark"].astype(str).str.strip().str.upper() == "X"].copy()
     long["year"] = long["year"].str[1:].astype(int)
-    long = long[["fips", "fips_from", "state", "office", "year"]].sort_values(["state", "office", "year"]).reset_index(drop=True)
+    long = (
+        long[["fips", "fips_from", "state", "office", "year"]]
+        .sort_values(["state", "office", "year"])
+        .reset_index(drop=True)
+    )
     return {"agreements_287g_2009.csv": oig, "wapo_287g_sheriffs.csv": long}
 
 
@@ -516,9 +717,13 @@ def _current(out_dir: Path, inputs: dict[str, str]) -> bool:
     return all((out_dir / n).exists() and sha256(out_dir / n) == manifest.get("outputs", {}).get(n) for n in OUTPUTS)
 
 
-def build_tables(detainers_dir: Path = DETAINERS_DIR, encounters_dir: Path = ENCOUNTERS_DIR,
-                 agreements_dir: Path = AGREEMENTS_DIR, crosswalk: Path = CROSSWALK,
-                 sums: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+def build_tables(
+    detainers_dir: Path = DETAINERS_DIR,
+    encounters_dir: Path = ENCOUNTERS_DIR,
+    agreements_dir: Path = AGREEMENTS_DIR,
+    crosswalk: Path = CROSSWALK,
+    sums: dict[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Every table of OUTPUTS from the raw files (checksums checked first unless `sums` is given)."""
     detainers_dir, encounters_dir, agreements_dir = Path(detainers_dir), Path(encounters_dir), Path(agreements_dir)
     sums = sums if sums is not None else _inputs(detainers_dir, encounters_dir, agreements_dir, Path(crosswalk))
@@ -529,12 +734,17 @@ def build_tables(detainers_dir: Path = DETAINERS_DIR, encounters_dir: Path = ENC
         facilities = _read(con, detainers_dir / FACILITY_LIST, dict.fromkeys(FACILITY_COLUMNS, "VARCHAR"), delim="|")
         cw = _read(con, Path(crosswalk), CROSSWALK_COLUMNS, expected="see data/datapackage.json, facility_counties")
         if cw["fips"].isna().any() or not cw["fips"].str.fullmatch(r"\d{5}").all() or cw["reason"].isna().any():
-            i = int(cw.index[cw["fips"].isna() | ~cw["fips"].fillna("").str.fullmatch(r"\d{5}") | cw["reason"].isna()][0])
-            raise _fail(Path(crosswalk).name, i + 2, str(cw.loc[i, "fips"]), "a 5-digit county FIPS and a source or reason")
+            i = int(
+                cw.index[cw["fips"].isna() | ~cw["fips"].fillna("").str.fullmatch(r"\d{5}") | cw["reason"].isna()][0]
+            )
+            raise _fail(
+                Path(crosswalk).name, i + 2, str(cw.loc[i, "fips"]), "a 5-digit county FIPS and a source or reason"
+            )
         tables = detainer_tables(raw, facilities, cw, geo)
         aors = pd.read_csv(AORS, dtype=str)
-        tables |= _encounter_tables(con, {y: encounters_dir / f"EROEncounters_FY{y}.csv.gz" for y in ENCOUNTER_YEARS},
-                                    aors, sums)
+        tables |= _encounter_tables(
+            con, {y: encounters_dir / f"EROEncounters_FY{y}.csv.gz" for y in ENCOUNTER_YEARS}, aors, sums
+        )
         oig = _read(con, agreements_dir / OIG_FILE, dict.fromkeys(OIG_COLUMNS, "VARCHAR"))
     finally:
         con.close()
@@ -549,7 +759,13 @@ def build_tables(detainers_dir: Path = DETAINERS_DIR, encounters_dir: Path = ENC
     return tables
 
 
-CROSSWALK_COLUMNS = {"facility": "VARCHAR", "city": "VARCHAR", "state": "VARCHAR", "fips": "VARCHAR", "reason": "VARCHAR"}
+CROSSWALK_COLUMNS = {
+    "facility": "VARCHAR",
+    "city": "VARCHAR",
+    "state": "VARCHAR",
+    "fips": "VARCHAR",
+    "reason": "VARCHAR",
+}
 
 
 def _write(tables: dict[str, pd.DataFrame], inputs: dict[str, str], out_dir: Path) -> None:
@@ -569,9 +785,14 @@ def _write(tables: dict[str, pd.DataFrame], inputs: dict[str, str], out_dir: Pat
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def derive(force: bool = False, detainers_dir: str | Path | None = None, encounters_dir: str | Path | None = None,
-           agreements_dir: str | Path | None = None, crosswalk: str | Path | None = None,
-           out_dir: str | Path | None = None) -> bool:
+def derive(
+    force: bool = False,
+    detainers_dir: str | Path | None = None,
+    encounters_dir: str | Path | None = None,
+    agreements_dir: str | Path | None = None,
+    crosswalk: str | Path | None = None,
+    out_dir: str | Path | None = None,
+) -> bool:
     """Derive the detainer, encounter and 287(g) tables into `out_dir`; True when it derived, False when current.
 
     Each raw file's SHA-256 is checked against its folder's SHA256SUMS first (a mismatch stops with
@@ -595,14 +816,19 @@ def count_rows(encounters_dir: str | Path | None = None, detainers_dir: str | Pa
     e, d = Path(encounters_dir or ENCOUNTERS_DIR), Path(detainers_dir or DETAINERS_DIR)
     con = _connect()
     try:
-        n = con.execute(f"SELECT count(*) FROM read_csv(?, delim='|', header=true, skip={ENCOUNTER_BANNER_LINES}, "
-                        "all_varchar=true)", [[(e / f"EROEncounters_FY{y}.csv.gz").as_posix() for y in ENCOUNTER_YEARS]]
-                        ).fetchall()[0][0]
+        n = con.execute(
+            f"SELECT count(*) FROM read_csv(?, delim='|', header=true, skip={ENCOUNTER_BANNER_LINES}, "
+            "all_varchar=true)",
+            [[(e / f"EROEncounters_FY{y}.csv.gz").as_posix() for y in ENCOUNTER_YEARS]],
+        ).fetchall()[0][0]
         for name, _ in DETAINER_FILES.values():
-            n += con.execute("SELECT count(*) FROM read_csv(?, header=true, all_varchar=true)", [(d / name).as_posix()]
-                             ).fetchall()[0][0]
-        n += con.execute("SELECT count(*) FROM read_csv(?, delim='|', header=true, all_varchar=true)",
-                         [(d / FACILITY_LIST).as_posix()]).fetchall()[0][0]
+            n += con.execute(
+                "SELECT count(*) FROM read_csv(?, header=true, all_varchar=true)", [(d / name).as_posix()]
+            ).fetchall()[0][0]
+        n += con.execute(
+            "SELECT count(*) FROM read_csv(?, delim='|', header=true, all_varchar=true)",
+            [(d / FACILITY_LIST).as_posix()],
+        ).fetchall()[0][0]
         return int(n)
     finally:
         con.close()
@@ -613,7 +839,9 @@ def count_rows(encounters_dir: str | Path | None = None, detainers_dir: str | Pa
 
 def peak_month(monthly: pd.DataFrame) -> pd.Series:
     """The month with the most detainers (the earliest if tied): its row of detainers_monthly."""
-    ordered = monthly.assign(_n=monthly["detainers"].astype(float)).sort_values(["_n", "month"], ascending=[False, True])
+    ordered = monthly.assign(_n=monthly["detainers"].astype(float)).sort_values(
+        ["_n", "month"], ascending=[False, True]
+    )
     return ordered.iloc[0].drop("_n")
 
 
@@ -623,8 +851,9 @@ def top_counties(declines: pd.DataFrame, year: int, n: int = 5) -> pd.DataFrame:
     rows = declines[declines["year"].astype(int) == int(year)]
     named = rows.loc[rows["placed_by"] != "no place", "declined"].astype(float).sum()
     placed = rows[rows["placed_by"].isin(PLACED_BY)]
-    by = (placed.groupby(["fips", "county", "state"], as_index=False)
-          .agg(declined=("declined", "sum"), facilities=("facility", "nunique")))
+    by = placed.groupby(["fips", "county", "state"], as_index=False).agg(
+        declined=("declined", "sum"), facilities=("facility", "nunique")
+    )
     by["declined"] = by["declined"].astype("int64")
     by["share_of_named"] = by["declined"] / named * 100
     return by.sort_values(["declined", "fips"], ascending=[False, True]).head(n).reset_index(drop=True)
@@ -633,17 +862,25 @@ def top_counties(declines: pd.DataFrame, year: int, n: int = 5) -> pd.DataFrame:
 def centre_share(encounters: pd.DataFrame, aor: str = "LOS") -> pd.DataFrame:
     """Per fiscal year: encounters and detainers of `aor` with and without the SC centre, and the centre's
     share of the area's detainers and of all detainers."""
-    e = encounters.assign(fiscal_year=encounters["fiscal_year"].astype(int),
-                          detainers=encounters["detainers"].astype("int64"),
-                          encounters=encounters["encounters"].astype("int64"))
+    e = encounters.assign(
+        fiscal_year=encounters["fiscal_year"].astype(int),
+        detainers=encounters["detainers"].astype("int64"),
+        encounters=encounters["encounters"].astype("int64"),
+    )
     sc = e["landmark"] == SC_LANDMARK
     area = e["aor"] == aor
-    out = pd.DataFrame({
-        "all_detainers": e.groupby("fiscal_year")["detainers"].sum(),
-        "centre_detainers": e[sc].groupby("fiscal_year")["detainers"].sum(),
-        "area_detainers_with_centre": e[area].groupby("fiscal_year")["detainers"].sum(),
-        "area_detainers_without_centre": e[area & ~sc].groupby("fiscal_year")["detainers"].sum(),
-    }).fillna(0).astype("int64")
+    out = (
+        pd.DataFrame(
+            {
+                "all_detainers": e.groupby("fiscal_year")["detainers"].sum(),
+                "centre_detainers": e[sc].groupby("fiscal_year")["detainers"].sum(),
+                "area_detainers_with_centre": e[area].groupby("fiscal_year")["detainers"].sum(),
+                "area_detainers_without_centre": e[area & ~sc].groupby("fiscal_year")["detainers"].sum(),
+            }
+        )
+        .fillna(0)
+        .astype("int64")
+    )
     out["centre_share_of_area"] = out["centre_detainers"] / out["area_detainers_with_centre"] * 100
     out["centre_share_of_all"] = out["centre_detainers"] / out["all_detainers"] * 100
     return out.reset_index()
@@ -669,10 +906,16 @@ def area_ranks(encounters: pd.DataFrame) -> pd.DataFrame:
     centre, and its rank both ways (1 = most); 'not recorded' is left out of the ranking."""
     e = encounters[encounters["aor"] != "not recorded"]
     e = e.assign(detainers=e["detainers"].astype("int64"))
-    out = pd.DataFrame({
-        "with_centre": e.groupby("aor")["detainers"].sum(),
-        "without_centre": e[e["landmark"] != SC_LANDMARK].groupby("aor")["detainers"].sum(),
-    }).fillna(0).astype("int64")
+    out = (
+        pd.DataFrame(
+            {
+                "with_centre": e.groupby("aor")["detainers"].sum(),
+                "without_centre": e[e["landmark"] != SC_LANDMARK].groupby("aor")["detainers"].sum(),
+            }
+        )
+        .fillna(0)
+        .astype("int64")
+    )
     out["rank_with_centre"] = out["with_centre"].rank(ascending=False, method="min").astype("int64")
     out["rank_without_centre"] = out["without_centre"].rank(ascending=False, method="min").astype("int64")
     return out.reset_index().sort_values(["rank_with_centre", "aor"]).reset_index(drop=True)
@@ -698,8 +941,12 @@ def _years(years: list[int]) -> str:
     return ", ".join(runs)
 
 
-def place_text(county_fips: str, declines: pd.DataFrame | None = None, wapo: pd.DataFrame | None = None,
-               roster: pd.DataFrame | None = None) -> str:
+def place_text(
+    county_fips: str,
+    declines: pd.DataFrame | None = None,
+    wapo: pd.DataFrame | None = None,
+    roster: pd.DataFrame | None = None,
+) -> str:
     """What `scomm place` adds for a county: detainers declined at facilities placed in it, by year, and its
     287(g) years (The Washington Post's panel; the 2009 Inspector General roster)."""
     from scomm.data import load_table
@@ -709,8 +956,10 @@ def place_text(county_fips: str, declines: pd.DataFrame | None = None, wapo: pd.
     wapo = load_table("wapo_287g_sheriffs") if wapo is None else wapo
     roster = load_table("agreements_287g_2009") if roster is None else roster
     rows = declines[declines["fips"] == fips]
-    lines = ["Detainers declined by local agencies at facilities in the county (ICE's detainer record, "
-             "October 2007 to 19 July 2015, tabulated by NPR):"]
+    lines = [
+        "Detainers declined by local agencies at facilities in the county (ICE's detainer record, "
+        "October 2007 to 19 July 2015, tabulated by NPR):"
+    ]
     if rows.empty:
         lines.append("  none recorded at a facility placed in this county")
     for year, g in rows.groupby(rows["year"].astype(int)):
@@ -722,9 +971,13 @@ def place_text(county_fips: str, declines: pd.DataFrame | None = None, wapo: pd.
     lines.append(f"  {_years(post['year'].tolist())}" if len(post) else "  none in the panel")
     listed = roster[roster["fips"] == fips]
     for r in listed.itertuples():
-        signed = f"signed {pd.Timestamp(r.date_signed_original):%Y-%m-%d}" if pd.notna(r.date_signed_original) else r.status
-        lines.append(f"  In the Inspector General's roster of 28 October 2009: {_printable(r.agency)} "
-                     f"({_printable(r.model)}, {signed})")
+        signed = (
+            f"signed {pd.Timestamp(r.date_signed_original):%Y-%m-%d}" if pd.notna(r.date_signed_original) else r.status
+        )
+        lines.append(
+            f"  In the Inspector General's roster of 28 October 2009: {_printable(r.agency)} "
+            f"({_printable(r.model)}, {signed})"
+        )
     return "\n".join(lines)
 
 
@@ -748,21 +1001,33 @@ def state_html(state: str, declines: pd.DataFrame | None = None, wapo: pd.DataFr
     parts = []
     if len(rows):
         by_year = rows.groupby(rows["year"].astype(int))["declined"].sum()
-        years = ", ".join(f"{y}{' (to 19 July)' if y == 2015 else ' (from Oct.)' if y == 2007 else ''}: "
-                          f"{int(n):,}" for y, n in by_year.items())
-        top = (rows.groupby(["fips", "county"], as_index=False)["declined"].sum()
-               .sort_values(["declined", "fips"], ascending=[False, True]).head(3))
+        years = ", ".join(
+            f"{y}{' (to 19 July)' if y == 2015 else ' (from Oct.)' if y == 2007 else ''}: {int(n):,}"
+            for y, n in by_year.items()
+        )
+        top = (
+            rows.groupby(["fips", "county"], as_index=False)["declined"]
+            .sum()
+            .sort_values(["declined", "fips"], ascending=[False, True])
+            .head(3)
+        )
         most = "; ".join(f"{e(str(c))} {int(n):,}" for c, n in zip(top["county"], top["declined"]))
-        parts.append(f"<p>Detainers declined by local agencies at facilities in its counties (ICE's detainer "
-                     f"record, tabulated by NPR): {years}. Most: {most}.</p>")
+        parts.append(
+            f"<p>Detainers declined by local agencies at facilities in its counties (ICE's detainer "
+            f"record, tabulated by NPR): {years}. Most: {most}.</p>"
+        )
     else:
-        parts.append("<p>No detainer declined at a facility placed in its counties in ICE's detainer record "
-                     "(October 2007 to 19 July 2015).</p>")
+        parts.append(
+            "<p>No detainer declined at a facility placed in its counties in ICE's detainer record "
+            "(October 2007 to 19 July 2015).</p>"
+        )
     post = wapo[wapo["fips"].astype(str).str[:2].isin(_state_fips(state)) & wapo["fips"].notna()]
     if len(post):
         offices = "; ".join(f"{e(_printable(o))} {_years(g['year'].tolist())}" for o, g in post.groupby("office"))
-        parts.append(f"<p>Sheriffs' offices with 287(g) agreements (The Washington Post's panel, licence "
-                     f"CC BY-NC-SA 4.0): {offices}.</p>")
+        parts.append(
+            f"<p>Sheriffs' offices with 287(g) agreements (The Washington Post's panel, licence "
+            f"CC BY-NC-SA 4.0): {offices}.</p>"
+        )
     return "\n".join(parts)
 
 

@@ -5,7 +5,6 @@ Run `python -m scomm.dictionary` after changing the schema; a test fails while t
 
 from __future__ import annotations
 
-
 from scomm.paths import DATA_DIR
 from scomm.schema import load_package, table_schema
 
@@ -38,7 +37,9 @@ def render() -> str:
         parts.append(f"## `{schema.path}`\n\n{schema.description}\n")
         parts.append("| column | type | required | allowed values | meaning |\n|---|---|---|---|---|")
         for f in schema.fields:
-            allowed = ", ".join(f.enum) if f.enum else (f"pattern `{f.pattern}`".replace("|", "\\|") if f.pattern else "")
+            allowed = (
+                ", ".join(f.enum) if f.enum else (f"pattern `{f.pattern}`".replace("|", "\\|") if f.pattern else "")
+            )
             if f.minimum is not None or f.maximum is not None:
                 bounds = f"from {f.minimum}" if f.minimum is not None else ""
                 bounds += (" " if bounds else "") + (f"to {f.maximum}" if f.maximum is not None else "")

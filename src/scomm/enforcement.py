@@ -51,10 +51,29 @@ DATE_FORMAT = "%m/%d/%Y"
 FILE_RE = re.compile(r"^(EROArrests|ICERemovals)_FY(\d{4})\.csv\.gz$")
 MAX_SHOWN = 20  # problem rows located per (file, column) on the error path
 
-ARREST_COLUMNS = ["Area of Responsibility", "Apprehension Date", "Apprehension Method", "Apprehension Landmark",
-                  "Operation", "Processing Disposition", "Birth Date", "Citizenship", "Gender"]
-REMOVAL_COLUMNS = ["Area of Responsibility", "Apprehension Date", "Processing Disposition Code", "Birth Date",
-                   "Citizenship", "Gender", "RC Threat Level", "Final Charge Section", "Departed Date", "Removal Date"]
+ARREST_COLUMNS = [
+    "Area of Responsibility",
+    "Apprehension Date",
+    "Apprehension Method",
+    "Apprehension Landmark",
+    "Operation",
+    "Processing Disposition",
+    "Birth Date",
+    "Citizenship",
+    "Gender",
+]
+REMOVAL_COLUMNS = [
+    "Area of Responsibility",
+    "Apprehension Date",
+    "Processing Disposition Code",
+    "Birth Date",
+    "Citizenship",
+    "Gender",
+    "RC Threat Level",
+    "Final Charge Section",
+    "Departed Date",
+    "Removal Date",
+]
 
 
 @dataclass(frozen=True)
@@ -69,7 +88,9 @@ class Kind:
 
 
 ARRESTS = Kind("EROArrests", "arrests", tuple(ARREST_COLUMNS), "Apprehension Date", ())
-REMOVALS = Kind("ICERemovals", "removals", tuple(REMOVAL_COLUMNS), "Removal Date", ("Apprehension Date", "Departed Date"))
+REMOVALS = Kind(
+    "ICERemovals", "removals", tuple(REMOVAL_COLUMNS), "Removal Date", ("Apprehension Date", "Departed Date")
+)
 KINDS = {k.prefix: k for k in (ARRESTS, REMOVALS)}
 
 OUTPUTS = ("ice_arrests_monthly.csv", "ice_removals_monthly.csv", "ice_citizenship_yearly.csv", "ice_record_files.csv")
@@ -145,12 +166,26 @@ def _check_headers(kind: Kind, files: list[tuple[int, Path]]) -> list[Problem]:
             continue
         title = next(csv.reader([lines[BANNER_LINES - 1]], delimiter="|"), [""])
         if f"FY{year}" not in (title[0] if title else ""):
-            problems.append(Problem(path.name, BANNER_LINES, None, (title[0] if title else ""),
-                                    f"a banner title naming FY{year}, as the file name does"))
+            problems.append(
+                Problem(
+                    path.name,
+                    BANNER_LINES,
+                    None,
+                    (title[0] if title else ""),
+                    f"a banner title naming FY{year}, as the file name does",
+                )
+            )
         header = next(csv.reader([lines[HEADER_LINE - 1].rstrip("\r\n")], delimiter="|"), [])
         if header != list(kind.columns):
-            problems.append(Problem(path.name, HEADER_LINE, None, "|".join(header),
-                                    f"the header row {'|'.join(kind.columns)} after {BANNER_LINES} banner lines"))
+            problems.append(
+                Problem(
+                    path.name,
+                    HEADER_LINE,
+                    None,
+                    "|".join(header),
+                    f"the header row {'|'.join(kind.columns)} after {BANNER_LINES} banner lines",
+                )
+            )
     return problems
 
 
@@ -160,7 +195,7 @@ def _check_headers(kind: Kind, files: list[tuple[int, Path]]) -> list[Problem]:
 def _damage(err: BaseException) -> str:
     """What a raw file should have been, for the error a reader raised on it."""
     if isinstance(err, UnicodeDecodeError):
-        return f"UTF-8 text (byte {err.object[err.start:err.start + 1]!r} is not)"
+        return f"UTF-8 text (byte {err.object[err.start : err.start + 1]!r} is not)"
     if isinstance(err, EOFError):
         return "a complete gzip file (it ends early: truncated or partly copied?)"
     return f"a gzip-compressed CSV file ({err})"
@@ -195,13 +230,20 @@ def _read_sql(paths: list[Path], kind: Kind, rejects: str | None = None, typed: 
     """
     names = ", ".join(f"'{_lit(p.as_posix())}'" for p in paths)  # quoted: a path may hold an apostrophe
     date_columns = {kind.date_column, *kind.other_dates}
-    types = {c: ("DATE" if c in date_columns else "aor_name" if c == "Area of Responsibility" else "VARCHAR")
-             if typed else "VARCHAR" for c in kind.columns}
+    types = {
+        c: ("DATE" if c in date_columns else "aor_name" if c == "Area of Responsibility" else "VARCHAR")
+        if typed
+        else "VARCHAR"
+        for c in kind.columns
+    }
     cols = ", ".join(f"'{c}': '{types[c]}'" for c in kind.columns)
-    rejects_sql = (f", store_rejects=true, rejects_table='{rejects}_errors', rejects_scan='{rejects}_scans'"
-                   if rejects else "")
-    return (f"read_csv([{names}], delim='|', quote='\"', escape='\"', header=true, skip={BANNER_LINES}, "
-            f"dateformat='{DATE_FORMAT}', columns={{{cols}}}, auto_detect=false{rejects_sql})")
+    rejects_sql = (
+        f", store_rejects=true, rejects_table='{rejects}_errors', rejects_scan='{rejects}_scans'" if rejects else ""
+    )
+    return (
+        f"read_csv([{names}], delim='|', quote='\"', escape='\"', header=true, skip={BANNER_LINES}, "
+        f"dateformat='{DATE_FORMAT}', columns={{{cols}}}, auto_detect=false{rejects_sql})"
+    )
 
 
 def _lit(text: str) -> str:
@@ -223,17 +265,21 @@ def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame, loc
     """
     con.execute("CREATE TYPE aor_name AS ENUM (" + ", ".join(f"'{_lit(n + AOR_SUFFIX)}'" for n in aors["name"]) + ")")
     con.execute("CREATE TEMP TABLE aor_codes (aor_text aor_name, aor VARCHAR)")
-    con.execute("INSERT INTO aor_codes VALUES " + ", ".join(
-        f"('{_lit(n + AOR_SUFFIX)}', '{_lit(a)}')" for a, n in zip(aors["aor"], aors["name"])))
+    con.execute(
+        "INSERT INTO aor_codes VALUES "
+        + ", ".join(f"('{_lit(n + AOR_SUFFIX)}', '{_lit(a)}')" for a, n in zip(aors["aor"], aors["name"]))
+    )
     parts, meta = [], []
     for k, (prefix, group) in enumerate(files.items()):
         kind = KINDS[prefix]
         method = _q("Apprehension Method") if kind is ARRESTS else "NULL::VARCHAR"
         # further date columns are read (and so checked) but not grouped
         others = " + ".join(f"({_q(c)} IS NOT NULL)::INT" for c in kind.other_dates) or "0"
-        parts.append(f"SELECT {k} AS k, file_index AS fi, {_q('Area of Responsibility')} AS aor_text, "
-                     f"{_q(kind.date_column)} AS day, {method} AS method, {_q('Citizenship')} AS citizenship, "
-                     f"{others} AS other_dates FROM {_read_sql([p for _, p in group], kind, 'r' + str(k) if locate else None)}")
+        parts.append(
+            f"SELECT {k} AS k, file_index AS fi, {_q('Area of Responsibility')} AS aor_text, "
+            f"{_q(kind.date_column)} AS day, {method} AS method, {_q('Citizenship')} AS citizenship, "
+            f"{others} AS other_dates FROM {_read_sql([p for _, p in group], kind, 'r' + str(k) if locate else None)}"
+        )
         meta += [(k, i, kind.event, year, path.name) for i, (year, path) in enumerate(group)]
     # Months, not days: the checks need only each file's first and last date and its blank dates.
     con.execute(f"""
@@ -241,13 +287,15 @@ def _scan(con, files: dict[str, list[tuple[int, Path]]], aors: pd.DataFrame, loc
         SELECT k, fi, aor_text, date_trunc('month', day) AS month, method, citizenship,
                GROUPING_ID(citizenship) AS by_area, count(*) AS n, min(day) AS first_day, max(day) AS last_day,
                count(*) - count(day) AS blank_days, sum(other_dates) AS other_dates
-        FROM ({' UNION ALL '.join(parts)})
+        FROM ({" UNION ALL ".join(parts)})
         GROUP BY GROUPING SETS ((k, fi, aor_text, month, method), (k, fi, citizenship))""")
     con.execute("CREATE TEMP TABLE files (k INTEGER, fi BIGINT, event VARCHAR, fiscal_year INTEGER, file VARCHAR)")
-    con.execute("INSERT INTO files VALUES " + ", ".join(
-        f"({k}, {i}, '{event}', {year}, '{_lit(name)}')" for k, i, event, year, name in meta))
+    con.execute(
+        "INSERT INTO files VALUES "
+        + ", ".join(f"({k}, {i}, '{event}', {year}, '{_lit(name)}')" for k, i, event, year, name in meta)
+    )
     problems = []
-    for k, (prefix, group) in enumerate(files.items()):
+    for k, prefix in enumerate(files):
         problems += _rejects(con, k, KINDS[prefix]) if locate else []
     return problems
 
@@ -263,21 +311,33 @@ def _rejects(con, k: int, kind: Kind) -> list[Problem]:
             continue
         seen.add((path, line))
         if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-            out.append(Problem(Path(path).name, int(line), None, text,
-                               f"{len(kind.columns)} '|'-separated fields, as in the header"))
+            out.append(
+                Problem(
+                    Path(path).name,
+                    int(line),
+                    None,
+                    text,
+                    f"{len(kind.columns)} '|'-separated fields, as in the header",
+                )
+            )
             continue
         if error_type == "CAST" and column in kind.columns:
             cells = next(csv.reader([text], delimiter="|"), [])
             value = cells[kind.columns.index(column)] if len(cells) == len(kind.columns) else text
-            expected = (AREA_EXPECTED if column == "Area of Responsibility" else
-                        "a date M/D/YYYY that exists" + ("" if column == kind.date_column else ", or a blank cell"))
+            expected = (
+                AREA_EXPECTED
+                if column == "Area of Responsibility"
+                else "a date M/D/YYYY that exists" + ("" if column == kind.date_column else ", or a blank cell")
+            )
             out.append(Problem(Path(path).name, int(line), column, value, expected))
             continue
         out.append(Problem(Path(path).name, int(line), column, text, f"a well-formed record ({message})"))
     return out
 
 
-AREA_EXPECTED = "an area of responsibility listed in data/ice_aors.csv (name + ' Area of Responsibility'), or a blank cell"
+AREA_EXPECTED = (
+    "an area of responsibility listed in data/ice_aors.csv (name + ' Area of Responsibility'), or a blank cell"
+)
 
 
 def _value_problems(con, files: dict[str, list[tuple[int, Path]]]) -> list[Problem]:
@@ -296,8 +356,15 @@ def _value_problems(con, files: dict[str, list[tuple[int, Path]]]) -> list[Probl
         kind = kinds[event]
         found = _locate(paths[name], kind, date(year - 1, 10, 1), date(year, 9, 30))
         if not found:  # never let a detected problem pass because it could not be placed on a line
-            found = [Problem(name, None, kind.date_column, f"{first} to {last}; {blank} blank",
-                             "dates within the file's fiscal year (1 October of the year before to 30 September)")]
+            found = [
+                Problem(
+                    name,
+                    None,
+                    kind.date_column,
+                    f"{first} to {last}; {blank} blank",
+                    "dates within the file's fiscal year (1 October of the year before to 30 September)",
+                )
+            ]
         problems += found
     return problems
 
@@ -315,8 +382,11 @@ def _locate(path: Path, kind: Kind, start: date, end: date) -> list[Problem]:
                 continue
             cell = record[index].strip()
             if not cell:
-                out.append(Problem(path.name, line, kind.date_column, record[index],
-                                   "a date M/D/YYYY (this column is required)"))
+                out.append(
+                    Problem(
+                        path.name, line, kind.date_column, record[index], "a date M/D/YYYY (this column is required)"
+                    )
+                )
             else:
                 try:  # as DuckDB reads M/D/YYYY: any number of digits, so 1/1/17 is the year 17
                     month, day_of_month, year = (int(x) for x in cell.split("/"))
@@ -324,8 +394,15 @@ def _locate(path: Path, kind: Kind, start: date, end: date) -> list[Problem]:
                 except ValueError:
                     continue  # not a date at all: DuckDB set the row aside and it is reported from there
                 if not start <= day <= end:
-                    out.append(Problem(path.name, line, kind.date_column, record[index],
-                                       "a date within the file's fiscal year (1 October of the year before to 30 September)"))
+                    out.append(
+                        Problem(
+                            path.name,
+                            line,
+                            kind.date_column,
+                            record[index],
+                            "a date within the file's fiscal year (1 October of the year before to 30 September)",
+                        )
+                    )
             if len(out) >= MAX_SHOWN:
                 break
     return out
@@ -337,8 +414,10 @@ def _locate(path: Path, kind: Kind, start: date, end: date) -> list[Problem]:
 def _defused(expr: str) -> str:
     """SQL for text from the records that a spreadsheet would run as a formula, prefixed with an apostrophe
     (as `safe_csv.defuse` does for the tables the build writes)."""
-    return (f"CASE WHEN regexp_matches({expr}, '^[=+@\\t\\r-]') AND TRY_CAST({expr} AS DOUBLE) IS NULL "
-            f"THEN '''' || {expr} ELSE {expr} END")
+    return (
+        f"CASE WHEN regexp_matches({expr}, '^[=+@\\t\\r-]') AND TRY_CAST({expr} AS DOUBLE) IS NULL "
+        f"THEN '''' || {expr} ELSE {expr} END"
+    )
 
 
 def _tables(con, inputs: dict[str, str]) -> dict[str, str]:
@@ -395,8 +474,12 @@ def _write(con, tables: dict[str, str], inputs: dict[str, str], out_dir: Path) -
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def derive(force: bool = False, raw_dir: str | Path | None = None, out_dir: str | Path | None = None,
-           aors_path: str | Path | None = None) -> bool:
+def derive(
+    force: bool = False,
+    raw_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    aors_path: str | Path | None = None,
+) -> bool:
     """Derive the tables of data/derived/ from the raw record files; True when it derived, False when current.
 
     Skips the work when every input's SHA-256 (raw files and data/ice_aors.csv), the derivation
@@ -409,8 +492,11 @@ def derive(force: bool = False, raw_dir: str | Path | None = None, out_dir: str 
     if not force and _manifest_matches(out_dir, inputs):
         return False
     files = raw_files(raw_dir)
-    problems = [Problem(str(raw_dir), None, None, None, f"at least one {prefix}_FYyyyy.csv.gz file")
-                for prefix, group in files.items() if not group]
+    problems = [
+        Problem(str(raw_dir), None, None, None, f"at least one {prefix}_FYyyyy.csv.gz file")
+        for prefix, group in files.items()
+        if not group
+    ]
     for prefix, group in files.items():
         problems += _check_headers(KINDS[prefix], group)
     if problems:
@@ -431,8 +517,14 @@ def derive(force: bool = False, raw_dir: str | Path | None = None, out_dir: str 
                 problems += _scan(con, files, aors, locate=True)
             except duckdb.Error as err:  # not a row: a file DuckDB cannot read at all
                 damaged = [p for group in files.values() for _, path in group if (p := _damaged(path))]
-                raise RecordsError(damaged or [Problem(str(raw_dir), None, None, None, "record files DuckDB "
-                                                       f"can read ({str(err).splitlines()[0]})")]) from None
+                raise RecordsError(
+                    damaged
+                    or [
+                        Problem(
+                            str(raw_dir), None, None, None, f"record files DuckDB can read ({str(err).splitlines()[0]})"
+                        )
+                    ]
+                ) from None
         problems += _value_problems(con, files)
         if problems:
             raise RecordsError(problems)
@@ -460,15 +552,20 @@ def derive_for_build(announce: bool = True, out_dir: Path | None = None) -> bool
     done = derive(out_dir=out_dir) | detainers.derive(out_dir=out_dir)  # the detainer, encounter, 287(g) tables
     if done and announce:
         where = "data/derived/" if out_dir is None else "the build's own copy of data/derived/"
-        print(f"scomm build: the raw ICE record files changed; derived the tables of {where} again",
-              file=sys.stderr, flush=True)
+        print(
+            f"scomm build: the raw ICE record files changed; derived the tables of {where} again",
+            file=sys.stderr,
+            flush=True,
+        )
     return done
 
 
 def count_rows(raw_dir: str | Path | None = None) -> int:
     """DuckDB alone counting the records of the same files (all columns as text): the benchmark's floor."""
     files = raw_files(Path(raw_dir or RAW_DIR))
-    parts = [f"SELECT 1 FROM {_read_sql([p for _, p in g], KINDS[prefix], typed=False)}" for prefix, g in files.items() if g]
+    parts = [
+        f"SELECT 1 FROM {_read_sql([p for _, p in g], KINDS[prefix], typed=False)}" for prefix, g in files.items() if g
+    ]
     con = _connect()
     try:
         return con.sql(f"SELECT count(*) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]

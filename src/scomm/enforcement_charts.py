@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from scomm import charts
-from scomm import ratios as r
 from scomm import jails as j
+from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
 
 PERIOD_SHADE = "#e8e8e8"
@@ -29,14 +29,27 @@ def _shade_periods(ax, first: pd.Timestamp, last: pd.Timestamp, pep: pd.Series, 
     start = max(first, pd.Timestamp(pep["date"]))
     ax.axvspan(start, sc["date"], color=PERIOD_SHADE, zorder=0, linewidth=0)
     ax.axvline(sc["date"], color="#555555", linewidth=1, linestyle="--", zorder=1)
-    ax.text(start + pd.Timedelta(days=12), top, "Priority\nEnforcement\nProgram", fontsize=7.5, va="top",
-            color="#333333")
-    ax.text(sc["date"] + pd.Timedelta(days=12), top, f"Secure Communities\nreinstated, {day_month_year(sc['date'])}",
-            fontsize=7.5, va="top", color="#333333")
+    ax.text(
+        start + pd.Timedelta(days=12), top, "Priority\nEnforcement\nProgram", fontsize=7.5, va="top", color="#333333"
+    )
+    ax.text(
+        sc["date"] + pd.Timedelta(days=12),
+        top,
+        f"Secure Communities\nreinstated, {day_month_year(sc['date'])}",
+        fontsize=7.5,
+        va="top",
+        color="#333333",
+    )
 
 
-def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sources: pd.DataFrame,
-                          span: j.Periods, pep_id: str = "M12", sc_id: str = "M14"):
+def monthly_methods_chart(
+    monthly: pd.DataFrame,
+    milestones: pd.DataFrame,
+    sources: pd.DataFrame,
+    span: j.Periods,
+    pep_id: str = "M12",
+    sc_id: str = "M14",
+):
     """Arrests per month by apprehension method, October 2015 to the last complete month, periods shaded."""
     pep, sc = _milestone(milestones, pep_id), _milestone(milestones, sc_id)
     wide = monthly.pivot(index="month", columns="method_group", values="arrests").fillna(0)
@@ -54,15 +67,30 @@ def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sourc
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1))]
     for i, group in enumerate(order):
-        ax.plot(wide.index, wide[group], color=charts.PALETTE[i], linestyle=styles[i % len(styles)],
-                linewidth=2.2 if group == j.CAP_LOCAL else 1.4, marker=charts.MARKERS[i], markersize=3.2,
-                markevery=4, label=group)
+        ax.plot(
+            wide.index,
+            wide[group],
+            color=charts.PALETTE[i],
+            linestyle=styles[i % len(styles)],
+            linewidth=2.2 if group == j.CAP_LOCAL else 1.4,
+            marker=charts.MARKERS[i],
+            markersize=3.2,
+            markevery=4,
+            label=group,
+        )
     top = float(wide.to_numpy().max()) * 1.12
     ax.set_ylim(0, top)
     _shade_periods(ax, wide.index[0], wide.index[-1], pep, sc, top * 0.985)
     for level, months in ((before, span.before), (after, span.after)):
-        ax.hlines(level, months[0], months[-1] + pd.offsets.MonthEnd(0), color=charts.PALETTE[0], linewidth=0.9,
-                  linestyle=(0, (2, 2)), zorder=1)
+        ax.hlines(
+            level,
+            months[0],
+            months[-1] + pd.offsets.MonthEnd(0),
+            color=charts.PALETTE[0],
+            linewidth=0.9,
+            linestyle=(0, (2, 2)),
+            zorder=1,
+        )
     ax.set_ylabel("arrests per month")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     _month_axis(ax)
@@ -70,10 +98,16 @@ def monthly_methods_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sourc
     table = monthly.copy()
     events = milestones[milestones["milestone_id"].isin([pep_id, sc_id])]
     note_rows = pd.concat([table[["source_id"]], events[["source_id"]]])
-    charts.add_source_note(fig, note_rows, sources, extra=(
-        "Thin dashed lines: average monthly 'CAP Local Incarceration' arrests in each period. Period dates from "
-        "the project's milestones (Priority Enforcement Program rollout; Executive Order 13768). Monthly counts "
-        "computed from ICE's record-level release (FOIA 2019-ICFO-53623)."))
+    charts.add_source_note(
+        fig,
+        note_rows,
+        sources,
+        extra=(
+            "Thin dashed lines: average monthly 'CAP Local Incarceration' arrests in each period. Period dates from "
+            "the project's milestones (Priority Enforcement Program rollout; Executive Order 13768). Monthly counts "
+            "computed from ICE's record-level release (FOIA 2019-ICFO-53623)."
+        ),
+    )
     fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.34))
     return fig, table
 
@@ -100,17 +134,35 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
     y = np.arange(len(labels))[::-1]
     for yi, (_, row) in zip(y, first.iterrows()):
         ax.plot([row["share_before"], row["share_after"]], [yi, yi], color="#999999", linewidth=1, zorder=1)
-    ax.scatter(first["share_before"], y, facecolors="white", edgecolors=charts.PALETTE[0], s=26, linewidths=1.3,
-               zorder=3, label="before the return")
-    ax.scatter(first["share_after"], y, color=charts.PALETTE[1], marker="s", s=26, zorder=3,
-               label="after the return")
+    ax.scatter(
+        first["share_before"],
+        y,
+        facecolors="white",
+        edgecolors=charts.PALETTE[0],
+        s=26,
+        linewidths=1.3,
+        zorder=3,
+        label="before the return",
+    )
+    ax.scatter(first["share_after"], y, color=charts.PALETTE[1], marker="s", s=26, zorder=3, label="after the return")
     nat = national[defs[0]]
     ax.axvline(nat["share_before"], color=charts.PALETTE[0], linestyle=":", linewidth=1)
     ax.axvline(nat["share_after"], color=charts.PALETTE[1], linestyle="--", linewidth=1)
-    ax.text(nat["share_after"] + 1, len(labels) - 0.2, f"national, after: {nat['share_after']:.0f}%", fontsize=7,
-            va="bottom")
-    ax.text(nat["share_before"] - 1, len(labels) - 0.2, f"before: {nat['share_before']:.0f}%", fontsize=7,
-            va="bottom", ha="right")
+    ax.text(
+        nat["share_after"] + 1,
+        len(labels) - 0.2,
+        f"national, after: {nat['share_after']:.0f}%",
+        fontsize=7,
+        va="bottom",
+    )
+    ax.text(
+        nat["share_before"] - 1,
+        len(labels) - 0.2,
+        f"before: {nat['share_before']:.0f}%",
+        fontsize=7,
+        va="bottom",
+        ha="right",
+    )
     ax.set_ylim(-0.8, len(labels) + 0.8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("percent of the area's arrests")
@@ -119,23 +171,41 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
     ax.set_yticks(y, labels, fontsize=7)
     fig.subplots_adjust(left=0.36)
     table = shares.copy()
-    nat_rows = pd.DataFrame([{**national[d].to_dict(), "name": "United States (all areas)", "source_id": j.RECORDS_SOURCE}
-                             for d in defs])
+    nat_rows = pd.DataFrame(
+        [{**national[d].to_dict(), "name": "United States (all areas)", "source_id": j.RECORDS_SOURCE} for d in defs]
+    )
     table = pd.concat([nat_rows, table], ignore_index=True)
     wide = national[defs[1]] if len(defs) > 1 else None
-    sensitivity = (f" Counting arrests through 287(g) agreements as jail pickups too, the national share goes from "
-                   f"{wide['share_before']:.0f}% to {wide['share_after']:.0f}% (every area in the table beside this "
-                   "chart)." if wide is not None else "")
-    charts.add_source_note(fig, table, sources, extra=(
-        "Hollow circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
-        "after (dashed), all arrests including those with no area recorded. The month of the return is left out."
-        + sensitivity + " Counted from ICE's record-level release (FOIA request 2019-ICFO-53623)."))
+    sensitivity = (
+        f" Counting arrests through 287(g) agreements as jail pickups too, the national share goes from "
+        f"{wide['share_before']:.0f}% to {wide['share_after']:.0f}% (every area in the table beside this "
+        "chart)."
+        if wide is not None
+        else ""
+    )
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            "Hollow circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
+            "after (dashed), all arrests including those with no area recorded. The month of the return is left out."
+            + sensitivity
+            + " Counted from ICE's record-level release (FOIA request 2019-ICFO-53623)."
+        ),
+    )
     charts.legend_below(fig, ax, ncol=2)
     return fig, table
 
 
-def arrests_removals_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sources: pd.DataFrame,
-                           sc_id: str = "M14", pep_id: str = "M12", span: j.Periods | None = None):
+def arrests_removals_chart(
+    monthly: pd.DataFrame,
+    milestones: pd.DataFrame,
+    sources: pd.DataFrame,
+    sc_id: str = "M14",
+    pep_id: str = "M12",
+    span: j.Periods | None = None,
+):
     """Arrests and removals per month, in two panels (they count different events); the title states the
     change in average monthly arrests between the periods of `span` (computed here)."""
     pep, sc = _milestone(milestones, pep_id), _milestone(milestones, sc_id)
@@ -151,11 +221,15 @@ def arrests_removals_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sour
         "Program",
         f"ICE Enforcement and Removal Operations (ERO) administrative arrests, by month of arrest, and ICE "
         f"removals, by month of removal, {month_year(months.iloc[0])} to {month_year(months.iloc[-1])}, all areas",
-        nrows=2, figsize=(6.3, 5.6), sharex=True,
+        nrows=2,
+        figsize=(6.3, 5.6),
+        sharex=True,
     )
     fig.subplots_adjust(hspace=0.3)
-    for ax, column, heading, color in ((ax1, "arrests", "Arrests per month", charts.PALETTE[1]),
-                                       (ax2, "removals", "Removals per month", charts.PALETTE[0])):
+    for ax, column, heading, color in (
+        (ax1, "arrests", "Arrests per month", charts.PALETTE[1]),
+        (ax2, "removals", "Removals per month", charts.PALETTE[0]),
+    ):
         ax.plot(months, monthly[column], color=color, linewidth=1.6)
         top = float(monthly[column].max()) * 1.45
         ax.set_ylim(0, top)
@@ -163,17 +237,31 @@ def arrests_removals_chart(monthly: pd.DataFrame, milestones: pd.DataFrame, sour
         ax.set_title(heading, fontsize=8.5, loc="left", fontweight="bold")
         charts.count_axis(ax)
     for level, period in ((before, span.before), (after, span.after)):
-        ax1.hlines(level, period[0], period[-1] + pd.offsets.MonthEnd(0), color="#000000", linewidth=0.9,
-                   linestyle=(0, (2, 2)), zorder=1)
-        ax1.text(period[-1], level, f" average\n {format_number(significant(level, 2))}", fontsize=7,
-                 va="bottom", ha="right")
+        ax1.hlines(
+            level,
+            period[0],
+            period[-1] + pd.offsets.MonthEnd(0),
+            color="#000000",
+            linewidth=0.9,
+            linestyle=(0, (2, 2)),
+            zorder=1,
+        )
+        ax1.text(
+            period[-1], level, f" average\n {format_number(significant(level, 2))}", fontsize=7, va="bottom", ha="right"
+        )
     _month_axis(ax2)
     events = milestones[milestones["milestone_id"].isin([pep_id, sc_id])]
-    charts.add_source_note(fig, pd.concat([monthly[["source_id"]], events[["source_id"]]]), sources, extra=(
-        f"Averages over {span.label('before')} and {span.label('after')}; the month of the return is left out. "
-        "Removals include people apprehended at the border by Customs and Border Protection and removed by ICE, "
-        "so the two counts are not steps of one process. Counted from ICE's record-level release "
-        "(FOIA request 2019-ICFO-53623)."))
+    charts.add_source_note(
+        fig,
+        pd.concat([monthly[["source_id"]], events[["source_id"]]]),
+        sources,
+        extra=(
+            f"Averages over {span.label('before')} and {span.label('after')}; the month of the return is left out. "
+            "Removals include people apprehended at the border by Customs and Border Protection and removed by ICE, "
+            "so the two counts are not steps of one process. Counted from ICE's record-level release "
+            "(FOIA request 2019-ICFO-53623)."
+        ),
+    )
     return fig, monthly
 
 
@@ -210,12 +298,17 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     rows = comparison.sort_values(["event", "fiscal_year", "published"]).reset_index(drop=True)
     full = rows[~rows["partial_year"]].copy()
     meta = sources.set_index("source_id")
-    full["publisher"] = [str(meta.at[str(sid).split()[0], "author_or_publisher"]).split(" (")[0]
-                         for sid in full["source_id"]]
+    full["publisher"] = [
+        str(meta.at[str(sid).split()[0], "author_or_publisher"]).split(" (")[0] for sid in full["source_id"]
+    ]
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()
-    rest = (f"; the other {len(off)} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
-            f"record{'s' if off.max() > 1 else ''}" if len(off) else "")
+    rest = (
+        f"; the other {len(off)} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
+        f"record{'s' if off.max() > 1 else ''}"
+        if len(off)
+        else ""
+    )
     fig, ax = charts.new_figure(
         f"{equal} of the {len(full)} annual totals ICE published for complete fiscal years equal the number of "
         f"records in its release{rest}",
@@ -230,8 +323,7 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     ax.scatter(full["difference"], y, color=charts.PALETTE[0], s=24, zorder=3)
     charts.mark_weak(ax, full["difference"], y, full, sources)  # totals printed by a weak kind of source
     for yi, row in zip(y, full.itertuples()):
-        ax.text(1.02, yi, f"{row.published:,.0f} printed", transform=ax.get_yaxis_transform(), va="center",
-                fontsize=7)
+        ax.text(1.02, yi, f"{row.published:,.0f} printed", transform=ax.get_yaxis_transform(), va="center", fontsize=7)
     ax.set_yticks(y, labels, fontsize=7.5)
     span = max(5.0, float(full["difference"].abs().max()) + 1)
     ax.set_xlim(-span, span)
@@ -241,11 +333,21 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
     partial = rows[rows["partial_year"]]
-    left_out = "; ".join(f"FY{p.fiscal_year} {p.event}: {p.records:,.0f} records against {p.published:,.0f} printed"
-                         for p in partial.itertuples())
-    charts.add_source_note(fig, rows, sources, extra=(
-        "Not drawn: the release stops before the end of the last fiscal year, so its records are not expected to "
-        f"equal the whole-year total ({left_out})." if len(partial) else ""))
+    left_out = "; ".join(
+        f"FY{p.fiscal_year} {p.event}: {p.records:,.0f} records against {p.published:,.0f} printed"
+        for p in partial.itertuples()
+    )
+    charts.add_source_note(
+        fig,
+        rows,
+        sources,
+        extra=(
+            "Not drawn: the release stops before the end of the last fiscal year, so its records are not expected to "
+            f"equal the whole-year total ({left_out})."
+            if len(partial)
+            else ""
+        ),
+    )
     return fig, rows
 
 
@@ -253,11 +355,15 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
 
 LITTLE_CHANGE = 2.0  # points: a change within +/- this is "little change"
 BREAKS = (LITTLE_CHANGE, 10.0, 20.0)  # symmetric about zero
-CHANGE_LABELS = (f"fell by {BREAKS[2]:.0f} points or more", f"fell by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
-                 f"fell by {BREAKS[0]:.0f} to {BREAKS[1]:.0f} points",
-                 f"little change (within {BREAKS[0]:.0f} points)",
-                 f"rose by {BREAKS[0]:.0f} to {BREAKS[1]:.0f} points", f"rose by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
-                 f"rose by {BREAKS[2]:.0f} points or more")
+CHANGE_LABELS = (
+    f"fell by {BREAKS[2]:.0f} points or more",
+    f"fell by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
+    f"fell by {BREAKS[0]:.0f} to {BREAKS[1]:.0f} points",
+    f"little change (within {BREAKS[0]:.0f} points)",
+    f"rose by {BREAKS[0]:.0f} to {BREAKS[1]:.0f} points",
+    f"rose by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
+    f"rose by {BREAKS[2]:.0f} points or more",
+)
 # diverging, centred on zero: oranges (hatched) for falls, purples for rises, darker = larger; a pale neutral for
 # little change. Falls and rises of equal size share a lightness, so the hatch tells them apart in grey.
 CHANGE_COLORS = ("#b35806", "#e08214", "#fdb863", "#dcdcdc", "#b2abd2", "#8073ac", "#2d004b")
@@ -275,9 +381,19 @@ def change_class(points: pd.Series) -> pd.Series:
 
 
 # label positions moved off crowded neighbours (map units), by ICE area code
-LABEL_NUDGE = {"NYC": (30, -34), "NEW": (-8, 16), "PHI": (-38, 10), "BAL": (10, 22), "WAS": (-12, 14),
-               "BOS": (20, -6), "BUF": (-30, -12), "HOU": (30, 22), "SNA": (-28, -4), "SND": (-22, 22),
-               "PHO": (14, 0)}
+LABEL_NUDGE = {
+    "NYC": (30, -34),
+    "NEW": (-8, 16),
+    "PHI": (-38, 10),
+    "BAL": (10, 22),
+    "WAS": (-12, 14),
+    "BOS": (20, -6),
+    "BUF": (-30, -12),
+    "HOU": (30, 22),
+    "SNA": (-28, -4),
+    "SND": (-22, 22),
+    "PHO": (14, 0),
+}
 
 
 def _boundary_arcs(topology: dict, code_of: dict[str, str]) -> list[int]:
@@ -333,8 +449,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
         import matplotlib as mpl
 
         with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 0.6}):
-            ax.add_collection(PolyCollection(falls, facecolors="none", edgecolors="none", hatch="////",
-                                             linewidths=0))
+            ax.add_collection(PolyCollection(falls, facecolors="none", edgecolors="none", hatch="////", linewidths=0))
     maps.outline_states(ax, states, "#888888", 0.25)
     topology = read_atlas()
     arcs = maps.decode_arcs(topology)
@@ -348,21 +463,45 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
         if code in rows.index:
             x, y = c["x"] + LABEL_NUDGE.get(code, (0, 0))[0], c["y"] + LABEL_NUDGE.get(code, (0, 0))[1]
             change = round(float(rows.loc[code, "change_points"]))
-            ax.text(x, y, f"{rows.loc[code, 'name']}\n{change:+d}" if change else f"{rows.loc[code, 'name']}\n0",
-                    fontsize=6.6,
-                    ha="center", va="center", color="#000000", linespacing=1.0,
-                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
+            ax.text(
+                x,
+                y,
+                f"{rows.loc[code, 'name']}\n{change:+d}" if change else f"{rows.loc[code, 'name']}\n0",
+                fontsize=6.6,
+                ha="center",
+                va="center",
+                color="#000000",
+                linespacing=1.0,
+                bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85),
+            )
     counts = classes.value_counts()
-    handles = [Patch(facecolor=colors[c], edgecolor="#999999", hatch=hatches[c], linewidth=0.4,
-                     label=f"{c}: {counts.get(c, 0)}") for c in CHANGE_LABELS]
+    handles = [
+        Patch(
+            facecolor=colors[c], edgecolor="#999999", hatch=hatches[c], linewidth=0.4, label=f"{c}: {counts.get(c, 0)}"
+        )
+        for c in CHANGE_LABELS
+    ]
     if table["aor"].isna().any():
         handles.append(Patch(facecolor=maps.MISSING_COLOR, edgecolor="#999999", label="county not in the crosswalk"))
-    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=2, bbox_to_anchor=(0.5, 0.0),
-              title="change in the area's jail share (number of areas)", title_fontsize=7.5)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        fontsize=7,
+        ncol=2,
+        bbox_to_anchor=(0.5, 0.0),
+        title="change in the area's jail share (number of areas)",
+        title_fontsize=7.5,
+    )
     table["source_id"] = f"{j.RECORDS_SOURCE} S202 {maps.MAP_SOURCE}"
-    charts.add_source_note(fig, table, sources, extra=(
-        "Areas of responsibility drawn from a county-to-area crosswalk; thick lines are area borders, thin grey "
-        "lines state borders. Computed from ICE's record-level release (FOIA 2019-ICFO-53623)."))
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            "Areas of responsibility drawn from a county-to-area crosswalk; thick lines are area borders, thin grey "
+            "lines state borders. Computed from ICE's record-level release (FOIA 2019-ICFO-53623)."
+        ),
+    )
     top = fig.subplotpars.top + 0.35 / fig.get_size_inches()[1]
     width_in, height_in = fig.get_size_inches()
     height = 0.96 * width_in * 610 / 975 / height_in

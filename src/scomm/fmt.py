@@ -15,8 +15,7 @@ def terminal_safe(text: str) -> str:
     """`text` with control characters (escape sequences, NUL, bidirectional overrides) shown as
     visible escapes such as \\x1b, so data printed to a terminal is read, never acted on."""
     shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c not in "\u00ad" else c
-                   for c in shown)
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c not in "\u00ad" else c for c in shown)
 
 
 def markdown_text(text: str) -> str:
@@ -25,6 +24,7 @@ def markdown_text(text: str) -> str:
     breaks become spaces and control characters are shown as escapes."""
     flat = " ".join(terminal_safe(str(text)).splitlines())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
 
 QUALIFIER_WORDS = {
     "exact": "",
@@ -78,23 +78,40 @@ def with_qualifier(value: float, unit: str = "", qualifier: str = "exact", decim
     return QUALIFIER_WORDS.get(qualifier, qualifier.replace("_", " ") + " ") + format_number(value, unit, decimals)
 
 
-def compare_word(a: float, b: float, more: str = "more than", less: str = "fewer than", same: str = "the same as",
-                 tolerance: float = 0.0) -> str:
+def compare_word(
+    a: float,
+    b: float,
+    more: str = "more than",
+    less: str = "fewer than",
+    same: str = "the same as",
+    tolerance: float = 0.0,
+) -> str:
     """The word for how `a` stands to `b`: `more`, `less` or `same` (within `tolerance`)."""
     if abs(a - b) <= tolerance:
         return same
     return more if a > b else less
 
 
-def change_word(old: float, new: float, up: str = "rose", down: str = "fell", flat: str = "stayed level",
-                tolerance: float = 0.0) -> str:
+def change_word(
+    old: float, new: float, up: str = "rose", down: str = "fell", flat: str = "stayed level", tolerance: float = 0.0
+) -> str:
     """'rose', 'fell' or 'stayed level' for a change from `old` to `new`."""
     return compare_word(new, old, more=up, less=down, same=flat, tolerance=tolerance)
 
 
-FRACTIONS = [(1 / 10, "a tenth"), (1 / 5, "a fifth"), (1 / 4, "a quarter"), (1 / 3, "a third"), (2 / 5, "two fifths"),
-             (1 / 2, "half"), (3 / 5, "three fifths"), (2 / 3, "two thirds"), (3 / 4, "three quarters"),
-             (4 / 5, "four fifths"), (9 / 10, "nine tenths")]
+FRACTIONS = [
+    (1 / 10, "a tenth"),
+    (1 / 5, "a fifth"),
+    (1 / 4, "a quarter"),
+    (1 / 3, "a third"),
+    (2 / 5, "two fifths"),
+    (1 / 2, "half"),
+    (3 / 5, "three fifths"),
+    (2 / 3, "two thirds"),
+    (3 / 4, "three quarters"),
+    (4 / 5, "four fifths"),
+    (9 / 10, "nine tenths"),
+]
 
 
 def fraction_words(percent: float) -> str:

@@ -40,8 +40,9 @@ def design(months, event_date) -> pd.DataFrame:
     t = (months.dt.year - months.iloc[0].year) * 12 + (months.dt.month - months.iloc[0].month)
     after = (months >= first_after).astype(float)
     since = ((months.dt.year - first_after.year) * 12 + (months.dt.month - first_after.month)) * after
-    return pd.DataFrame({"month": months, "t": t.astype(float), "after": after, "months_after": since.astype(float),
-                         "keep": keep})
+    return pd.DataFrame(
+        {"month": months, "t": t.astype(float), "after": after, "months_after": since.astype(float), "keep": keep}
+    )
 
 
 def _fit(y, X, maxlags: int | None):
@@ -50,8 +51,9 @@ def _fit(y, X, maxlags: int | None):
     return sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(cov_type="HAC", cov_kwds={"maxlags": lags}), lags
 
 
-def segmented(months, values, event_date, maxlags: int | None = None, *, label: str = "", data: str = "",
-              unit: str = "points") -> list[dict]:
+def segmented(
+    months, values, event_date, maxlags: int | None = None, *, label: str = "", data: str = "", unit: str = "points"
+) -> list[dict]:
     """Level change and slope change at `event_date` (segmented regression, HAC errors): two results rows."""
     d = design(months, event_date).assign(y=np.asarray(values, float))
     d = d[d["keep"] & np.isfinite(d["y"])]
@@ -60,26 +62,57 @@ def segmented(months, values, event_date, maxlags: int | None = None, *, label: 
     method = f"segmented regression, OLS with Newey-West (HAC) standard errors, {lags} lags"
     n = len(d)
     return [
-        result_row(f"{label}: change in level", float(fit.params[2]), float(ci[2, 0]), float(ci[2, 1]), n, method,
-                   data, unit=unit, se=float(fit.bse[2]), term="level"),
-        result_row(f"{label}: change in slope (per month)", float(fit.params[3]), float(ci[3, 0]), float(ci[3, 1]),
-                   n, method, data, unit=unit, se=float(fit.bse[3]), term="slope"),
+        result_row(
+            f"{label}: change in level",
+            float(fit.params[2]),
+            float(ci[2, 0]),
+            float(ci[2, 1]),
+            n,
+            method,
+            data,
+            unit=unit,
+            se=float(fit.bse[2]),
+            term="level",
+        ),
+        result_row(
+            f"{label}: change in slope (per month)",
+            float(fit.params[3]),
+            float(ci[3, 0]),
+            float(ci[3, 1]),
+            n,
+            method,
+            data,
+            unit=unit,
+            se=float(fit.bse[3]),
+            term="slope",
+        ),
     ]
 
 
-def before_after(months, values, event_date, maxlags: int | None = None, *, label: str = "", data: str = "",
-                 unit: str = "points") -> dict:
+def before_after(
+    months, values, event_date, maxlags: int | None = None, *, label: str = "", data: str = "", unit: str = "points"
+) -> dict:
     """Mean after minus mean before with a HAC 95% interval: one results row (with both means)."""
     d = design(months, event_date).assign(y=np.asarray(values, float))
     d = d[d["keep"] & np.isfinite(d["y"])]
     fit, lags = _fit(d["y"].to_numpy(), d[["after"]].to_numpy(), maxlags)
     ci = fit.conf_int(alpha=0.05)
-    return result_row(f"{label}: change in mean", float(fit.params[1]), float(ci[1, 0]), float(ci[1, 1]), len(d),
-                      f"difference of monthly means, OLS with Newey-West (HAC) standard errors, {lags} lags",
-                      data, unit=unit, se=float(fit.bse[1]), term="before_after",
-                      mean_before=float(d.loc[d["after"] == 0, "y"].mean()),
-                      mean_after=float(d.loc[d["after"] == 1, "y"].mean()),
-                      months_before=int((d["after"] == 0).sum()), months_after=int((d["after"] == 1).sum()))
+    return result_row(
+        f"{label}: change in mean",
+        float(fit.params[1]),
+        float(ci[1, 0]),
+        float(ci[1, 1]),
+        len(d),
+        f"difference of monthly means, OLS with Newey-West (HAC) standard errors, {lags} lags",
+        data,
+        unit=unit,
+        se=float(fit.bse[1]),
+        term="before_after",
+        mean_before=float(d.loc[d["after"] == 0, "y"].mean()),
+        mean_after=float(d.loc[d["after"] == 1, "y"].mean()),
+        months_before=int((d["after"] == 0).sum()),
+        months_after=int((d["after"] == 1).sum()),
+    )
 
 
 def exceeds(row: dict | pd.Series) -> str:

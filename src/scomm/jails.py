@@ -155,21 +155,34 @@ def jail_shares(arrests: pd.DataFrame, span: Periods, definition: str = "cap_loc
     national = frame.groupby("period")[["arrests", "jail"]].sum().unstack().to_frame().T
     national.index = [NATIONAL]
     table = pd.concat([national, by_area])
-    out = pd.DataFrame({
-        "aor": table.index,
-        "arrests_before": table[("arrests", "before")].astype("int64").to_numpy(),
-        "jail_before": table[("jail", "before")].astype("int64").to_numpy(),
-        "arrests_after": table[("arrests", "after")].astype("int64").to_numpy(),
-        "jail_after": table[("jail", "after")].astype("int64").to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "aor": table.index,
+            "arrests_before": table[("arrests", "before")].astype("int64").to_numpy(),
+            "jail_before": table[("jail", "before")].astype("int64").to_numpy(),
+            "arrests_after": table[("arrests", "after")].astype("int64").to_numpy(),
+            "jail_after": table[("jail", "after")].astype("int64").to_numpy(),
+        }
+    )
     out["share_before"] = 100 * out["jail_before"] / out["arrests_before"].where(out["arrests_before"] > 0)
     out["share_after"] = 100 * out["jail_after"] / out["arrests_after"].where(out["arrests_after"] > 0)
     out["change_points"] = out["share_after"] - out["share_before"]
     out["definition"] = definition
     out["months_before"] = span.label("before")
     out["months_after"] = span.label("after")
-    cols = ["aor", "arrests_before", "jail_before", "share_before", "arrests_after", "jail_after", "share_after",
-            "change_points", "definition", "months_before", "months_after"]
+    cols = [
+        "aor",
+        "arrests_before",
+        "jail_before",
+        "share_before",
+        "arrests_after",
+        "jail_after",
+        "share_after",
+        "change_points",
+        "definition",
+        "months_before",
+        "months_after",
+    ]
     return out[cols].reset_index(drop=True)
 
 
@@ -184,7 +197,7 @@ def area_shares(arrests: pd.DataFrame, span: Periods, aors: pd.DataFrame | None 
         parts.append(shares)
     table = pd.concat(parts, ignore_index=True)
     table.insert(1, "name", table["aor"].map(names))
-    order = (parts[0].sort_values(["change_points", "aor"], ascending=[False, True])["aor"].tolist())
+    order = parts[0].sort_values(["change_points", "aor"], ascending=[False, True])["aor"].tolist()
     table["rank"] = table["aor"].map({a: i + 1 for i, a in enumerate(order)})
     table["source_id"] = RECORDS_SOURCE
     return table.sort_values(["definition", "rank"]).reset_index(drop=True)
@@ -264,7 +277,9 @@ def annual_totals(files: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["event", "fiscal_year"]).reset_index(drop=True)
 
 
-def records_vs_published(files: pd.DataFrame, figures: pd.DataFrame, ids: dict[tuple[str, int], list[str]]) -> pd.DataFrame:
+def records_vs_published(
+    files: pd.DataFrame, figures: pd.DataFrame, ids: dict[tuple[str, int], list[str]]
+) -> pd.DataFrame:
     """Each year's record count beside the published annual totals (`ids`: (event, fiscal year) -> figure_ids).
 
     difference = records - published; records_share = records as a percentage of the published total.
@@ -276,23 +291,37 @@ def records_vs_published(files: pd.DataFrame, figures: pd.DataFrame, ids: dict[t
         rec = totals.loc[(event, year)]
         for fid in figure_ids:
             published = float(fig.loc[fid, "value"])
-            rows.append({
-                "event": event, "fiscal_year": year, "records": int(rec["records"]),
-                "records_through": rec["last_date"], "partial_year": bool(rec["partial_year"]),
-                "published": published, "difference": int(rec["records"]) - published,
-                "records_share": 100 * int(rec["records"]) / published, "figure_id": fid,
-                "source_id": str(fig.loc[fid, "source_id"]) + " " + RECORDS_SOURCE,
-                "qualifier": str(fig.loc[fid, "qualifier"]), "confidence": str(fig.loc[fid, "confidence"]),
-            })
+            rows.append(
+                {
+                    "event": event,
+                    "fiscal_year": year,
+                    "records": int(rec["records"]),
+                    "records_through": rec["last_date"],
+                    "partial_year": bool(rec["partial_year"]),
+                    "published": published,
+                    "difference": int(rec["records"]) - published,
+                    "records_share": 100 * int(rec["records"]) / published,
+                    "figure_id": fid,
+                    "source_id": str(fig.loc[fid, "source_id"]) + " " + RECORDS_SOURCE,
+                    "qualifier": str(fig.loc[fid, "qualifier"]),
+                    "confidence": str(fig.loc[fid, "confidence"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- one county's area
 
 
-def aor_summary(county_fips: str | int, definition: str = "cap_local", return_date="2017-01-25",
-                arrests: pd.DataFrame | None = None, files: pd.DataFrame | None = None,
-                crosswalk: pd.DataFrame | None = None, aors: pd.DataFrame | None = None) -> dict:
+def aor_summary(
+    county_fips: str | int,
+    definition: str = "cap_local",
+    return_date="2017-01-25",
+    arrests: pd.DataFrame | None = None,
+    files: pd.DataFrame | None = None,
+    crosswalk: pd.DataFrame | None = None,
+    aors: pd.DataFrame | None = None,
+) -> dict:
     """For `scomm place`: the county's ICE area of responsibility and that area's jail share before/after.
 
     `county_fips` is the 5-digit county FIPS code (an int loses its leading zero and is padded back).
@@ -306,7 +335,9 @@ def aor_summary(county_fips: str | int, definition: str = "cap_local", return_da
     crosswalk = load_table("ice_county_aor") if crosswalk is None else crosswalk
     row = crosswalk[crosswalk["geoid"].astype(str) == fips]
     if row.empty:
-        raise KeyError(f"county FIPS {fips} is not in the county-to-area crosswalk (data/raw/ice_enforcement/county_aor.csv)")
+        raise KeyError(
+            f"county FIPS {fips} is not in the county-to-area crosswalk (data/raw/ice_enforcement/county_aor.csv)"
+        )
     code = str(row["aor"].iloc[0])
     arrests = load_arrests() if arrests is None else arrests
     files = load_files() if files is None else files
@@ -314,14 +345,21 @@ def aor_summary(county_fips: str | int, definition: str = "cap_local", return_da
     shares = jail_shares(arrests, span, definition).set_index("aor")
     s = shares.loc[code]
     return {
-        "county_fips": fips, "county_name": str(row["name"].iloc[0]), "aor": code,
-        "aor_name": _aor_names(aors).get(code, code), "definition": definition,
+        "county_fips": fips,
+        "county_name": str(row["name"].iloc[0]),
+        "aor": code,
+        "aor_name": _aor_names(aors).get(code, code),
+        "definition": definition,
         "definition_label": DEFINITION_LABELS[definition],
-        "share_before": float(s["share_before"]), "share_after": float(s["share_after"]),
+        "share_before": float(s["share_before"]),
+        "share_after": float(s["share_after"]),
         "change_points": float(s["change_points"]),
-        "jail_before": int(s["jail_before"]), "arrests_before": int(s["arrests_before"]),
-        "jail_after": int(s["jail_after"]), "arrests_after": int(s["arrests_after"]),
-        "months_before": span.label("before"), "months_after": span.label("after"),
+        "jail_before": int(s["jail_before"]),
+        "arrests_before": int(s["arrests_before"]),
+        "jail_after": int(s["jail_after"]),
+        "arrests_after": int(s["arrests_after"]),
+        "months_before": span.label("before"),
+        "months_after": span.label("after"),
         "source_id": RECORDS_SOURCE,
     }
 
@@ -338,7 +376,8 @@ def record_gaps(arrests: pd.DataFrame, removals: pd.DataFrame, last_month) -> di
         "removals_hq": int(removals.loc[removals["aor"] == "HQ", "removals"].sum()),
         "arrests_after_window": int(arrests.loc[arrests["month"] > last, "arrests"].sum()),
         "removals_after_window": int(removals.loc[removals["month"] > last, "removals"].sum()),
-        "removals_field_office_share": 100 * float(removals.loc[~removals["aor"].isin([NOT_RECORDED, "HQ"]), "removals"].sum())
+        "removals_field_office_share": 100
+        * float(removals.loc[~removals["aor"].isin([NOT_RECORDED, "HQ"]), "removals"].sum())
         / float(removals["removals"].sum()),
     }
 
@@ -347,14 +386,16 @@ def aor_summary_text(summary: dict) -> str:
     """The lines `scomm place` prints for a county's ICE area (from `aor_summary`)."""
     from scomm.fmt import format_number
 
-    return (f"ICE area of responsibility: {summary['aor_name']} ({summary['aor']}).\n"
-            f"Share of ICE arrests in that area picked up from local jails ({summary['definition_label']}): "
-            f"{format_number(summary['share_before'], 'percent')} in {summary['months_before']}, before Secure "
-            f"Communities returned; {format_number(summary['share_after'], 'percent')} in {summary['months_after']}, "
-            f"after ({format_number(summary['change_points'], 'points')}; "
-            f"{summary['jail_before']:,} of {summary['arrests_before']:,} and {summary['jail_after']:,} of "
-            f"{summary['arrests_after']:,} arrests).\n"
-            "Source: ICE arrest records released under FOIA request 2019-ICFO-53623 (data/derived/ice_arrests_monthly.csv).")
+    return (
+        f"ICE area of responsibility: {summary['aor_name']} ({summary['aor']}).\n"
+        f"Share of ICE arrests in that area picked up from local jails ({summary['definition_label']}): "
+        f"{format_number(summary['share_before'], 'percent')} in {summary['months_before']}, before Secure "
+        f"Communities returned; {format_number(summary['share_after'], 'percent')} in {summary['months_after']}, "
+        f"after ({format_number(summary['change_points'], 'points')}; "
+        f"{summary['jail_before']:,} of {summary['arrests_before']:,} and {summary['jail_after']:,} of "
+        f"{summary['arrests_after']:,} arrests).\n"
+        "Source: ICE arrest records released under FOIA request 2019-ICFO-53623 (data/derived/ice_arrests_monthly.csv)."
+    )
 
 
 def place_text(county_fips: str | int) -> str:

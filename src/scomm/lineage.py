@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -102,7 +102,10 @@ def fingerprint(reads: dict, ds: Dataset, extra: str = "") -> str:
     """Hash of everything `reads` returns from `ds` (plus `extra`: code, parameters, formats)."""
     h = hashlib.sha256(extra.encode())
     for table in sorted(set(reads.get("tables", []))):
-        h.update(f"\x00table:{table}\x00".encode() + _cached(ds, f"table:{table}", lambda: _table_text(table, ds)).encode())
+        h.update(
+            f"\x00table:{table}\x00".encode()
+            + _cached(ds, f"table:{table}", lambda table=table: _table_text(table, ds)).encode()
+        )
     rows = _figure_texts(ds)
     for fid in sorted(set(reads.get("figure_ids", []))):
         h.update(f"\x00figure:{fid}\x00{rows.get(fid, 'MISSING')}".encode())
@@ -114,7 +117,7 @@ def fingerprint(reads: dict, ds: Dataset, extra: str = "") -> str:
         row = _frame_text(claims.loc[[cid]]) if cid in claims.index else "MISSING"
         h.update(f"\x00claim:{cid}\x00{row}".encode())
     for name in sorted(set(reads.get("derived", []))):
-        text = _cached(ds, f"derived:{name}", lambda: _frame_text(derived(name, ds)))
+        text = _cached(ds, f"derived:{name}", lambda name=name: _frame_text(derived(name, ds)))
         h.update(f"\x00derived:{name}\x00".encode() + text.encode())
     return h.hexdigest()
 

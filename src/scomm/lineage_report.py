@@ -34,30 +34,47 @@ def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
         if not isinstance(record, dict):
             raise ValueError("not a JSON object")
     except (ValueError, UnicodeDecodeError) as err:
-        return (f"scomm lineage: the build record {record_path} cannot be read ({err}); run `scomm build --force` "
-                "to write it again.", False)
-    ds = load_dataset(*(state / "inputs" / n for n in ("figures.csv", "sources.csv", "metrics.csv",
-                                                        "milestones.csv", "claims.csv")))
+        return (
+            f"scomm lineage: the build record {record_path} cannot be read ({err}); run `scomm build --force` "
+            "to write it again.",
+            False,
+        )
+    ds = load_dataset(
+        *(state / "inputs" / n for n in ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv"))
+    )
     lines = [f"{figure_id}:"]
     known = figure_id in set(ds.figures["figure_id"])
     if known:
         row = ds.figures.set_index("figure_id").loc[figure_id]
-        lines[0] += f" {row['metric']} = {row['as_printed']} ({row['geography']}, to {row['period_end']:%Y-%m-%d}; source {row['source_id']})"
+        lines[0] += (
+            f" {row['metric']} = {row['as_printed']} ({row['geography']}, to {row['period_end']:%Y-%m-%d}; source {row['source_id']})"
+        )
     else:
         lines[0] += " not in the data of the last build"
     notebooks = [nb for nb, rec in sorted(record.items()) if lineage.uses_figure(rec["reads"], figure_id, ds)]
-    charts = [f"{nb}: {name}" for nb, rec in sorted(record.items()) for name, meta in rec["charts"].items()
-              if figure_id in meta["figure_ids"]]
+    charts = [
+        f"{nb}: {name}"
+        for nb, rec in sorted(record.items())
+        for name, meta in rec["charts"].items()
+        if figure_id in meta["figure_ids"]
+    ]
     ratios_path = root / "figures" / "ratios.csv"
     derived = []
     if ratios_path.exists():
         ratios = pd.read_csv(ratios_path, keep_default_na=False)
         hit = ratios[ratios["figure_ids"].astype(str).str.split().apply(lambda ids: figure_id in ids)]
         derived = [f"{r.notebook}: {r.text}" for r in hit.itertuples()]
-    claims = [f"{c.claim_id}: {c.statement} ({_role(c, figure_id)})"
-              for c in ds.claims.itertuples() if figure_id in [*claims_mod.figure_inputs(c.inputs), c.published_id]]
-    for title, items in (("notebooks", notebooks), ("charts", charts), ("derived numbers", derived),
-                         ("published claims", claims)):
+    claims = [
+        f"{c.claim_id}: {c.statement} ({_role(c, figure_id)})"
+        for c in ds.claims.itertuples()
+        if figure_id in [*claims_mod.figure_inputs(c.inputs), c.published_id]
+    ]
+    for title, items in (
+        ("notebooks", notebooks),
+        ("charts", charts),
+        ("derived numbers", derived),
+        ("published claims", claims),
+    ):
         lines.append(f"  {title} ({len(items)}):")
         lines += [f"    {item}" for item in items] or ["    none"]
     return "\n".join(lines), known and bool(notebooks or charts or derived or claims)

@@ -10,7 +10,6 @@ independent cities) stay on top.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -107,22 +106,34 @@ def map_dates(acts: pd.DataFrame, changes: pd.DataFrame, counties: tuple[Shape, 
     cols = ["fips", "county", "state", "activated", "source_id"]
     table = shapes_.merge(acts[cols].astype({"state": str}), on="fips", how="left")
     kind = shapes_["map_fips"].map(via_change["change"].astype(str))
-    table["via"] = np.where(own, "same code", np.where(table["fips"].notna(), kind + " (" + table["fips"].fillna("") + ")",
-                                                       "not in the list"))
-    table["source_id"] = np.where(own, table["source_id"] + f" {MAP_SOURCE}",
-                                  np.where(table["fips"].notna(), table["source_id"] + f" {MAP_SOURCE} {CHANGE_SOURCE}",
-                                           MAP_SOURCE))
+    table["via"] = np.where(
+        own,
+        "same code",
+        np.where(table["fips"].notna(), kind + " (" + table["fips"].fillna("") + ")", "not in the list"),
+    )
+    table["source_id"] = np.where(
+        own,
+        table["source_id"] + f" {MAP_SOURCE}",
+        np.where(table["fips"].notna(), table["source_id"] + f" {MAP_SOURCE} {CHANGE_SOURCE}", MAP_SOURCE),
+    )
     table[["fips", "county", "state"]] = table[["fips", "county", "state"]].fillna("")
     return table[["map_fips", "map_name", "fips", "county", "state", "activated", "via", "source_id"]]
 
 
-def fill_counties(ax, shade: np.ndarray, edgecolor: str | None, linewidth: float) -> tuple[list[np.ndarray], np.ndarray]:
+def fill_counties(
+    ax, shade: np.ndarray, edgecolor: str | None, linewidth: float
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Every county drawn in one collection, `shade[i]` the colour of the i-th county shape (`edgecolor` None:
     edges in the fill colour); returns (rings, owner) for overlays such as hatching."""
     rings, owner = _county_rings()
-    ax.add_collection(PolyCollection(rings, facecolors=shade[owner],
-                                     edgecolors=shade[owner] if edgecolor is None else edgecolor,
-                                     linewidths=linewidth))
+    ax.add_collection(
+        PolyCollection(
+            rings,
+            facecolors=shade[owner],
+            edgecolors=shade[owner] if edgecolor is None else edgecolor,
+            linewidths=linewidth,
+        )
+    )
     return rings, owner
 
 
@@ -206,17 +217,28 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
     shade = table["period"].map(colors).fillna(MISSING_COLOR).to_numpy()  # table rows follow the shapes' order
     fill_counties(ax, shade, "#ffffff", 0.08)
     outline_states(ax, states)
-    handles = [Patch(facecolor=colors[c], edgecolor="#999999", linewidth=0.4,
-                     label=f"{c} ({_fy_span(c)}): {per_class[c]:,}") for c in labels]
+    handles = [
+        Patch(facecolor=colors[c], edgecolor="#999999", linewidth=0.4, label=f"{c} ({_fy_span(c)}): {per_class[c]:,}")
+        for c in labels
+    ]
     if (table["via"] == "not in the list").any():
         handles.append(Patch(facecolor=MISSING_COLOR, edgecolor="#999999", label="no date in the list"))
-    ax.legend(handles=handles, loc="upper center", fontsize=7, ncol=2 if len(labels) <= 8 else 3,
-              title="activated in (number of counties on the map)", title_fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        fontsize=7,
+        ncol=2 if len(labels) <= 8 else 3,
+        title="activated in (number of counties on the map)",
+        title_fontsize=7.5,
+        bbox_to_anchor=(0.5, 0.0),
+    )
     changed = table[~table["via"].isin(["same code", "not in the list"])]
-    extra = (f"Dates from ICE's list of activated jurisdictions ({len(acts):,} rows); the map draws the "
-             f"{len(table):,} counties of 2017, and {len(changed)} of them take the date of the list code they were "
-             "split or renamed from (the Census Bureau's record of county changes). Counts in the legend are counties on the map, as in "
-             "the CSV beside this chart.")
+    extra = (
+        f"Dates from ICE's list of activated jurisdictions ({len(acts):,} rows); the map draws the "
+        f"{len(table):,} counties of 2017, and {len(changed)} of them take the date of the list code they were "
+        "split or renamed from (the Census Bureau's record of county changes). Counts in the legend are counties on the map, as in "
+        "the CSV beside this chart."
+    )
     charts.add_source_note(fig, table, sources, extra=extra)
     # the map keeps its shape: full width, directly under the header; legend and note below it
     top = fig.subplotpars.top + 0.35 / fig.get_size_inches()[1]  # less air under the header than for charts

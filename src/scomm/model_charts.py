@@ -34,8 +34,7 @@ def _date_axis(ax, months: tuple[int, ...] = (1,)) -> None:
 # ---------------------------------------------------------------- notebook 11
 
 
-def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources: pd.DataFrame,
-             source_ids: str):
+def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources: pd.DataFrame, source_ids: str):
     """Kaplan-Meier curves: share of counties not yet switched on, by fifth of the non-citizen share."""
     med = medians.set_index("group")
     last = origin + pd.Timedelta(days=float(max(t.max() for t, _ in curves.values())))
@@ -52,20 +51,37 @@ def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources:
     for i, (group, (times, surv)) in enumerate(sorted(curves.items())):
         dates = origin + pd.to_timedelta(np.concatenate([[0.0], times]), unit="D")
         values = 100 * np.concatenate([[1.0], surv])
-        ax.step(dates, values, where="post", color=charts.PALETTE[i], linestyle=styles[i], linewidth=1.8,
-                marker=charts.MARKERS[i], markevery=0.12, markersize=3.5,
-                label=f"{QUINTILE_NAMES[group]} (median {human_date(med.loc[group, 'median_date'])})")
-        rows += [{"quintile": group, "date": d, "percent_not_active": v, "source_id": source_ids}
-                 for d, v in zip(dates, values)]
+        ax.step(
+            dates,
+            values,
+            where="post",
+            color=charts.PALETTE[i],
+            linestyle=styles[i],
+            linewidth=1.8,
+            marker=charts.MARKERS[i],
+            markevery=0.12,
+            markersize=3.5,
+            label=f"{QUINTILE_NAMES[group]} (median {human_date(med.loc[group, 'median_date'])})",
+        )
+        rows += [
+            {"quintile": group, "date": d, "percent_not_active": v, "source_id": source_ids}
+            for d, v in zip(dates, values)
+        ]
     ax.axhline(50, color="#777777", linewidth=0.8, linestyle=(0, (2, 2)))
     ax.set_ylim(0, 102)
     ax.set_ylabel("percent of counties not yet active")
     _date_axis(ax, (1, 7))
     table = pd.DataFrame(rows)
-    charts.add_source_note(fig, table, sources, extra=(
-        f"Fifths of the {int(medians['n'].sum()):,} counties with a 2009 non-citizen estimate (American Community "
-        "Survey 2005-2009, divided by the Census Bureau's 2010 population estimate). Activation dates from ICE's "
-        "list as digitized."))
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            f"Fifths of the {int(medians['n'].sum()):,} counties with a 2009 non-citizen estimate (American Community "
+            "Survey 2005-2009, divided by the Census Bureau's 2010 population estimate). Activation dates from ICE's "
+            "list as digitized."
+        ),
+    )
     charts.legend_below(fig, ax, ncol=2, title="non-citizen share of the county's population")
     return fig, table
 
@@ -75,11 +91,16 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
     models = list(dict.fromkeys(rows["model"]))
     terms = list(dict.fromkeys(rows["term"]))
     share = rows[(rows["term"] == terms[0])]
-    short = {"noncitizen_share": "a larger non-citizen share", "log_population": "a larger population",
-             "border_100km": "a greater distance from the Mexican border", "g287": "a 287(g) agreement"}
+    short = {
+        "noncitizen_share": "a larger non-citizen share",
+        "log_population": "a larger population",
+        "border_100km": "a greater distance from the Mexican border",
+        "g287": "a 287(g) agreement",
+    }
     grouped = rows.groupby("term", sort=False)
     earlier = [short.get(t, t) for t, g in grouped if (g["low"] > 1).all()]
     later = [short.get(t, t) for t, g in grouped if (g["high"] < 1).all()]
+
     def words(items: list[str]) -> str:
         return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
@@ -100,9 +121,18 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
     offsets = np.linspace(0.15, -0.15, len(models))
     for k, model in enumerate(models):
         part = rows[rows["model"] == model].set_index("term").loc[terms]
-        ax.errorbar(part["estimate"], y + offsets[k], xerr=[part["estimate"] - part["low"], part["high"] - part["estimate"]],
-                    fmt=charts.MARKERS[k], color=charts.PALETTE[k], markersize=5, capsize=2, linewidth=1.2,
-                    markerfacecolor="white" if k else charts.PALETTE[k], label=model)
+        ax.errorbar(
+            part["estimate"],
+            y + offsets[k],
+            xerr=[part["estimate"] - part["low"], part["high"] - part["estimate"]],
+            fmt=charts.MARKERS[k],
+            color=charts.PALETTE[k],
+            markersize=5,
+            capsize=2,
+            linewidth=1.2,
+            markerfacecolor="white" if k else charts.PALETTE[k],
+            label=model,
+        )
     ax.axvline(1, color="#555555", linewidth=0.9)
     ax.set_xscale("log")
     ax.set_xticks([0.5, 0.8, 1, 1.25, 2, 4], ["0.5", "0.8", "1", "1.25", "2", "4"])
@@ -113,10 +143,16 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
     ax.grid(axis="y", visible=False)
     fig.subplots_adjust(left=0.38)
     table = rows.assign(source_id=source_ids)
-    charts.add_source_note(fig, table, sources, extra=(
-        f"Fitted on {int(rows['n'].iloc[0]):,} counties (statsmodels PHReg, Efron ties). Describes the order of "
-        "activation; not a causal estimate. 287(g): a county-level agency in the Inspector General's roster of "
-        "Oct. 28, 2009."))
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            f"Fitted on {int(rows['n'].iloc[0]):,} counties (statsmodels PHReg, Efron ties). Describes the order of "
+            "activation; not a causal estimate. 287(g): a county-level agency in the Inspector General's roster of "
+            "Oct. 28, 2009."
+        ),
+    )
     charts.legend_below(fig, ax, ncol=2)
     return fig, table
 
@@ -124,12 +160,21 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
 # ---------------------------------------------------------------- notebook 12
 
 
-def seattle_chart(by_method: pd.DataFrame, monthly_share: pd.DataFrame, milestones: pd.DataFrame,
-                  sources: pd.DataFrame, milestone_ids: tuple[str, ...], years: tuple[int, int]):
+def seattle_chart(
+    by_method: pd.DataFrame,
+    monthly_share: pd.DataFrame,
+    milestones: pd.DataFrame,
+    sources: pd.DataFrame,
+    milestone_ids: tuple[str, ...],
+    years: tuple[int, int],
+):
     """Seattle area: arrests per fiscal year by method (bars) and the monthly jail share (line), events dated;
     the title compares the fiscal `years` (first, second) and the highest share of the years after."""
-    share_fy = by_method.assign(jail=by_method["arrests"].where(by_method["method"] == "CAP Local Incarceration", 0)) \
-        .groupby("fiscal_year")[["arrests", "jail"]].sum()
+    share_fy = (
+        by_method.assign(jail=by_method["arrests"].where(by_method["method"] == "CAP Local Incarceration", 0))
+        .groupby("fiscal_year")[["arrests", "jail"]]
+        .sum()
+    )
     share_fy = 100 * share_fy["jail"] / share_fy["arrests"]
     first, second = years
     later = share_fy[share_fy.index > second]
@@ -139,14 +184,24 @@ def seattle_chart(by_method: pd.DataFrame, monthly_share: pd.DataFrame, mileston
         + (f", and was no higher than {later.max():.1f}% in any later year" if len(later) else ""),
         "ICE ERO administrative arrests in the Seattle area of responsibility (Washington, Oregon, Alaska) by "
         "fiscal year and arrest method, and the monthly share that were 'CAP Local Incarceration' pickups",
-        nrows=2, figsize=(WIDTH, 8.4), gridspec_kw={"height_ratios": [1, 1.1], "hspace": 0.42},
+        nrows=2,
+        figsize=(WIDTH, 8.4),
+        gridspec_kw={"height_ratios": [1, 1.1], "hspace": 0.42},
     )
     wide = by_method.pivot(index="fiscal_year", columns="method", values="arrests").fillna(0)
     order = list(dict.fromkeys(by_method["method"]))
     bottom_acc = np.zeros(len(wide))
     for i, method in enumerate(order):
-        top.bar(wide.index, wide[method], bottom=bottom_acc, color=charts.PALETTE[i], hatch=charts.HATCHES[i],
-                edgecolor="white", linewidth=0.4, label=method)
+        top.bar(
+            wide.index,
+            wide[method],
+            bottom=bottom_acc,
+            color=charts.PALETTE[i],
+            hatch=charts.HATCHES[i],
+            edgecolor="white",
+            linewidth=0.4,
+            label=method,
+        )
         bottom_acc += wide[method].to_numpy()
     top.set_xticks(wide.index, [f"FY{y}" for y in wide.index])
     top.set_ylabel("arrests")
@@ -156,26 +211,45 @@ def seattle_chart(by_method: pd.DataFrame, monthly_share: pd.DataFrame, mileston
     top.set_title("Arrests by fiscal year (FY2012 from Jan. 2012; FY2019 to July 6, 2019)", fontsize=9.5)
 
     ms = milestones.set_index("milestone_id").loc[list(milestone_ids)]
-    bottom.plot(monthly_share["month"], monthly_share["share"], color=charts.PALETTE[0], linewidth=1.5,
-                marker="o", markersize=2.5)
+    bottom.plot(
+        monthly_share["month"],
+        monthly_share["share"],
+        color=charts.PALETTE[0],
+        linewidth=1.5,
+        marker="o",
+        markersize=2.5,
+    )
     bottom.set_ylim(0, 100)
     bottom.set_ylabel("percent of the month's arrests")
     bottom.set_title("Share picked up from local jails, by month", fontsize=9.5)
     done: dict[pd.Timestamp, int] = {}
-    for k, (mid, m) in enumerate(ms.iterrows()):
+    for k, (_mid, m) in enumerate(ms.iterrows()):
         when = pd.Timestamp(m["date"])
         bottom.axvline(when, color="#555555", linewidth=0.9, linestyle="--")
         level = done.setdefault(when, len(done))
-        bottom.text(when + pd.Timedelta(days=15), 96 - 9 * level, chr(ord("A") + k), fontsize=8.5, va="top",
-                    fontweight="bold")
+        bottom.text(
+            when + pd.Timedelta(days=15), 96 - 9 * level, chr(ord("A") + k), fontsize=8.5, va="top", fontweight="bold"
+        )
     _date_axis(bottom)
-    keys = "; ".join(f"{chr(ord('A') + k)}: {human_day(m['date']) if m['date_precision'] == 'day' else human_date(m['date'])}, "
-                     f"{m['event']}" for k, (_, m) in enumerate(ms.iterrows()))
-    table = pd.concat([by_method.assign(series="arrests by fiscal year and method"),
-                       monthly_share.assign(series="monthly jail share")], ignore_index=True)
+    keys = "; ".join(
+        f"{chr(ord('A') + k)}: {human_day(m['date']) if m['date_precision'] == 'day' else human_date(m['date'])}, "
+        f"{m['event']}"
+        for k, (_, m) in enumerate(ms.iterrows())
+    )
+    table = pd.concat(
+        [
+            by_method.assign(series="arrests by fiscal year and method"),
+            monthly_share.assign(series="monthly jail share"),
+        ],
+        ignore_index=True,
+    )
     note_rows = pd.concat([table[["source_id"]], ms.reset_index()[["source_id"]]])
-    charts.add_source_note(fig, note_rows, sources, extra=(
-        keys + ". Counted from the arrest records of ICE's production; FY2012 leaves out 287(g) arrests."))
+    charts.add_source_note(
+        fig,
+        note_rows,
+        sources,
+        extra=(keys + ". Counted from the arrest records of ICE's production; FY2012 leaves out 287(g) arrests."),
+    )
     return fig, table
 
 
@@ -197,9 +271,17 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     for yi, (_, row) in zip(y, table.iterrows()):
         beyond = row["low"] > 0 or row["high"] < 0
         colour = charts.PALETTE[0] if row["aor"] != "US" else charts.PALETTE[2]
-        ax.errorbar(row["estimate"], yi, xerr=[[row["estimate"] - row["low"]], [row["high"] - row["estimate"]]],
-                    fmt="o" if beyond else "s", color=colour, markerfacecolor=colour if beyond else "white",
-                    markersize=5, capsize=2, linewidth=1.2)
+        ax.errorbar(
+            row["estimate"],
+            yi,
+            xerr=[[row["estimate"] - row["low"]], [row["high"] - row["estimate"]]],
+            fmt="o" if beyond else "s",
+            color=colour,
+            markerfacecolor=colour if beyond else "white",
+            markersize=5,
+            capsize=2,
+            linewidth=1.2,
+        )
     ax.axvline(0, color="#555555", linewidth=0.9)
     ax.set_yticks(y, table["name"])
     ax.set_xlabel("change in percentage points")
@@ -207,12 +289,28 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     ax.grid(axis="y", visible=False)
     fig.subplots_adjust(left=0.27)
     # legend entries as the markers alone: filled circle (excludes 0) and hollow square (includes 0)
-    ax.plot([], [], marker="o", linestyle="none", color=charts.PALETTE[0], markersize=5, label="95% interval excludes 0")
-    ax.plot([], [], marker="s", linestyle="none", color=charts.PALETTE[0], markerfacecolor="white", markersize=5,
-            label="95% interval includes 0")
-    charts.add_source_note(fig, table, sources, extra=(
-        f"Months before: {table['months_before'].iloc[0]}; after: {table['months_after'].iloc[0]}; the month of the "
-        "return is left out. Intervals: OLS with Newey-West standard errors. Computed from ICE's record-level release "
-        "(FOIA 2019-ICFO-53623)."))
+    ax.plot(
+        [], [], marker="o", linestyle="none", color=charts.PALETTE[0], markersize=5, label="95% interval excludes 0"
+    )
+    ax.plot(
+        [],
+        [],
+        marker="s",
+        linestyle="none",
+        color=charts.PALETTE[0],
+        markerfacecolor="white",
+        markersize=5,
+        label="95% interval includes 0",
+    )
+    charts.add_source_note(
+        fig,
+        table,
+        sources,
+        extra=(
+            f"Months before: {table['months_before'].iloc[0]}; after: {table['months_after'].iloc[0]}; the month of the "
+            "return is left out. Intervals: OLS with Newey-West standard errors. Computed from ICE's record-level release "
+            "(FOIA 2019-ICFO-53623)."
+        ),
+    )
     charts.legend_below(fig, ax, ncol=2, fontsize=7.8)
     return fig, table

@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import string
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -89,8 +90,14 @@ class _Formatter(string.Formatter):
 class Run:
     """One notebook's run: its data, its output folder and the record of what it read and showed."""
 
-    def __init__(self, notebook: str, data_path: str | Path | None = None, sources_path: str | Path | None = None,
-                 metrics_path: str | Path | None = None, settings: RunSettings | None = None):
+    def __init__(
+        self,
+        notebook: str,
+        data_path: str | Path | None = None,
+        sources_path: str | Path | None = None,
+        metrics_path: str | Path | None = None,
+        settings: RunSettings | None = None,
+    ):
         self.name = notebook
         self.settings = settings or RunSettings.from_env()
         data_dir = self.settings.data_dir
@@ -114,8 +121,10 @@ class Run:
             return FIGURES_DIR  # same data as the last build: the charts come out the same
         digest = hashlib.sha256("".join(_sha(p) for p in self.paths).encode()).hexdigest()[:8]
         out = OTHER_DATA_DIR / f"{self.paths[0].stem}-{digest}"
-        print(f"Charts from {self.data_label} go to {data_label(out)}/ (figures/ keeps the last build's; "
-              f"`scomm build` rebuilds everything together).")
+        print(
+            f"Charts from {self.data_label} go to {data_label(out)}/ (figures/ keeps the last build's; "
+            f"`scomm build` rebuilds everything together)."
+        )
         return out
 
     # ------------------------------------------------------------ reading (recorded)
@@ -154,20 +163,30 @@ class Run:
         try:
             return self._get(figure_id)
         except KeyError:
-            raise MissingFigureError(f"figure {figure_id} is not in {self.data_label}; notebook {self.name} needs it")
+            raise MissingFigureError(
+                f"figure {figure_id} is not in {self.data_label}; notebook {self.name} needs it"
+            ) from None
 
     def select(self, ids: Sequence[str]) -> pd.DataFrame:
         """The figure rows `ids`, in that order, with the columns charts and tables use."""
         for fid in ids:
             self.get(fid)
-        return self._dataset.figures.set_index("figure_id", drop=False).loc[list(ids), TABLE_COLUMNS].reset_index(drop=True)
+        return (
+            self._dataset.figures.set_index("figure_id", drop=False)
+            .loc[list(ids), TABLE_COLUMNS]
+            .reset_index(drop=True)
+        )
 
-    def rows(self, metric: Sequence[str] | None = None, geography: str | None = None,
-             metric_contains: str | None = None) -> pd.DataFrame:
+    def rows(
+        self, metric: Sequence[str] | None = None, geography: str | None = None, metric_contains: str | None = None
+    ) -> pd.DataFrame:
         """Figure rows (every column) by metric (any of), geography and/or part of the metric name, sorted by
         period end. Recorded as a filter: an edit re-runs the notebook only when it changes a matching row."""
-        spec = {"metric": list(metric) if metric is not None else None, "geography": geography,
-                "metric_contains": metric_contains}
+        spec = {
+            "metric": list(metric) if metric is not None else None,
+            "geography": geography,
+            "metric_contains": metric_contains,
+        }
         self._record("filters", spec)
         rows = lineage.apply_filter(self._dataset.figures, spec)
         return rows.sort_values(["period_end", "figure_id"]).reset_index(drop=True)
@@ -193,8 +212,12 @@ class Run:
             records = self.table(cl.RECORDS_TABLE)
         if cl.uses_detainer_months(chosen):  # detainer_months claims read the detainers by month
             monthly = self.table(cl.DETAINER_TABLE)
-        return cl.evaluate(chosen, self._dataset.figures, records, monthly).set_index("claim_id").loc[
-            [c for c in claim_ids if c in set(chosen["claim_id"])]].reset_index()
+        return (
+            cl.evaluate(chosen, self._dataset.figures, records, monthly)
+            .set_index("claim_id")
+            .loc[[c for c in claim_ids if c in set(chosen["claim_id"])]]
+            .reset_index()
+        )
 
     # ------------------------------------------------------------ showing
 
@@ -205,8 +228,16 @@ class Run:
         used = {row["key"] for row in self._ledger}
         if key in used:  # keys stay unique within a notebook
             key = f"{key} ({sum(1 for k in used if k == key or k.startswith(key + ' (')) + 1})"
-        self._ledger.append({"key": key, "value": q.value, "unit": q.unit, "qualifier": q.qualifier,
-                             "figure_ids": " ".join(q.figure_ids), "text": str(q)})
+        self._ledger.append(
+            {
+                "key": key,
+                "value": q.value,
+                "unit": q.unit,
+                "qualifier": q.qualifier,
+                "figure_ids": " ".join(q.figure_ids),
+                "text": str(q),
+            }
+        )
         self._save_state()
         return q
 
@@ -216,8 +247,9 @@ class Run:
 
         return Markdown(_Formatter().format(template, **values))
 
-    def display_table(self, frame: pd.DataFrame, columns: Sequence[str] | None = None,
-                      names: dict[str, str] | None = None):
+    def display_table(
+        self, frame: pd.DataFrame, columns: Sequence[str] | None = None, names: dict[str, str] | None = None
+    ):
         """A readable table: numbers with thousands separators and units, dates as YYYY-MM-DD, 'n/a' for missing."""
         from IPython.display import Markdown
 
@@ -243,13 +275,19 @@ class Run:
         if state is None:
             return
         record = {"notebook": self.name, "reads": self.reads, "charts": self.charts}
-        (state / f"{self.name}.lineage.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n",
-                                                         encoding="utf-8")
+        (state / f"{self.name}.lineage.json").write_text(
+            json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         (state / f"{self.name}.ratios.jsonl").write_text(
-            "".join(json.dumps(row, sort_keys=True) + "\n" for row in self._ledger), encoding="utf-8")
+            "".join(json.dumps(row, sort_keys=True) + "\n" for row in self._ledger), encoding="utf-8"
+        )
 
 
-def open_run(notebook: str, data_path: str | Path | None = None, sources_path: str | Path | None = None,
-             metrics_path: str | Path | None = None) -> Run:
+def open_run(
+    notebook: str,
+    data_path: str | Path | None = None,
+    sources_path: str | Path | None = None,
+    metrics_path: str | Path | None = None,
+) -> Run:
     """Load and validate the data for `notebook` and decide where its charts go (see `Run`)."""
     return Run(notebook, data_path, sources_path, metrics_path)

@@ -10,10 +10,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from scomm.paths import NOTEBOOKS_DIR
 
@@ -76,8 +76,9 @@ class Kernels:
                     pass
 
 
-def execute_notebook(source: Path, target: Path, env: dict[str, str], kernels: Kernels | None = None,
-                     failed_dir: Path | None = None) -> None:
+def execute_notebook(
+    source: Path, target: Path, env: dict[str, str], kernels: Kernels | None = None, failed_dir: Path | None = None
+) -> None:
     """Run `source` in a fresh kernel with `env` (which carries the run settings) and write it to `target`.
 
     On failure the executed copy (with the error output) is kept in a temporary folder and named in the
@@ -96,8 +97,14 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], kernels: K
             cell.outputs, cell.execution_count = [], None
     # every cell has replied before the kernel is stopped, so it can be stopped at once (a graceful
     # shutdown costs about half a second a notebook)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
-                            shutdown_kernel="immediate", resources={"metadata": {"path": str(source.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(source.parent)}},
+    )
     if kernels is not None:
         kernels.add(client)
         client.on_notebook_start = kernels.check  # a kernel that came up after an interrupt runs nothing
@@ -105,8 +112,14 @@ def execute_notebook(source: Path, target: Path, env: dict[str, str], kernels: K
         # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
         client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
-        failing = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                        and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        failing = next(
+            (
+                i
+                for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            ),
+            None,
+        )
         message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
         kept_dir = failed_dir or Path(tempfile.mkdtemp(prefix="scomm-failed-"))
         kept_dir.mkdir(parents=True, exist_ok=True)
@@ -130,8 +143,12 @@ def _normalise(nb) -> None:
         if cell.cell_type == "code":  # printed text arrives in chunks that depend on timing: join them
             merged: list = []
             for out in cell.outputs:
-                if (merged and out.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
-                        and merged[-1].get("name") == out.get("name")):
+                if (
+                    merged
+                    and out.get("output_type") == "stream"
+                    and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == out.get("name")
+                ):
                     merged[-1]["text"] = merged[-1]["text"] + out["text"]
                 else:
                     merged.append(out)
@@ -165,8 +182,14 @@ class Progress:
             self.bar.close()
 
 
-def run_notebooks(sources: Sequence[Path], target_dir: Path, env: dict[str, str], jobs: int,
-                  progress: Progress, failed_dir: Path | None = None) -> None:
+def run_notebooks(
+    sources: Sequence[Path],
+    target_dir: Path,
+    env: dict[str, str],
+    jobs: int,
+    progress: Progress,
+    failed_dir: Path | None = None,
+) -> None:
     """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process).
 
     Interrupted (Ctrl-C, or a signal the command line turns into KeyboardInterrupt), it kills every

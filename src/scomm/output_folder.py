@@ -11,8 +11,8 @@ import fcntl
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 
 class UnsafePathError(Exception):
@@ -40,14 +40,19 @@ def refuse_unsafe_out(out: Path, project_root: Path) -> None:
     home = Path.home().resolve()
     root = project_root.resolve()
     if resolved == Path(resolved.anchor):
-        raise UnsafePathError(f"--out {out}: refusing to build into the root of the file system; "
-                              "give a folder of its own, such as ./report")
+        raise UnsafePathError(
+            f"--out {out}: refusing to build into the root of the file system; "
+            "give a folder of its own, such as ./report"
+        )
     if resolved == home:
-        raise UnsafePathError(f"--out {out}: refusing to build into your home folder; "
-                              "give a folder of its own, such as ~/scomm-report")
+        raise UnsafePathError(
+            f"--out {out}: refusing to build into your home folder; give a folder of its own, such as ~/scomm-report"
+        )
     if resolved != root and root.is_relative_to(resolved):
-        raise UnsafePathError(f"--out {out}: refusing to build into {resolved}, which holds the project; "
-                              "give the project itself (no --out) or a folder of its own")
+        raise UnsafePathError(
+            f"--out {out}: refusing to build into {resolved}, which holds the project; "
+            "give the project itself (no --out) or a folder of its own"
+        )
 
 
 def inside(out: Path, rel: str, allowed_tops: Iterable[str]) -> Path:
@@ -120,7 +125,7 @@ class FolderLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "FolderLock":
+    def __enter__(self) -> FolderLock:
         self.acquire()
         return self
 
@@ -154,8 +159,13 @@ def clean_stale_staging(folder: Path, prefix: str) -> list[Path]:
     removed = []
     for path in folder.glob(prefix + "*"):
         match = re.match(re.escape(prefix) + r"(\d+)-", path.name)
-        if path.is_dir() and not path.is_symlink() and match and int(match.group(1)) != os.getpid() \
-                and not pid_alive(int(match.group(1))):
+        if (
+            path.is_dir()
+            and not path.is_symlink()
+            and match
+            and int(match.group(1)) != os.getpid()
+            and not pid_alive(int(match.group(1)))
+        ):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

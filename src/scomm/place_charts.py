@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from scomm import charts
-from scomm.fmt import day_month_year, month_year
 from scomm import places as P
+from scomm.fmt import day_month_year, month_year
 
 LIST_COLOR, PUBLISHED_COLOR = charts.PALETTE[0], charts.PALETTE[6]
 
@@ -29,8 +29,9 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     fig.subplots_adjust(left=0.25)
     y = np.arange(len(spans))[::-1]
     ax.hlines(y, spans["first"], spans["last"], color=LIST_COLOR, linewidth=2.2)
-    ax.scatter(spans["first"], y, color="white", edgecolors=LIST_COLOR, marker="o", s=22, zorder=3,
-               label="first county")
+    ax.scatter(
+        spans["first"], y, color="white", edgecolors=LIST_COLOR, marker="o", s=22, zorder=3, label="first county"
+    )
     ax.scatter(spans["last"], y, color=LIST_COLOR, marker="s", s=18, zorder=3, label="statewide (last county)")
     ax.set_yticks(y, [f"{n} ({c:,})" for n, c in zip(spans["state_name"], spans["counties"])], fontsize=7)
     ax.set_ylim(-1, len(spans))
@@ -39,13 +40,16 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=7.5)
     charts.date_axis(ax)
     table = spans.copy()
-    charts.add_source_note(fig, table, sources, extra="In brackets: counties in the list. Days = last minus first activation date.")
+    charts.add_source_note(
+        fig, table, sources, extra="In brackets: counties in the list. Days = last minus first activation date."
+    )
     fig.subplots_adjust(bottom=0.12)  # a tall chart: the note needs less than the house margin
     return fig, table
 
 
-def state_rollout_chart(acts: pd.DataFrame, sts: pd.DataFrame, sources: pd.DataFrame, state: str,
-                        mark_fips: str | None = None):
+def state_rollout_chart(
+    acts: pd.DataFrame, sts: pd.DataFrame, sources: pd.DataFrame, state: str, mark_fips: str | None = None
+):
     """Share of a state's counties active by date, with one county marked; returns (fig, table)."""
     rows = acts[acts["state"] == state].sort_values(["activated", "fips"])
     name = sts.set_index("state").at[state, "state_name"]
@@ -55,22 +59,38 @@ def state_rollout_chart(acts: pd.DataFrame, sts: pd.DataFrame, sources: pd.DataF
     if mark_fips is not None:
         t = P.county_timing(mark_fips, acts)
         county = rows.set_index("fips").at[mark_fips, "county"]
-        title = (f"{county} was among the first {t['state_active']:,} of {name}'s {len(rows):,} counties to join, in "
-                 f"{month_year(t['activated'])}; all were active by {month_year(last)}")
+        title = (
+            f"{county} was among the first {t['state_active']:,} of {name}'s {len(rows):,} counties to join, in "
+            f"{month_year(t['activated'])}; all were active by {month_year(last)}"
+        )
     else:
         title = f"{name}: from the first county to all {len(rows):,} took {(last - first).days:,} days"
-    fig, ax = charts.new_figure(title, f"Share of {name}'s {len(rows):,} counties with Secure Communities active, by date",
-                                figsize=(6.3, 4.0))
+    fig, ax = charts.new_figure(
+        title, f"Share of {name}'s {len(rows):,} counties with Secure Communities active, by date", figsize=(6.3, 4.0)
+    )
     x = list(steps["date"]) + [last + pd.Timedelta(days=30)]
     y = list(steps["share_pct"]) + [100.0]
     ax.step(x, y, where="post", color=LIST_COLOR, linewidth=1.6)
     if mark_fips is not None:
         share = t["state_active"] / t["state_of"] * 100
         ax.scatter([t["activated"]], [share], color=PUBLISHED_COLOR, marker="D", s=42, zorder=3, label=county)
-        ax.annotate(f"{county}, {day_month_year(t['activated'])}", (t["activated"], share),
-                    textcoords="offset points", xytext=(10, 14), fontsize=7.5, va="bottom")
-    ax.annotate(f"all counties, {day_month_year(last)}", (last, 100.0), textcoords="offset points", xytext=(-6, -14),
-                fontsize=7.5, ha="right", va="top")
+        ax.annotate(
+            f"{county}, {day_month_year(t['activated'])}",
+            (t["activated"], share),
+            textcoords="offset points",
+            xytext=(10, 14),
+            fontsize=7.5,
+            va="bottom",
+        )
+    ax.annotate(
+        f"all counties, {day_month_year(last)}",
+        (last, 100.0),
+        textcoords="offset points",
+        xytext=(-6, -14),
+        fontsize=7.5,
+        ha="right",
+        va="top",
+    )
     ax.set_ylim(-2, 108)
     ax.set_ylabel("% of counties active")
     charts.date_axis(ax)

@@ -104,9 +104,13 @@ def counts_at(acts: pd.DataFrame, dates, state: str | None = None) -> pd.DataFra
     act = np.sort(rows["activated"].to_numpy())
     first = np.sort(rows.groupby("state", observed=True)["activated"].min().to_numpy())
     when = pd.to_datetime(pd.Series(list(dates))).to_numpy()
-    return pd.DataFrame({"date": when,
-                         "counties": np.searchsorted(act, when, side="right"),
-                         "states": np.searchsorted(first, when, side="right")})
+    return pd.DataFrame(
+        {
+            "date": when,
+            "counties": np.searchsorted(act, when, side="right"),
+            "states": np.searchsorted(first, when, side="right"),
+        }
+    )
 
 
 def cumulative(acts: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +160,14 @@ def retired_before(changes: pd.DataFrame, day: pd.Timestamp = ROLLOUT_START) -> 
     return set(gone["list_fips"])
 
 
-def reconcile(figures: pd.DataFrame, acts: pd.DataFrame, plc: pd.DataFrame, changes: pd.DataFrame,
-              tolerance_pct: float = TOLERANCE_PCT, state_tolerance: float = STATE_TOLERANCE) -> pd.DataFrame:
+def reconcile(
+    figures: pd.DataFrame,
+    acts: pd.DataFrame,
+    plc: pd.DataFrame,
+    changes: pd.DataFrame,
+    tolerance_pct: float = TOLERANCE_PCT,
+    state_tolerance: float = STATE_TOLERANCE,
+) -> pd.DataFrame:
     """Every published rollout count against the list's count on its date.
 
     For each figure of ROLLOUT_METRICS: the list's count on the stored date (`list_count`), the lowest
@@ -178,12 +188,30 @@ def reconcile(figures: pd.DataFrame, acts: pd.DataFrame, plc: pd.DataFrame, chan
         precision = str(r.date_precision)
         start, end = _window(r.period_end, precision)
         place_kind, place = kind.get(r.geography), code.get(r.geography)
-        rec = {"figure_id": r.figure_id, "metric": r.metric, "geography": r.geography, "qualifier": str(r.qualifier),
-               "published": r.value, "unit": str(r.unit), "date": r.period_end, "date_precision": precision,
-               "window_start": start, "window_end": end, "counts": what, "list_count": np.nan, "list_low": np.nan,
-               "list_high": np.nan, "difference": np.nan, "gap": np.nan, "tolerance": np.nan,
-               "disagrees": pd.NA, "list_reaches_value": pd.NaT, "retired_codes_counted": np.nan,
-               "reason": "", "source_id": r.source_id}
+        rec = {
+            "figure_id": r.figure_id,
+            "metric": r.metric,
+            "geography": r.geography,
+            "qualifier": str(r.qualifier),
+            "published": r.value,
+            "unit": str(r.unit),
+            "date": r.period_end,
+            "date_precision": precision,
+            "window_start": start,
+            "window_end": end,
+            "counts": what,
+            "list_count": np.nan,
+            "list_low": np.nan,
+            "list_high": np.nan,
+            "difference": np.nan,
+            "gap": np.nan,
+            "tolerance": np.nan,
+            "disagrees": pd.NA,
+            "list_reaches_value": pd.NaT,
+            "retired_codes_counted": np.nan,
+            "reason": "",
+            "source_id": r.source_id,
+        }
         if place_kind == "county":
             scope = acts[acts["fips"] == place]
         elif place_kind == "state":
@@ -204,10 +232,20 @@ def reconcile(figures: pd.DataFrame, acts: pd.DataFrame, plc: pd.DataFrame, chan
         else:
             gap = (high - r.value) if high < r.value else (low - r.value) if low > r.value else 0.0
         reaches = first_reaching(scope, r.value, what)
-        rec.update(list_count=at, list_low=low, list_high=high, difference=at - r.value, gap=gap, tolerance=tol,
-                   disagrees=bool(abs(gap) > tol + 1e-9), list_reaches_value=reaches)
+        rec.update(
+            list_count=at,
+            list_low=low,
+            list_high=high,
+            difference=at - r.value,
+            gap=gap,
+            tolerance=tol,
+            disagrees=bool(abs(gap) > tol + 1e-9),
+            list_reaches_value=reaches,
+        )
         if what == "counties":
-            rec["retired_codes_counted"] = int(((scope["activated"] <= r.period_end) & scope["fips"].isin(retired)).sum())
+            rec["retired_codes_counted"] = int(
+                ((scope["activated"] <= r.period_end) & scope["fips"].isin(retired)).sum()
+            )
         notes = getattr(r, "notes", "")
         rec["reason"] = _reason(rec, notes if isinstance(notes, str) else "")
         out.append(rec)
@@ -218,8 +256,10 @@ def _reason(rec: dict, notes: str) -> str:
     """The likely reason for a difference, from what is known about the figure and the list."""
     reasons = []
     if rec["date_precision"] != "day":
-        reasons.append(f"date known only to the {rec['date_precision']}: compared with the list over the whole "
-                       f"{rec['date_precision']}")
+        reasons.append(
+            f"date known only to the {rec['date_precision']}: compared with the list over the whole "
+            f"{rec['date_precision']}"
+        )
     if not rec["gap"] and not rec["disagrees"]:
         return "; ".join(reasons)
     if rec["counts"] == "states" and "territor" in notes:
@@ -227,13 +267,20 @@ def _reason(rec: dict, notes: str) -> str:
     elif rec["counts"] == "counties" and rec["gap"] < 0 and rec["unit"] == "jurisdictions":
         reasons.append("ICE counted jurisdictions, which are not only counties (cities and other agencies too)")
     if rec["counts"] == "counties" and rec["gap"] > 0 and rec["retired_codes_counted"]:
-        reasons.append(f"the list counts {rec['retired_codes_counted']:.0f} FIPS codes retired before the rollout "
-                       "(places already merged or split), so some places twice")
-    if rec["disagrees"] and pd.notna(rec["list_reaches_value"]) and not (
-            rec["window_start"] <= rec["list_reaches_value"] <= rec["window_end"]):
+        reasons.append(
+            f"the list counts {rec['retired_codes_counted']:.0f} FIPS codes retired before the rollout "
+            "(places already merged or split), so some places twice"
+        )
+    if (
+        rec["disagrees"]
+        and pd.notna(rec["list_reaches_value"])
+        and not (rec["window_start"] <= rec["list_reaches_value"] <= rec["window_end"])
+    ):
         side = "later" if rec["list_reaches_value"] > rec["window_end"] else "earlier"
-        reasons.append(f"the list reaches this count {side}, on {rec['list_reaches_value']:%Y-%m-%d}: the figure may be "
-                       "misdated or count something else")
+        reasons.append(
+            f"the list reaches this count {side}, on {rec['list_reaches_value']:%Y-%m-%d}: the figure may be "
+            "misdated or count something else"
+        )
     return "; ".join(reasons)
 
 
@@ -292,7 +339,9 @@ def lookup(query: str, acts: pd.DataFrame, sts: pd.DataFrame, plc: pd.DataFrame)
         return Place("state", code, str(state_rows.at[code, "state_name"]), code, tuple(labels_by_code.get(code, [])))
 
     def county_place(row) -> Place:
-        return Place("county", row["fips"], county_label(row), str(row["state"]), tuple(labels_by_code.get(row["fips"], [])))
+        return Place(
+            "county", row["fips"], county_label(row), str(row["state"]), tuple(labels_by_code.get(row["fips"], []))
+        )
 
     if re.fullmatch(r"[0-9]{4,5}", q):
         hit = acts[acts["fips"] == q.zfill(5)]
@@ -325,11 +374,15 @@ def lookup(query: str, acts: pd.DataFrame, sts: pd.DataFrame, plc: pd.DataFrame)
         return county_place(hits.iloc[0])
     if len(hits) > 1:
         found = [county_label(r) for _, r in hits.iterrows()]
-        how = "use the full name as listed" if st else "add the state code (\"Dallas County, TX\")"
-        raise PlaceLookupError(f"'{query}' matches {len(found)} places: {'; '.join(found)}. To choose one, {how} "
-                               "or give its 5-digit FIPS code", found)
-    candidates = list(dict.fromkeys([county_label(r) for _, r in acts.iterrows()] + list(sts["state_name"])
-                                    + list(plc["geography"])))
+        how = "use the full name as listed" if st else 'add the state code ("Dallas County, TX")'
+        raise PlaceLookupError(
+            f"'{query}' matches {len(found)} places: {'; '.join(found)}. To choose one, {how} "
+            "or give its 5-digit FIPS code",
+            found,
+        )
+    candidates = list(
+        dict.fromkeys([county_label(r) for _, r in acts.iterrows()] + list(sts["state_name"]) + list(plc["geography"]))
+    )
     close = difflib.get_close_matches(query.strip(), candidates, n=5, cutoff=0.6)
     if not close:  # compare with the county part only ("Dalas County" -> all the Dallas counties)
         by_name = difflib.get_close_matches(name.title(), acts["county"].unique().tolist(), n=3, cutoff=0.7)
@@ -351,8 +404,10 @@ def source_labels(sources: pd.DataFrame) -> dict[str, str]:
     """Every source as 'S25 ImmigrationWire (2011)' (publisher and year, as chart notes name sources)."""
     precisions = sources["published_precision"] if "published_precision" in sources else ["year"] * len(sources)
     years = [published_year(p, q) for p, q in zip(sources["published"], precisions)]
-    return {sid: f"{sid} {who} ({year})"
-            for sid, who, year in zip(sources["source_id"], sources["author_or_publisher"], years)}
+    return {
+        sid: f"{sid} {who} ({year})"
+        for sid, who, year in zip(sources["source_id"], sources["author_or_publisher"], years)
+    }
 
 
 def source_label(sources: pd.DataFrame, source_id: str, labels: dict[str, str] | None = None) -> str:
@@ -390,17 +445,28 @@ def county_timing(fips: str, acts: pd.DataFrame) -> dict:
     day, state = row["activated"], row["state"]
     in_state = acts[acts["state"] == state]
     return {
-        "activated": day, "statewide": row["statewide"], "state": str(state),
-        "rank": int((acts["activated"] < day).sum()) + 1, "of": len(acts),
+        "activated": day,
+        "statewide": row["statewide"],
+        "state": str(state),
+        "rank": int((acts["activated"] < day).sum()) + 1,
+        "of": len(acts),
         "same_day": int((acts["activated"] == day).sum()) - 1,
-        "state_rank": int((in_state["activated"] < day).sum()) + 1, "state_of": len(in_state),
+        "state_rank": int((in_state["activated"] < day).sum()) + 1,
+        "state_of": len(in_state),
         "state_active": int((in_state["activated"] <= day).sum()),
         "days_to_statewide": int((row["statewide"] - day).days),
     }
 
 
-def profile_text(place: Place, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
-                 sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None) -> str:
+def profile_text(
+    place: Place,
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    ratios: pd.DataFrame | None = None,
+) -> str:
     """The text `scomm place` prints: dates, how early, every figure about the place with its source, ratios."""
     lines: list[str] = []
     state_name = dict(zip(sts["state"], sts["state_name"]))
@@ -443,7 +509,9 @@ def profile_text(place: Place, acts: pd.DataFrame, sts: pd.DataFrame, figures: p
         lines.append(f"  {len(figs)} national figures; see data/figures.csv (geography 'US').")
     else:
         for r in figs.itertuples():
-            when = f"{r.period_start:%Y-%m-%d}" + ("" if r.period_start == r.period_end else f"..{r.period_end:%Y-%m-%d}")
+            when = f"{r.period_start:%Y-%m-%d}" + (
+                "" if r.period_start == r.period_end else f"..{r.period_end:%Y-%m-%d}"
+            )
             lines.append(f"  {r.figure_id}  {r.metric}: {r.as_printed} ({r.unit}; {when})")
             lines.append(f"           source: {source_label(sources, r.source_id)}, {r.locator}")
         if ratios is not None:
@@ -476,14 +544,24 @@ class StateSection:
         import html
 
         derived = ratios_using(self.figure_ids, ratios) if self.figure_ids else None
-        middle = ("<ul>" + "".join(f"<li>{html.escape(str(t))}</li>" for t in derived["text"]) + "</ul>"
-                  if derived is not None and len(derived) else None)
+        middle = (
+            "<ul>" + "".join(f"<li>{html.escape(str(t))}</li>" for t in derived["text"]) + "</ul>"
+            if derived is not None and len(derived)
+            else None
+        )
         return "\n".join(p for p in (self.head, middle, self.tail) if p is not None)
 
 
-def state_section(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
-                  sources: pd.DataFrame, plc: pd.DataFrame, spans: pd.DataFrame | None = None,
-                  labels: dict[str, str] | None = None) -> StateSection:
+def state_section(
+    state: str,
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    spans: pd.DataFrame | None = None,
+    labels: dict[str, str] | None = None,
+) -> StateSection:
     """A state's (or DC's) section: its rollout (first county, statewide date, counties activated per fiscal
     year) and every figure about it and its counties, with sources.
 
@@ -500,8 +578,10 @@ def state_section(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd
     first_names = rows.loc[rows["activated"] == s["first"], "county"].tolist()
     by_fy = rows.assign(fy=fiscal_year(rows["activated"])).groupby("fy").size()
     cumulative_n = by_fy.cumsum()
-    fy_rows = "".join(f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{c:,}</td><td>{c / len(rows) * 100:.1f}%</td></tr>"
-                      for fy, n, c in zip(by_fy.index, by_fy, cumulative_n))
+    fy_rows = "".join(
+        f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{c:,}</td><td>{c / len(rows) * 100:.1f}%</td></tr>"
+        for fy, n, c in zip(by_fy.index, by_fy, cumulative_n)
+    )
     parts = [
         f"<section class='state' id='state-{e(state.lower())}'>",
         f"<h3>{e(str(s['state_name']))} ({e(state)})</h3>",
@@ -509,21 +589,32 @@ def state_section(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd
         f"{len(spans)} states and DC to start. Active statewide: {s['statewide']:%Y-%m-%d}, {s['days']:,} days "
         f"after the first county. Counties in the list: {s['counties']:,}.</p>",
         "<table><tr><th>fiscal year</th><th>counties activated</th><th>active by its end</th><th>share</th></tr>",
-        fy_rows, "</table>",
+        fy_rows,
+        "</table>",
     ]
     state_fips = str(sts.set_index("state").at[state, "state_fips"])
-    about = pd.concat([figures_about(Place("state", state, str(s["state_name"]), state), figures, plc),
-                       figures_in_state(state_fips, figures, plc).sort_values(["period_end", "figure_id"])])
+    about = pd.concat(
+        [
+            figures_about(Place("state", state, str(s["state_name"]), state), figures, plc),
+            figures_in_state(state_fips, figures, plc).sort_values(["period_end", "figure_id"]),
+        ]
+    )
     ids: tuple[str, ...] = ()
     if len(about):
         parts.append(f"<p>Figures about {e(str(s['state_name']))} and its counties ({len(about)}):</p>")
-        parts.append("<table><tr><th>figure</th><th>place</th><th>what</th><th>as printed</th><th>period</th>"
-                     "<th>source</th></tr>")
+        parts.append(
+            "<table><tr><th>figure</th><th>place</th><th>what</th><th>as printed</th><th>period</th>"
+            "<th>source</th></tr>"
+        )
         for r in about.itertuples():
-            when = f"{r.period_start:%Y-%m-%d}" + ("" if r.period_start == r.period_end else f" to {r.period_end:%Y-%m-%d}")
-            parts.append(f"<tr><td>{e(r.figure_id)}</td><td>{e(r.geography)}</td><td>{e(r.metric)}</td>"
-                         f"<td>{e(str(r.as_printed))}</td><td>{when}</td>"
-                         f"<td>{e(source_label(sources, r.source_id, labels))}, {e(str(r.locator))}</td></tr>")
+            when = f"{r.period_start:%Y-%m-%d}" + (
+                "" if r.period_start == r.period_end else f" to {r.period_end:%Y-%m-%d}"
+            )
+            parts.append(
+                f"<tr><td>{e(r.figure_id)}</td><td>{e(r.geography)}</td><td>{e(r.metric)}</td>"
+                f"<td>{e(str(r.as_printed))}</td><td>{when}</td>"
+                f"<td>{e(source_label(sources, r.source_id, labels))}, {e(str(r.locator))}</td></tr>"
+            )
         parts.append("</table>")
         ids = tuple(about["figure_id"])
     else:
@@ -535,15 +626,24 @@ def state_section(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd
     return StateSection("\n".join(parts), ids, tail)
 
 
-def state_section_html(state: str, acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame,
-                       sources: pd.DataFrame, plc: pd.DataFrame, ratios: pd.DataFrame | None = None,
-                       spans: pd.DataFrame | None = None, labels: dict[str, str] | None = None) -> str:
+def state_section_html(
+    state: str,
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    ratios: pd.DataFrame | None = None,
+    spans: pd.DataFrame | None = None,
+    labels: dict[str, str] | None = None,
+) -> str:
     """One <section> for a state (or DC), with the derived numbers (rows of `ratios`) that use its figures."""
     return state_section(state, acts, sts, figures, sources, plc, spans, labels).html(ratios)
 
 
-def states_sections(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame,
-                    plc: pd.DataFrame) -> list[StateSection]:
+def states_sections(
+    acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame, plc: pd.DataFrame
+) -> list[StateSection]:
     """Every state's section (and DC's), in alphabetical order of name, without the derived numbers."""
     order = sts.sort_values("state_name")["state"]
     spans = state_spans(acts, sts)  # once, not once per state
@@ -551,9 +651,15 @@ def states_sections(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame
     return [state_section(st, acts, sts, figures, sources, plc, spans, labels) for st in order]
 
 
-def states_html(acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame,
-                plc: pd.DataFrame, ratios: pd.DataFrame | None = None,
-                sections: list[StateSection] | None = None) -> str:
+def states_html(
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    ratios: pd.DataFrame | None = None,
+    sections: list[StateSection] | None = None,
+) -> str:
     """Every state's section (and DC's), in alphabetical order of name, as one HTML string; `sections`
     from `states_sections` when they were built beforehand."""
     sections = states_sections(acts, sts, figures, sources, plc) if sections is None else sections

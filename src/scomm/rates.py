@@ -29,9 +29,15 @@ COLUMNS = ["aor", "year", "noncitizens", "noncitizens_moe", "source_id"]
 def derive(path=RAW) -> pd.DataFrame:
     """One row per area and year: non-citizen population and its 90% margin of error."""
     raw = pd.read_csv(path, sep="|")
-    out = pd.DataFrame({"aor": raw["aor"].astype(str), "year": raw["year"].astype(int),
-                        "noncitizens": raw["noncitizen_pop"].round().astype("int64"),
-                        "noncitizens_moe": (Z90 * raw["noncitizen_pop_se"]).round(1), "source_id": SOURCE})
+    out = pd.DataFrame(
+        {
+            "aor": raw["aor"].astype(str),
+            "year": raw["year"].astype(int),
+            "noncitizens": raw["noncitizen_pop"].round().astype("int64"),
+            "noncitizens_moe": (Z90 * raw["noncitizen_pop_se"]).round(1),
+            "source_id": SOURCE,
+        }
+    )
     return out.sort_values(["aor", "year"]).reset_index(drop=True)
 
 
@@ -41,8 +47,9 @@ def rate_with_moe(count, population, population_moe, per: int = PER) -> tuple:
     return rate, rate * population_moe / population
 
 
-def rates(arrests: pd.DataFrame, removals: pd.DataFrame, population: pd.DataFrame,
-          files: pd.DataFrame | None = None) -> pd.DataFrame:
+def rates(
+    arrests: pd.DataFrame, removals: pd.DataFrame, population: pd.DataFrame, files: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Arrests and removals per 10,000 non-citizen residents by area and fiscal year, with margins of error.
     Long table: aor, fiscal_year, event, records, noncitizens, noncitizens_moe, rate, rate_moe, partial_year."""
     parts = []
@@ -77,9 +84,17 @@ def result_rows(table: pd.DataFrame) -> list[dict]:
     """The rates table as rows of the results table (interval: the 90% margin of error)."""
     from scomm.results import result_row
 
-    return [result_row(f"{row['aor']}: {row['event']} per 10,000 non-citizens, FY{row['fiscal_year']}",
-                       float(row["rate"]), float(row["rate"] - row["rate_moe"]), float(row["rate"] + row["rate_moe"]),
-                       int(row["records"]), "records over the ACS estimate; Census Bureau formula for a ratio",
-                       "data/derived/ice_arrests_monthly.csv, ice_removals_monthly.csv, data/aor_noncitizens.csv",
-                       unit="per 10,000", interval="90% margin of error")
-            for _, row in table.iterrows()]
+    return [
+        result_row(
+            f"{row['aor']}: {row['event']} per 10,000 non-citizens, FY{row['fiscal_year']}",
+            float(row["rate"]),
+            float(row["rate"] - row["rate_moe"]),
+            float(row["rate"] + row["rate_moe"]),
+            int(row["records"]),
+            "records over the ACS estimate; Census Bureau formula for a ratio",
+            "data/derived/ice_arrests_monthly.csv, ice_removals_monthly.csv, data/aor_noncitizens.csv",
+            unit="per 10,000",
+            interval="90% margin of error",
+        )
+        for _, row in table.iterrows()
+    ]

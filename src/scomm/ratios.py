@@ -9,8 +9,8 @@ approximate, or bounds that pull in opposite directions, gives "about".
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -41,7 +41,7 @@ class Quantity:
         """The value in words with its qualifier and unit, no ids: 'about 51.6%'."""
         return with_qualifier(self.value, self.unit, self.qualifier, decimals)
 
-    def named(self, label: str) -> "Quantity":
+    def named(self, label: str) -> Quantity:
         """The same quantity with a new label."""
         return replace(self, label=label)
 
@@ -93,13 +93,21 @@ def _sources(*qs: Quantity) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _derive(value: float, unit: str, label: str, inputs: Sequence[Quantity],
-            up: Sequence[Quantity] = (), down: Sequence[Quantity] = ()) -> Quantity:
+def _derive(
+    value: float,
+    unit: str,
+    label: str,
+    inputs: Sequence[Quantity],
+    up: Sequence[Quantity] = (),
+    down: Sequence[Quantity] = (),
+) -> Quantity:
     """A result of `inputs` (ids kept in that order); it grows with the `up` inputs and shrinks with `down`."""
     return Quantity(
         value=value,
         unit=unit,
-        qualifier=combine_qualifiers([_direction(q.qualifier) for q in up] + [_neg(_direction(q.qualifier)) for q in down]),
+        qualifier=combine_qualifiers(
+            [_direction(q.qualifier) for q in up] + [_neg(_direction(q.qualifier)) for q in down]
+        ),
         figure_ids=_ids(*inputs),
         label=label,
         source_ids=_sources(*inputs),
@@ -116,8 +124,14 @@ def getter(figures: pd.DataFrame) -> Callable[[str], Quantity]:
         row = indexed.loc[figure_id]
         if isinstance(row, pd.DataFrame):
             raise KeyError(f"figure_id {figure_id!r} is not unique in the figures table")
-        return Quantity(value=float(row["value"]), unit=str(row["unit"]), qualifier=str(row["qualifier"]),
-                        figure_ids=(figure_id,), label=str(row["metric"]), source_ids=(str(row["source_id"]),))
+        return Quantity(
+            value=float(row["value"]),
+            unit=str(row["unit"]),
+            qualifier=str(row["qualifier"]),
+            figure_ids=(figure_id,),
+            label=str(row["metric"]),
+            source_ids=(str(row["source_id"]),),
+        )
 
     return get_one
 
@@ -219,8 +233,10 @@ class Check:
         computed = QUALIFIER_WORDS[c.qualifier] + format_number(c.value, c.unit, self.decimals + 1)
         published = QUALIFIER_WORDS[p.qualifier] + format_number(p.value, p.unit, self.decimals)
         name = f"{c.label}: " if c.label else ""
-        return (f"{name}computed {computed} [{', '.join(c.figure_ids)}] vs published {published} "
-                f"[{', '.join(p.figure_ids)}]: {verdict} ({self.rule})")
+        return (
+            f"{name}computed {computed} [{', '.join(c.figure_ids)}] vs published {published} "
+            f"[{', '.join(p.figure_ids)}]: {verdict} ({self.rule})"
+        )
 
 
 def check_published(computed: Quantity, published: Quantity, decimals: int | None = None) -> Check:
@@ -244,5 +260,6 @@ def check_published(computed: Quantity, published: Quantity, decimals: int | Non
     else:
         tol = 2 * half
         ok, rule = abs(diff) <= tol + 1e-9, f"'about': within +/-{tol:g}"
-    return Check(computed=computed, published=published, tolerance=tol, reproduces=bool(ok), rule=rule,
-                 decimals=decimals)
+    return Check(
+        computed=computed, published=published, tolerance=tol, reproduces=bool(ok), rule=rule, decimals=decimals
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -66,8 +66,12 @@ def previous_build(inputs_dir: Path, ratios_csv: Path) -> Previous:
         ratios = pd.read_csv(ratios_csv, dtype={"value": float}, keep_default_na=False)
     except (OSError, ValueError):
         pass
-    return Previous(figures, ratios, _read_text_table(inputs_dir / "sources.csv", ["source_id", "title"]),
-                    _read_text_table(ratios_csv.with_name("claims_checks.csv"), ["claim_id", "verdict"]))
+    return Previous(
+        figures,
+        ratios,
+        _read_text_table(inputs_dir / "sources.csv", ["source_id", "title"]),
+        _read_text_table(ratios_csv.with_name("claims_checks.csv"), ["claim_id", "verdict"]),
+    )
 
 
 def source_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[list[str], list[str]]:
@@ -75,8 +79,10 @@ def source_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[
     if old is None or new is None:
         return [], []
     old_ids, new_ids = dict(zip(old["source_id"], old["title"])), dict(zip(new["source_id"], new["title"]))
-    return ([f"{i}: {new_ids[i]}" for i in sorted(set(new_ids) - set(old_ids))],
-            [f"{i}: {old_ids[i]}" for i in sorted(set(old_ids) - set(new_ids))])
+    return (
+        [f"{i}: {new_ids[i]}" for i in sorted(set(new_ids) - set(old_ids))],
+        [f"{i}: {old_ids[i]}" for i in sorted(set(old_ids) - set(new_ids))],
+    )
 
 
 def verdict_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.DataFrame:
@@ -84,11 +90,20 @@ def verdict_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.Da
     cols = ["claim_id", "old", "new"]
     if old is None or new is None:
         return pd.DataFrame(columns=cols)
-    merged = new[["claim_id", "verdict"]].astype(str).merge(old.astype(str), on="claim_id", how="outer",
-                                                           suffixes=("", "_old")).fillna("(none)")
+    merged = (
+        new[["claim_id", "verdict"]]
+        .astype(str)
+        .merge(old.astype(str), on="claim_id", how="outer", suffixes=("", "_old"))
+        .fillna("(none)")
+    )
     moved = merged[merged["verdict"] != merged["verdict_old"]]
-    return pd.DataFrame({"claim_id": moved["claim_id"], "old": moved["verdict_old"], "new": moved["verdict"]},
-                        columns=cols).sort_values("claim_id").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {"claim_id": moved["claim_id"], "old": moved["verdict_old"], "new": moved["verdict"]}, columns=cols
+        )
+        .sort_values("claim_id")
+        .reset_index(drop=True)
+    )
 
 
 def figure_changes(old: pd.DataFrame, new: pd.DataFrame) -> tuple[list[str], list[str], pd.DataFrame]:
@@ -111,16 +126,28 @@ def ratio_changes(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     cols = ["notebook", "key", "old", "new", "figure_ids"]
     if old is None:
         return pd.DataFrame(columns=cols)
-    merged = new.merge(old[["notebook", "key", "value", "unit"]], on=["notebook", "key"], how="outer",
-                       suffixes=("", "_old"), indicator=True)
+    merged = new.merge(
+        old[["notebook", "key", "value", "unit"]],
+        on=["notebook", "key"],
+        how="outer",
+        suffixes=("", "_old"),
+        indicator=True,
+    )
     rows = []
     for row in merged.to_dict("records"):
         row = type("Row", (), row)
         if row._merge == "both":
             if abs(row.value - row.value_old) <= 1e-9 * max(1.0, abs(row.value)):
                 continue
-            rows.append([row.notebook, row.key, format_number(row.value_old, row.unit_old),
-                         format_number(row.value, row.unit), row.figure_ids])
+            rows.append(
+                [
+                    row.notebook,
+                    row.key,
+                    format_number(row.value_old, row.unit_old),
+                    format_number(row.value, row.unit),
+                    row.figure_ids,
+                ]
+            )
         elif row._merge == "left_only":
             rows.append([row.notebook, row.key, "(new)", format_number(row.value, row.unit), row.figure_ids])
         else:
@@ -128,8 +155,13 @@ def ratio_changes(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def changes_markdown(previous: Previous, figures_csv: Path, ratios: pd.DataFrame,
-                     sources: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> str:
+def changes_markdown(
+    previous: Previous,
+    figures_csv: Path,
+    ratios: pd.DataFrame,
+    sources: pd.DataFrame | None = None,
+    checks: pd.DataFrame | None = None,
+) -> str:
     """The 'what changed' report a user reads first after updating the data: figures, sources, derived
     numbers and published claims' verdicts, against the last build."""
     lines = ["# What changed since the last build", ""]
@@ -142,9 +174,13 @@ def changes_markdown(previous: Previous, figures_csv: Path, ratios: pd.DataFrame
     src_added, src_removed = source_changes(previous.sources, new_sources)
     verdicts = verdict_changes(previous.checks, checks)
     if not (added or removed or len(changed) or len(moved) or src_added or src_removed or len(verdicts)):
-        return "\n".join(lines + ["No changes: the figures and every derived number are the same as in the last build.", ""])
-    lines += [f"- figures added: {len(added)}; removed: {len(removed)}; changed: {changed['figure_id'].nunique()}",
-              f"- derived numbers that moved: {len(moved)}"]
+        return "\n".join(
+            lines + ["No changes: the figures and every derived number are the same as in the last build.", ""]
+        )
+    lines += [
+        f"- figures added: {len(added)}; removed: {len(removed)}; changed: {changed['figure_id'].nunique()}",
+        f"- derived numbers that moved: {len(moved)}",
+    ]
     if src_added or src_removed:
         lines.append(f"- sources added: {len(src_added)}; removed: {len(src_removed)}")
     if len(verdicts):
@@ -159,7 +195,12 @@ def changes_markdown(previous: Previous, figures_csv: Path, ratios: pd.DataFrame
         lines += [f"| {r.figure_id} | {r.column} | {_cell(r.old)} | {_cell(r.new)} |" for r in changed.itertuples()]
         lines.append("")
     if len(moved):
-        lines += ["## Derived numbers that moved", "", "| notebook | number | old | new | figures |", "|---|---|---|---|---|"]
+        lines += [
+            "## Derived numbers that moved",
+            "",
+            "| notebook | number | old | new | figures |",
+            "|---|---|---|---|---|",
+        ]
         lines += [f"| {r.notebook} | {_cell(r.key)} | {r.old} | {r.new} | {r.figure_ids} |" for r in moved.itertuples()]
         lines.append("")
     if src_added:
@@ -259,28 +300,47 @@ def prepare(ds: Dataset) -> Prepared:
     glossary = "".join(
         f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
         f"<dd>{html.escape(t.definition)} <span class='meta'>{_source_line([t.source_id], ds.sources)}</span></dd>"
-        for t in ds.table("glossary").itertuples())
+        for t in ds.table("glossary").itertuples()
+    )
     src = ds.sources.copy()
     src["date"] = [charts_published(p, q) for p, q in zip(src["published"], src["published_precision"])]
     rows = "".join(
         f"<tr id='{html.escape(r.source_id)}'><td>{html.escape(r.source_id)}</td><td>{html.escape(r.title)}</td>"
         f"<td>{html.escape(r.author_or_publisher)}</td><td>{r.date}</td><td>{html.escape(str(r.kind))}</td>"
-        f"<td>{_link(r.url)}</td></tr>" for r in src.itertuples())
+        f"<td>{_link(r.url)}</td></tr>"
+        for r in src.itertuples()
+    )
     folder = ds.data_dir
-    states = places.states_sections(places.activations(folder / "activations.csv", folder / "states.csv"),
-                                    places.states(folder / "states.csv"), ds.figures, ds.sources,
-                                    places.places(folder / "places.csv"))
+    states = places.states_sections(
+        places.activations(folder / "activations.csv", folder / "states.csv"),
+        places.states(folder / "states.csv"),
+        ds.figures,
+        ds.sources,
+        places.places(folder / "places.csv"),
+    )
     return Prepared(glossary, rows, states)
 
 
 # The report's lead charts, one per finding, in reading order (every other chart is on its notebook's page).
-KEY_CHARTS = ("09_arrests_by_method", "09_jail_share_by_area", "08_county_map", "03_funnel", "04_ice_removals",
-              "05_case_review", "06_detainers", "06_due_process")
+KEY_CHARTS = (
+    "09_arrests_by_method",
+    "09_jail_share_by_area",
+    "08_county_map",
+    "03_funnel",
+    "04_ice_removals",
+    "05_case_review",
+    "06_detainers",
+    "06_due_process",
+)
 # Notebooks whose first finding makes the lead, in the lead's order; a notebook's finding that names one of
 # these words is preferred to its first one.
-LEAD_NOTEBOOKS = (("09_reinstated_era", "from local jails"), ("08_rollout_by_place", "The first was"),
-                  ("03_identification_funnel", ""), ("05_case_review", "had been closed"),
-                  ("06_shared_safety", "detainers"))
+LEAD_NOTEBOOKS = (
+    ("09_reinstated_era", "from local jails"),
+    ("08_rollout_by_place", "The first was"),
+    ("03_identification_funnel", ""),
+    ("05_case_review", "had been closed"),
+    ("06_shared_safety", "detainers"),
+)
 METHODS_NOTEBOOKS = ("07_data_audit",)
 SCREEN_WIDTHS = (720, 1440)  # px of the screen copies of a chart's PNG (1x and 2x of the column; 2x: key charts)
 
@@ -318,6 +378,7 @@ HYPHENATED = re.compile(r"(?<![\w&#;\-\u2013\u2014/])([^\s<>]*\w[\-\u2013\u2014/
 def keep_tokens_whole(page: str) -> str:
     """Table cells never break a word or number at its hyphen, dash or slash ('2019-ICFO-53623',
     'non-criminal'): each such token of a cell's text is kept on one line (a browser breaks lines only at spaces then)."""
+
     def cell(match: re.Match) -> str:
         parts = re.split(r"(<[^>]+>)", match.group(2))
         parts = [p if p.startswith("<") else HYPHENATED.sub(r"<span class='nw'>\1</span>", p) for p in parts]
@@ -328,25 +389,48 @@ def keep_tokens_whole(page: str) -> str:
 
 def _page(title: str, body: Sequence[str], nav: str = "") -> str:
     body = [keep_tokens_whole(part) for part in body]
-    return "\n".join(["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-                      "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-                      f"<title>{html.escape(title)}</title>", f"<style>{CSS}</style></head><body>",
-                      nav, *body, "</body></html>"]) + "\n"
+    return (
+        "\n".join(
+            [
+                "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+                "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+                f"<title>{html.escape(title)}</title>",
+                f"<style>{CSS}</style></head><body>",
+                nav,
+                *body,
+                "</body></html>",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _nav(here: str) -> str:
     links = [("report.html", "Findings"), ("methods.html", "Methods and sources"), ("states.html", "States")]
-    return "<nav class='top'>" + " · ".join(
-        f"<strong>{t}</strong>" if h == here else f"<a href='{h}'>{t}</a>" for h, t in links) + "</nav>"
+    return (
+        "<nav class='top'>"
+        + " · ".join(f"<strong>{t}</strong>" if h == here else f"<a href='{h}'>{t}</a>" for h, t in links)
+        + "</nav>"
+    )
 
 
 def _words(text: str) -> int:
     return len(re.sub(r"<[^>]+>", " ", text).split())
 
 
-def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_dir: Path, ds: Dataset,
-               changes: str, checks: pd.DataFrame, ratios: pd.DataFrame | None = None,
-               charts_meta: dict | None = None, data_version: str = "", prepared: Prepared | None = None) -> None:
+def write_html(
+    path: Path,
+    executed_dir: Path,
+    notebooks: Sequence[Path],
+    fig_dir: Path,
+    ds: Dataset,
+    changes: str,
+    checks: pd.DataFrame,
+    ratios: pd.DataFrame | None = None,
+    charts_meta: dict | None = None,
+    data_version: str = "",
+    prepared: Prepared | None = None,
+) -> None:
     """The report as a small publication, in `path`'s folder:
 
     - report.html: a lead of findings in plain words (rendered from the notebooks' findings), then one chart
@@ -373,8 +457,11 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
                 if src.startswith("# ") and title == nb_path.stem:
                     title = src.splitlines()[0][2:].strip()
                     src = "\n".join(src.splitlines()[1:])
-                body.append(markdown_html(src.replace("\n## ", "\n### ").replace("## ", "### ", 1)
-                                          if src.startswith("## ") else src))
+                body.append(
+                    markdown_html(
+                        src.replace("\n## ", "\n### ").replace("## ", "### ", 1) if src.startswith("## ") else src
+                    )
+                )
                 continue
             chart = _chart_name(src)
             printed = []
@@ -385,14 +472,18 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
                 elif "text/markdown" in data:
                     md = _text(data["text/markdown"])
                     if md.startswith("Finding:"):
-                        findings.append(md[len("Finding:"):].strip())
+                        findings.append(md[len("Finding:") :].strip())
                     body.append("<div class='scroll'>" + markdown_html(md) + "</div>")
                 elif "image/png" in data and chart:
                     chart_page[chart] = nb_path.stem
                     body.append(_figure(chart, charts_meta.get(chart, {}), ds, fig_dir, anchor=True))
             if printed:  # computed numbers, as the notebook printed them: for checking, folded away
-                body.insert(len(body), "<details><summary>Numbers computed in this step</summary><pre>"
-                            + "".join(printed) + "</pre></details>")
+                body.insert(
+                    len(body),
+                    "<details><summary>Numbers computed in this step</summary><pre>"
+                    + "".join(printed)
+                    + "</pre></details>",
+                )
         titles[nb_path.stem] = title
         findings_of[nb_path.stem] = findings
         pages[nb_path.stem] = body
@@ -406,51 +497,72 @@ def write_html(path: Path, executed_dir: Path, notebooks: Sequence[Path], fig_di
         pick = next((f for f in items if prefer and prefer in f), items[0])
         text = re.sub(r"^<p>|</p>\s*$", "", markdown_html(pick).strip())
         lead.append(f"<li>{text[:1].upper() + text[1:]} <a href='{stem}.html'>More</a></li>")
-    figures = [f"<section id='{html.escape(name)}' class='key'>"
-               f"<h2><a href='{chart_page[name]}.html#{html.escape(name)}'>{html.escape(charts_meta.get(name, {}).get('title', name))}</a></h2>"
-               + _figure(name, charts_meta.get(name, {}), ds, fig_dir, title=False) + "</section>"
-               for name in KEY_CHARTS if name in chart_page]
-    questions = [f"<li><a href='{stem}.html'>{html.escape(titles[stem])}</a></li>" for stem in titles
-                 if stem not in METHODS_NOTEBOOKS]
+    figures = [
+        f"<section id='{html.escape(name)}' class='key'>"
+        f"<h2><a href='{chart_page[name]}.html#{html.escape(name)}'>{html.escape(charts_meta.get(name, {}).get('title', name))}</a></h2>"
+        + _figure(name, charts_meta.get(name, {}), ds, fig_dir, title=False)
+        + "</section>"
+        for name in KEY_CHARTS
+        if name in chart_page
+    ]
+    questions = [
+        f"<li><a href='{stem}.html'>{html.escape(titles[stem])}</a></li>"
+        for stem in titles
+        if stem not in METHODS_NOTEBOOKS
+    ]
     accessed = ds.sources["accessed"].max()
     n_fig, n_src = len(ds.figures), ds.figures["source_id"].nunique()
-    front = ["<header><h1>Secure Communities by the Numbers</h1>",
-             f"<p class='meta'>{n_fig:,} published figures from {n_src} sources"
-             + (f", last checked {month_year(accessed)}" if pd.notna(accessed) else "")
-             + ". Every number is computed from the sourced figures; see <a href='methods.html'>methods and "
-               "sources</a>.</p></header>",
-             "<section id='summary' class='summary'><h2>What the numbers show</h2><ul>", *lead, "</ul></section>",
-             *figures,
-             "<section id='questions'><h2>Every question, with all its charts and tables</h2><ol>", *questions,
-             "</ol></section>"]
+    front = [
+        "<header><h1>Secure Communities by the Numbers</h1>",
+        f"<p class='meta'>{n_fig:,} published figures from {n_src} sources"
+        + (f", last checked {month_year(accessed)}" if pd.notna(accessed) else "")
+        + ". Every number is computed from the sourced figures; see <a href='methods.html'>methods and "
+        "sources</a>.</p></header>",
+        "<section id='summary' class='summary'><h2>What the numbers show</h2><ul>",
+        *lead,
+        "</ul></section>",
+        *figures,
+        "<section id='questions'><h2>Every question, with all its charts and tables</h2><ol>",
+        *questions,
+        "</ol></section>",
+    ]
     path.write_text(_page("Secure Communities by the Numbers", front, _nav("report.html")), encoding="utf-8")
     for stem, body in pages.items():
-        page = [f"<h1>{html.escape(titles[stem])}</h1>", *body,
-                "<p><a href='report.html'>Back to the findings</a></p>"]
+        page = [f"<h1>{html.escape(titles[stem])}</h1>", *body, "<p><a href='report.html'>Back to the findings</a></p>"]
         (out_dir / f"{stem}.html").write_text(_page(titles[stem], page, _nav("")), encoding="utf-8")
 
     shown = checks[["claim_id", "statement", "verdict", "computed", "published", "detail"]]
-    audit = [f"<p><a href='{stem}.html'>{html.escape(titles[stem])}</a></p>" for stem in METHODS_NOTEBOOKS
-             if stem in titles]
-    methods = ["<h1>Methods and sources</h1>", *audit,
-               "<section id='claims'><h2>Published claims, recomputed</h2><p>Each claim is a number a source printed, "
-               "recomputed from the figures it rests on. It <em>reproduces</em> when some reading of those figures, "
-               "as precisely as they were printed and with their own words (nearly, about, more than), gives the "
-               "published value as printed; it <em>diverges</em> when none does (with the gap); it "
-               "<em>cannot compute</em> when a figure is missing or the figures are only bounds.</p>"
-               "<div class='scroll'>", markdown_html(readable(shown)), "</div></section>",
-               f"<section id='glossary'><h2>Glossary</h2><dl>{prepared.glossary}</dl></section>",
-               "<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
-               "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>", prepared.source_rows,
-               "</table></div></section>",
-               "<section id='changes'>", markdown_html(changes.replace("# What changed", "## What changed", 1)),
-               f"<p class='meta'>Data version {html.escape(data_version)}.</p></section>"]
-    (out_dir / "methods.html").write_text(_page("Methods and sources", methods, _nav("methods.html")),
-                                          encoding="utf-8")
-    states = ["<h1>By state: rollout and figures</h1>",
-              "<ul class='index'>" + "".join(f"<li><a href='#{anchor}'>{name}</a></li>"
-                                             for anchor, name in map(_state_key, prepared.states)) + "</ul>",
-              "\n".join(section.html(ratios) for section in prepared.states)]
+    audit = [
+        f"<p><a href='{stem}.html'>{html.escape(titles[stem])}</a></p>" for stem in METHODS_NOTEBOOKS if stem in titles
+    ]
+    methods = [
+        "<h1>Methods and sources</h1>",
+        *audit,
+        "<section id='claims'><h2>Published claims, recomputed</h2><p>Each claim is a number a source printed, "
+        "recomputed from the figures it rests on. It <em>reproduces</em> when some reading of those figures, "
+        "as precisely as they were printed and with their own words (nearly, about, more than), gives the "
+        "published value as printed; it <em>diverges</em> when none does (with the gap); it "
+        "<em>cannot compute</em> when a figure is missing or the figures are only bounds.</p>"
+        "<div class='scroll'>",
+        markdown_html(readable(shown)),
+        "</div></section>",
+        f"<section id='glossary'><h2>Glossary</h2><dl>{prepared.glossary}</dl></section>",
+        "<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
+        "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>",
+        prepared.source_rows,
+        "</table></div></section>",
+        "<section id='changes'>",
+        markdown_html(changes.replace("# What changed", "## What changed", 1)),
+        f"<p class='meta'>Data version {html.escape(data_version)}.</p></section>",
+    ]
+    (out_dir / "methods.html").write_text(_page("Methods and sources", methods, _nav("methods.html")), encoding="utf-8")
+    states = [
+        "<h1>By state: rollout and figures</h1>",
+        "<ul class='index'>"
+        + "".join(f"<li><a href='#{anchor}'>{name}</a></li>" for anchor, name in map(_state_key, prepared.states))
+        + "</ul>",
+        "\n".join(section.html(ratios) for section in prepared.states),
+    ]
     (out_dir / "states.html").write_text(_page("By state", states, _nav("states.html")), encoding="utf-8")
     write_figures_index(fig_dir, charts_meta)
 
@@ -464,13 +576,20 @@ def _state_key(section) -> tuple[str, str]:
 
 def write_figures_index(fig_dir: Path, charts_meta: dict) -> Path:
     """figures/README.md: every chart with its title, subtitle and files (those that exist), in name order."""
-    lines = ["# Charts", "", "Every chart of the build: its title, what it measures, and its files (PNG at 300 dpi "
-             "for print at 16 cm, SVG with real text, PDF with title and subject, and the CSV of the plotted rows).",
-             ""]
+    lines = [
+        "# Charts",
+        "",
+        "Every chart of the build: its title, what it measures, and its files (PNG at 300 dpi "
+        "for print at 16 cm, SVG with real text, PDF with title and subject, and the CSV of the plotted rows).",
+        "",
+    ]
     for name in sorted(charts_meta):
         meta = charts_meta[name]
-        files = [f"[{ext.upper()}]({name}.{ext})" for ext in ("png", "svg", "pdf", "csv")
-                 if (fig_dir / f"{name}.{ext}").exists()]
+        files = [
+            f"[{ext.upper()}]({name}.{ext})"
+            for ext in ("png", "svg", "pdf", "csv")
+            if (fig_dir / f"{name}.{ext}").exists()
+        ]
         lines += [f"## {meta.get('title', name)}", "", meta.get("subtitle", ""), "", " · ".join(files), ""]
     target = fig_dir / "README.md"
     target.write_text("\n".join(lines), encoding="utf-8")
@@ -500,18 +619,23 @@ def _figure(name: str, meta: dict, ds: Dataset, fig_dir: Path, *, anchor: bool =
 
         with Image.open(fig_dir / small) as im:
             width, height = im.size
-        image = (f"<a href='{e(name)}.png'><img alt='{alt}' src='{small}' srcset='{srcset}' "
-                 f"sizes='(max-width: 760px) calc(100vw - 32px), 720px' width='{width}' height='{height}' "
-                 "loading='lazy' decoding='async'></a>")
+        image = (
+            f"<a href='{e(name)}.png'><img alt='{alt}' src='{small}' srcset='{srcset}' "
+            f"sizes='(max-width: 760px) calc(100vw - 32px), 720px' width='{width}' height='{height}' "
+            "loading='lazy' decoding='async'></a>"
+        )
     elif (fig_dir / f"{name}.svg").exists():
         image = f"<a href='{e(name)}.svg'><img alt='{alt}' src='{e(name)}.svg' loading='lazy'></a>"
     else:
         image = f"<p>{e(head)}</p>"
-    files = [f"<a href='{e(name)}.{ext}'>{ext.upper()}</a>" for ext in ("png", "svg", "pdf", "csv")
-             if (fig_dir / f"{name}.{ext}").exists()]
+    files = [
+        f"<a href='{e(name)}.{ext}'>{ext.upper()}</a>"
+        for ext in ("png", "svg", "pdf", "csv")
+        if (fig_dir / f"{name}.{ext}").exists()
+    ]
     caption = [_source_line(meta.get("source_ids", []), ds.sources), "Full size and data: " + ", ".join(files) + "."]
     ident = f" id='{e(name)}'" if anchor else ""
-    return (f"<figure{ident}>{image}<figcaption>{' '.join(c for c in caption if c)}</figcaption></figure>")
+    return f"<figure{ident}>{image}<figcaption>{' '.join(c for c in caption if c)}</figcaption></figure>"
 
 
 def _link(url) -> str:

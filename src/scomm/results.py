@@ -10,11 +10,32 @@ import pandas as pd
 RESULT_COLUMNS = ["label", "estimate", "low", "high", "interval", "n", "method", "data", "unit"]
 
 
-def result_row(label: str, estimate: float, low: float, high: float, n: int, method: str, data: str,
-               *, unit: str = "", interval: str = "95% confidence interval", **extra: Any) -> dict:
+def result_row(
+    label: str,
+    estimate: float,
+    low: float,
+    high: float,
+    n: int,
+    method: str,
+    data: str,
+    *,
+    unit: str = "",
+    interval: str = "95% confidence interval",
+    **extra: Any,
+) -> dict:
     """One result: `label`, point estimate, interval bounds, number of observations, method, data used."""
-    return {"label": label, "estimate": estimate, "low": low, "high": high, "interval": interval, "n": int(n),
-            "method": method, "data": data, "unit": unit, **extra}
+    return {
+        "label": label,
+        "estimate": estimate,
+        "low": low,
+        "high": high,
+        "interval": interval,
+        "n": int(n),
+        "method": method,
+        "data": data,
+        "unit": unit,
+        **extra,
+    }
 
 
 def results_table(*parts: pd.DataFrame | list[dict]) -> pd.DataFrame:

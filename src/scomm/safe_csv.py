@@ -23,7 +23,10 @@ def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells are safe to open in a spreadsheet (numbers untouched)."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype) or \
-                isinstance(out[col].dtype, pd.CategoricalDtype):
+        if (
+            out[col].dtype == object
+            or isinstance(out[col].dtype, pd.StringDtype)
+            or isinstance(out[col].dtype, pd.CategoricalDtype)
+        ):
             out[col] = [defuse(v) if isinstance(v, str) else v for v in out[col]]
     return out

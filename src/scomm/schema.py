@@ -58,11 +58,12 @@ def load_package(path: Path = DATAPACKAGE_JSON) -> dict:
     try:
         package = json.loads(Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:
-        raise DataFileError(f"{path}: byte {err.start} is not UTF-8; expected a JSON data package "
-                            "descriptor") from None
+        raise DataFileError(f"{path}: byte {err.start} is not UTF-8; expected a JSON data package descriptor") from None
     except json.JSONDecodeError as err:
-        raise DataFileError(f"{path}, line {err.lineno}, column {err.colno}: {err.msg}; expected a JSON data "
-                            "package descriptor (restore it with git checkout)") from None
+        raise DataFileError(
+            f"{path}, line {err.lineno}, column {err.colno}: {err.msg}; expected a JSON data "
+            "package descriptor (restore it with git checkout)"
+        ) from None
     if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
         raise DataFileError(f"{path}: expected a JSON object with a list of 'resources'")
     return package
@@ -70,8 +71,9 @@ def load_package(path: Path = DATAPACKAGE_JSON) -> dict:
 
 def table_schema(resource: str, package: Path = DATAPACKAGE_JSON) -> TableSchema:
     """Return the TableSchema of `resource` from the data package."""
-    desc = next((r for r in load_package(package)["resources"] if isinstance(r, dict) and r.get("name") == resource),
-                None)
+    desc = next(
+        (r for r in load_package(package)["resources"] if isinstance(r, dict) and r.get("name") == resource), None
+    )
     if desc is None:
         raise DataFileError(f"{package}: no resource named {resource!r}; expected one describing that table")
     fields = []

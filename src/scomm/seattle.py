@@ -43,21 +43,29 @@ def read_arrests(path=WORKBOOK) -> pd.DataFrame:
     frame = pd.read_excel(path, sheet_name="Arrests", header=HEADER_ROW, engine="openpyxl")
     for col in ("Arrest Date", "Arrest Method"):
         if col not in frame.columns:
-            raise WorkbookError(f"{path.name}: sheet Arrests, row {HEADER_ROW + 1}: no column {col!r} "
-                                f"(found {', '.join(map(str, frame.columns))})")
+            raise WorkbookError(
+                f"{path.name}: sheet Arrests, row {HEADER_ROW + 1}: no column {col!r} "
+                f"(found {', '.join(map(str, frame.columns))})"
+            )
     dates = pd.to_datetime(frame["Arrest Date"], errors="coerce")
     bad = frame.index[dates.isna()]
     if len(bad):
         row = int(bad[0])
-        raise WorkbookError(f"{path.name}: sheet Arrests, row {row + HEADER_ROW + 2}, column 'Arrest Date': "
-                            f"{frame.loc[row, 'Arrest Date']!r} is not a date")
+        raise WorkbookError(
+            f"{path.name}: sheet Arrests, row {row + HEADER_ROW + 2}, column 'Arrest Date': "
+            f"{frame.loc[row, 'Arrest Date']!r} is not a date"
+        )
     return frame.assign(**{"Arrest Date": dates})
 
 
 def monthly(arrests: pd.DataFrame) -> pd.DataFrame:
     """Arrests per month and method (long), with each month's fiscal year."""
-    frame = pd.DataFrame({"month": arrests["Arrest Date"].dt.to_period("M").dt.to_timestamp(),
-                          "arrest_method": arrests["Arrest Method"].fillna("not recorded").astype(str)})
+    frame = pd.DataFrame(
+        {
+            "month": arrests["Arrest Date"].dt.to_period("M").dt.to_timestamp(),
+            "arrest_method": arrests["Arrest Method"].fillna("not recorded").astype(str),
+        }
+    )
     out = frame.groupby(["month", "arrest_method"]).size().rename("arrests").reset_index()
     out.insert(0, "fiscal_year", fiscal_year(out["month"]))
     out["source_id"] = SOURCE
@@ -71,16 +79,30 @@ def read_summary(path=WORKBOOK) -> pd.DataFrame:
     for _, cells in sheet.iterrows():
         first = cells.iloc[0]
         if isinstance(first, str) and "Seattle Area of Responsibility" in first:
-            table = ("arrests" if "Arrests" in first else "book_ins" if "Book Ins" in first
-                     else "removals" if "Removals" in first else None)
+            table = (
+                "arrests"
+                if "Arrests" in first
+                else "book_ins"
+                if "Book Ins" in first
+                else "removals"
+                if "Removals" in first
+                else None
+            )
         elif first == "Fiscal Year":
             columns = [str(c) for c in cells.iloc[1:] if isinstance(c, str)]
         elif isinstance(first, str) and first.startswith("FY") and table:
             year = int(first[2:6])
             for i, col in enumerate(columns, start=1):
-                rows.append({"table": table, "fiscal_year": year, "partial_year": "true" if "YTD" in first
-                             or year == 2012 else "false", "column": col, "total": int(cells.iloc[i]),
-                             "source_id": SOURCE})
+                rows.append(
+                    {
+                        "table": table,
+                        "fiscal_year": year,
+                        "partial_year": "true" if "YTD" in first or year == 2012 else "false",
+                        "column": col,
+                        "total": int(cells.iloc[i]),
+                        "source_id": SOURCE,
+                    }
+                )
     if not rows:
         raise WorkbookError(f"{path.name}: sheet Summary has no yearly totals in the expected layout")
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -98,10 +120,10 @@ def main() -> None:
     except WorkbookError as err:
         raise SystemExit(f"error: {err}") from None
     month = month.assign(month=month["month"].dt.strftime("%Y-%m-%d"))
-    MONTHLY_CSV.write_text(to_csv(month.astype(str).to_dict("records"), MONTHLY_COLUMNS), encoding="utf-8",
-                           newline="")
-    SUMMARY_CSV.write_text(to_csv(summary.astype(str).to_dict("records"), SUMMARY_COLUMNS), encoding="utf-8",
-                           newline="")
+    MONTHLY_CSV.write_text(to_csv(month.astype(str).to_dict("records"), MONTHLY_COLUMNS), encoding="utf-8", newline="")
+    SUMMARY_CSV.write_text(
+        to_csv(summary.astype(str).to_dict("records"), SUMMARY_COLUMNS), encoding="utf-8", newline=""
+    )
     print(f"wrote {len(month)} rows to {MONTHLY_CSV.name}, {len(summary)} to {SUMMARY_CSV.name}")
 
 
@@ -127,8 +149,9 @@ def by_year_and_method(monthly_arrests: pd.DataFrame, top: int = 5) -> pd.DataFr
     """Arrests per fiscal year and method (the `top` methods by total; the rest as 'all other methods')."""
     totals = monthly_arrests.groupby("arrest_method")["arrests"].sum().sort_values(ascending=False)
     keep = list(totals.index[:top])
-    frame = monthly_arrests.assign(method=monthly_arrests["arrest_method"].where(
-        monthly_arrests["arrest_method"].isin(keep), "all other methods"))
+    frame = monthly_arrests.assign(
+        method=monthly_arrests["arrest_method"].where(monthly_arrests["arrest_method"].isin(keep), "all other methods")
+    )
     out = frame.groupby(["fiscal_year", "method"], as_index=False)["arrests"].sum()
     order = {m: i for i, m in enumerate(keep + ["all other methods"])}
     out = out.sort_values(["fiscal_year", "method"], key=lambda s: s.map(order) if s.name == "method" else s)
@@ -138,8 +161,9 @@ def by_year_and_method(monthly_arrests: pd.DataFrame, top: int = 5) -> pd.DataFr
 
 def jail_share(monthly_arrests: pd.DataFrame, by: str = "fiscal_year") -> pd.DataFrame:
     """Share of arrests that were CAP Local Incarceration pickups per `by` ('fiscal_year' or 'month')."""
-    frame = monthly_arrests.assign(jail=monthly_arrests["arrests"].where(
-        monthly_arrests["arrest_method"] == JAIL_METHOD, 0))
+    frame = monthly_arrests.assign(
+        jail=monthly_arrests["arrests"].where(monthly_arrests["arrest_method"] == JAIL_METHOD, 0)
+    )
     out = frame.groupby(by, as_index=False)[["arrests", "jail"]].sum()
     out["share"] = 100 * out["jail"] / out["arrests"]
     out["source_id"] = SOURCE
@@ -158,8 +182,9 @@ def summary_vs_records(monthly_arrests: pd.DataFrame, summary: pd.DataFrame) -> 
     return out.reset_index(drop=True)
 
 
-def national_comparison(monthly_arrests: pd.DataFrame, national: pd.DataFrame, years=(2016, 2017, 2018),
-                        aor: str = "SEA") -> pd.DataFrame:
+def national_comparison(
+    monthly_arrests: pd.DataFrame, national: pd.DataFrame, years=(2016, 2017, 2018), aor: str = "SEA"
+) -> pd.DataFrame:
     """Arrests per fiscal year in the Seattle production beside the national files' count for the area."""
     mine = monthly_arrests.groupby("fiscal_year")["arrests"].sum()
     theirs = national[national["aor"].astype(str) == aor].groupby("fiscal_year")["arrests"].sum()

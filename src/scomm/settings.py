@@ -4,9 +4,9 @@ the environment in this one place (no other module names these variables)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 FIGURES_DIR_ENV = "SCOMM_FIGURES_DIR"
 FORMATS_ENV = "SCOMM_FORMATS"
@@ -31,7 +31,7 @@ class RunSettings:
     data_dir: Path | None = None  # a folder in data/ layout: figures.csv, sources.csv, ..., derived/
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "RunSettings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RunSettings:
         """The settings a build passed down (defaults where a variable is unset)."""
         env = os.environ if environ is None else environ
         formats = tuple(f.strip() for f in env.get(FORMATS_ENV, "").split(",") if f.strip())
@@ -46,9 +46,12 @@ class RunSettings:
     def to_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """`base` (default: this process's environment) with these settings set and unset ones removed."""
         env = dict(os.environ if base is None else base)
-        for name, value in ((FIGURES_DIR_ENV, self.figures_dir), (STATE_DIR_ENV, self.state_dir),
-                            (DATA_LABEL_ENV, self.data_label),
-                            (DATA_DIR_ENV, self.data_dir)):
+        for name, value in (
+            (FIGURES_DIR_ENV, self.figures_dir),
+            (STATE_DIR_ENV, self.state_dir),
+            (DATA_LABEL_ENV, self.data_label),
+            (DATA_DIR_ENV, self.data_dir),
+        ):
             if value is None:
                 env.pop(name, None)
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -10,8 +10,20 @@ import pandas as pd
 from scomm import ratios as r
 from scomm.fmt import format_number, markdown_text
 
-TABLE_COLUMNS = ["figure_id", "metric", "value", "unit", "qualifier", "as_printed", "geography",
-                 "period_start", "period_end", "date_precision", "source_id", "confidence"]
+TABLE_COLUMNS = [
+    "figure_id",
+    "metric",
+    "value",
+    "unit",
+    "qualifier",
+    "as_printed",
+    "geography",
+    "period_start",
+    "period_end",
+    "date_precision",
+    "source_id",
+    "confidence",
+]
 FUNNEL_STAGES = ["fingerprints", "immigration matches", "ICE arrests", "removals"]
 ROLLOUT_METRICS = ["jurisdictions_activated", "sites_activated", "localities_activated", "counties_enrolled"]
 
@@ -37,7 +49,9 @@ def readable(frame: pd.DataFrame, columns: Sequence[str] | None = None, names: d
         if pd.api.types.is_datetime64_any_dtype(series):
             text = [v.strftime("%Y-%m-%d") if pd.notna(v) else "n/a" for v in series]
         elif col == "value" and "unit" in frame.columns:
-            text = [format_number(v, str(u)) if pd.notna(v) else "n/a" for v, u in zip(series, frame.loc[out.index, "unit"])]
+            text = [
+                format_number(v, str(u)) if pd.notna(v) else "n/a" for v, u in zip(series, frame.loc[out.index, "unit"])
+            ]
             numeric[col] = True
         elif numeric[col]:
             text = [_plain_number(v) for v in series]
@@ -62,11 +76,20 @@ def _plain_number(value) -> str:
 def quantities_table(quantities: dict[str, r.Quantity], computation: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per labelled quantity (published or derived) with the figure and source ids behind it."""
     computation = computation or {}
-    return pd.DataFrame([{
-        "label": label, "value": q.value, "unit": q.unit, "qualifier": q.qualifier,
-        "figure_id": " ".join(q.figure_ids), "source_id": " ".join(q.source_ids),
-        "computation": computation.get(label, "as published" if len(q.figure_ids) == 1 else "derived"),
-    } for label, q in quantities.items()])
+    return pd.DataFrame(
+        [
+            {
+                "label": label,
+                "value": q.value,
+                "unit": q.unit,
+                "qualifier": q.qualifier,
+                "figure_id": " ".join(q.figure_ids),
+                "source_id": " ".join(q.source_ids),
+                "computation": computation.get(label, "as published" if len(q.figure_ids) == 1 else "derived"),
+            }
+            for label, q in quantities.items()
+        ]
+    )
 
 
 def funnel_table(stages: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -77,7 +100,9 @@ def funnel_table(stages: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows.insert(0, "stage", FUNNEL_STAGES[: len(rows)])
         rows.insert(0, "place", place)
         values = rows["value"].to_numpy(dtype=float)
-        rows["pct_of_previous_stage"] = [np.nan] + [b / a * 100 if a else np.nan for a, b in zip(values[:-1], values[1:])]
+        rows["pct_of_previous_stage"] = [np.nan] + [
+            b / a * 100 if a else np.nan for a, b in zip(values[:-1], values[1:])
+        ]
         frames.append(rows)
     return pd.concat(frames, ignore_index=True)
 
@@ -86,9 +111,19 @@ def implied_counts_table(implied: dict[str, tuple[r.Quantity, r.Quantity, r.Quan
     """label -> (published percent, whole, implied count from ratios.applied_share): one row each."""
     rows = []
     for label, (percent, whole, q) in implied.items():
-        rows.append({"label": label, "value": percent.value, "unit": percent.unit, "qualifier": percent.qualifier,
-                     "implied_removals": q.value, "implied_qualifier": q.qualifier, "all_removals": whole.value,
-                     "figure_id": " ".join(q.figure_ids), "source_id": " ".join(q.source_ids)})
+        rows.append(
+            {
+                "label": label,
+                "value": percent.value,
+                "unit": percent.unit,
+                "qualifier": percent.qualifier,
+                "implied_removals": q.value,
+                "implied_qualifier": q.qualifier,
+                "all_removals": whole.value,
+                "figure_id": " ".join(q.figure_ids),
+                "source_id": " ".join(q.source_ids),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -66,8 +66,16 @@ def derive() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         name = county_name.get(fips) or retired_name.get(fips)
         if name is None:
             raise ValueError(f"{RAW_DATES.name}: FIPS {fips} has no name in {RAW_NAMES.name} or {COUNTY_CHANGES.name}")
-        activations.append({"fips": fips, "county": name, "state": usps[int(r["statefips"])],
-                            "activated": r["act"], "statewide": r["stw"], "source_id": LIST_SOURCES})
+        activations.append(
+            {
+                "fips": fips,
+                "county": name,
+                "state": usps[int(r["statefips"])],
+                "activated": r["act"],
+                "statewide": r["stw"],
+                "source_id": LIST_SOURCES,
+            }
+        )
     activations.sort(key=lambda row: row["fips"])
 
     state_names = {g["id"]: g["properties"]["name"] for g in read_atlas()["objects"]["states"]["geometries"]}
@@ -78,8 +86,15 @@ def derive() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     for fips2, dates in sorted(statewide.items()):
         if len(dates) != 1:
             raise ValueError(f"{RAW_DATES.name}: state {fips2} has {len(dates)} statewide dates: {sorted(dates)}")
-        states.append({"state": usps[int(fips2)], "state_fips": fips2, "state_name": state_names[fips2],
-                       "statewide": dates.pop(), "source_id": f"{LIST_SOURCES} {NAME_SOURCE}"})
+        states.append(
+            {
+                "state": usps[int(fips2)],
+                "state_fips": fips2,
+                "state_name": state_names[fips2],
+                "statewide": dates.pop(),
+                "source_id": f"{LIST_SOURCES} {NAME_SOURCE}",
+            }
+        )
     return activations, states
 
 

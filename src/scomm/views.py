@@ -14,6 +14,7 @@ from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number, significant
 from scomm.tables import FUNNEL_STAGES
 
+
 def compact(value: float) -> str:
     """Axis label for large counts: 1k, 10k, 1M."""
     for size, suffix in [(1e6, "M"), (1e3, "k")]:
@@ -53,7 +54,8 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
         f"Secure Communities ran from {periods[0][1]:%Y} to {periods[0][2]:%Y}, was replaced by the "
         f"{periods[1][0]} for about {round((periods[1][2] - periods[1][1]).days / 365.25)} years, and ran again to "
         f"{periods[-1][2]:%Y}"
-        if len(periods) == 3 else "Secure Communities: dated events",
+        if len(periods) == 3
+        else "Secure Communities: dated events",
         "Events dated by their sources; shaded: the periods the events open and close. Hollow markers: "
         "the source dates the event to the month or year only",
         figsize=(6.3, 2.6 + 0.34 * len(table)),  # a row per event, whatever their number
@@ -63,24 +65,53 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     n = len(table)
     for (label, start, end), shade in zip(periods, shades):
         ax.axvspan(start, end, color=shade, zorder=0)
-        ax.text(start + (end - start) / 2, n + 0.4, textwrap.fill(label, 18, break_on_hyphens=False), ha="center", va="bottom", fontsize=8,
-                fontweight="bold", color="#333333")
+        ax.text(
+            start + (end - start) / 2,
+            n + 0.4,
+            textwrap.fill(label, 18, break_on_hyphens=False),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            fontweight="bold",
+            color="#333333",
+        )
     # one row per event, earliest at the top; the label sits on the side with more room
     middle = table["date"].min() + (table["date"].max() - table["date"].min()) * 0.45
     for y, (_, row) in zip(range(n - 1, -1, -1), table.iterrows()):
         hollow = row["date_precision"] != "day"
         day = row["date"]
         shown = {"day": fmt.day_month_year(day), "month": fmt.month_year(day), "year": f"{day:%Y}"}[
-            str(row["date_precision"])]
-        ax.scatter(row["date"], y, s=28, color="white" if hollow else charts.PALETTE[0], edgecolors=charts.PALETTE[0],
-                   zorder=3, linewidths=1.2)
+            str(row["date_precision"])
+        ]
+        ax.scatter(
+            row["date"],
+            y,
+            s=28,
+            color="white" if hollow else charts.PALETTE[0],
+            edgecolors=charts.PALETTE[0],
+            zorder=3,
+            linewidths=1.2,
+        )
         right = row["date"] < middle
         # the asterisk goes on the side away from the label
-        charts.mark_weak(ax, [row["date"]], [y], table.loc[[row.name]], sources,
-                         offset=charts.BESIDE_POINT if right else (-charts.BESIDE_POINT[0], charts.BESIDE_POINT[1]))
+        charts.mark_weak(
+            ax,
+            [row["date"]],
+            [y],
+            table.loc[[row.name]],
+            sources,
+            offset=charts.BESIDE_POINT if right else (-charts.BESIDE_POINT[0], charts.BESIDE_POINT[1]),
+        )
         pad = pd.Timedelta(days=50)
-        ax.text(row["date"] + (pad if right else -pad), y, textwrap.fill(f"{shown}: {row['event']}", 52, break_on_hyphens=False),
-                fontsize=7.2, va="center", ha="left" if right else "right", linespacing=1.05)
+        ax.text(
+            row["date"] + (pad if right else -pad),
+            y,
+            textwrap.fill(f"{shown}: {row['event']}", 52, break_on_hyphens=False),
+            fontsize=7.2,
+            va="center",
+            ha="left" if right else "right",
+            linespacing=1.05,
+        )
     ax.set_ylim(-0.8, n + 1.6)
     ax.set_xlim(table["date"].min() - pd.Timedelta(days=200), table["date"].max() + pd.Timedelta(days=200))
     ax.xaxis.set_major_locator(mdates.YearLocator())
@@ -90,8 +121,12 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.grid(False)
-    left_out = (f"{len(local)} decisions of states, counties and courts on ICE detainers are drawn with the detainer "
-                "and jail series, not here." if len(local) else "")
+    left_out = (
+        f"{len(local)} decisions of states, counties and courts on ICE detainers are drawn with the detainer "
+        "and jail series, not here."
+        if len(local)
+        else ""
+    )
     charts.add_source_note(fig, table, sources, extra=left_out)
     return fig, table
 
@@ -100,9 +135,13 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
 
 
 # What each count counts, in words: counts of different units are drawn as separate, unjoined marks.
-UNIT_WORDS = {"jurisdictions_activated": "jurisdictions", "sites_activated": "sites",
-              "localities_activated": "localities", "counties_enrolled": "counties",
-              "states_with_activation": "states"}
+UNIT_WORDS = {
+    "jurisdictions_activated": "jurisdictions",
+    "sites_activated": "sites",
+    "localities_activated": "localities",
+    "counties_enrolled": "counties",
+    "states_with_activation": "states",
+}
 
 
 def _when(day, precision) -> str:
@@ -113,10 +152,12 @@ def _when(day, precision) -> str:
 def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
     """'Left out: factually.co (2026), "more than 1,210" for 2011-03 (ROL-028); its notes say "do not use without
     a primary".' Generated from the rows `tables.split_unusable` set aside ('' when none)."""
-    items = [f"{charts.source_name(sources, row['source_id'])}, \"{row['as_printed']}\" for "
-             f"{_when(row['period_end'], row['date_precision'])}: its notes say "
-             f"\"{tables.unusable_reason(row['notes'])}\""
-             for _, row in left_out.iterrows()]
+    items = [
+        f'{charts.source_name(sources, row["source_id"])}, "{row["as_printed"]}" for '
+        f"{_when(row['period_end'], row['date_precision'])}: its notes say "
+        f'"{tables.unusable_reason(row["notes"])}"'
+        for _, row in left_out.iterrows()
+    ]
     return ("Left out: " + "; ".join(items) + ".") if items else ""
 
 
@@ -127,16 +168,23 @@ def _plot_by_unit(ax, table: pd.DataFrame, sources: pd.DataFrame | None = None) 
     order = list(dict.fromkeys(units))
     for i, unit in enumerate(order):
         rows = table[units == unit]
-        charts.plot_points(ax, rows["period_end"], rows["value"], rows["qualifier"], index=i,
-                           label=f"{UNIT_WORDS.get(unit, unit.replace('_', ' '))} ({len(rows)} count{'s' if len(rows) != 1 else ''})",
-                           line=False)
+        charts.plot_points(
+            ax,
+            rows["period_end"],
+            rows["value"],
+            rows["qualifier"],
+            index=i,
+            label=f"{UNIT_WORDS.get(unit, unit.replace('_', ' '))} ({len(rows)} count{'s' if len(rows) != 1 else ''})",
+            line=False,
+        )
     if sources is not None:  # an asterisk beside each count that rests on a weak kind of source
         charts.mark_weak(ax, table["period_end"], table["value"], table, sources)
     return order
 
 
-def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity,
-                  full: r.Quantity):
+def rollout_chart(
+    points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: pd.DataFrame, goal: r.Quantity, full: r.Quantity
+):
     """Active jurisdictions over time (`points`: national counts dated to the day or month), marked by the kind
     of source, against the target year and the full count (`goal_full_rows`: the rows of `goal` and `full`).
     Rows whose notes say "do not use" are left out and named in the note."""
@@ -154,15 +202,33 @@ def rollout_chart(points: pd.DataFrame, goal_full_rows: pd.DataFrame, sources: p
     order = _plot_by_unit(ax, table, sources)
     goal_date = pd.Timestamp(int(goal.value), 1, 1)
     ax.axvline(goal_date, color=charts.PALETTE[6], linestyle="--", linewidth=1)
-    ax.text(goal_date, full.value * 0.72, f"target: every jurisdiction by {goal.value:.0f}, as reported by "
-            f"{charts.source_words(sources, goal.source_ids[0])} ",
-            color=charts.PALETTE[6], fontsize=7.5, va="center", ha="right")
-    charts.plot_points(ax, [full_date], [full.value], pd.Series([full.qualifier]), index=len(order),
-                       label=f"all jurisdictions, dated to the year only: {charts.source_words(sources, full.source_ids[0])}",
-                       line=False)
+    ax.text(
+        goal_date,
+        full.value * 0.72,
+        f"target: every jurisdiction by {goal.value:.0f}, as reported by "
+        f"{charts.source_words(sources, goal.source_ids[0])} ",
+        color=charts.PALETTE[6],
+        fontsize=7.5,
+        va="center",
+        ha="right",
+    )
+    charts.plot_points(
+        ax,
+        [full_date],
+        [full.value],
+        pd.Series([full.qualifier]),
+        index=len(order),
+        label=f"all jurisdictions, dated to the year only: {charts.source_words(sources, full.source_ids[0])}",
+        line=False,
+    )
     ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
-    ax.text(table["period_end"].iloc[0], full.value, f"all {format_number(full.value)} jurisdictions",
-            fontsize=7.5, va="bottom")
+    ax.text(
+        table["period_end"].iloc[0],
+        full.value,
+        f"all {format_number(full.value)} jurisdictions",
+        fontsize=7.5,
+        va="bottom",
+    )
     ax.set_ylim(0, full.value * 1.12)
     ax.set_ylabel("jurisdictions")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
@@ -203,8 +269,10 @@ def _end_to_end(table: pd.DataFrame, place: str) -> r.Quantity:
     """First stage to last stage of one place's funnel, in percent."""
     rows = table[table["place"] == place]
     first, last = rows.iloc[0], rows.iloc[-1]
-    return r.conversion(r.Quantity(first["value"], qualifier=str(first["qualifier"])),
-                        r.Quantity(last["value"], qualifier=str(last["qualifier"])))
+    return r.conversion(
+        r.Quantity(first["value"], qualifier=str(first["qualifier"])),
+        r.Quantity(last["value"], qualifier=str(last["qualifier"])),
+    )
 
 
 def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
@@ -212,14 +280,17 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
     places = list(dict.fromkeys(table["place"]))
     overall = {place: _end_to_end(table, place) for place in places}
     fig, axes = charts.new_figure(
-        "Removals per 100 fingerprints checked: " + fmt.join_words(
-            [f"{q.value:.1f} in {'the ' if p == 'United States' else ''}{p}" for p, q in overall.items()]),
+        "Removals per 100 fingerprints checked: "
+        + fmt.join_words([f"{q.value:.1f} in {'the ' if p == 'United States' else ''}{p}" for p, q in overall.items()]),
         "Secure Communities identification funnel, cumulative from activation to about June 2011; each stage as "
         "a share of the one before (log scale: equal steps are equal ratios)",
-        nrows=len(places), ncols=1, figsize=(6.3, 1.75 * len(places) + 1.6), sharex=True,
+        nrows=len(places),
+        ncols=1,
+        figsize=(6.3, 1.75 * len(places) + 1.6),
+        sharex=True,
     )
     fig.subplots_adjust(left=0.24, right=0.97, hspace=0.45, bottom=0.05)
-    for i, (ax, place) in enumerate(zip(np.atleast_1d(axes), places)):
+    for _i, (ax, place) in enumerate(zip(np.atleast_1d(axes), places)):
         rows = table[table["place"] == place]
         # dots, not bars: on a log axis a bar's length would misstate the ratio between stages
         ypos = list(range(len(rows)))[::-1]
@@ -248,8 +319,8 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     places = list(dict.fromkeys(conv["place"]))
     last_step = conv[conv["stage"] == FUNNEL_STAGES[-1]].set_index("place")["pct_of_previous_stage"]
     fig, ax = charts.new_figure(
-        "Removals as a share of ICE arrests: " + fmt.join_words(
-            [f"{v:.0f}% in {'the ' if p == 'United States' else ''}{p}" for p, v in last_step.items()]),
+        "Removals as a share of ICE arrests: "
+        + fmt.join_words([f"{v:.0f}% in {'the ' if p == 'United States' else ''}{p}" for p, v in last_step.items()]),
         "Each stage as a percent of the stage before, cumulative counts from activation to about June 2011 "
         "(ratios of totals, not follow-up rates)",
     )
@@ -257,15 +328,30 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     x = np.arange(len(steps))
     for i, place in enumerate(places):
         vals = conv[conv["place"] == place]["pct_of_previous_stage"].to_numpy()
-        bars = ax.bar(x + i * width - 0.4 + width / 2, vals, width, color=charts.PALETTE[i], hatch=charts.HATCHES[i],
-                      edgecolor="white" if i != 2 else "#666666", label=place)
+        bars = ax.bar(
+            x + i * width - 0.4 + width / 2,
+            vals,
+            width,
+            color=charts.PALETTE[i],
+            hatch=charts.HATCHES[i],
+            edgecolor="white" if i != 2 else "#666666",
+            label=place,
+        )
         ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7)
-        charts.mark_weak(ax, x + i * width - 0.4 + width / 2, vals, conv[conv["place"] == place], sources,
-                         offset=charts.ABOVE_BAR_LABEL)
+        charts.mark_weak(
+            ax,
+            x + i * width - 0.4 + width / 2,
+            vals,
+            conv[conv["place"] == place],
+            sources,
+            offset=charts.ABOVE_BAR_LABEL,
+        )
     ax.set_xticks(x, steps)
     ax.set_ylabel("percent of previous stage")
     ax.legend(loc="upper left")
-    out = conv[["place", "stage", "pct_of_previous_stage", "figure_id", "source_id", "qualifier"]].reset_index(drop=True)
+    out = conv[["place", "stage", "pct_of_previous_stage", "figure_id", "source_id", "qualifier"]].reset_index(
+        drop=True
+    )
     _note(fig, table, sources, extra="Each rate divides a stage's count by the count of the stage before it.")
     return fig, out
 
@@ -281,15 +367,25 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
         f"ICE removals peaked in FY{peak['fiscal_year']:.0f}; the convicted share ran from "
         f"{shares.min():.0f} to {shares.max():.0f} percent",
         "ICE removals by fiscal year (FY2005-FY2009: removals and returns, TRAC) and percent previously convicted",
-        nrows=2, ncols=1, figsize=(6.3, 6.0), sharex=True, gridspec_kw={"height_ratios": [3, 2]},
+        nrows=2,
+        ncols=1,
+        figsize=(6.3, 6.0),
+        sharex=True,
+        gridspec_kw={"height_ratios": [3, 2]},
     )
     fig.subplots_adjust(hspace=0.12, top=fig.subplotpars.top - 0.03)
     years = table["fiscal_year"].astype(int).to_numpy()
     approx = charts.is_approximate(table["total_qualifier"])
     returns = table["total_metric"] == "ice_removals_and_returns"
     for y, v, ap, ret in zip(years, table["total"], approx, returns):
-        ax1.bar(y, v, color="white" if ap else (charts.PALETTE[5] if ret else charts.PALETTE[0]),
-                edgecolor=charts.PALETTE[0], hatch="///" if ap else ("..." if ret else ""), width=0.7)
+        ax1.bar(
+            y,
+            v,
+            color="white" if ap else (charts.PALETTE[5] if ret else charts.PALETTE[0]),
+            edgecolor=charts.PALETTE[0],
+            hatch="///" if ap else ("..." if ret else ""),
+            width=0.7,
+        )
         if ap:
             charts.mark_approximate(ax1, "bar")
     charts.mark_weak(ax1, years, table["total"], table, sources, offset=charts.INSIDE_BAR_TOP)
@@ -299,27 +395,55 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     if returns.any() and (~returns).any():
         seam = (years[returns.to_numpy()].max() + years[~returns.to_numpy()].min()) / 2
         ax1.axvline(seam, color="#000000", linestyle=(0, (3, 2)), linewidth=1.0)
-        ax1.text(seam, float(table["total"].max()) * 1.04, "definitions differ:\nnot comparable", fontsize=7,
-                 ha="center", va="bottom", bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none"))
+        ax1.text(
+            seam,
+            float(table["total"].max()) * 1.04,
+            "definitions differ:\nnot comparable",
+            fontsize=7,
+            ha="center",
+            va="bottom",
+            bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none"),
+        )
         ax1.set_ylim(0, float(table["total"].max()) * 1.22)
     from matplotlib.patches import Patch
 
-    ax1.legend(handles=[Patch(facecolor=charts.PALETTE[5], edgecolor=charts.PALETTE[0], hatch="...",
-                              label="removals and returns (TRAC)"),
-                        Patch(facecolor=charts.PALETTE[0], label="removals (ICE)"),
-                        Patch(facecolor="white", edgecolor=charts.PALETTE[0], hatch="///", label="'more than' (ICE)")],
-               loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=7.5)
+    ax1.legend(
+        handles=[
+            Patch(
+                facecolor=charts.PALETTE[5],
+                edgecolor=charts.PALETTE[0],
+                hatch="...",
+                label="removals and returns (TRAC)",
+            ),
+            Patch(facecolor=charts.PALETTE[0], label="removals (ICE)"),
+            Patch(facecolor="white", edgecolor=charts.PALETTE[0], hatch="///", label="'more than' (ICE)"),
+        ],
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncol=3,
+        fontsize=7.5,
+    )
     share = table.dropna(subset=["convicted_pct"])
     charts.plot_points(ax2, share["fiscal_year"], share["convicted_pct"], share["convicted_pct_qualifier"], index=1)
     for _, row in share.iterrows():
-        ax2.annotate(f"{row['convicted_pct']:.1f}%", (row["fiscal_year"], row["convicted_pct"]), textcoords="offset points",
-                     xytext=(0, 7), ha="center", fontsize=7.5)
+        ax2.annotate(
+            f"{row['convicted_pct']:.1f}%",
+            (row["fiscal_year"], row["convicted_pct"]),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=7.5,
+        )
     ax2.set_ylim(0, 100)
     ax2.set_ylabel("% convicted")
     ax2.set_xticks(years, [f"FY{y}" for y in years], fontsize=7)
-    _note(fig, table.rename(columns={"total_qualifier": "qualifier"}), sources,
-          extra="A fiscal year runs from October to September (FY2010: Oct. 2009 to Sept. 2010). Convicted share "
-                "computed here: convicted removals / all removals.")
+    _note(
+        fig,
+        table.rename(columns={"total_qualifier": "qualifier"}),
+        sources,
+        extra="A fiscal year runs from October to September (FY2010: Oct. 2009 to Sept. 2010). Convicted share "
+        "computed here: convicted removals / all removals.",
+    )
     return fig, table
 
 
@@ -332,15 +456,21 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
         "Share of all ICE removals attributable to Secure Communities (GAO), and the count it implies",
     )
     fig.subplots_adjust(left=0.14)
-    charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0,
-                value_format=lambda v: f"{v:.0f}%")
+    charts.hbar(
+        ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0, value_format=lambda v: f"{v:.0f}%"
+    )
     for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
         # a count implied by a rounded percentage is no more precise than the percentage: two significant
         # digits ("about 16,000"), never the false precision of the product ("about 15,593")
         implied = significant(row["implied_removals"], 2)
-        ax.text(row["value"] + 2.5, y, f"{QUALIFIER_WORDS[row['implied_qualifier']]}"
-                f"{format_number(implied, decimals=0)} of {format_number(row['all_removals'])} removals",
-                fontsize=7.5, va="center")
+        ax.text(
+            row["value"] + 2.5,
+            y,
+            f"{QUALIFIER_WORDS[row['implied_qualifier']]}"
+            f"{format_number(implied, decimals=0)} of {format_number(row['all_removals'])} removals",
+            fontsize=7.5,
+            va="center",
+        )
     ax.set_xlim(0, rows["value"].max() * 2)  # room for the implied-count labels right of the longest bar
     ax.set_xlabel("percent of ICE removals")
     _note(fig, rows, sources, extra="FY2009's denominator is TRAC's removals and returns; FY2011's is ICE's removals.")
@@ -362,37 +492,56 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     if len(reviewed):  # a ratio only between two counts of one source
         base = reviewed.iloc[-1]
         pct = r.share(r.Quantity(closed["value"]), r.Quantity(base["value"])).value
-        title = (f"By {when}, {format_number(closed['value'])} cases had been closed: {pct:.1f}% of the "
-                 f"{format_number(base['value'])} the same source counted as reviewed")
+        title = (
+            f"By {when}, {format_number(closed['value'])} cases had been closed: {pct:.1f}% of the "
+            f"{format_number(base['value'])} the same source counted as reviewed"
+        )
     else:
         title = f"By {when}, {format_number(closed['value'])} cases had been closed"
     fig, axes = charts.new_figure(
         title,
         "Prosecutorial-discretion review of pending removal cases, Nov. 2011 to Oct. 2012: each count as its "
         "source printed it (cases)",
-        nrows=2, figsize=(6.3, 5.6), sharex=True,
+        nrows=2,
+        figsize=(6.3, 5.6),
+        sharex=True,
         gridspec_kw={"height_ratios": [int((~is_outcome).sum()), int(is_outcome.sum())]},
     )
     fig.subplots_adjust(left=0.42, right=0.9, hspace=0.35)
-    for ax, rows, heading in ((axes[0], table[~is_outcome], "Cases to review, and reviewed"),
-                              (axes[1], table[is_outcome], "What came of the review")):
+    for ax, rows, heading in (
+        (axes[0], table[~is_outcome], "Cases to review, and reviewed"),
+        (axes[1], table[is_outcome], "What came of the review"),
+    ):
         ypos = np.arange(len(rows))[::-1]
         for y, (_, row) in zip(ypos, rows.iterrows()):
             ap = row["qualifier"] in charts.APPROXIMATE
-            ax.barh(y, row["value"], color="white" if ap else charts.PALETTE[0], edgecolor=charts.PALETTE[0],
-                    hatch="///" if ap else "", linewidth=1.0, height=0.65)
+            ax.barh(
+                y,
+                row["value"],
+                color="white" if ap else charts.PALETTE[0],
+                edgecolor=charts.PALETTE[0],
+                hatch="///" if ap else "",
+                linewidth=1.0,
+                height=0.65,
+            )
             if ap:
                 charts.mark_approximate(ax, "bar")
             ax.text(row["value"] + 6000, y, str(row["as_printed"]), va="center", fontsize=charts.LABEL_SIZE)
         charts.mark_weak(ax, rows["value"], ypos, rows, sources, offset=(-9.0, 0.0))
-        ax.set_yticks(ypos, [textwrap.fill(str(step), 34, break_on_hyphens=False) for step in rows["step"]], fontsize=7.5)
+        ax.set_yticks(
+            ypos, [textwrap.fill(str(step), 34, break_on_hyphens=False) for step in rows["step"]], fontsize=7.5
+        )
         ax.set_title(heading, fontsize=8.5, loc="left", fontweight="bold")
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
     axes[1].set_xlim(0, float(table["value"].max()) * 1.22)
     charts.count_axis(axes[1], "x")
-    _note(fig, table, sources, extra="Counts from different sources and dates are shown side by side, not as "
-                                     "steps of one series.")
+    _note(
+        fig,
+        table,
+        sources,
+        extra="Counts from different sources and dates are shown side by side, not as steps of one series.",
+    )
     return fig, table
 
 
@@ -404,8 +553,11 @@ def detainers_chart(table: pd.DataFrame, sources: pd.DataFrame):
     years_ = table["period_end"].dt.year
     low = table["value"].idxmin()
     fall = r.growth(r.Quantity(table["value"].iloc[0]), r.Quantity(table["value"].loc[low]))
-    rise = (f", then rose to {format_number(table['value'].iloc[-1])} in FY{years_.iloc[-1]}"
-            if low != table.index[-1] else "")
+    rise = (
+        f", then rose to {format_number(table['value'].iloc[-1])} in FY{years_.iloc[-1]}"
+        if low != table.index[-1]
+        else ""
+    )
     fig, ax = charts.new_figure(
         f"Detainers fell {abs(fall.value):.0f}% from FY{years_.iloc[0]} to FY{years_.loc[low]}{rise}",
         "ICE detainers prepared per fiscal year, United States (TRAC)",
@@ -429,8 +581,15 @@ def comparison_chart(table: pd.DataFrame, sources: pd.DataFrame, title: str, sub
     width = 0.38
     for i, group in enumerate(groups):
         rows = table[table["group"] == group].set_index("measure").reindex(measures)
-        bars = ax.bar(x + (i - 0.5) * width, rows["value"], width, color=charts.PALETTE[i], hatch=charts.HATCHES[i],
-                      edgecolor="white", label=group)
+        bars = ax.bar(
+            x + (i - 0.5) * width,
+            rows["value"],
+            width,
+            color=charts.PALETTE[i],
+            hatch=charts.HATCHES[i],
+            edgecolor="white",
+            label=group,
+        )
         ax.bar_label(bars, labels=[f"{v:.0f}%" for v in rows["value"]], fontsize=7.5)
     ax.set_xticks(x, measures)
     ax.set_ylim(0, 100)
@@ -456,8 +615,15 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     left = np.zeros(len(kinds))
     for i, conf in enumerate(["high", "medium", "low"]):
         vals = counts[conf].to_numpy()
-        ax.barh(kinds[::-1], vals[::-1], left=left[::-1], color=charts.PALETTE[i], hatch=charts.HATCHES[i],
-                edgecolor="white", label=f"{conf} confidence")
+        ax.barh(
+            kinds[::-1],
+            vals[::-1],
+            left=left[::-1],
+            color=charts.PALETTE[i],
+            hatch=charts.HATCHES[i],
+            edgecolor="white",
+            label=f"{conf} confidence",
+        )
         left = left + vals
     for y, total in zip(range(len(kinds))[::-1], left):
         ax.text(total + 2, y, f"{total:.0f}", va="center", fontsize=8)
@@ -466,8 +632,11 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     ax.grid(axis="x", visible=True)
     ax.legend(loc="lower right")
     table = counts.reset_index()
-    charts.add_note(fig, "Counts of published numbers, not of people: every number in the data, by the kind of its "
-                         f"source as listed in the sources table ({len(sources)} sources).")
+    charts.add_note(
+        fig,
+        "Counts of published numbers, not of people: every number in the data, by the kind of its "
+        f"source as listed in the sources table ({len(sources)} sources).",
+    )
     return fig, table
 
 
@@ -494,8 +663,14 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     fig.subplots_adjust(left=0.47, right=0.96)
     y = np.arange(len(pct))[::-1]
     for yi, row in zip(y, pct.itertuples()):
-        ax.barh(yi, row.allowed_high_rel - row.allowed_low_rel, left=row.allowed_low_rel, height=0.6,
-                color="#cccccc", zorder=1)
+        ax.barh(
+            yi,
+            row.allowed_high_rel - row.allowed_low_rel,
+            left=row.allowed_low_rel,
+            height=0.6,
+            color="#cccccc",
+            zorder=1,
+        )
         lo, hi = row.computed_low_rel, row.computed_high_rel
         if hi - lo > 0.05:
             ax.plot([lo, hi], [yi, yi], color="#000000", linewidth=1.6, zorder=3, solid_capstyle="butt")
@@ -505,9 +680,19 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
             ax.text(hi + 0.5, yi, "does not reproduce", va="center", fontsize=7)
     ax.axvline(0, color="#555555", linewidth=0.8)
     labels = [textwrap.shorten(str(s), 200) for s in pct["statement"]]
-    ax.set_yticks(y, [textwrap.fill(t, 46, break_on_hyphens=False) if len(t) > 46 else t for t in labels], fontsize=6.6, linespacing=1.0)
-    reach = max(10.0, float(pct[["computed_low_rel", "computed_high_rel", "allowed_low_rel", "allowed_high_rel"]]
-                             .abs().to_numpy().max()) * 1.1)
+    ax.set_yticks(
+        y,
+        [textwrap.fill(t, 46, break_on_hyphens=False) if len(t) > 46 else t for t in labels],
+        fontsize=6.6,
+        linespacing=1.0,
+    )
+    reach = max(
+        10.0,
+        float(
+            pct[["computed_low_rel", "computed_high_rel", "allowed_low_rel", "allowed_high_rel"]].abs().to_numpy().max()
+        )
+        * 1.1,
+    )
     ax.set_xlim(-reach, reach)
     ax.set_ylim(-0.7, len(pct) - 0.3)
     ax.grid(axis="y", visible=False)
@@ -518,10 +703,20 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}%" if v else "0")
     ax.set_xlabel("difference from the published value, percent of it")
     untested = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] == "cannot compute")]
-    charts.add_source_note(fig, pct, sources, extra=(
-        (f"Not drawn: {len(untested)} published percentage{'s' if len(untested) != 1 else ''} whose counts are "
-         "printed only as bounds ('more than'), so any share fits them. " if len(untested) else "") +
-        "A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
-        "last printed digit either way, 'nearly' only downwards; a share is checked only against the "
-        "denominator its source used."))
+    charts.add_source_note(
+        fig,
+        pct,
+        sources,
+        extra=(
+            (
+                f"Not drawn: {len(untested)} published percentage{'s' if len(untested) != 1 else ''} whose counts are "
+                "printed only as bounds ('more than'), so any share fits them. "
+                if len(untested)
+                else ""
+            )
+            + "A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
+            "last printed digit either way, 'nearly' only downwards; a share is checked only against the "
+            "denominator its source used."
+        ),
+    )
     return fig, pct
