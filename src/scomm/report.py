@@ -261,9 +261,13 @@ def _text(md) -> str:
     return "".join(md) if isinstance(md, list) else md
 
 
-def _chart_name(source: str) -> str | None:
-    match = re.search(r"run\.publish\(\s*\w+\s*,\s*[\"']([^\"']+)[\"']", source)
-    return match.group(1) if match else None
+CHART_KEY = "scomm_chart"  # a chart output's metadata names its chart (see notebook.Run.publish)
+
+
+def _chart_name(output: dict) -> str | None:
+    """The chart a notebook output shows, from the name `Run.publish` put in its metadata."""
+    name = output.get("metadata", {}).get("image/png", {}).get(CHART_KEY)
+    return name if isinstance(name, str) else None
 
 
 def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
@@ -463,7 +467,6 @@ def write_html(
                     )
                 )
                 continue
-            chart = _chart_name(src)
             printed = []
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
@@ -474,7 +477,7 @@ def write_html(
                     if md.startswith("Finding:"):
                         findings.append(md[len("Finding:") :].strip())
                     body.append("<div class='scroll'>" + markdown_html(md) + "</div>")
-                elif "image/png" in data and chart:
+                elif "image/png" in data and (chart := _chart_name(output)):
                     chart_page[chart] = nb_path.stem
                     body.append(_figure(chart, charts_meta.get(chart, {}), ds, fig_dir, anchor=True))
             if printed:  # computed numbers, as the notebook printed them: for checking, folded away
