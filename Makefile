@@ -1,6 +1,6 @@
 # Two entry points for a fresh clone with only Python 3.11+ and pip:
 #   make report  - set up .venv, then rebuild every notebook, chart and the HTML report
-#   make test    - set up .venv, then run the whole test suite (unit tests + nbval)
+#   make test    - set up .venv, then lint (ruff), type-check (mypy) and run the whole test suite (unit tests + nbval)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,6 +23,9 @@ validate: $(STAMP)
 	$(BIN)/scomm validate
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

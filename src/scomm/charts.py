@@ -19,6 +19,7 @@ import matplotlib.text
 matplotlib.use("Agg")  # file output only; notebooks show the exported PNG
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from scomm import chart_fonts  # noqa: E402
@@ -194,7 +195,7 @@ def mark_approximate(ax_or_fig, kind: str) -> None:
     """Record that the chart draws an approximate value or a bound as `kind` ("marker": hollow, "bar": hatched),
     so its note explains only the marks it really shows (see `approx_note`)."""
     fig = getattr(ax_or_fig, "figure", None) or ax_or_fig
-    kinds = getattr(fig, "_scomm_approx_marks", set())
+    kinds: set[str] = getattr(fig, "_scomm_approx_marks", set())
     kinds.add(kind)
     fig._scomm_approx_marks = kinds
 
@@ -447,25 +448,28 @@ GREY_STEP = 12.0  # L* points: the least lightness difference that keeps two leg
 def _handle_look(handle) -> tuple[float, str] | None:
     """(greyscale lightness of the fill, the other visual cue: hatch, marker or line style) of a legend handle."""
     from matplotlib.collections import Collection
+    from matplotlib.colors import to_rgba, to_rgba_array
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     if isinstance(handle, Patch):
-        face = handle.get_facecolor()
+        face = to_rgba(handle.get_facecolor())
         # a white or empty face drawn with a hatch shows its edge colour; a plain white face is white
         blank = face[3] == 0 or tuple(face[:3]) == (1.0, 1.0, 1.0)
         fill = handle.get_edgecolor() if blank and handle.get_hatch() else face
         return grey_lightness(fill[:3]), f"hatch:{handle.get_hatch() or ''}"
     if isinstance(handle, Line2D):
-        face = handle.get_markerfacecolor()
-        filled = "hollow" if face in ("none", "white", "#ffffff") else "filled"
+        marker_face = handle.get_markerfacecolor()
+        filled = "hollow" if marker_face in ("none", "white", "#ffffff") else "filled"
         return grey_lightness(handle.get_color()), f"line:{handle.get_linestyle()}:{handle.get_marker()}:{filled}"
     if isinstance(handle, Collection):
-        faces, edges = handle.get_facecolors(), handle.get_edgecolors()
+        faces, edges = to_rgba_array(handle.get_facecolor()), to_rgba_array(handle.get_edgecolor())
         hollow = not len(faces) or faces[0][3] == 0 or tuple(faces[0][:3]) == (1.0, 1.0, 1.0)
         colour = edges[0] if hollow and len(edges) else faces[0]
         paths = handle.get_paths()
-        shape = len(paths[0].vertices) if paths else 0  # the marker's outline: circles, squares, triangles differ
+        shape = (
+            len(np.asarray(paths[0].vertices)) if paths else 0
+        )  # the marker's outline: circles, squares, triangles differ
         return grey_lightness(colour[:3]), f"marker:{shape}:{'hollow' if hollow else 'filled'}"
     return None
 
@@ -478,9 +482,10 @@ def legend_grey_clashes(fig, step: float = GREY_STEP) -> list[list[str]]:
         if legend is None:
             continue
         entries = [
-            (text.get_text(), _handle_look(handle)) for text, handle in zip(legend.get_texts(), legend.legend_handles)
+            (text.get_text(), look)
+            for text, handle in zip(legend.get_texts(), legend.legend_handles)
+            if (look := _handle_look(handle)) is not None
         ]
-        entries = [(label, look) for label, look in entries if look is not None]
         for i, (label_a, (light_a, cue_a)) in enumerate(entries):
             for label_b, (light_b, cue_b) in entries[i + 1 :]:
                 if abs(light_a - light_b) < step and cue_a == cue_b:

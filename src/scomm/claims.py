@@ -76,6 +76,8 @@ def _compute(kind: str, inputs: Sequence[r.Quantity], periods: float | None, uni
     if kind == "sum":
         return r.total(inputs)
     if kind == "per_period":
+        if periods is None:
+            raise ValueError("a per_period claim needs `periods`")
         return r.per_period(inputs[0], float(periods), unit)
     raise ValueError(f"unknown computation {kind!r}")  # the schema's enum keeps this from happening
 
@@ -174,6 +176,8 @@ def _interval_of(kind: str, inputs: Sequence[tuple[float, float]], periods: floa
         if kind == "sum":
             return sum(xs)
         if kind == "per_period":
+            if periods is None:
+                raise ValueError("a per_period claim needs `periods`")
             return xs[0] / float(periods)
         raise ValueError(f"unknown computation {kind!r}")
 

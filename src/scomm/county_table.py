@@ -64,7 +64,10 @@ COLUMNS = [
 
 def _atlas(member: str) -> dict:
     with tarfile.open(ATLAS_TGZ, "r:gz") as tar:
-        return json.load(tar.extractfile(f"package/{member}"))
+        stream = tar.extractfile(f"package/{member}")
+        if stream is None:
+            raise ValueError(f"{ATLAS_TGZ}: package/{member} is not a regular file")
+        return json.load(stream)
 
 
 def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:

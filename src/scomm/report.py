@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -135,7 +136,7 @@ def ratio_changes(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     )
     rows = []
     for row in merged.to_dict("records"):
-        row = type("Row", (), row)
+        row = SimpleNamespace(**row)
         if row._merge == "both":
             if abs(row.value - row.value_old) <= 1e-9 * max(1.0, abs(row.value)):
                 continue
@@ -225,7 +226,9 @@ def markdown_html(text: str) -> str:
     """Markdown (findings, tables, the change log) as HTML, by a real renderer; raw HTML is escaped."""
     import mistune
 
-    return mistune.create_markdown(escape=True, plugins=["table"])(text)
+    rendered = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    assert isinstance(rendered, str)  # the HTML renderer returns text (only the AST renderer returns a list)
+    return rendered
 
 
 CSS = """
@@ -273,7 +276,7 @@ def _chart_name(output: dict) -> str | None:
 def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
     """'Sources: <a href=...>ICE</a> (2013); ...' for the report, publishers linked to the source."""
     meta = sources.set_index("source_id")
-    parts = []
+    parts: list[str] = []
     for sid in source_ids:
         if sid not in meta.index:
             continue
