@@ -4,7 +4,8 @@ statistics, and the consistency checks."""
 
 from __future__ import annotations
 
-from scomm import charts, fmt, views
+from scomm import audit, charts, fmt, views
+from scomm import claims as cl
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -56,6 +57,22 @@ def _sources_and_coverage(data: RecordingDataset, out: Analysis) -> None:
         a=int(shown.get("drawn plainly", 0)),
         b=int(shown.get("marked", 0)),
         c=int(shown.get("never drawn", 0)),
+    )
+    items = audit.citable(data.figures, data.milestones)
+    in_claims = [fid for ids in cl.figures_used(data.table("claims")).values() for fid in ids]
+    uses = audit.use_by_kind(
+        items, data.sources, {"in the data": items["figure_id"], "in a published claim": in_claims}
+    )
+    out.tables["uses"] = uses
+    weak = uses[uses["on charts"] != "drawn plainly"].iloc[:-1]  # the last row is the total
+    out.finding(
+        "uses",
+        "Finding: of the {n} figures and dated events that published claims use, {w} rest on a kind of"
+        " source below a major news organisation ({k}). The methods page adds, after every notebook has"
+        " run, the figures each chart plots and each printed number rests on, by kind of source.",
+        n=int(uses["in a published claim"].iloc[-1]),
+        w=int(weak["in a published claim"].sum()),
+        k=fmt.join_words([f"{kind}: {n}" for kind, n in zip(weak["kind"], weak["in a published claim"]) if n]),
     )
     coverage = data.derived("coverage")
     out.tables["coverage"] = coverage
