@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import identification_funnel, program_overview
+from scomm.analyses import identification_funnel, program_overview, rollout
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "01_program_overview": program_overview.analyse,
+    "02_rollout": rollout.analyse,
     "03_identification_funnel": identification_funnel.analyse,
 }
