@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import identification_funnel, program_overview, rollout
+from scomm.analyses import case_review, identification_funnel, program_overview, rollout
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
@@ -18,4 +18,5 @@ ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "01_program_overview": program_overview.analyse,
     "02_rollout": rollout.analyse,
     "03_identification_funnel": identification_funnel.analyse,
+    "05_case_review": case_review.analyse,
 }
