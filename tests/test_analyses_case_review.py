@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -106,3 +107,15 @@ def test_listed_joins_statements_with_their_computed_rates():
     frame = pd.DataFrame({"statement": ["A", "B", "C"], "computed": [1.0, 2.25, 30.0]})
     assert case_review.listed(frame) == "A (computed 1.0%), B (computed 2.2%) and C (computed 30.0%)"
     assert case_review.listed(frame.iloc[0:0]) == "none"
+
+
+def test_case_review_records_what_it_read_and_draws_its_chart(tmp_path):
+    data = load(tmp_path / "d", {**CASES, "CRV-003": 1000, "CRV-015": 100, "CRV-016": 3.0}, claims=["X23"])
+    result = case_review.analyse(data)
+    assert data.reads["claim_ids"] == case_review.CLAIMS  # every claim asked for, found or not
+    assert "CRV-016" in data.reads["figure_ids"]  # the published rate the check reads
+    assert set(data.reads["figure_ids"]) == set(CASES) | {"CRV-016"}
+    assert data.reads["tables"][:2] == ["sources", "glossary"]
+    fig, table = result.charts["05_case_review"].draw()  # drawn here from the hand-made rows
+    assert set(table["figure_id"]) <= set(result.tables["review"]["figure_id"])
+    plt.close(fig)

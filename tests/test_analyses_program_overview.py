@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -75,3 +76,11 @@ def test_overview_records_what_it_read(tmp_path):
     program_overview.analyse(data)
     assert set(data.reads["figure_ids"]) == set(OVERVIEW)
     assert data.reads["tables"] == ["sources", "milestones", "glossary"]
+
+
+def test_overview_draws_its_timeline_from_the_data_given(tmp_path):
+    result = program_overview.analyse(load(tmp_path / "d", OVERVIEW, milestones=MILESTONES))
+    fig, table = result.charts["01_milestones"].draw()
+    # the five hand-made events, all of program scope, drawn by date
+    assert list(table["milestone_id"]) == ["M01", "M02", "M12", "M14", "M16"]
+    plt.close(fig)

@@ -102,3 +102,14 @@ def test_rollout_lists_counts_dated_only_to_a_year(rollout_data):
     undated = rollout.analyse(data).tables["undated"]
     # of the national jurisdiction counts only ROL-003 (2008) and ROL-039 (2013) are dated to the year
     assert sorted(undated["figure_id"]) == ["ROL-003", "ROL-039"]
+
+
+def test_rollout_records_its_reads_and_names_a_missing_figure(rollout_data, tiny):
+    data = rollout_data
+    rollout.analyse(data)
+    assert set(ROLLOUT) <= set(data.reads["figure_ids"])
+    assert {"metric": ["states_with_activation"], "geography": "US", "metric_contains": None} in data.reads["filters"]
+    values = {**ROLLOUT, **STATES}
+    del values["ROL-036"]
+    with pytest.raises(KeyError, match="figure ROL-036 is not in figures.csv; a test needs it"):
+        rollout.analyse(tiny(values))
