@@ -80,6 +80,7 @@ class Analysis:
     findings: dict[str, Finding] = field(default_factory=dict)
     charts: dict[str, ChartSpec] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)  # group name -> keys of its numbers
+    notes: dict[str, Finding] = field(default_factory=dict)  # sentences shown that are not findings
 
     def add(self, q: r.Quantity, key: str | None = None, group: str = "") -> r.Quantity:
         """Keep a derived number under `key` (default: its label; repeated keys get ' (2)', ' (3)'), in
@@ -96,6 +97,12 @@ class Analysis:
         """Keep a finding under `name`: `template` rendered with `values` ({q}, {q:0}, {q:s2})."""
         self.findings[name] = Finding(template, values)
         return self.findings[name]
+
+    def note(self, name: str, template: str, **values: Any) -> Finding:
+        """Keep a sentence that is not a finding (a rule, an introduction) under `name`: rendered like a
+        finding, shown in the notebook, but not one of its findings (the report's summary leaves it out)."""
+        self.notes[name] = Finding(template, values)
+        return self.notes[name]
 
     def chart(self, name: str, draw: Callable[[], tuple[Any, pd.DataFrame]]) -> ChartSpec:
         """Keep a chart under its file name `name`, drawn by `draw()` when it is published."""

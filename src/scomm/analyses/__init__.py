@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import data_audit, identification_funnel
+from scomm.analyses import case_review, data_audit, identification_funnel, program_overview, rollout
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
+    "01_program_overview": program_overview.analyse,
+    "02_rollout": rollout.analyse,
     "03_identification_funnel": identification_funnel.analyse,
+    "05_case_review": case_review.analyse,
     "07_data_audit": data_audit.analyse,
 }
