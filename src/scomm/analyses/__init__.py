@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import identification_funnel, rollout_by_place
+from scomm.analyses import detainers, identification_funnel, rollout_by_place
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "03_identification_funnel": identification_funnel.analyse,
     "08_rollout_by_place": rollout_by_place.analyse,
+    "10_detainers": detainers.analyse,
 }
