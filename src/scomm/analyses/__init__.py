@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import case_review, data_audit, identification_funnel, program_overview, rollout
+from scomm.analyses import case_review, data_audit, detainers, identification_funnel, program_overview, rollout, rollout_by_place
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
@@ -20,4 +20,6 @@ ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "03_identification_funnel": identification_funnel.analyse,
     "05_case_review": case_review.analyse,
     "07_data_audit": data_audit.analyse,
+    "08_rollout_by_place": rollout_by_place.analyse,
+    "10_detainers": detainers.analyse,
 }
