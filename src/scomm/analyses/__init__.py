@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import activation_order, identification_funnel
+from scomm.analyses import activation_order, identification_funnel, jail_channel
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "03_identification_funnel": identification_funnel.analyse,
     "11_activation_order": activation_order.analyse,
+    "12_jail_channel": jail_channel.analyse,
 }
