@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from scomm.data import load_table
 from scomm.enforcement import NOT_RECORDED
+from scomm.fmt import format_number, month_year
 
 CAP_LOCAL = "CAP Local Incarceration"
 G287 = "287(g) Program"
@@ -40,6 +42,7 @@ METHOD_GROUPS = {
 OTHER_METHODS = "all other methods"
 NATIONAL = "US"
 RECORDS_SOURCE = "S201"  # the FOIA release, in data/sources.csv
+RETURN_MILESTONE = "M14"  # Secure Communities reinstated (its date is read from the milestones table)
 
 
 # ---------------------------------------------------------------- loading
@@ -47,24 +50,18 @@ RECORDS_SOURCE = "S201"  # the FOIA release, in data/sources.csv
 
 def load_arrests(path=None) -> pd.DataFrame:
     """The derived arrests table (validated), counts as integers and months as Timestamps."""
-    from scomm.data import load_table
-
     frame = load_table("ice_arrests_monthly", path)
     return _ints(frame, ["fiscal_year", "arrests"]).assign(aor=lambda f: f["aor"].astype(str))
 
 
 def load_removals(path=None) -> pd.DataFrame:
     """The derived removals table (validated), counts as integers and months as Timestamps."""
-    from scomm.data import load_table
-
     frame = load_table("ice_removals_monthly", path)
     return _ints(frame, ["fiscal_year", "removals"]).assign(aor=lambda f: f["aor"].astype(str))
 
 
 def load_files(path=None) -> pd.DataFrame:
     """The derived one-row-per-raw-file table (records, first and last date)."""
-    from scomm.data import load_table
-
     return _ints(load_table("ice_record_files", path), ["fiscal_year", "records"])
 
 
@@ -102,11 +99,17 @@ class Periods:
 
     def label(self, which: str) -> str:
         """'Oct. 2015 to Dec. 2016 (15 months)' for 'before' or 'after'."""
-        from scomm.fmt import month_year
-
         months = getattr(self, which)
         n = len(months)
         return f"{month_year(months[0])} to {month_year(months[-1])} ({n} month{'' if n == 1 else 's'})"
+
+
+def return_date(milestones: pd.DataFrame, milestone_id: str = RETURN_MILESTONE) -> pd.Timestamp:
+    """The day Secure Communities returned: the date of milestone `milestone_id` in the milestones table."""
+    events = milestones.set_index(milestones["milestone_id"].astype(str))
+    if milestone_id not in events.index:
+        raise KeyError(f"milestone {milestone_id} (the return of Secure Communities) is not in the milestones table")
+    return pd.Timestamp(events.loc[milestone_id, "date"])
 
 
 def last_complete_month(files: pd.DataFrame, event: str = "arrests") -> pd.Timestamp:
@@ -205,8 +208,6 @@ def area_shares(arrests: pd.DataFrame, span: Periods, aors: pd.DataFrame | None 
 
 def _aor_names(aors: pd.DataFrame | None) -> dict[str, str]:
     if aors is None:
-        from scomm.data import load_table
-
         aors = load_table("ice_aors")
     return dict(zip(aors["aor"].astype(str), aors["name"].astype(str)))
 
@@ -316,7 +317,7 @@ def records_vs_published(
 def aor_summary(
     county_fips: str | int,
     definition: str = "cap_local",
-    return_date="2017-01-25",
+    milestones: pd.DataFrame | None = None,
     arrests: pd.DataFrame | None = None,
     files: pd.DataFrame | None = None,
     crosswalk: pd.DataFrame | None = None,
@@ -327,10 +328,9 @@ def aor_summary(
     `county_fips` is the 5-digit county FIPS code (an int loses its leading zero and is padded back).
     Returns a dict: county_fips, county_name, aor, aor_name, definition, definition_label,
     share_before, share_after (percent), change_points, jail_before, arrests_before, jail_after,
-    arrests_after, months_before, months_after, source_id. Raises KeyError for an unknown county.
+    arrests_after, months_before, months_after, source_id. Raises KeyError for an unknown county. The
+    return of Secure Communities is dated by the milestones table (default: the bundled one).
     """
-    from scomm.data import load_table
-
     fips = str(county_fips).strip().zfill(5)
     crosswalk = load_table("ice_county_aor") if crosswalk is None else crosswalk
     row = crosswalk[crosswalk["geoid"].astype(str) == fips]
@@ -341,7 +341,8 @@ def aor_summary(
     code = str(row["aor"].iloc[0])
     arrests = load_arrests() if arrests is None else arrests
     files = load_files() if files is None else files
-    span = periods(arrests["month"], return_date, last_complete_month(files))
+    returned = return_date(load_table("milestones") if milestones is None else milestones)
+    span = periods(arrests["month"], returned, last_complete_month(files))
     shares = jail_shares(arrests, span, definition).set_index("aor")
     s = shares.loc[code]
     return {
@@ -384,8 +385,6 @@ def record_gaps(arrests: pd.DataFrame, removals: pd.DataFrame, last_month) -> di
 
 def aor_summary_text(summary: dict) -> str:
     """The lines `scomm place` prints for a county's ICE area (from `aor_summary`)."""
-    from scomm.fmt import format_number
-
     return (
         f"ICE area of responsibility: {summary['aor_name']} ({summary['aor']}).\n"
         f"Share of ICE arrests in that area picked up from local jails ({summary['definition_label']}): "

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scomm.jails import RECORDS_SOURCE
 from scomm.paths import DATA_DIR
+from scomm.results import result_row
 from scomm.vendor import RAW_DIR, to_csv
 
 RAW = RAW_DIR / "population" / "aor_demog_indicators.csv"
@@ -57,15 +59,19 @@ def rates(
         counts = frame.groupby(["aor", "fiscal_year"], as_index=False)[col].sum().rename(columns={col: "records"})
         parts.append(counts.assign(event=event))
     table = pd.concat(parts, ignore_index=True)
-    pop = population.rename(columns={"year": "fiscal_year"})
-    table = table.merge(pop[["aor", "fiscal_year", "noncitizens", "noncitizens_moe"]], on=["aor", "fiscal_year"])
+    pop = population.rename(columns={"year": "fiscal_year", "source_id": "population_source"})
+    if "population_source" not in pop.columns:  # a table without sources: the one `derive` writes from
+        pop = pop.assign(population_source=SOURCE)
+    table = table.merge(
+        pop[["aor", "fiscal_year", "noncitizens", "noncitizens_moe", "population_source"]], on=["aor", "fiscal_year"]
+    )
     table["rate"], table["rate_moe"] = rate_with_moe(table["records"], table["noncitizens"], table["noncitizens_moe"])
     table["partial_year"] = False
     if files is not None:
         partial = files[files["last_date"] < pd.to_datetime(files["fiscal_year"].astype(str) + "-09-30")]
         keys = set(zip(partial["event"].astype(str), partial["fiscal_year"].astype(int)))
         table["partial_year"] = [(e, y) in keys for e, y in zip(table["event"], table["fiscal_year"])]
-    table["source_id"] = "S201 " + SOURCE
+    table["source_id"] = RECORDS_SOURCE + " " + table.pop("population_source").astype(str)  # records, population
     return table.sort_values(["event", "aor", "fiscal_year"]).reset_index(drop=True)
 
 
@@ -82,8 +88,6 @@ if __name__ == "__main__":
 
 def result_rows(table: pd.DataFrame) -> list[dict]:
     """The rates table as rows of the results table (interval: the 90% margin of error)."""
-    from scomm.results import result_row
-
     return [
         result_row(
             f"{row['aor']}: {row['event']} per 10,000 non-citizens, FY{row['fiscal_year']}",

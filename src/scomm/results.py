@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from scomm import ratios as r
+
 RESULT_COLUMNS = ["label", "estimate", "low", "high", "interval", "n", "method", "data", "unit"]
 
 
@@ -47,8 +49,6 @@ def results_table(*parts: pd.DataFrame | list[dict]) -> pd.DataFrame:
 
 def quantity(row: pd.Series | dict, label: str | None = None):
     """A results row as a `ratios.Quantity` (for `run.show` and findings; the interval stays in the row)."""
-    from scomm import ratios as r
-
     return r.Quantity(float(row["estimate"]), str(row.get("unit", "")), "exact", label=label or str(row["label"]))
 
 

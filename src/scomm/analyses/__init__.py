@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import case_review, data_audit, detainers, identification_funnel, program_overview, rollout, rollout_by_place
+from scomm.analyses import activation_order, case_review, data_audit, detainers, identification_funnel, jail_channel, program_overview, rollout, rollout_by_place
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
@@ -22,4 +22,6 @@ ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "07_data_audit": data_audit.analyse,
     "08_rollout_by_place": rollout_by_place.analyse,
     "10_detainers": detainers.analyse,
+    "11_activation_order": activation_order.analyse,
+    "12_jail_channel": jail_channel.analyse,
 }
