@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import identification_funnel
+from scomm.analyses import identification_funnel, shared_safety
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "03_identification_funnel": identification_funnel.analyse,
+    "06_shared_safety": shared_safety.analyse,
 }
