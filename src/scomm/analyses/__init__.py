@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import identification_funnel, shared_safety
+from scomm.analyses import identification_funnel, removals_in_context, shared_safety
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "03_identification_funnel": identification_funnel.analyse,
+    "04_removals_in_context": removals_in_context.analyse,
     "06_shared_safety": shared_safety.analyse,
 }
