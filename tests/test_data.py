@@ -43,9 +43,9 @@ def test_bundled_counts_and_dtypes(dataset):
     )  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019) + CRV-043..048 (March 2012 review) + CRV-049
     # 103 + S201..S211 (ICE records and the pages that print ICE totals) + S120 + S220..S223 + S300..S310
     # (detainers, less S303, the same OIG roster as S355) + S350..S359 (notebooks 11-12, less S351, the same
-    # ruling as S307)
-    assert len(dataset.sources) == 138
-    assert figs["source_id"].nunique() == 95  # S209 and S210 (a repost and a meme page) no longer cited
+    # ruling as S307) + S360..S362 (the AP, Fox News and DHS copies of the FY2012 and FY2010 announcements)
+    assert len(dataset.sources) == 141
+    assert figs["source_id"].nunique() == 98  # S209 and S210 (a repost and a meme page) no longer cited
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"
     assert isinstance(figs["unit"].dtype, pd.CategoricalDtype)
@@ -83,8 +83,9 @@ def test_seed_figures_are_all_present(dataset):
 
 def test_high_confidence_share(dataset):
     counts = dataset.figures["confidence"].value_counts()
-    # ERO-001..010: 9 medium, 1 low (ERO-010 now rests on the AP, no longer on a repost); CRV-043..049 medium
-    assert counts["high"] == 158 and counts["medium"] == 182 and counts["low"] == 30
+    # ERO-001..010: 9 medium, 1 low (ERO-010 now rests on the AP, no longer on a repost); CRV-043..049 medium;
+    # ANN-033..036 and ANN-039..042 medium, no longer low (the AP and Fox News instead of blogs)
+    assert counts["high"] == 158 and counts["medium"] == 190 and counts["low"] == 22
 
 
 # ---------------------------------------------------------------- real-world variants
@@ -286,7 +287,7 @@ def test_publication_precision_is_loaded(dataset):
 def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: 370 figures from 95 sources")
+    assert out.startswith("OK: 370 figures from 98 sources")
     bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import identification_funnel, reinstated_era, removals_in_context, shared_safety
+from scomm.analyses import data_audit, identification_funnel, reinstated_era, removals_in_context, shared_safety
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
@@ -18,5 +18,6 @@ ANALYSES: dict[str, Callable[[RecordingDataset], Analysis]] = {
     "03_identification_funnel": identification_funnel.analyse,
     "04_removals_in_context": removals_in_context.analyse,
     "06_shared_safety": shared_safety.analyse,
+    "07_data_audit": data_audit.analyse,
     "09_reinstated_era": reinstated_era.analyse,
 }
