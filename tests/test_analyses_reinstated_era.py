@@ -11,9 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import write_tiny_data
 from scomm.analyses import reinstated_era as era
-from scomm.data import load_dataset
 from scomm.recording import RecordingDataset
 
 LOCAL, G287, LOCATED = "CAP Local Incarceration", "287(g) Program", "Located"
@@ -83,11 +81,11 @@ def write_records(folder: Path) -> None:
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> RecordingDataset:
-    folder = tmp_path / "tiny"
-    figures = write_tiny_data(folder, PUBLISHED)
-    write_records(folder)
-    return RecordingDataset(load_dataset(figures, data_dir=folder), "figures.csv", "a test")
+def data(tiny, tmp_path: Path) -> RecordingDataset:
+    """The published totals (the `tiny` fixture writes them to tmp_path/tiny) and the record tables beside them."""
+    data = tiny(PUBLISHED)
+    write_records(tmp_path / "tiny")
+    return data
 
 
 def test_records_and_published_totals_worked_by_hand(data):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from conftest import write_tiny_data
 from scomm import ratios as r
 from scomm.analyses import shared_safety
 from scomm.data import load_dataset
@@ -27,15 +27,16 @@ VALUES = {
 }  # fmt: skip
 
 
-def tiny_data(folder: Path, values: dict[str, float] | None = None, **columns: dict[str, str]) -> RecordingDataset:
-    """The hand-made figures, with the bundled glossary beside them (the notebook shows one term)."""
-    figures = write_tiny_data(folder, values or VALUES, **columns)
+def tiny_data(tiny, folder: Path, values: dict[str, float] | None = None) -> RecordingDataset:
+    """The hand-made figures (the `tiny` fixture writes them to `folder`), with the bundled glossary beside
+    them (the notebook shows one term)."""
+    data = tiny(values or VALUES)
     shutil.copy2(DATA_DIR / "glossary.csv", folder / "glossary.csv")
-    return RecordingDataset(load_dataset(figures, data_dir=folder), "figures.csv", "a test")
+    return data
 
 
-def test_derived_numbers_worked_by_hand(tmp_path):
-    result = shared_safety.analyse(tiny_data(tmp_path / "tiny"))
+def test_derived_numbers_worked_by_hand(tiny, tmp_path):
+    result = shared_safety.analyse(tiny_data(tiny, tmp_path / "tiny"))
     q = result.quantities
     assert q["Latino share: arrestees minus undocumented population"].value == pytest.approx(15)  # 90 - 75
     assert q["Latino share: arrestees minus undocumented population"].unit == "points"
@@ -63,8 +64,8 @@ def test_derived_numbers_worked_by_hand(tmp_path):
     assert result.keys("due_process")[0] == "had an attorney: program arrestees minus comparison"
 
 
-def test_findings_and_due_process_wording(tmp_path):
-    result = shared_safety.analyse(tiny_data(tmp_path / "tiny"))
+def test_findings_and_due_process_wording(tiny, tmp_path):
+    result = shared_safety.analyse(tiny_data(tiny, tmp_path / "tiny"))
     text = {name: f.text() for name, f in result.findings.items()}
     assert "90.0% of people arrested" in text["separation"] and "(+15.0 percentage points)" in text["separation"]
     assert "1,000 detainers in FY2012 and 750 in FY2017 (-25.0%)" in text["detainers"]
@@ -92,9 +93,9 @@ def test_findings_and_due_process_wording(tmp_path):
     assert text["services"].startswith("Finding: 0 figures")
 
 
-def test_larger_shares_choose_the_other_words(tmp_path):
+def test_larger_shares_choose_the_other_words(tiny, tmp_path):
     values = {**VALUES, "DUE-009": 50, "DUE-011": 20}  # attorney 50 > 40, relief 20 > 5
-    result = shared_safety.analyse(tiny_data(tmp_path / "tiny", values))
+    result = shared_safety.analyse(tiny_data(tiny, tmp_path / "tiny", values))
     text = result.findings["due_process"].text()
     assert "were more likely than other immigration-court respondents" in text
     assert "and more likely to be granted relief (20.0% against 5.0%)" in text
@@ -112,9 +113,12 @@ def test_larger_shares_choose_the_other_words(tmp_path):
     assert "and a larger share was granted relief (20% against 5%)" in title
 
 
-def test_services_counted_when_the_data_has_some(tmp_path):
+def test_services_counted_when_the_data_has_some(tiny, tmp_path):
     folder = tmp_path / "tiny"
-    write_tiny_data(folder, VALUES, metric={"PEP-007": "legal_services_clients"})
+    tiny(VALUES)  # written; then PEP-007 given a services metric, defined in metrics.csv, and read again
+    figures = pd.read_csv(folder / "figures.csv", dtype=str, keep_default_na=False)
+    figures.loc[figures["figure_id"] == "PEP-007", "metric"] = "legal_services_clients"
+    figures.to_csv(folder / "figures.csv", index=False, lineterminator="\n")
     with (folder / "metrics.csv").open("a", encoding="utf-8") as f:
         f.write("legal_services_clients,percent,share of clients given legal services (hand-made)\n")
     shutil.copy2(DATA_DIR / "glossary.csv", folder / "glossary.csv")
@@ -125,8 +129,8 @@ def test_services_counted_when_the_data_has_some(tmp_path):
     assert list(result.tables["services"]["figure_id"]) == ["PEP-007"]
 
 
-def test_tables_charts_and_reads(tmp_path):
-    data = tiny_data(tmp_path / "tiny")
+def test_tables_charts_and_reads(tiny, tmp_path):
+    data = tiny_data(tiny, tmp_path / "tiny")
     result = shared_safety.analyse(data)
     assert list(result.tables["separation"]["figure_id"]) == shared_safety.SEPARATION
     due = result.tables["due_process"]
