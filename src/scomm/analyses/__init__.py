@@ -3,14 +3,27 @@
 the same function in-process for `figures/ratios.csv` and the lineage record; the tests call it on tiny
 hand-made data.
 
-`ANALYSES` maps each notebook (file stem) to its function; notebooks not listed yet compute in their
-cells and the build reads their record from the kernel."""
+`ANALYSES` maps each notebook (file stem) to its function. A notebook a user adds without one may still
+compute in its cells with `run.show`: the build then reads its derived numbers from the kernel's record."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from scomm.analyses import activation_order, case_review, data_audit, detainers, identification_funnel, jail_channel, program_overview, reinstated_era, removals_in_context, rollout, rollout_by_place, shared_safety
+from scomm.analyses import (
+    activation_order,
+    case_review,
+    data_audit,
+    detainers,
+    identification_funnel,
+    jail_channel,
+    program_overview,
+    reinstated_era,
+    removals_in_context,
+    rollout,
+    rollout_by_place,
+    shared_safety,
+)
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
