@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scomm import jails as j
 from scomm.analyses import reinstated_era as era
 from scomm.recording import RecordingDataset
 
@@ -153,9 +154,9 @@ def test_areas_removals_and_the_county_worked_by_hand(data):
 
 def test_the_return_date_is_read_from_the_milestones(data):
     milestones = data.milestones
-    assert era.return_date(milestones) == pd.Timestamp("2017-01-25")
+    assert j.return_date(milestones) == pd.Timestamp("2017-01-25")
     with pytest.raises(KeyError, match="milestone M14"):
-        era.return_date(milestones[milestones["milestone_id"] != era.RETURN_MILESTONE])
+        j.return_date(milestones[milestones["milestone_id"] != j.RETURN_MILESTONE])
 
 
 def test_charts_and_reads(data):

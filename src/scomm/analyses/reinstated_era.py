@@ -14,7 +14,6 @@ from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 NOTEBOOK = "09_reinstated_era"
-RETURN_MILESTONE = "M14"  # in data/milestones.csv: the executive order that reinstated the program
 # ICE's published annual totals, by (event, fiscal year): the figure ids read for each.
 PUBLISHED: dict[tuple[str, int], list[str]] = {
     ("arrests", 2016): ["ERO-001"],
@@ -31,14 +30,6 @@ LARGEST = 3  # areas named among the largest changes
 EXAMPLE_COUNTY = "48113"  # Dallas County, Texas (5-digit FIPS): the county the notebook follows
 ARRESTS_TABLE, REMOVALS_TABLE, FILES_TABLE = "ice_arrests_monthly", "ice_removals_monthly", "ice_record_files"
 AORS_TABLE, CROSSWALK_TABLE = "ice_aors", "ice_county_aor"
-
-
-def return_date(milestones: pd.DataFrame) -> pd.Timestamp:
-    """The date the program returned: milestone RETURN_MILESTONE's date (a clear error when it is missing)."""
-    row = milestones[milestones["milestone_id"] == RETURN_MILESTONE]
-    if row.empty:
-        raise KeyError(f"milestone {RETURN_MILESTONE} (the program's return) is not in the milestones table")
-    return pd.Timestamp(row["date"].iloc[0])
 
 
 def with_fiscal_year_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -65,7 +56,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     removals = j.as_counts(data.table(REMOVALS_TABLE))
     files = j.as_counts(data.table(FILES_TABLE))
     last_month = j.last_complete_month(files)
-    span = j.periods(arrests["month"], return_date(milestones), last_month)
+    span = j.periods(arrests["month"], j.return_date(milestones), last_month)
 
     # Records in
     totals = j.annual_totals(files)
@@ -213,7 +204,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     county = j.aor_summary(
         EXAMPLE_COUNTY,
         MAIN_DEFINITION,
-        return_date=span.return_date,
+        milestones=milestones,
         arrests=arrests,
         files=files,
         crosswalk=crosswalk,
