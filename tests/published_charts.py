@@ -124,6 +124,43 @@ def _n10(run):
     yield "10_encounters_detainers", dc.encounters_chart(enc, enc_files, S)
 
 
+def _n11(run):
+    from scomm import activation_models as am
+    from scomm import model_charts as mc
+
+    S = run.sources
+    counties = run.table("county_covariates")
+    frame = am.model_frame(counties)
+    origin = pd.Timestamp(counties["activated"].min())
+    ids = "S101 S102 S356 S357"  # as notebook 11 names the sources of its models
+    curves, medians = chart_tables.activation_curves(frame, origin)
+    yield "11_activation_by_fifth", mc.km_chart(curves, medians, origin, S, ids)
+    _, _, hr = chart_tables.cox_models(frame)
+    yield "11_hazard_ratios", mc.hazard_chart(hr, S, ids + " S355 S103")
+
+
+def _n12(run):
+    from scomm import model_charts as mc
+    from scomm import seattle as sea
+
+    S, M = run.sources, run.milestones
+    sea_monthly = sea.as_counts(run.table("seattle_arrests_monthly"))
+    by_method = sea.by_year_and_method(sea_monthly)
+    monthly_share = sea.jail_share(sea_monthly, by="month")
+    yield (
+        "12_seattle_arrests",
+        mc.seattle_chart(by_method, monthly_share, M, S, ("M24", "M42", "M12", "M14"), years=(2013, 2015)),
+    )
+    arrests = j.as_counts(run.table("ice_arrests_monthly"))
+    last_month = j.last_complete_month(j.as_counts(run.table("ice_record_files")))
+    aors = run.table("ice_aors")
+    names = dict(zip(aors["aor"].astype(str), aors["name"].astype(str)))
+    names[j.NATIONAL] = "United States (all areas)"
+    return_date = M.set_index("milestone_id").loc["M14", "date"]
+    _, changes = chart_tables.jail_share_changes(arrests, names, return_date, last_month)
+    yield "12_jail_share_change", mc.area_change_chart(changes, S)
+
+
 NOTEBOOKS: dict[str, Callable] = {
     "01_program_overview": _n01,
     "02_rollout": _n02,
@@ -135,6 +172,8 @@ NOTEBOOKS: dict[str, Callable] = {
     "08_rollout_by_place": _n08,
     "09_reinstated_era": _n09,
     "10_detainers": _n10,
+    "11_activation_order": _n11,
+    "12_jail_channel": _n12,
 }
 
 

@@ -181,3 +181,65 @@ PUBLISHED_TOTALS = {
     ("removals", 2018): ["ERO-008", "ERO-009"],
     ("removals", 2019): ["ERO-010"],
 }
+
+
+# ---------------------------------------------------------------- the model notebooks' chart inputs
+
+COX_COVARIATES = ("noncitizen_share", "log_population", "border_100km", "g287")
+
+
+def activation_curves(frame: pd.DataFrame, origin: pd.Timestamp) -> tuple[dict, pd.DataFrame]:
+    """Kaplan-Meier curves of days to activation by fifth of non-citizen share, and each fifth's median date with
+    the range of shares it spans (`share_from`, `share_to`): (curves, medians), for `model_charts.km_chart`."""
+    from scomm import activation_models as am
+
+    curves = am.kaplan_meier(frame["days"], frame["event"], frame["quintile"])
+    medians = am.median_times(frame["days"], frame["event"], frame["quintile"], origin)
+    cuts = frame.groupby("quintile")["noncitizen_share"].agg(["min", "max"])
+    medians = medians.assign(share_from=medians["group"].map(cuts["min"]), share_to=medians["group"].map(cuts["max"]))
+    return curves, medians
+
+
+def cox_models(
+    frame: pd.DataFrame, covariates: tuple[str, ...] = COX_COVARIATES
+) -> tuple[list[str], dict, pd.DataFrame]:
+    """The two Cox models of time to activation (all counties; within states) and their hazard ratios:
+    (covariates, fits by model name, hazard-ratio table for `model_charts.hazard_chart`)."""
+    from scomm import activation_models as am
+
+    covs = list(covariates)
+    fits = {"all counties": am.cox(frame, covs), "within states": am.cox(frame, covs, strata="state")}
+    hr = pd.concat(
+        [am.hazard_ratios(fit, covs, model=name, n=len(frame)) for name, fit in fits.items()], ignore_index=True
+    )
+    return covs, fits, hr
+
+
+def jail_share_changes(
+    arrests: pd.DataFrame,
+    names: dict[str, str],
+    return_date: pd.Timestamp,
+    last_month: pd.Timestamp,
+    data: str = "data/derived/ice_arrests_monthly.csv",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each area's monthly jail share around the return: segmented-regression terms and the before/after change
+    with its interval and verdict (`data`: the table the estimates name as their data): (segments, changes), the
+    latter for `model_charts.area_change_chart`."""
+    from scomm import its
+    from scomm import jails as j
+    from scomm import model_charts as mc
+
+    monthly = j.monthly_jail_share(arrests, last_month=last_month)
+    segments, changes = [], []
+    for aor, part in monthly.groupby("aor", sort=True):
+        for row in its.segmented(part["month"], part["share"], return_date, label=aor, data=data):
+            segments.append({**row, "aor": aor, "name": names.get(aor, aor)})
+        row = its.before_after(part["month"], part["share"], return_date, label=aor, data=data)
+        changes.append({**row, "aor": aor, "name": names.get(aor, aor), "verdict": its.exceeds(row)})
+    seg, chg = pd.DataFrame(segments), pd.DataFrame(changes)
+    span = j.periods(arrests["month"], return_date, last_month)
+    for side in ("before", "after"):
+        months = getattr(span, side)
+        chg[f"months_{side}"] = f"{mc.human_date(months[0])} to {mc.human_date(months[-1])} ({len(months)} months)"
+    chg["source_id"] = j.RECORDS_SOURCE
+    return seg, chg
