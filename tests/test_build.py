@@ -115,7 +115,7 @@ SCENARIOS = [
     ("STA-018", "4300", "73.5% in Dallas County", []),
     ("ANN-020", "500000", "about 100,000 in FY2011", ["X14", "X16"]),
     ("DET-014", "300000", "300,000 detainers", ["X38"]),
-    ("CNS-001", "60", "60.0% of detained clients", ["X50"]),  # 50 would still fit 1,100% of "4%" read as 3.5-4.5%
+    ("CNS-001", "60", "60% of detained clients", ["X50"]),  # 50 would still fit 1,100% of "4%" read as 3.5-4.5%
 ]
 
 

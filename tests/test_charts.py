@@ -58,14 +58,6 @@ def test_csv_is_the_plotted_table(tmp_path, dataset):
     assert list(back["value"]) == [9108703, 597527, 277825, 120684]
 
 
-def test_every_committed_chart_has_all_formats():
-    pngs = sorted(FIGURES_DIR.glob("*.png"))
-    assert len(pngs) >= 10
-    for png in pngs:
-        for ext in (".svg", ".pdf", ".csv"):
-            assert png.with_suffix(ext).exists(), png.with_suffix(ext)
-
-
 def test_source_note_dates_sources_to_their_precision(dataset):
     table = pd.DataFrame({"source_id": ["S1", "S2", "S3", "S4"], "figure_id": ["A-1", "A-2", "A-3", "A-4"]})
     sources = pd.DataFrame(
@@ -89,17 +81,98 @@ import json  # noqa: E402
 import re  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from scomm.paths import FIGURES_DIR  # noqa: E402
+import published_charts  # noqa: E402  (tests/published_charts.py: every chart drawn as its notebook draws it)
 
 
 @pytest.fixture(scope="module")
-def built(fresh_build) -> dict[str, dict]:
-    """Every chart a build made during this session recorded: name -> title, texts, clipped texts, smallest
-    printed size, overlapping texts, greyscale clashes (measured while its PNG was drawn)."""
-    record = json.loads((fresh_build / "build-state" / "lineage.json").read_text(encoding="utf-8"))
-    return {name: meta for book in record.values() for name, meta in book.get("charts", {}).items()}
+def run_for(dataset, tmp_path_factory):
+    """A function: notebook name -> a `scomm.notebook.Run` of it on the session's loaded bundled dataset, writing
+    nothing but into a temporary folder."""
+    from scomm import notebook
+    from scomm.settings import RunSettings
+
+    settings = RunSettings(figures_dir=tmp_path_factory.mktemp("runs"), formats=("png",))
+    patch = pytest.MonkeyPatch()
+    patch.setattr(notebook, "load_dataset", lambda *args, **kwargs: dataset)  # one load for every notebook
+    yield lambda name: notebook.Run(name, settings=settings)
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def drawn(run_for, tmp_path_factory) -> dict[str, dict]:
+    """Every chart the notebooks publish, drawn now from the bundled data by the package calls its notebook makes
+    (never the committed outputs), saved as PNG and CSV into a temporary folder and measured: name -> texts,
+    clipped texts, smallest printed size, overlapping texts, legend and fill clashes in grey, the plotted numbers
+    and the table, and the folder it was saved in."""
+    out = tmp_path_factory.mktemp("drawn")
+    record = {}
+    for name, (fig, table) in published_charts.draw_all(run_for):
+        numbers = plotted_numbers(fig)
+        bars = bar_values(fig)
+        fills = charts.fill_grey_clashes(fig)
+        charts.save_figure(fig, name, table, out_dir=out, formats=["png"])
+        record[name] = {
+            **charts.describe(fig, table),  # measured while the PNG was drawn at 300 dpi
+            "fill_clashes": fills,
+            "numbers": numbers,
+            "bars": bars,
+            "table": table,
+            "folder": out,
+        }
+    return record
+
+
+@pytest.fixture(scope="module")
+def built(drawn) -> dict[str, dict]:
+    """The measurements of every chart drawn now (see `drawn`)."""
+    return drawn
+
+
+def plotted_numbers(fig) -> np.ndarray:
+    """Every number the figure plots in data coordinates: bar lengths, line points, marker positions (dates as
+    matplotlib date numbers)."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.dates import date2num
+
+    values: list[float] = []
+    for ax in fig.axes:
+        for container in ax.containers:
+            values.extend(float(v) for v in getattr(container, "datavalues", []))
+        for line in ax.lines:
+            for series in (line.get_xdata(), line.get_ydata()):
+                for v in np.atleast_1d(series):
+                    try:
+                        values.append(float(date2num(v)) if isinstance(v, (pd.Timestamp, np.datetime64)) else float(v))
+                    except (TypeError, ValueError):
+                        continue
+        for coll in ax.collections:
+            if isinstance(coll, PathCollection):
+                values.extend(float(v) for v in np.asarray(coll.get_offsets(), dtype=float).ravel())
+    return np.array(values, dtype=float)
+
+
+def bar_values(fig) -> list[float]:
+    """The length of every bar the figure draws."""
+    return [float(v) for ax in fig.axes for c in ax.containers for v in getattr(c, "datavalues", [])]
+
+
+def test_every_chart_the_notebooks_publish_is_drawn_here(built):
+    # each notebook's charts, by the names its `run.publish` cells use (read from the notebooks' code, not their
+    # outputs): every chart a notebook publishes is one its analysis specifies, and all are drawn above
+
+    from scomm.paths import PROJECT_ROOT
+
+    published = set()
+    for book in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
+        if book.stem not in published_charts.NOTEBOOKS:
+            continue
+        cells = json.loads(book.read_text(encoding="utf-8"))["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        published |= set(re.findall(r'run\.publish\(result\.charts\["([^"]+)"\]\)', code))
+    assert len(published) >= 25 and published == set(built), published ^ set(built)
 
 
 def test_no_chart_text_falls_outside_its_figure(built):
@@ -182,15 +255,15 @@ def test_rows_marked_do_not_use_are_left_out():
     assert len(kept) == 3 and left_out.empty
 
 
-def test_rollout_chart_leaves_out_the_unusable_count_and_says_so(built, fresh_build):
-    plotted = pd.read_csv(fresh_build / "02_rollout_jurisdictions.csv")
+def test_rollout_chart_leaves_out_the_unusable_count_and_says_so(built):
+    plotted = pd.read_csv(built["02_rollout_jurisdictions"]["folder"] / "02_rollout_jurisdictions.csv")
     assert "ROL-028" not in set(plotted["figure_id"])
     texts = built["02_rollout_jurisdictions"]["texts"]
     assert any(t.startswith("Left out: factually.co") and "do not use" in t.lower() for t in texts)
 
 
-def test_county_map_legend_counts_match_its_csv(built, fresh_build):
-    table = pd.read_csv(fresh_build / "08_county_map.csv")
+def test_county_map_legend_counts_match_its_csv(built):
+    table = pd.read_csv(built["08_county_map"]["folder"] / "08_county_map.csv")
     legend = {
         m.group(1): int(m.group(2).replace(",", ""))
         for t in built["08_county_map"]["texts"]
@@ -370,3 +443,149 @@ def test_records_dot_plot_draws_the_differences_of_its_table(dataset):
     assert sorted(dots[:, 0].tolist()) == sorted(table["difference"].tolist()) == [-3, 0, 0]
     assert "2 of the 3 annual totals" in fig.texts[0].get_text().replace("\n", " ")
     plt.close(fig)
+
+
+def test_charts_drawn_here_save_in_every_format(run_for, tmp_path):
+    # the charts of two notebooks drawn again and saved in every default format: PNG, SVG
+    # with real text, PDF with its title, and the CSV
+    from scomm.settings import DEFAULT_FORMATS
+
+    for notebook in ("04_removals_in_context", "06_shared_safety"):
+        for name, (fig, table) in published_charts.NOTEBOOKS[notebook](run_for(notebook)):
+            title = " ".join(fig.texts[0].get_text().split())
+            charts.save_figure(fig, name, table, out_dir=tmp_path)
+            assert {p.suffix for p in tmp_path.glob(f"{name}.*")} == {f".{f}" for f in DEFAULT_FORMATS} | {".csv"}
+            assert "<text" in (tmp_path / f"{name}.svg").read_text(encoding="utf-8")  # text, not outlines
+            assert title.split()[0].encode() in (tmp_path / f"{name}.pdf").read_bytes()  # the PDF's title field
+
+
+def test_no_two_fill_classes_print_as_one_grey(built):
+    clashes = {name: meta["fill_clashes"] for name, meta in built.items() if meta["fill_clashes"]}
+    assert not clashes, clashes
+
+
+def test_fill_check_catches_two_bar_colours_of_one_grey():
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.bar([0, 1], [1, 2], color=["#E69F00", "#56B4E9"])  # L* 70.6 and 69.8
+    ax.bar([2], [3], color="#56B4E9", hatch="//")  # a hatch tells it apart
+    assert charts.fill_grey_clashes(fig) == [["#56b4e9", "#e69f00"]]
+    plt.close(fig)
+
+
+# the table columns whose values each chart draws (rows kept by the filter); maps are checked by their legends
+PLOTTED = {
+    "01_milestones": (["date"], None),
+    "02_rollout_jurisdictions": (["value"], None),
+    "02_rollout_states": (["value"], None),
+    "03_funnel": (["value"], None),
+    "03_conversion_rates": (["pct_of_previous_stage"], None),
+    "04_ice_removals": (["total", "convicted_pct"], None),
+    "04_sc_share_of_removals": (["value"], None),
+    "05_case_review": (["value"], None),
+    "06_detainers": (["value"], None),
+    "06_due_process": (["value"], None),
+    "07_figures_by_source": (["high", "medium", "low"], None),
+    # the tolerance band is a bar from allowed_low_rel as wide as the band; the computed value a dot
+    "07_published_checks": (["band_width", "computed_low_rel", "computed_high_rel"], None),
+    "08_state_spans": (["first", "last"], None),
+    "08_dallas_county_rollout": (["share_pct"], None),
+    "09_records_vs_published": (["difference"], ("partial_year", False)),  # partial years: in the note
+    "09_arrests_by_method": (["arrests"], None),
+    "09_jail_share_by_area": (["share_before", "share_after"], ("definition", "cap_local")),
+    "09_arrests_and_removals": (["arrests", "removals"], None),
+    "09_records_by_area": (["arrests_share", "removals_share"], None),
+    "10_detainers_by_month": (["detainers", "share_active"], None),
+    "10_declines_by_year": (["placed", "unplaced", "no_place"], None),
+    "10_detainer_outcomes": (["percent"], None),
+    "10_287g_and_activation": (["with_secure_communities", "without_secure_communities"], None),
+    "10_encounters_detainers": (
+        [
+            "all areas",
+            "all areas, without the SC centre",
+            "Los Angeles area, with the SC centre",
+            "Los Angeles area, without the SC centre",
+        ],
+        None,
+    ),
+    "11_activation_by_fifth": (["percent_not_active"], None),
+    "11_hazard_ratios": (["estimate", "low", "high"], None),
+    # bars: arrests by fiscal year and method; the line: the monthly jail share (the monthly counts behind it are
+    # in the table, not drawn)
+    "12_seattle_arrests": [(["arrests"], ("series", "arrests by fiscal year and method")), (["share"], None)],
+    "12_jail_share_change": (["estimate", "low", "high"], None),
+}
+MAPS = ("08_county_map", "09_jail_share_map", "10_declines_map")
+
+
+def _table_numbers(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The numbers a chart should draw from `columns` of `table` (dates, and values in years such as a target
+    year, as matplotlib date numbers; `band_width`: allowed_high_rel - allowed_low_rel)."""
+    from matplotlib.dates import date2num
+
+    if "band_width" in columns:
+        table = table.assign(band_width=table["allowed_high_rel"] - table["allowed_low_rel"])
+    values = []
+    for column in columns:
+        series = table[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            values.extend(date2num(series.dropna()))
+            continue
+        numbers = pd.to_numeric(series, errors="coerce")
+        if "unit" in table.columns:  # a value in years is drawn at the first of January of that year
+            years = table["unit"].astype(str) == "year"
+            values.extend(date2num([pd.Timestamp(int(v), 1, 1) for v in numbers[years].dropna()]))
+            numbers = numbers[~years]
+        values.extend(numbers.dropna().astype(float))
+    return np.array(values, dtype=float)
+
+
+def test_every_chart_draws_the_values_of_its_table(built):
+    assert set(PLOTTED) | set(MAPS) == set(built), set(built) ^ (set(PLOTTED) | set(MAPS))
+    wrong = {}
+    for name, spec in PLOTTED.items():
+        meta = built[name]
+        parts = spec if isinstance(spec, list) else [spec]
+        tables_ = [
+            meta["table"] if keep is None else meta["table"][meta["table"][keep[0]] == keep[1]] for _, keep in parts
+        ]
+        wanted = np.concatenate([_table_numbers(t, columns) for t, (columns, _) in zip(tables_, parts)])
+        drawn = meta["numbers"]
+        missing = [v for v in wanted if not np.isclose(drawn, v, rtol=1e-9, atol=1e-9).any()]
+        extra = [v for v in meta["bars"] if not np.isclose(wanted, v, rtol=1e-9, atol=1e-9).any()]
+        if len(wanted) == 0 or missing or extra:
+            wrong[name] = f"table values not drawn {missing[:6]}, bars not in the table {extra[:6]}, of {len(wanted)}"
+    assert not wrong, "\n".join(f"{name}: {what}" for name, what in wrong.items())
+
+
+def test_value_check_catches_a_bar_drawn_from_another_number():
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.bar([0, 1], [10, 21])
+    table = pd.DataFrame({"value": [10, 20]})
+    wanted = _table_numbers(table, ["value"])
+    assert [v for v in bar_values(fig) if not np.isclose(wanted, v).any()] == [21.0]
+    assert [v for v in wanted if not np.isclose(plotted_numbers(fig), v).any()] == [20.0]
+    plt.close(fig)
+
+
+def _legend_counts(texts: list[str], drop_detail: bool = False) -> dict[str, int]:
+    """'class: n' or 'class (n counties)' legend entries -> {class: n} (`drop_detail`: 'FY2009 (Oct. 2008 to
+    Sept. 2009): 85' counts for 'FY2009')."""
+    found = {}
+    for t in texts:
+        m = re.match(r"^(.+): ([\d,]+)$", t) or re.match(r"^(.+?) \(([\d,]+) counties\)$", t)
+        if m:
+            label = m.group(1).split(" (")[0] if drop_detail else m.group(1)
+            found[label] = int(m.group(2).replace(",", ""))
+    return found
+
+
+def test_map_legends_count_the_classes_of_their_tables(built):
+    counties = built["08_county_map"]["table"]
+    legend = _legend_counts(built["08_county_map"]["texts"], drop_detail=True)
+    assert legend == counties["period"].value_counts().to_dict()
+    areas = built["09_jail_share_map"]["table"].dropna(subset=["aor"]).drop_duplicates("aor")
+    legend = _legend_counts(built["09_jail_share_map"]["texts"])
+    assert {k: v for k, v in legend.items() if v} == areas["class"].astype(str).value_counts().to_dict()
+    declines = built["10_declines_map"]["table"].dropna(subset=["class"])
+    legend = _legend_counts(built["10_declines_map"]["texts"])
+    assert {k: v for k, v in legend.items() if v} == declines["class"].value_counts().to_dict()

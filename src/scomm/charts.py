@@ -493,6 +493,55 @@ def legend_grey_clashes(fig, step: float = GREY_STEP) -> list[list[str]]:
     return clashes
 
 
+PAPER_LIGHTNESS = 97.0  # L*: fills this light read as the paper itself (backgrounds), not as a class
+
+
+def _fill_classes(ax) -> dict[tuple[str, str], float]:
+    """The filled classes one axes draws: (colour, hatch) -> greyscale lightness, from its bars, shaded spans,
+    polygons and polygon collections (map fills); markers and lines are left to the legend check."""
+    import numpy as np
+    from matplotlib.collections import PatchCollection, PolyCollection
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Patch
+
+    classes: dict[tuple[str, str], float] = {}
+
+    def add(rgba, hatch: str, edge=None) -> None:
+        if rgba is None or len(rgba) < 3 or (len(rgba) > 3 and rgba[3] == 0):
+            rgba = None
+        # a white or empty face drawn with a hatch shows its edge colour
+        if (rgba is None or tuple(rgba[:3]) == (1.0, 1.0, 1.0)) and hatch and edge is not None:
+            rgba = edge
+        if rgba is None:
+            return
+        light = grey_lightness(rgba[:3])
+        if light < PAPER_LIGHTNESS or hatch:
+            classes[(to_hex(rgba[:3]), hatch or "")] = light
+
+    for patch in ax.patches:
+        if isinstance(patch, Patch) and patch.get_visible() and patch.get_fill():
+            add(patch.get_facecolor(), patch.get_hatch() or "", patch.get_edgecolor())
+    for coll in ax.collections:
+        if isinstance(coll, (PolyCollection, PatchCollection)) and coll.get_visible():
+            edges = np.atleast_2d(coll.get_edgecolor())
+            for face in {tuple(f) for f in np.atleast_2d(coll.get_facecolor())}:
+                add(face, coll.get_hatch() or "", edges[0] if len(edges) else None)
+    return classes
+
+
+def fill_grey_clashes(fig, step: float = GREY_STEP) -> list[list[str]]:
+    """Pairs of fill classes on one axes (bars, shaded spans, map fills) whose greyscale lightness is closer than
+    `step` with the same hatch, so they print as one grey: [['#rrggbb', '#rrggbb'], ...]."""
+    clashes = []
+    for ax in fig.axes:
+        items = sorted(_fill_classes(ax).items(), key=lambda kv: kv[1])
+        for i, ((colour_a, hatch_a), light_a) in enumerate(items):
+            for (colour_b, hatch_b), light_b in items[i + 1 :]:
+                if hatch_a == hatch_b and abs(light_a - light_b) < step and colour_a != colour_b:
+                    clashes.append([colour_a, colour_b])
+    return clashes
+
+
 def date_axis(ax, which: str = "x", *, months: Sequence[int] | None = None) -> None:
     """Dates on `ax` as readers write them: years ("2010"), or "Jan. 2017" when `months` picks the ticks."""
     import matplotlib.dates as mdates

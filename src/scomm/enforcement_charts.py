@@ -24,22 +24,60 @@ def _month_axis(ax) -> None:
     charts.date_axis(ax, months=[1, 7])
 
 
-def _shade_periods(ax, first: pd.Timestamp, last: pd.Timestamp, pep: pd.Series, sc: pd.Series, top: float) -> None:
-    """Grey band for the Priority Enforcement Program, white after the return, with a dated line."""
+def _shade_periods(
+    ax,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    pep: pd.Series,
+    sc: pd.Series,
+    top: float,
+    extra: tuple[str, str] = ("", ""),
+) -> None:
+    """Grey band for the Priority Enforcement Program, white after the return, with a dated line; `extra` adds a
+    line under each period's label."""
     start = max(first, pd.Timestamp(pep["date"]))
     ax.axvspan(start, sc["date"], color=PERIOD_SHADE, zorder=0, linewidth=0)
     ax.axvline(sc["date"], color="#555555", linewidth=1, linestyle="--", zorder=1)
     ax.text(
-        start + pd.Timedelta(days=12), top, "Priority\nEnforcement\nProgram", fontsize=7.5, va="top", color="#333333"
-    )
-    ax.text(
-        sc["date"] + pd.Timedelta(days=12),
+        start + pd.Timedelta(days=12),
         top,
-        f"Secure Communities\nreinstated, {day_month_year(sc['date'])}",
+        "Priority\nEnforcement\nProgram" + (f"\n{extra[0]}" if extra[0] else ""),
         fontsize=7.5,
         va="top",
         color="#333333",
     )
+    ax.text(
+        sc["date"] + pd.Timedelta(days=12),
+        top,
+        f"Secure Communities\nreinstated, {day_month_year(sc['date'])}" + (f"\n{extra[1]}" if extra[1] else ""),
+        fontsize=7.5,
+        va="top",
+        color="#333333",
+    )
+
+
+# ICE's apprehension methods in plain words, for labels beside the lines (ICE's names stay in the CSV)
+METHOD_WORDS = {
+    j.CAP_LOCAL: "picked up from\na local jail",
+    j.G287: "through a 287(g)\nagreement",
+    "CAP State or Federal Incarceration": "picked up from a state\nor federal prison",
+    "Located": "located at large",
+    "Non-Custodial Arrest": "arrested outside\ncustody",
+    j.OTHER_METHODS: "all other ways",
+}
+OTHER_LINE = "#8c8c8c"
+
+
+def _spread(ys: list[float], heights: list[float], low: float) -> list[float]:
+    """Centres for labels of `heights` (data units) wanted at `ys`, moved apart so none overlaps the next (kept
+    in order, none below `low`)."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [0.0] * len(ys)
+    floor = low
+    for i in order:
+        placed[i] = max(ys[i], floor + heights[i] / 2)
+        floor = placed[i] + heights[i] / 2
+    return placed
 
 
 def monthly_methods_chart(
@@ -50,51 +88,52 @@ def monthly_methods_chart(
     pep_id: str = "M12",
     sc_id: str = "M14",
 ):
-    """Arrests per month by apprehension method, October 2015 to the last complete month, periods shaded."""
+    """Arrests per month by apprehension method, October 2015 to the last complete month, periods shaded: jail
+    pickups in colour with their average in each period, every other method in grey, each line labelled in words
+    at its end (no legend)."""
     pep, sc = _milestone(milestones, pep_id), _milestone(milestones, sc_id)
     wide = monthly.pivot(index="month", columns="method_group", values="arrests").fillna(0)
     order = [g for g in list(j.METHOD_GROUPS) + [j.OTHER_METHODS] if g in wide.columns]
     local = wide[j.CAP_LOCAL]
     before = local[local.index.isin(span.before)].mean()
     after = local[local.index.isin(span.after)].mean()
+    excluded = ", ".join(month_year(m) for m in span.excluded)
     fig, ax = charts.new_figure(
         f"Arrests picked up from local jails averaged {format_number(round(before))} a month under the Priority "
         f"Enforcement Program and {format_number(round(after))} a month after Secure Communities returned",
-        f"ICE ERO administrative arrests per month by apprehension method, {wide.index[0]:%B %Y} to "
-        f"{wide.index[-1]:%B %Y}, all areas of responsibility (averages over {span.label('before')} and "
-        f"{span.label('after')}; {', '.join(f'{m:%B %Y}' for m in span.excluded) or 'no month'} left out)",
-        figsize=(8.4, 5.9),
+        f"ICE administrative arrests per month, by how ICE came to arrest the person, {month_year(wide.index[0])} to "
+        f"{month_year(wide.index[-1])}, all ICE areas"
+        + (f"; {excluded}, the month of the return, is left out of the averages" if excluded else ""),
+        figsize=(6.3, 5.0),
     )
-    styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1))]
-    for i, group in enumerate(order):
+    for group in order:
+        main = group == j.CAP_LOCAL
         ax.plot(
             wide.index,
             wide[group],
-            color=charts.PALETTE[i],
-            linestyle=styles[i % len(styles)],
-            linewidth=2.2 if group == j.CAP_LOCAL else 1.4,
-            marker=charts.MARKERS[i],
-            markersize=3.2,
-            markevery=4,
-            label=group,
+            color=charts.PALETTE[0] if main else OTHER_LINE,
+            linewidth=2.2 if main else 1.0,
+            zorder=3 if main else 2,
         )
-    top = float(wide.to_numpy().max()) * 1.12
+    top = float(wide.to_numpy().max()) * 1.3
     ax.set_ylim(0, top)
-    _shade_periods(ax, wide.index[0], wide.index[-1], pep, sc, top * 0.985)
+    _shade_periods(
+        ax,
+        wide.index[0],
+        wide.index[-1],
+        pep,
+        sc,
+        top * 0.985,
+        extra=(f"average: {format_number(round(before))}", f"average after: {format_number(round(after))}"),
+    )
     for level, months in ((before, span.before), (after, span.after)):
-        ax.hlines(
-            level,
-            months[0],
-            months[-1] + pd.offsets.MonthEnd(0),
-            color=charts.PALETTE[0],
-            linewidth=0.9,
-            linestyle=(0, (2, 2)),
-            zorder=1,
-        )
+        ax.hlines(level, months[0], months[-1], color=charts.PALETTE[0], linewidth=0.9, linestyle=(0, (2, 2)), zorder=1)
+    last = wide.index[-1]
+    ax.set_xlim(wide.index[0] - pd.Timedelta(days=20), last + pd.Timedelta(days=10))
+    fig.subplots_adjust(right=0.76, bottom=0.12)
     ax.set_ylabel("arrests per month")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     _month_axis(ax)
-    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7.8)
     table = monthly.copy()
     events = milestones[milestones["milestone_id"].isin([pep_id, sc_id])]
     note_rows = pd.concat([table[["source_id"]], events[["source_id"]]])
@@ -103,12 +142,34 @@ def monthly_methods_chart(
         note_rows,
         sources,
         extra=(
-            "Thin dashed lines: average monthly 'CAP Local Incarceration' arrests in each period. Period dates from "
-            "the project's milestones (Priority Enforcement Program rollout; Executive Order 13768). Monthly counts "
-            "computed from ICE's record-level release (FOIA 2019-ICFO-53623)."
+            "Dashed lines: average monthly jail pickups in each period. Monthly counts computed from ICE's "
+            "record-level release (FOIA 2019-ICFO-53623)."
         ),
     )
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.34))
+    # labels at the right end of each line, moved apart where the lines end close together (placed once the
+    # note has fixed the plot's height)
+    ends = [float(wide[g].iloc[-1]) for g in order]
+    box = ax.get_position()
+    per_line = 7.2 * 1.3 / 72 / (box.height * fig.get_size_inches()[1]) * top  # one label line, in arrests
+    sizes = [(METHOD_WORDS.get(g, g).count("\n") + 1) * per_line + per_line * 0.35 for g in order]
+    heights = _spread(ends, sizes, low=0.0)
+    for group, end, height in zip(order, ends, heights):
+        main = group == j.CAP_LOCAL
+        ax.plot(  # a short leader from the line's end to its label
+            [last, last + pd.Timedelta(days=22)], [end, height], color="#bbbbbb", linewidth=0.6, clip_on=False
+        )
+        ax.text(
+            last + pd.Timedelta(days=25),
+            height,
+            METHOD_WORDS.get(group, group),
+            fontsize=7.2,
+            va="center",
+            ha="left",
+            color=charts.PALETTE[0] if main else "#444444",
+            fontweight="bold" if main else "normal",
+            linespacing=1.1,
+            clip_on=False,
+        )
     return fig, table
 
 
@@ -265,29 +326,60 @@ def arrests_removals_chart(
     return fig, monthly
 
 
-def area_totals_chart(totals: pd.DataFrame, sources: pd.DataFrame):
-    """Each area's share of all removal records beside its share of all arrest records."""
-    rows = totals[totals["removals"] + totals["arrests"] > 0].sort_values("removals_share", ascending=False)
+def _count_words(n: float) -> str:
+    """'no' for zero, else the count with separators ('3,808')."""
+    return "no" if int(n) == 0 else format_number(int(n))
+
+
+NOT_AN_AREA = {"HQ": "at headquarters", "not recorded": "with no area recorded"}  # rows that are not field offices
+
+
+def area_totals_chart(
+    totals: pd.DataFrame, sources: pd.DataFrame, covered: tuple[pd.Timestamp, pd.Timestamp] | None = None
+):
+    """Each ICE area's share of all removal records beside its share of all arrest records (shares of all records;
+    the rows that are not areas, headquarters and blank, are counted in the note, not drawn). `covered`: the first
+    and last dates the records cover, for the subtitle."""
+    kept = totals[~totals["aor"].isin(NOT_AN_AREA) & ~totals["name"].isin(NOT_AN_AREA)]
+    left = totals.drop(kept.index)
+    rows = kept[kept["removals"] + kept["arrests"] > 0].sort_values("removals_share", ascending=False)
     lead = rows.iloc[0]
+    per_arrest = lead["removals"] / lead["arrests"] if lead["arrests"] else float("nan")
     fig, ax = charts.new_figure(
-        f"{lead['name']} accounts for {lead['removals_share']:.1f}% of the removal records but "
-        f"{lead['arrests_share']:.1f}% of the arrest records",
-        "Share of all ICE removal records and of all ICE ERO administrative arrest records, by area of "
-        "responsibility, October 2015 to August 2019 (records with no area recorded shown as such)",
-        figsize=(8.0, 7.0),
+        f"The {lead['name']} area holds {lead['removals_share']:.1f}% of ICE's removal records but "
+        f"{lead['arrests_share']:.1f}% of its arrest records: {per_arrest:.1f} removals for every arrest there",
+        "Each area's share of all ICE removal records and of all ICE administrative arrest records, "
+        + (f"{month_year(covered[0])} to {month_year(covered[1])}; " if covered else "")
+        + "an area is an ICE field office's region; sorted by removals",
+        figsize=(6.3, 7.0),
     )
     y = np.arange(len(rows))[::-1]
-    h = 0.38
-    ax.barh(y + h / 2, rows["removals_share"], height=h, color=charts.PALETTE[0], label="removals")
-    ax.barh(y - h / 2, rows["arrests_share"], height=h, color=charts.PALETTE[1], label="arrests")
+    h = 0.4
+    ax.barh(y + h / 2, rows["removals_share"], height=h, color=charts.PALETTE[0])
+    ax.barh(y - h / 2, rows["arrests_share"], height=h, color=charts.PALETTE[1])
+    # direct labels on the first row instead of a legend
+    for share, dy, word in ((lead["removals_share"], h / 2, "removals"), (lead["arrests_share"], -h / 2, "arrests")):
+        ax.text(share + 0.3, y[0] + dy, f"{share:.1f}% of {word}", fontsize=7.2, va="center")
     ax.set_yticks(y, rows["name"])
-    ax.set_xlim(0, None)
-    ax.set_xlabel("percent of all records of the kind")
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(0, float(rows["removals_share"].max()) * 1.3)  # room for the label beside the longest bar
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.set_xlabel("percent of all records of each kind (removals dark, arrests light)")
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right")
-    fig.subplots_adjust(left=0.2)
-    charts.add_source_note(fig, rows, sources, extra="Computed from ICE's record-level release (FOIA 2019-ICFO-53623).")
+    fig.subplots_adjust(left=0.2, bottom=0.1)
+    outside = "; ".join(
+        f"{_count_words(row['arrests'])} arrest and {_count_words(row['removals'])} removal records "
+        f"{NOT_AN_AREA.get(row['aor'], NOT_AN_AREA.get(row['name'], ''))}"
+        for _, row in left.iterrows()
+    )
+    charts.add_source_note(
+        fig,
+        rows,
+        sources,
+        extra="Computed from ICE's record-level release (FOIA 2019-ICFO-53623)."
+        + (f" Not drawn, but counted in the totals: {outside}." if outside else ""),
+    )
     return fig, rows.reset_index(drop=True)
 
 
@@ -442,14 +534,25 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
         figsize=(6.3, 6.6),
     )
     shade = table["class"].astype(object).map(colors).fillna(maps.MISSING_COLOR).to_numpy()
-    rings, owner = maps.fill_counties(ax, shade, None, 0.1)
     hatched = table["class"].astype(object).map(hatches).fillna("").to_numpy()
-    falls = [ring for ring, o in zip(rings, owner) if hatched[o]]
+    # the falls are drawn once, filled and hatched in one collection (so a fall never reads as the rise of the
+    # same grey); the other counties in the plain collection
+    plain = np.where(hatched == "", shade, "none")
+    rings, owner = maps.fill_counties(ax, plain, None, 0.1)
+    falls = [(ring, shade[o]) for ring, o in zip(rings, owner) if hatched[o]]
     if falls:
         import matplotlib as mpl
 
         with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 0.6}):
-            ax.add_collection(PolyCollection(falls, facecolors="none", edgecolors="none", hatch="////", linewidths=0))
+            ax.add_collection(
+                PolyCollection(
+                    [ring for ring, _ in falls],
+                    facecolors=[colour for _, colour in falls],
+                    edgecolors="none",
+                    hatch="////",
+                    linewidths=0,
+                )
+            )
     maps.outline_states(ax, states, "#888888", 0.25)
     topology = read_atlas()
     arcs = maps.decode_arcs(topology)

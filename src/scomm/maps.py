@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
-from scomm import charts
+from scomm import charts, fmt
 from scomm.fmt import day_month_year, month_year
 from scomm.places import fiscal_year
 from scomm.vendor import read_atlas
@@ -178,7 +178,7 @@ def sequential_colors(n: int) -> list[str]:
     from matplotlib.colors import to_hex
 
     cmap = colormaps["YlGnBu"]
-    return [to_hex(cmap(v)) for v in np.linspace(0.95, 0.12, n)]
+    return [to_hex(cmap(v)) for v in np.linspace(0.95, 0.2, n)]  # the lightest class stays off white paper
 
 
 def _fy_span(label: str) -> str:
@@ -204,14 +204,20 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
     labels = sorted(dated["period"].unique())
     colors = dict(zip(labels, sequential_colors(len(labels))))
     per_class = dated["period"].value_counts()  # counties as drawn: the rows of the chart's CSV
-    top = per_class.idxmax()
+    state_of = {shape.id: shape.name for shape in states}
+    in_state = dated["map_fips"].str[:2].map(state_of)
+    first = labels[0]
+    first_states = in_state[dated["period"] == first].value_counts()
     last_day = dated["activated"].max()
-    n_last = int((dated["activated"] == last_day).sum())
+    last_states = in_state[dated["activated"] == last_day].value_counts()
+    n_last = int(last_states.sum())
     fig, ax = charts.new_figure(
-        f"{top} saw the most activations ({per_class[top]:,} of the {len(table):,} counties on the map); "
-        f"the last {n_last:,} joined on {day_month_year(last_day)}",
-        f"Federal fiscal year in which Secure Communities was activated in each county, {acts['activated'].min():%B %Y} "
-        f"to {last_day:%B %Y} (Alaska and Hawaii inset, not to scale)",
+        f"{first_states.index[0]} led the first year ({first_states.iloc[0]:,} of the {per_class[first]:,} counties "
+        f"activated in {first}); the last {n_last:,}, in "
+        + fmt.join_words([f"{name} ({count:,})" for name, count in last_states.items()])
+        + f", joined on {day_month_year(last_day)}",
+        f"Federal fiscal year in which Secure Communities was activated in each county, "
+        f"{month_year(acts['activated'].min())} to {month_year(last_day)} (Alaska and Hawaii inset, not to scale)",
         figsize=(6.3, 6.6),
     )
     shade = table["period"].map(colors).fillna(MISSING_COLOR).to_numpy()  # table rows follow the shapes' order

@@ -328,25 +328,40 @@ def prepare(ds: Dataset) -> Prepared:
     return Prepared(glossary, rows, states)
 
 
-# The report's lead charts, one per finding, in reading order (every other chart is on its notebook's page).
-KEY_CHARTS = (
-    "09_arrests_by_method",
-    "09_jail_share_by_area",
-    "08_county_map",
-    "03_funnel",
-    "04_ice_removals",
-    "05_case_review",
-    "06_detainers",
-    "06_due_process",
+# The report by question: (question, findings as (notebook, a word the finding names, whether it is in the
+# lead), the charts that answer it). The lead (about 150 words) is the findings marked for it, in this order;
+# the others are printed under their question, with its charts.
+QUESTIONS = (
+    (
+        "Where and when was the program switched on?",
+        (("08_rollout_by_place", "The first was", True),),
+        ("08_county_map",),
+    ),
+    (
+        "Who was arrested, and how many were removed?",
+        (("06_shared_safety", "Latino", True), ("03_identification_funnel", "removals were", False)),
+        ("03_funnel", "04_ice_removals"),
+    ),
+    ("Detainers: what did ICE ask of local jails?", (("06_shared_safety", "detainers", True),), ("06_detainers",)),
+    (
+        "Due process: lawyers, relief and the review of pending cases",
+        (("06_shared_safety", "lawyer", True), ("05_case_review", "", False)),
+        ("06_due_process", "05_case_review"),
+    ),
+    ("Counsel: what did funded representation change?", (("06_shared_safety", "NYIFUP", False),), ()),
+    (
+        "The reinstated era: what changed after 2017?",
+        (("09_reinstated_era", "from local jails", True),),
+        ("09_arrests_by_method", "09_jail_share_by_area"),
+    ),
 )
-# Notebooks whose first finding makes the lead, in the lead's order; a notebook's finding that names one of
-# these words is preferred to its first one.
-LEAD_NOTEBOOKS = (
-    ("09_reinstated_era", "from local jails"),
-    ("08_rollout_by_place", "The first was"),
-    ("03_identification_funnel", ""),
-    ("05_case_review", "had been closed"),
-    ("06_shared_safety", "detainers"),
+KEY_CHARTS = tuple(name for _, _, names in QUESTIONS for name in names)  # one chart per finding, in reading order
+# One framing of these questions, cited as such: the brief's recommendations are positions, not figures.
+FRAMING = (
+    "One framing of these questions is the Shared Safety brief, which asks localities to separate policing from "
+    "immigration enforcement, decline ICE detainer holds, protect due process, fund counsel and provide services. "
+    "Its recommendations are positions, not figures; <a href='06_shared_safety.html'>the page on the brief</a> sets "
+    "the sourced figures beside each of them, and says where the data hold none."
 )
 METHODS_NOTEBOOKS = ("07_data_audit",)
 SCREEN_WIDTHS = (720, 1440)  # px of the screen copies of a chart's PNG (1x and 2x of the column; 2x: key charts)
@@ -475,8 +490,9 @@ def write_html(
 ) -> None:
     """The report as a small publication, in `path`'s folder:
 
-    - report.html: a lead of findings in plain words (rendered from the notebooks' findings), then one chart
-      per finding (KEY_CHARTS), each linking to its notebook's page;
+    - report.html: a lead of findings in plain words (rendered from the notebooks' findings), then one section
+      per question (QUESTIONS: who was arrested, detainers, due process, counsel, the reinstated era), each with
+      its charts linking to their notebook's page; the Shared Safety brief cited as one framing (FRAMING);
     - one page per notebook (NOTEBOOK.html): its question, findings, tables and every chart;
     - methods.html: the data audit, the published claims recomputed, the glossary, the sources and the change
       log; states.html: every state's rollout.
@@ -529,23 +545,39 @@ def write_html(
         findings_of[nb_path.stem] = findings
         pages[nb_path.stem] = body
 
-    # the lead: one finding per chosen notebook, in plain words
-    lead = []
-    for stem, prefer in LEAD_NOTEBOOKS:
+    def pick(stem: str, prefer: str) -> str | None:
+        """The notebook's finding that names `prefer` (its first finding when none does), as inline HTML."""
         items = findings_of.get(stem, [])
         if not items:
-            continue
-        pick = next((f for f in items if prefer and prefer in f), items[0])
-        text = re.sub(r"^<p>|</p>\s*$", "", markdown_html(pick).strip())
-        lead.append(f"<li>{text[:1].upper() + text[1:]} <a href='{stem}.html'>More</a></li>")
-    figures = [
-        f"<section id='{html.escape(name)}' class='key'>"
-        f"<h2><a href='{chart_page[name]}.html#{html.escape(name)}'>{html.escape(charts_meta.get(name, {}).get('title', name))}</a></h2>"
-        + _figure(name, charts_meta.get(name, {}), ds, fig_dir, title=False)
-        + "</section>"
-        for name in KEY_CHARTS
-        if name in chart_page
-    ]
+            return None
+        chosen = next((f for f in items if prefer and prefer in f), items[0])
+        text = re.sub(r"^<p>|</p>\s*$", "", markdown_html(chosen).strip())
+        return text[:1].upper() + text[1:]
+
+    lead, figures = [], []
+    for number, (question, wanted, names) in enumerate(QUESTIONS, start=1):
+        anchor = f"q{number}"
+        said = []
+        for stem, prefer, in_lead in wanted:
+            text = pick(stem, prefer)
+            if text is None:
+                continue
+            if in_lead:
+                lead.append(f"<li>{text} <a href='#{anchor}'>More</a></li>")
+            else:
+                said.append(f"<p>{text} <a href='{stem}.html'>More</a></p>")
+        shown = [
+            f"<h3><a href='{chart_page[name]}.html#{html.escape(name)}'>"
+            f"{html.escape(charts_meta.get(name, {}).get('title', name))}</a></h3>"
+            + _figure(name, charts_meta.get(name, {}), ds, fig_dir, title=False)
+            for name in names
+            if name in chart_page
+        ]
+        figures.append(
+            f"<section id='{anchor}' class='key'><h2>{html.escape(question)}</h2>"
+            + "".join(said + shown)
+            + "</section>"
+        )
     questions = [
         f"<li><a href='{stem}.html'>{html.escape(titles[stem])}</a></li>"
         for stem in titles
@@ -561,7 +593,8 @@ def write_html(
         "sources</a>.</p></header>",
         "<section id='summary' class='summary'><h2>What the numbers show</h2><ul>",
         *lead,
-        "</ul></section>",
+        "</ul>",
+        f"<p class='meta'>{FRAMING}</p></section>",
         *figures,
         "<section id='questions'><h2>Every question, with all its charts and tables</h2><ol>",
         *questions,

@@ -61,10 +61,12 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
         figsize=(6.3, 2.6 + 0.34 * len(table)),  # a row per event, whatever their number
     )
     fig.subplots_adjust(left=0.03, right=0.97)
-    shades = ["#d9e6f2", "#eeeeee", "#d9e6f2"]
+    # Secure Communities' periods pale blue; the Priority Enforcement Program between them hatched, so the two
+    # kinds of period stay apart printed in grey
+    shades = [{"facecolor": "#d2e3f3"}, {"facecolor": "white", "hatch": "////", "edgecolor": "#c8c8c8"}] * 2
     n = len(table)
     for (label, start, end), shade in zip(periods, shades):
-        ax.axvspan(start, end, color=shade, zorder=0)
+        ax.axvspan(start, end, zorder=0, linewidth=0, **shade)
         ax.text(
             start + (end - start) / 2,
             n + 0.4,
@@ -447,33 +449,55 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     return fig, table
 
 
+REMOVALS_WORDS = {"ice_removals_and_returns": "removals and returns (TRAC)", "ice_removals_total": "removals (ICE)"}
+
+
 def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
-    """The program's share of all ICE removals in two fiscal years, with the removals it implies."""
+    """The program's share of all ICE removals in two fiscal years, each bar labelled in words with the count it
+    implies and the total it is a share of (both rounded no finer than GAO's rounded share)."""
     words = [f"{QUALIFIER_WORDS[str(q)]}{v:.0f}" for q, v in zip(rows["qualifier"], rows["value"])]
     fig, ax = charts.new_figure(
-        f"Secure Communities went from {words[0]} to {words[-1]} percent of ICE removals "
-        f"({rows['label'].iloc[0]} to {rows['label'].iloc[-1]})",
-        "Share of all ICE removals attributable to Secure Communities (GAO), and the count it implies",
+        f"GAO put Secure Communities at {words[0]}% of ICE removals in {rows['label'].iloc[0]} and "
+        f"{words[-1]}% in {rows['label'].iloc[-1]}",
+        "Share of all removals that year attributable to Secure Communities, as GAO rounded it, and the number of "
+        "removals that share implies",
+        figsize=(6.3, 3.4),
     )
-    fig.subplots_adjust(left=0.14)
-    charts.hbar(
-        ax, list(rows["label"]), list(rows["value"]), rows["qualifier"], index=0, value_format=lambda v: f"{v:.0f}%"
-    )
-    for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
+    approximate = bool(charts.is_approximate(rows["qualifier"]).all())
+    y = np.arange(len(rows))[::-1].astype(float)
+    ax.barh(y, rows["value"], height=0.42, color=charts.PALETTE[0], zorder=2)
+    for yi, (_, row) in zip(y, rows.iterrows()):
         # a count implied by a rounded percentage is no more precise than the percentage: two significant
-        # digits ("about 16,000"), never the false precision of the product ("about 15,593")
+        # digits ("about 16,000"), and the total it is a share of rounded to the thousand
         implied = significant(row["implied_removals"], 2)
+        whole = round(row["all_removals"], -3)
+        kind = REMOVALS_WORDS.get(str(row.get("all_removals_metric", "")), "removals")
         ax.text(
-            row["value"] + 2.5,
-            y,
-            f"{QUALIFIER_WORDS[row['implied_qualifier']]}"
-            f"{format_number(implied, decimals=0)} of {format_number(row['all_removals'])} removals",
-            fontsize=7.5,
-            va="center",
+            0,
+            yi + 0.3,
+            f"{row['label']}: {QUALIFIER_WORDS[str(row['qualifier'])]}{row['value']:.0f}%, "
+            f"{QUALIFIER_WORDS[row['implied_qualifier']]}{format_number(implied, decimals=0)} of "
+            f"{format_number(whole)} {kind}",
+            fontsize=7.8,
+            va="bottom",
         )
-    ax.set_xlim(0, rows["value"].max() * 2)  # room for the implied-count labels right of the longest bar
-    ax.set_xlabel("percent of ICE removals")
-    _note(fig, rows, sources, extra="FY2009's denominator is TRAC's removals and returns; FY2011's is ICE's removals.")
+    ax.set_yticks([])
+    ax.set_ylim(-0.45, len(rows) - 0.1)
+    ax.set_xlim(0, max(25.0, float(rows["value"].max()) * 1.25))
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.set_xlabel("percent of that year's removals")
+    ax.spines["left"].set_visible(False)
+    ax.grid(axis="x", visible=True)
+    ax.grid(axis="y", visible=False)
+    fig.subplots_adjust(left=0.04, bottom=0.12)
+    extra = "Both shares are GAO's rounded values ('about'), so every bar is approximate. " if approximate else ""
+    _note(
+        fig,
+        rows,
+        sources,
+        extra=extra
+        + "The two totals differ in kind: TRAC's FY2009 total counts removals and returns, ICE's FY2011 total removals only.",
+    )
     return fig, rows
 
 
@@ -548,55 +572,158 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
 # ---------------------------------------------------------------- 06 shared safety
 
 
-def detainers_chart(table: pd.DataFrame, sources: pd.DataFrame):
-    """ICE detainers by fiscal year."""
-    years_ = table["period_end"].dt.year
-    low = table["value"].idxmin()
-    fall = r.growth(r.Quantity(table["value"].iloc[0]), r.Quantity(table["value"].loc[low]))
-    rise = (
-        f", then rose to {format_number(table['value'].iloc[-1])} in FY{years_.iloc[-1]}"
-        if low != table.index[-1]
-        else ""
-    )
-    fig, ax = charts.new_figure(
-        f"Detainers fell {abs(fall.value):.0f}% from FY{years_.iloc[0]} to FY{years_.loc[low]}{rise}",
-        "ICE detainers prepared per fiscal year, United States (TRAC)",
-    )
+def _fiscal_x(when) -> float:
+    """Where a date falls on an axis with one bar per federal fiscal year at x = FY (FY2015: Oct. 2014 to Sept. 2015)."""
+    when = pd.Timestamp(when)
+    year = when.year + (1 if when.month >= 10 else 0)
+    start = pd.Timestamp(year=year - 1, month=10, day=1)
+    return year - 0.5 + (when - start).days / 365.25
+
+
+def detainers_chart(
+    table: pd.DataFrame,
+    sources: pd.DataFrame,
+    milestones: pd.DataFrame | None = None,
+    *,
+    pep_id: str = "M12",
+    return_id: str = "M14",
+):
+    """ICE detainers by fiscal year; the title and the labels on the bars give the same computed changes from the
+    first year (to the lowest year and to the last), and the Priority Enforcement Program's years are shaded when
+    `milestones` is given."""
     years = table["period_end"].dt.year.to_numpy()
-    bars = ax.bar(years, table["value"], color=charts.PALETTE[0], width=0.7)
-    ax.bar_label(bars, labels=[format_number(v) for v in table["value"]], fontsize=7.5)
+    values = table["value"].to_numpy(dtype=float)
+    low = int(np.argmin(values))
+    first = r.Quantity(values[0])
+    fall = r.growth(first, r.Quantity(values[low])).value
+    last = r.growth(first, r.Quantity(values[-1])).value
+    title = f"Detainers fell {abs(fall):.0f}% from FY{years[0]} to FY{years[low]}"
+    if low != len(values) - 1:
+        title += f", then rose; FY{years[-1]} was {abs(last):.0f}% {'below' if last < 0 else 'above'} FY{years[0]}"
+    fig, ax = charts.new_figure(
+        title,
+        "Detainers (ICE's requests that a jail hold a person for it) prepared per federal fiscal year, October to "
+        "September, United States, as counted by TRAC",
+    )
+    bars = ax.bar(years, values, color=charts.PALETTE[0], width=0.7, zorder=2)
+    labels = [format_number(v) for v in values]
+    for i in {low, len(values) - 1} - {0}:  # the changes the title states, on the bars they compare
+        change = r.growth(first, r.Quantity(values[i])).value
+        labels[i] += f"\n{change:+.0f}% on FY{years[0]}".replace("-", "\u2212")
+    ax.bar_label(bars, labels=labels, fontsize=7.5, padding=2)
     ax.set_xticks(years, [f"FY{y}" for y in years])
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    top = values.max() * 1.22
+    ax.set_ylim(0, top)
+    charts.count_axis(ax)
     ax.set_ylabel("detainers")
-    _note(fig, table, sources)
-    return fig, table
-
-
-def comparison_chart(table: pd.DataFrame, sources: pd.DataFrame, title: str, subtitle: str):
-    """Paired bars: people arrested through the program vs a comparison group, for several measures."""
-    fig, ax = charts.new_figure(title, subtitle)
-    measures = list(dict.fromkeys(table["measure"]))
-    groups = list(dict.fromkeys(table["group"]))
-    x = np.arange(len(measures))
-    width = 0.38
-    for i, group in enumerate(groups):
-        rows = table[table["group"] == group].set_index("measure").reindex(measures)
-        bars = ax.bar(
-            x + (i - 0.5) * width,
-            rows["value"],
-            width,
-            color=charts.PALETTE[i],
-            hatch=charts.HATCHES[i],
-            edgecolor="white",
-            label=group,
+    rows = table
+    if milestones is not None:
+        events = milestones.set_index("milestone_id")
+        pep, back = events.loc[pep_id, "date"], events.loc[return_id, "date"]
+        x0, x1 = _fiscal_x(pep), _fiscal_x(back)
+        ax.axvspan(x0, x1, color="#e8e8e8", zorder=0, linewidth=0)
+        # the dated line stops above the last bar's labels, so it never runs through them
+        clear = (values[-1] + 0.15 * top) / top if x1 > years[-1] - 0.5 else 0.0
+        ax.axvline(x1, ymin=clear, color="#555555", linewidth=1, linestyle="--", zorder=1)
+        ax.text(x0 + 0.05, top * 0.99, "Priority\nEnforcement\nProgram", fontsize=7.2, va="top", color="#333333")
+        ax.text(
+            x1 + 0.05,
+            top * 0.99,
+            f"Secure\nCommunities\nback, {fmt.month_year(back)}",
+            fontsize=7.2,
+            va="top",
+            color="#333333",
         )
-        ax.bar_label(bars, labels=[f"{v:.0f}%" for v in rows["value"]], fontsize=7.5)
-    ax.set_xticks(x, measures)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("percent")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
-    _note(fig, table, sources)
+        rows = pd.concat([table, milestones[milestones["milestone_id"].isin([pep_id, return_id])][["source_id"]]])
+    ax.set_xlim(years[0] - 0.6, years[-1] + 1.1)
+    fig.subplots_adjust(bottom=0.12)
+    _note(
+        fig,
+        rows,
+        sources,
+        extra=f"FY{years[-1]} runs from October {years[-1] - 1}, so it straddles the return of Secure Communities."
+        if milestones is not None
+        else "",
+    )
     return fig, table
+
+
+def _gap_clauses(table: pd.DataFrame) -> str:
+    """'Fewer had a lawyer (24% vs 40%) or won relief from a judge (2% vs 14%); more were Latino (93% vs 77%) and
+    male (93% vs 57%)': each pair in the order of `table`, with the word computed from the two values."""
+    clauses: list[tuple[str, str]] = []
+    for measure in dict.fromkeys(table["measure"]):
+        pair = table[table["measure"] == measure]
+        program, other = pair["value"].iloc[0], pair["value"].iloc[1]
+        word = fmt.compare_word(program, other, "more", "fewer", "as many")
+        clauses.append((word, f"{pair['phrase'].iloc[0]} ({program:.0f}% vs {other:.0f}%)"))
+    parts, i = [], 0
+    while i < len(clauses):
+        word, text = clauses[i]
+        group = [text]
+        while i + 1 < len(clauses) and clauses[i + 1][0] == word:
+            i += 1
+            follow = clauses[i][1]
+            group.append(follow.removeprefix("were ") if text.startswith("were ") else follow)
+        joiner = " or " if word == "fewer" else " and "
+        parts.append(f"{word} {joiner.join(group)}")
+        i += 1
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:]
+
+
+def due_process_chart(table: pd.DataFrame, sources: pd.DataFrame, sample: r.Quantity | None = None):
+    """People arrested through the program against the group each measure is compared with, one panel per
+    comparison group (`table` from `chart_tables.due_process_rows`), so two populations never share a colour; the
+    title gives every pair, computed."""
+    comparisons = list(dict.fromkeys(table["comparison"]))
+    size = f", {format_number(sample.value)} case records" if sample is not None else ""
+    fig, axes = charts.new_figure(
+        _gap_clauses(table),
+        f"Percent of each group. Filled bars: people arrested through Secure Communities in one study's sample "
+        f"(Warren Institute{size}, 2008-2011); hatched bars: the group each measure is compared with",
+        ncols=len(comparisons),
+        figsize=(6.3, 4.6),
+        sharey=True,
+    )
+    axes = np.atleast_1d(axes)
+    width = 0.38
+    for ax, comparison in zip(axes, comparisons):
+        rows = table[table["comparison"] == comparison]
+        measures = list(dict.fromkeys(rows["measure"]))
+        x = np.arange(len(measures))
+        for i, (group, color, hatch) in enumerate(
+            ((_program_group(rows), charts.PALETTE[0], ""), (comparison, "white", "////"))
+        ):
+            values = rows[rows["group"] == group].set_index("measure").reindex(measures)["value"]
+            bars = ax.bar(
+                x + (i - 0.5) * width,
+                values,
+                width,
+                color=color,
+                edgecolor=charts.PALETTE[0],
+                hatch=hatch,
+                linewidth=1.0,
+            )
+            ax.bar_label(bars, labels=[f"{v:.0f}%" for v in values], fontsize=7.5, padding=1.5)
+        ax.set_xticks(x, measures)
+        ax.set_ylim(0, 118)
+        ax.set_yticks([0, 20, 40, 60, 80, 100])
+        ax.set_title(f"Hatched: {comparison}", fontsize=7.8, loc="left", pad=10)
+    axes[0].set_ylabel("percent")
+    fig.subplots_adjust(top=fig.subplotpars.top - 0.04, wspace=0.12, bottom=0.12)
+    _note(
+        fig,
+        table,
+        sources,
+        extra="One study's sample; the Center for Immigration Studies disputes how far it represents the program.",
+    )
+    return fig, table
+
+
+def _program_group(rows: pd.DataFrame) -> str:
+    """The program's group in a due-process table: the group that is not the comparison."""
+    return str(next(g for g in rows["group"] if g != rows["comparison"].iloc[0]))
 
 
 # ---------------------------------------------------------------- 07 audit

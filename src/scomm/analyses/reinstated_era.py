@@ -198,7 +198,8 @@ def analyse(data: RecordingDataset) -> Analysis:
         rs=r.Quantity(lead["removals_share"], "percent"),
         as_=r.Quantity(lead["arrests_share"], "percent"),
     )
-    out.chart("09_records_by_area", lambda: ec.area_totals_chart(by_area, sources))
+    covered = (files["first_date"].min(), files["last_date"].max())  # the days the records cover
+    out.chart("09_records_by_area", lambda: ec.area_totals_chart(by_area, sources, covered))
 
     # One county's area
     county = j.aor_summary(

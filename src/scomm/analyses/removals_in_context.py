@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scomm import chart_tables, views
 from scomm import ratios as r
-from scomm import tables, views
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
@@ -106,7 +106,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         d=fy11,
         t=times,
     )
-    implied = tables.implied_counts_table({"FY2009": (gao09, all09, fy09), "FY2011": (gao11, all11, fy11)})
+    implied, _ = chart_tables.program_share_rows(data)  # the same counts, with each year's removals metric
     out.tables["implied"] = implied
     out.chart("04_sc_share_of_removals", lambda: views.sc_share_chart(implied, sources))
 
