@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from scomm.cli import main
 from scomm.data import FiguresValidationError, load_dataset, load_figures, load_sources
+from tiny_project import TINY_DATA
 
 HEADER = (
     "figure_id,metric,value,unit,qualifier,as_printed,geography,period_start,period_end,"
@@ -283,14 +285,36 @@ def test_publication_precision_is_loaded(dataset):
 # ---------------------------------------------------------------- command line
 
 
-def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
-    assert main(["validate"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("OK: 370 figures from 95 sources")
+def test_validate_exit_codes_and_output(tmp_path, capsys, monkeypatch):
+    from scomm import build
+
+    monkeypatch.setattr(build, "read_manifest", lambda out: {})  # no build record: no notebook needs a figure
+    assert main(["validate", str(TINY_DATA / "figures.csv")]) == 0
+    # the tiny data, counted by hand: 5 figures (3 high, 2 medium) from S01 and S02, 3 metrics, claims X01, ENF01
+    assert capsys.readouterr().out == (
+        "OK: 5 figures from 2 sources (2 listed), 3 metrics, 2 published claims; confidence high 3, medium 2, low 0.\n"
+    )
     bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "figures.csv, line 2, column 'value': found 'x'" in err
+
+
+def test_validate_rejects_a_value_edited_without_its_printed_words(tmp_path, capsys):
+    """A user changes `value` and forgets `as_printed`: validate names the file, the line and both values."""
+    data = tmp_path / "data"
+    shutil.copytree(TINY_DATA, data)
+    path = data / "figures.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("TNY-001,tiny_arrests,1000,", "TNY-001,tiny_arrests,1500,")
+    )
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "figures.csv, line 2, column 'value': found '1500'; expected the number as_printed states: "
+        "as_printed is '1,000', which gives 1000 (edit both together" in err
+    )
+    assert "Traceback" not in err
 
 
 def test_validate_does_not_write(tmp_path, data_copy):
