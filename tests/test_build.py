@@ -224,6 +224,29 @@ def test_a_new_output_folder_is_compared_with_the_last_default_build(copy, tmp_p
     assert last.endswith(f"see {fresh / 'figures' / 'changes.md'} for what changed.")
 
 
+def test_change_log_lists_sources_added_and_removed(copy):
+    data, nbs, out = copy
+    path = data / "sources.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[2].startswith("S02,")
+    # S03 replaces S02: TNY-004 now cites it; TNY-003 and the claim X01 it publishes go
+    lines[2] = (
+        "S03,Another made-up report,Institute C,2013-01-01,year,https://example.org/c,,2026-11-01,research report,,,"
+    )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    figures = data / "figures.csv"
+    figures.write_text(figures.read_text().replace(",month,S02,page 4,", ",month,S03,page 4,"))
+    drop_figures(data, "TNY-003")
+    claims = data / "claims.csv"
+    claims.write_text("\n".join(l for l in claims.read_text().splitlines() if not l.startswith("X01,")) + "\n")
+    assert build(data, out, nbs) == 0
+    changes = (out / "figures" / "changes.md").read_text()
+    assert "- sources added: 1; removed: 1" in changes
+    assert "## Sources added\n\n- S03: Another made-up report\n" in changes
+    assert "## Sources removed\n\n- S02: A made-up report\n" in changes
+    assert "| X01 | reproduces | (none) |" in changes  # the claim went with its published figure
+
+
 # ---------------------------------------------------------------- the output folder is the user's
 
 
