@@ -257,7 +257,9 @@ def test_user_files_are_refused_then_kept_with_replace(copy, capsys):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("the user's own file")
     before = tree(out)
-    set_value(data, "TNY-004", "400")
+    set_value(
+        data, "TNY-003", "25"
+    )  # a figure no notebook reads: outputs change (claims, change log, report), no kernel runs
     assert build(data, out, nbs) == 1
     assert "no scomm build wrote" in capsys.readouterr().err
     assert tree(out) == before
@@ -272,7 +274,9 @@ def test_staging_left_by_a_killed_build_is_cleaned(copy):
     dead.wait()
     stale = out / f"{STAGING_PREFIX}{dead.pid}-abc"
     (stale / "figures").mkdir(parents=True)
-    set_value(data, "TNY-004", "400")
+    set_value(
+        data, "TNY-003", "25"
+    )  # a figure no notebook reads: outputs change (claims, change log, report), no kernel runs
     assert build(data, out, nbs) == 0
     assert not stale.exists()
 
@@ -281,7 +285,9 @@ def test_staging_left_by_a_killed_build_is_cleaned(copy):
 def test_write_failure_is_a_message_and_outputs_are_restored(copy, monkeypatch, capsys, errno_name):
     data, nbs, out = copy
     before = tree(out)
-    set_value(data, "TNY-001", "2000")
+    set_value(
+        data, "TNY-003", "25"
+    )  # a figure no notebook reads: outputs change (claims, change log, report), no kernel runs
     real_replace, calls = os.replace, []
     code = getattr(errno, errno_name)
 

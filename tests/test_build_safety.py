@@ -310,13 +310,13 @@ def test_a_held_lock_refuses_a_second_build_with_the_holders_id(project, capsys)
     try:
         assert holder.stdout.readline().strip() == "ok"
         before = tree(out)
-        assert build(data, out, nbs, force=True) == 1
+        assert build(data, out, nbs, force=True) == 1  # refused at the lock, before any kernel
         assert f"another build (process {holder.pid})" in capsys.readouterr().err
         assert tree(out) == before
     finally:
         holder.kill()
         holder.wait()
-    assert build(data, out, nbs, force=True) == 0  # the holder was killed: its lock went with it
+    assert build(data, out, nbs) == 0  # the holder was killed: its lock went with it (nothing to run)
     assert not (out / LOCK_NAME).exists()
 
 
