@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/rebuild.py
 	$(BIN)/python benchmarks/enforcement.py
 	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/analyses.py
 
 clean:
 	rm -rf $(VENV) build

@@ -96,12 +96,12 @@ def main() -> None:
         (tmp / "alone-figures").mkdir()
         alone = best(
             [sys.executable, "-c", ONE, str(Path(notebooks[0]).parent / f"{ALONE}.ipynb"), str(tmp / "alone.ipynb")],
-            env=settings.to_env(),
+            env=settings.harness_env(),
         )
         floor = best(
-            [sys.executable, "-c", FLOOR, *notebooks], env=RunSettings(figures_dir=tmp / "floor").to_env(), runs=2
+            [sys.executable, "-c", FLOOR, *notebooks], env=RunSettings(figures_dir=tmp / "floor").harness_env(), runs=2
         )
-        naive_env = RunSettings(figures_dir=tmp / "naive-figures").to_env()
+        naive_env = RunSettings(figures_dir=tmp / "naive-figures").harness_env()
         start = time.perf_counter()
         for nb in notebooks:
             subprocess.run(

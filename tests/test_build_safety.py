@@ -28,7 +28,7 @@ from scomm.cli import main
 from scomm.paths import DATA_DIR, PROJECT_ROOT
 from tiny_project import TINY_DATA, build, copy_data, drop_figures, notebook, set_value, tree
 
-OPEN = "from scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path)"
+OPEN = "from scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path, settings)"
 READ = "q = run.show(run.get('TNY-001'), key='arrests')\nrun.finding('Finding: {q} arrests', q=q)"
 CHART = (
     "import matplotlib\nmatplotlib.use('Agg')\nfrom matplotlib import pyplot as plt\n"
@@ -332,7 +332,7 @@ def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, 
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     writer = (
-        "import os, time\nfrom scomm.settings import RunSettings\nd = RunSettings.from_env().figures_dir\n"
+        "import time\nfrom pathlib import Path\nd = Path(settings['figures_dir'])\n"
         "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)"
     )
     notebook(nbs / "01_writer.ipynb", writer)
@@ -440,7 +440,7 @@ def _html(markdown: str) -> str:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_data_text_in_findings_and_tables_renders_as_text(text):
-    from scomm.notebook import _Formatter
+    from scomm.analysis import FindingFormatter as _Formatter
     from scomm.tables import readable
 
     finding = _Formatter().format("Finding: {event} happened.", event=text)

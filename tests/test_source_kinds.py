@@ -231,6 +231,16 @@ CHARTS = {
         goal=r.get(d.figures, "ROL-041"),
         full=r.get(d.figures, "ROL-039"),
     ),
+    "02_rollout_states": lambda d: views.states_chart(
+        d.figures[
+            d.figures["metric"].astype(str).eq("states_with_activation")
+            & d.figures["geography"].eq("US")
+            & (d.figures["date_precision"].astype(str) != "year")
+        ]
+        .sort_values(["period_end", "figure_id"])
+        .reset_index(drop=True),
+        d.sources,
+    ),
     "03_funnel": lambda d: views.funnel_chart(_funnel(d), d.sources),
     "03_conversion_rates": lambda d: views.conversion_chart(_funnel(d), d.sources),
     "05_case_review": lambda d: views.case_review_chart(_review(d), d.sources),
@@ -281,3 +291,88 @@ def test_figures_by_kind_counts_each_kind_and_says_how_charts_show_it():
     assert table.loc["blog or law-firm page", ["on charts", "figures", "medium", "low"]].tolist() == ["marked", 2, 1, 1]
     assert table.loc["AI-written digest", ["on charts", "figures", "low"]].tolist() == ["never drawn", 1, 1]
     assert table.loc["court record", "figures"] == 0 and table["figures"].sum() == 4
+
+
+# ---------------------------------------------------------------- the table the build shows, on hand-made rows
+
+
+def test_a_figure_counts_under_the_weakest_of_its_sources():
+    from scomm import audit
+
+    rows = _rows(["G1", "G1 B1", "P1 G1", "A1 B1"])
+    assert audit.figure_kinds(rows, _sources()).to_dict() == {
+        "T-0": "government document",
+        "T-1": "blog or law-firm page",
+        "T-2": "repost or mirror",
+        "T-3": "AI-written digest",
+    }
+    with pytest.raises(KeyError, match="S999"):
+        audit.figure_kinds(_rows(["G1 S999"]), _sources())
+
+
+def test_use_by_kind_counts_each_use_once_per_figure():
+    from scomm import audit
+
+    rows = _rows(["G1", "G1", "B1", "P1", "G1 B1", "A1"])  # T-0 .. T-5
+    uses = {
+        "plotted": ["T-0", "T-2", "T-2", "T-3", "T-4"],  # T-2 drawn twice: counted once
+        "stated": ["T-1", "T-5"],
+        "none": [],
+    }
+    table = audit.use_by_kind(rows, _sources(), uses).set_index("kind")
+    assert list(table.index) == [*charts.SOURCE_KINDS, "all kinds"]
+    assert table.loc["government document", ["on charts", "plotted", "stated"]].tolist() == ["drawn plainly", 1, 1]
+    assert table.loc["blog or law-firm page", ["on charts", "plotted", "stated"]].tolist() == ["marked", 2, 0]
+    assert table.loc["repost or mirror", ["plotted", "stated"]].tolist() == [1, 0]
+    assert table.loc["AI-written digest", ["on charts", "plotted", "stated"]].tolist() == ["never drawn", 0, 1]
+    assert table.loc["all kinds", ["plotted", "stated", "none"]].tolist() == [4, 2, 0]
+    assert table.loc["court record", "plotted"] == 0
+    with pytest.raises(KeyError, match="T-9"):
+        audit.use_by_kind(rows, _sources(), {"plotted": ["T-9"]})
+
+
+def test_chart_figures_lists_the_charts_of_each_figure():
+    from scomm import audit
+
+    meta = {"b_chart": {"figure_ids": ["T-1", "T-2"]}, "a_chart": {"figure_ids": ["T-2"]}, "no_ids": {}}
+    assert audit.chart_figures(meta) == {"T-2": ["a_chart", "b_chart"], "T-1": ["b_chart"]}
+
+
+def test_unnamed_kinds_finds_digests_and_unnamed_blogs_or_reposts():
+    from scomm import audit
+
+    rows = _rows(["G1", "B1", "P1", "A1"])  # T-0 government, T-1 blog, T-2 repost, T-3 digest
+    meta = {
+        "named": {"figure_ids": ["T-0", "T-1"], "texts": ["Asterisk ...: the source is blog or\nlaw-firm page (X)"]},
+        "silent": {"figure_ids": ["T-0", "T-2"], "texts": ["Sources: a forum (2012)."]},
+        "digest": {"figure_ids": ["T-3"], "texts": ["the source is AI-written digest"]},
+        "plain": {"figure_ids": ["T-0"], "texts": []},
+    }
+    found = audit.unnamed_kinds(rows, _sources(), meta)
+    assert found.to_dict("records") == [
+        {"chart": "digest", "figure_id": "T-3", "kind": "AI-written digest"},
+        {"chart": "silent", "figure_id": "T-2", "kind": "repost or mirror"},
+    ]
+
+
+def test_citable_puts_dated_events_beside_figures():
+    from scomm import audit
+
+    events = pd.DataFrame({"milestone_id": ["M1"], "source_id": ["B1"], "date": ["2010-01-01"]})
+    items = audit.citable(_rows(["G1"]), events)
+    assert items.to_dict("records") == [
+        {"figure_id": "T-0", "source_id": "G1"},
+        {"figure_id": "M1", "source_id": "B1"},
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_the_build_check_passes_on_every_chart_drawn_here(dataset, name):
+    """The check the methods page runs (audit.unnamed_kinds over the charts' records) on the charts drawn from
+    the bundled data: none holds a digest's figure or leaves a blog's or repost's kind unnamed."""
+    from scomm import audit
+
+    fig, table = CHARTS[name](dataset)
+    meta = {name: charts.describe(fig, table)}
+    items = audit.citable(dataset.figures, dataset.milestones)
+    assert audit.unnamed_kinds(items, dataset.sources, meta).empty, name

@@ -24,9 +24,9 @@ from scomm.build import run_build
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "tiny_data"
 DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
-PARAMETERS = "data_path = None\nsources_path = None\nmetrics_path = None"
+PARAMETERS = "data_path = None\nsources_path = None\nmetrics_path = None\nsettings = None"
 
-OPEN = "from scomm import ratios as r\nfrom scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path)"
+OPEN = "from scomm import ratios as r\nfrom scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path, settings)"
 # notebook 01: a count, a derived share, a finding that states both, and a chart of the two counts
 FIRST = (
     "arrests = run.show(run.get('TNY-001'), key='arrests')\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import pandas as pd
 
 # Funnel stages in order, with the metrics that count each stage.
@@ -171,3 +173,95 @@ def after_publication(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
     noted = rows["notes"].fillna("").astype(str).str.contains(AFTER_PUBLICATION_NOTE, regex=False)
     out = rows[late & ~noted].drop(columns="notes")
     return out.sort_values("figure_id").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- what the charts and the text rest on
+
+NAMED_KINDS = ("blog or law-firm page", "repost or mirror")  # a chart drawing one must name the kind in its footer
+
+
+def figure_kinds(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
+    """Each figure's kind of source, indexed by figure_id: the weakest kind among its sources (the order of
+    `charts.SOURCE_KINDS`), so a figure with a primary document and a blog counts as resting on the blog, as a
+    chart marks it. A source_id missing from `sources` raises KeyError."""
+    from scomm import charts
+
+    kind = sources.set_index("source_id")["kind"].astype(str)
+    rank = {k: i for i, k in enumerate(charts.SOURCE_KINDS)}
+    out = {}
+    for fid, cell in zip(figures["figure_id"], figures["source_id"]):
+        ids = [s for s in str(cell).split() if s and s != "nan"]
+        missing = [s for s in ids if s not in kind.index]
+        if missing:
+            raise KeyError(f"figure {fid}: source {', '.join(missing)} is not in the sources table")
+        out[fid] = max((kind[s] for s in ids), key=lambda k: rank.get(k, len(rank)))
+    return pd.Series(out, name="kind", dtype=str)
+
+
+def chart_figures(charts_meta: Mapping[str, Mapping]) -> dict[str, list[str]]:
+    """figure_id -> the charts whose table holds it, from the charts' records (name -> {"figure_ids": [...]}, as
+    `charts.describe` returns them)."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(charts_meta):
+        for fid in charts_meta[name].get("figure_ids", []):
+            out.setdefault(str(fid), []).append(name)
+    return out
+
+
+def use_by_kind(figures: pd.DataFrame, sources: pd.DataFrame, uses: Mapping[str, Iterable[str]]) -> pd.DataFrame:
+    """Distinct figures of each use (column name -> figure ids, e.g. {"plotted": ..., "stated": ...}) by kind of
+    source, one row per kind of the vocabulary (strongest first, kinds no figure uses count 0), with how charts
+    show the kind ("drawn plainly", "marked", "never drawn") and a last row "all kinds". An id that is not in
+    `figures` raises KeyError (a chart or a printed number that names a figure the data does not have)."""
+    from scomm import charts
+
+    kinds = figure_kinds(figures, sources)
+    counts: dict[str, pd.Series] = {}
+    for column, ids in uses.items():
+        distinct = sorted(set(map(str, ids)))
+        unknown = [fid for fid in distinct if fid not in kinds.index]
+        if unknown:
+            raise KeyError(f"{column}: figure ids not in the figures table: {', '.join(unknown[:10])}")
+        counts[column] = kinds.loc[distinct].value_counts()
+    rows = []
+    for kind in charts.SOURCE_KINDS:
+        shown = (
+            "never drawn"
+            if kind in charts.NEVER_PLOTTED_KINDS
+            else "marked"
+            if charts.is_weak_kind(kind)
+            else "drawn plainly"
+        )
+        rows.append({"kind": kind, "on charts": shown, **{c: int(n.get(kind, 0)) for c, n in counts.items()}})
+    table = pd.DataFrame(rows, columns=["kind", "on charts", *uses])
+    total = {"kind": "all kinds", "on charts": "", **{c: int(table[c].sum()) for c in uses}}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def unnamed_kinds(figures: pd.DataFrame, sources: pd.DataFrame, charts_meta: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Charts that hold a figure resting on an AI-written digest (never drawn), or on a blog, law-firm page,
+    repost or mirror (NAMED_KINDS) without naming that kind in their texts (the footer's mark line). Returns
+    chart, figure_id, kind; empty when every chart says what it rests on."""
+    from scomm import charts
+
+    kinds = figure_kinds(figures, sources)
+    rows = []
+    for name in sorted(charts_meta):
+        meta = charts_meta[name]
+        text = " ".join(" ".join(str(t).split()) for t in meta.get("texts", []))
+        for fid in meta.get("figure_ids", []):
+            kind = kinds.get(str(fid))
+            if kind in charts.NEVER_PLOTTED_KINDS or (kind in NAMED_KINDS and kind not in text):
+                rows.append({"chart": name, "figure_id": str(fid), "kind": kind})
+    return pd.DataFrame(rows, columns=["chart", "figure_id", "kind"])
+
+
+def citable(figures: pd.DataFrame, milestones: pd.DataFrame | None = None) -> pd.DataFrame:
+    """figure_id and source_id of every figure and (with `milestones`) every dated event, its milestone_id
+    standing as the id: what a chart can draw and a text can state."""
+    parts = [figures[["figure_id", "source_id"]].astype(str)]
+    if milestones is not None:
+        parts.append(
+            milestones[["milestone_id", "source_id"]].astype(str).rename(columns={"milestone_id": "figure_id"})
+        )
+    return pd.concat(parts, ignore_index=True)

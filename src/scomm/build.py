@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scomm import output_folder
 from scomm.build_state import (
@@ -44,6 +45,10 @@ from scomm.build_state import (
 from scomm.notebook_runner import NotebookFailure, Progress, notebook_paths, run_notebooks, warm_up_executor
 from scomm.paths import DATA_DIR, DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, SRC_DIR, resolve
 from scomm.settings import DEFAULT_FORMATS, RunSettings
+
+if TYPE_CHECKING:  # the analyses pull in pandas and matplotlib: imported when a build has work to do
+    from scomm.analysis import Analysis
+    from scomm.data import Dataset
 
 __all__ = [
     "BuildError",
@@ -114,30 +119,66 @@ def clean_stale_staging(out: Path) -> list[Path]:
 # ---------------------------------------------------------------- collecting
 
 
-def collect_ratios(state_dir: Path, notebooks: Sequence[Path]):
-    """ratios.csv rows from each notebook's record, in notebook and print order."""
+RATIO_COLUMNS = ["notebook", "order", "key", "value", "unit", "qualifier", "figure_ids", "text"]
+
+
+@dataclass
+class Analysed:
+    """A notebook's analysis computed in the build's own process, and what it read."""
+
+    result: Analysis
+    reads: dict
+
+
+def analyse_notebooks(ds: Dataset, label: str, notebooks: Sequence[Path]) -> dict[str, Analysed]:
+    """Call the analysis function of every notebook that has one on `ds` (the build's snapshot), each
+    through its own recording dataset; an analysis that fails is a BuildError naming the notebook."""
+    from scomm.analyses import ANALYSES
+    from scomm.recording import RecordingDataset
+
+    done = {}
+    for nb in notebooks:
+        analyse = ANALYSES.get(nb.stem)
+        if analyse is None:
+            continue
+        data = RecordingDataset(ds, label, f"notebook {nb.stem}")
+        try:
+            done[nb.stem] = Analysed(analyse(data), data.reads)
+        except (KeyError, ValueError, TypeError, ZeroDivisionError) as err:
+            raise BuildError(f"the analysis of notebook {nb.stem} failed on this data: {err}") from None
+    return done
+
+
+def collect_ratios(state_dir: Path, notebooks: Sequence[Path], analysed: dict[str, Analysed] | None = None):
+    """ratios.csv rows in notebook order: from each notebook's analysis computed in-process when it has one,
+    else from the record its kernel wrote (in print order)."""
     import pandas as pd
 
+    analysed = analysed or {}
     rows = []
     for nb in notebooks:
-        ledger = state_dir / f"{nb.stem}.ratios.jsonl"
-        if not ledger.exists():
-            continue
-        for order, line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), start=1):
-            item = json.loads(line)
-            rows.append(
-                {
-                    "notebook": nb.stem,
-                    "order": order,
-                    "key": item["key"],
-                    "value": item["value"],
-                    "unit": item["unit"],
-                    "qualifier": item["qualifier"],
-                    "figure_ids": item["figure_ids"],
-                    "text": item["text"],
-                }
-            )
-    return pd.DataFrame(rows, columns=["notebook", "order", "key", "value", "unit", "qualifier", "figure_ids", "text"])
+        if nb.stem in analysed:
+            items = list(analysed[nb.stem].result.ratio_rows())
+        else:
+            ledger = state_dir / f"{nb.stem}.ratios.jsonl"
+            lines = ledger.read_text(encoding="utf-8").splitlines() if ledger.exists() else []
+            items = [json.loads(line) for line in lines]
+        for order, item in enumerate(items, start=1):
+            rows.append({"notebook": nb.stem, "order": order, **{c: item[c] for c in RATIO_COLUMNS[2:]}})
+    return pd.DataFrame(rows, columns=RATIO_COLUMNS)
+
+
+def merged_reads(*records: dict) -> dict:
+    """One record of reads holding every read of `records`, in first-seen order."""
+    from scomm import lineage
+
+    out = lineage.empty_reads()
+    for rec in records:
+        for kind, items in rec.items():
+            for item in items:
+                if item not in out.setdefault(kind, []):
+                    out[kind].append(item)
+    return out
 
 
 def _write_csv(frame, path: Path) -> None:
@@ -447,8 +488,8 @@ def _stage(
     settings = RunSettings(
         figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label, data_dir=snapshot
     )
-    env = settings.to_env()
-    env["PYTHONHASHSEED"] = "0"
+    env = dict(os.environ)
+    env["PYTHONHASHSEED"] = "0"  # set sets and dicts of strings iterate the same way in every kernel
     # one more notebook than cores: a kernel spends part of its start-up waiting, and the spare one fills that
     jobs = jobs or (os.cpu_count() or 1) + 1
     bar = Progress(len(the_plan.run), progress)
@@ -463,8 +504,17 @@ def _stage(
     helper = ThreadPoolExecutor(max_workers=1)
     prepared = helper.submit(report.prepare, ds)
     checks_later = helper.submit(claims_checks, ds)
+    analysed_later = helper.submit(analyse_notebooks, ds, label, nb_sources)
     try:
-        run_notebooks(the_plan.run, nb_dir, env, jobs, bar, failed_dir=out_dir / FAILED_DIR)
+        run_notebooks(
+            the_plan.run,
+            nb_dir,
+            env,
+            jobs,
+            bar,
+            failed_dir=out_dir / FAILED_DIR,
+            parameters={"settings": settings.to_parameters()},
+        )
     except BaseException:
         helper.shutdown(wait=False, cancel_futures=True)  # the data-only parts are not needed any more
         raise
@@ -475,7 +525,8 @@ def _stage(
         if (NOTEBOOKS_DIR / name).exists():
             shutil.copy2(NOTEBOOKS_DIR / name, nb_dir / name)
 
-    # Lineage: what each notebook read and wrote.
+    # Lineage: what each notebook read (its analysis in-process, and its kernel) and wrote.
+    analysed = analysed_later.result()
     notebooks_state = {}
     for nb in nb_sources:
         rec_path = state / f"{nb.stem}.lineage.json"
@@ -491,14 +542,15 @@ def _stage(
             if (state / f"{nb.stem}{s}").exists()
         ]
         fingerprint = the_plan.fingerprints.get(nb.stem) if nb in the_plan.reuse else None
+        reads = merged_reads(analysed[nb.stem].reads, rec["reads"]) if nb.stem in analysed else rec["reads"]
         notebooks_state[nb.stem] = {
-            "reads": rec["reads"],
+            "reads": reads,
             "charts": rec["charts"],
             "outputs": outputs,
-            "fingerprint": fingerprint or lineage.fingerprint(rec["reads"], ds, extra(nb)),
+            "fingerprint": fingerprint or lineage.fingerprint(reads, ds, extra(nb)),
         }
 
-    ratios = collect_ratios(state, nb_sources)
+    ratios = collect_ratios(state, nb_sources, analysed)
     _write_csv(ratios, fig_dir / "ratios.csv")
     checks = checks_later.result()
     _write_csv(checks, fig_dir / "claims_checks.csv")

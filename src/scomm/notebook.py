@@ -1,44 +1,44 @@
-"""The notebook side of the project, in one object: set up the data and where outputs go, read figures
-(recording what was read, for lineage), show derived numbers, render findings from them, publish
-charts with their tables.
+"""The notebook side of the project, in one object: set up the data and where outputs go, hand the
+analysis a dataset that records what it reads (for lineage), show its derived numbers and findings,
+publish its charts with their tables.
 
+    from scomm.analyses import funnel
     from scomm.notebook import open_run
-    run = open_run("03_identification_funnel", data_path, sources_path, metrics_path)
-    q = r.share(run.get("FUN-026"), run.get("FUN-025"))
-    run.show(q, key="seed rate")
-    run.finding("Deportations were {q} of arrests.", q=q)
+    run = open_run("03_identification_funnel", data_path, sources_path, metrics_path, settings)
+    result = funnel.analyse(run.data)
+    run.show_numbers(result)
+    run.say(result.findings["national"])
+    run.publish(result.charts["03_funnel"])
+
+The settings (where charts go, which formats, the build's state folder and snapshot) arrive as the
+notebook's `settings` parameter, which `scomm build` fills in; left at None, the notebook reads the data
+named by its other parameters (the bundled data/ by default).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from scomm import charts, lineage
+from scomm import charts
 from scomm import ratios as r
-from scomm.data import Dataset, dataset_paths, load_dataset
-from scomm.fmt import format_number, markdown_text, significant, with_qualifier
+from scomm.analysis import Analysis, ChartSpec, Finding
+from scomm.data import dataset_paths, load_dataset
 from scomm.paths import CLAIMS_CSV, FIGURES_CSV, FIGURES_DIR, METRICS_CSV, MILESTONES_CSV, PROJECT_ROOT, SOURCES_CSV
+from scomm.recording import MissingFigureError, RecordingDataset
 from scomm.settings import RunSettings
-from scomm.tables import TABLE_COLUMNS
 
-SHOWN_UNITS = {"percent", "percent_change", "points", "times", "usd", "year"}
+CHART_KEY = "scomm_chart"  # in a chart output's metadata: the chart's file name
+
+__all__ = ["MissingFigureError", "Run", "open_run", "data_label"]
 BUNDLED = (FIGURES_CSV, SOURCES_CSV, METRICS_CSV, MILESTONES_CSV, CLAIMS_CSV)
 OTHER_DATA_DIR = FIGURES_DIR / "other-data"
 LAST_BUILD_MANIFEST = FIGURES_DIR / "build-state" / "manifest.json"
-
-
-class MissingFigureError(KeyError):
-    """A figure the notebook needs is not in the data it was given."""
-
-    def __str__(self) -> str:
-        return self.args[0]
 
 
 def data_label(path: Path) -> str:
@@ -62,31 +62,6 @@ def _matches_last_build(paths: Sequence[Path]) -> bool:
     return all(recorded.get(p.name) == _sha(p) for p in paths if p.exists())
 
 
-class _Formatter(string.Formatter):
-    """Formats Quantities and numbers for findings: `{q}` as printed, `{q:0}` with 0 decimals, `{q:s2}` to
-    two significant digits (for approximate derived counts, where more digits would be false precision).
-    Counts are written without their unit (the sentence names what is counted); percentages, changes,
-    points and multiples keep theirs."""
-
-    def format_field(self, value: Any, spec: str) -> str:
-        decimals = int(spec) if spec.isdigit() else None
-        if isinstance(value, r.Quantity):
-            unit = value.unit if value.unit in SHOWN_UNITS else ""
-            number = value.value
-            if spec.startswith("s") and spec[1:].isdigit():
-                number, decimals = significant(number, int(spec[1:])), 0
-            return with_qualifier(number, unit, value.qualifier, decimals)
-        if isinstance(value, str):  # text from the data: shown literally, never as markup
-            return markdown_text(super().format_field(value, spec))
-        if isinstance(value, bool):
-            return super().format_field(value, spec)
-        if isinstance(value, (int, float)):
-            return format_number(float(value), decimals=decimals)
-        if isinstance(value, pd.Timestamp):
-            return value.strftime(spec or "%Y-%m-%d")
-        return super().format_field(value, spec)
-
-
 class Run:
     """One notebook's run: its data, its output folder and the record of what it read and showed."""
 
@@ -96,22 +71,22 @@ class Run:
         data_path: str | Path | None = None,
         sources_path: str | Path | None = None,
         metrics_path: str | Path | None = None,
-        settings: RunSettings | None = None,
+        settings: RunSettings | Mapping[str, Any] | None = None,
     ):
         self.name = notebook
-        self.settings = settings or RunSettings.from_env()
+        self.settings = RunSettings.for_notebook(settings)
         data_dir = self.settings.data_dir
         if data_path is None and sources_path is None and metrics_path is None and data_dir is not None:
             self.paths = dataset_paths(data_dir / "figures.csv")  # the build's snapshot: every file from it
         else:
             self.paths, data_dir = dataset_paths(data_path, sources_path, metrics_path), None
-        self._dataset: Dataset = load_dataset(*self.paths, data_dir=data_dir)
         self.data_label = self.settings.data_label or data_label(self.paths[0])
         charts.use_data_label(self.data_label)
-        self.reads = lineage.empty_reads()
+        self.data = RecordingDataset(
+            load_dataset(*self.paths, data_dir=data_dir), self.data_label, f"notebook {notebook}", self._save_state
+        )
         self.charts: dict[str, dict] = {}  # name -> figure_ids, source_ids, title, subtitle, texts, layout
         self._ledger: list[dict] = []
-        self._get = r.getter(self._dataset.figures)
         self.out_dir = self._output_dir()
 
     def _output_dir(self) -> Path:
@@ -127,97 +102,53 @@ class Run:
         )
         return out
 
-    # ------------------------------------------------------------ reading (recorded)
+    # ------------------------------------------------------------ reading (recorded by self.data)
 
-    def _record(self, kind: str, item: Any) -> None:
-        if item not in self.reads[kind]:
-            self.reads[kind].append(item)
-            self._save_state()
+    @property
+    def reads(self) -> dict:
+        """What this notebook has read so far (see `lineage`)."""
+        return self.data.reads
 
     @property
     def figures(self) -> pd.DataFrame:
         """The whole figures table (recorded as reading every figure: prefer `get`, `select` or `rows`)."""
-        self._record("tables", "figures")
-        return self._dataset.figures
+        return self.data.figures
 
     @property
     def sources(self) -> pd.DataFrame:
         """The sources table."""
-        self._record("tables", "sources")
-        return self._dataset.sources
+        return self.data.sources
 
     @property
     def milestones(self) -> pd.DataFrame:
         """The dated events table."""
-        self._record("tables", "milestones")
-        return self._dataset.milestones
+        return self.data.milestones
 
     def table(self, resource: str) -> pd.DataFrame:
         """Any other table of the data package (validated), recorded as read."""
-        self._record("tables", resource)
-        return self._dataset.table(resource)
+        return self.data.table(resource)
 
     def get(self, figure_id: str) -> r.Quantity:
         """The figure `figure_id` as a Quantity (value as published, unit, qualifier, source)."""
-        self._record("figure_ids", figure_id)
-        try:
-            return self._get(figure_id)
-        except KeyError:
-            raise MissingFigureError(
-                f"figure {figure_id} is not in {self.data_label}; notebook {self.name} needs it"
-            ) from None
+        return self.data.get(figure_id)
 
     def select(self, ids: Sequence[str]) -> pd.DataFrame:
         """The figure rows `ids`, in that order, with the columns charts and tables use."""
-        for fid in ids:
-            self.get(fid)
-        return (
-            self._dataset.figures.set_index("figure_id", drop=False)
-            .loc[list(ids), TABLE_COLUMNS]
-            .reset_index(drop=True)
-        )
+        return self.data.select(ids)
 
     def rows(
         self, metric: Sequence[str] | None = None, geography: str | None = None, metric_contains: str | None = None
     ) -> pd.DataFrame:
-        """Figure rows (every column) by metric (any of), geography and/or part of the metric name, sorted by
-        period end. Recorded as a filter: an edit re-runs the notebook only when it changes a matching row."""
-        spec = {
-            "metric": list(metric) if metric is not None else None,
-            "geography": geography,
-            "metric_contains": metric_contains,
-        }
-        self._record("filters", spec)
-        rows = lineage.apply_filter(self._dataset.figures, spec)
-        return rows.sort_values(["period_end", "figure_id"]).reset_index(drop=True)
+        """Figure rows by metric, geography and/or part of the metric name (see `RecordingDataset.rows`)."""
+        return self.data.rows(metric, geography, metric_contains)
 
     def derived(self, name: str) -> pd.DataFrame:
         """A derived table computed from the whole data (claims checks, conflicts, consistency, ...)."""
-        self._record("derived", name)
-        return lineage.derived(name, self._dataset)
+        return self.data.derived(name)
 
     def claims(self, claim_ids: Sequence[str]) -> pd.DataFrame:
         """The checks table rows of these published claims (reproduces / diverges / cannot compute)."""
-        from scomm import claims as cl
-
-        table = self._dataset.claims
-        for cid in claim_ids:
-            self._record("claim_ids", cid)
-        chosen = table[table["claim_id"].isin(claim_ids)]
-        for ids in cl.figures_used(chosen).values():
-            for fid in ids:
-                self._record("figure_ids", fid)
-        records = monthly = None
-        if cl.uses_records(chosen):  # records_total claims count the rows of a derived table
-            records = self.table(cl.RECORDS_TABLE)
-        if cl.uses_detainer_months(chosen):  # detainer_months claims read the detainers by month
-            monthly = self.table(cl.DETAINER_TABLE)
-        return (
-            cl.evaluate(chosen, self._dataset.figures, records, monthly)
-            .set_index("claim_id")
-            .loc[[c for c in claim_ids if c in set(chosen["claim_id"])]]
-            .reset_index()
-        )
+        return self.data.claims(claim_ids)
 
     # ------------------------------------------------------------ showing
 
@@ -241,11 +172,22 @@ class Run:
         self._save_state()
         return q
 
+    def show_numbers(self, result: Analysis, group: str | None = None) -> None:
+        """Print an analysis's derived numbers (all, or one group's), each with the figures it rests on."""
+        print(result.numbers(group))
+        chosen = set(result.keys(group))
+        self._ledger += [row for row in result.ratio_rows() if row["key"] in chosen]
+        self._save_state()
+
     def finding(self, template: str, **values: Any):
         """Markdown rendered from `template` with `values` ({name} as printed, {name:0} with 0 decimals)."""
+        return self.say(Finding(template, values))
+
+    def say(self, finding: Finding):
+        """An analysis's finding, as Markdown for the notebook."""
         from IPython.display import Markdown
 
-        return Markdown(_Formatter().format(template, **values))
+        return Markdown(finding.text())
 
     def display_table(
         self, frame: pd.DataFrame, columns: Sequence[str] | None = None, names: dict[str, str] | None = None
@@ -257,16 +199,28 @@ class Run:
 
         return Markdown(readable(frame, columns, names))
 
-    def publish(self, fig, name: str, table: pd.DataFrame):
+    def publish(self, fig: Any, name: str | None = None, table: pd.DataFrame | None = None):
         """Write the chart (PNG 300 dpi, SVG, PDF) and its table (CSV); return the PNG for display.
+
+        `fig` is a matplotlib figure (with `name` and `table`), or an analysis's `ChartSpec`, drawn here.
 
         The record of the run keeps the chart's title, subtitle, sources, every text it shows and any text
         that falls outside the figure (for the report and the layout tests)."""
+        if isinstance(fig, ChartSpec):
+            name = fig.name
+            fig, table = fig.draw()
+        if name is None or table is None:
+            raise TypeError("publish needs a figure, its file name and its table (or a ChartSpec)")
         png = charts.save_figure(fig, name, table, out_dir=self.out_dir, formats=self.settings.formats)
         meta = charts.describe(fig, table)  # after saving: the PNG's draw measured the texts
         self.charts[name] = meta
         self._save_state()
-        return charts.show_saved(png)
+        from IPython.display import Image
+
+        shown = charts.show_saved(png)
+        if isinstance(shown, Image):  # the output names its chart: the report finds it without reading code
+            shown.metadata = {**(shown.metadata or {}), CHART_KEY: name}
+        return shown
 
     # ------------------------------------------------------------ state for the build
 
@@ -288,6 +242,7 @@ def open_run(
     data_path: str | Path | None = None,
     sources_path: str | Path | None = None,
     metrics_path: str | Path | None = None,
+    settings: RunSettings | Mapping[str, Any] | None = None,
 ) -> Run:
     """Load and validate the data for `notebook` and decide where its charts go (see `Run`)."""
-    return Run(notebook, data_path, sources_path, metrics_path)
+    return Run(notebook, data_path, sources_path, metrics_path, settings)

@@ -10,10 +10,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scomm.paths import NOTEBOOKS_DIR
 
@@ -76,10 +77,40 @@ class Kernels:
                     pass
 
 
+PARAMETERS_TAG = "parameters"
+
+
+def _with_parameters(nb, parameters: Mapping[str, Any]) -> Callable[[], None]:
+    """Set `parameters` in `nb` the papermill way: as assignments appended to the cell tagged 'parameters'
+    (or in a cell of their own at the top when there is none). Returns the function that puts the notebook
+    back as it was written, so that executed notebooks keep their own parameters cell (and no paths)."""
+    import nbformat
+
+    lines = "".join(f"\n{name} = {value!r}" for name, value in parameters.items())
+    for cell in nb.cells:
+        if cell.cell_type == "code" and PARAMETERS_TAG in cell.metadata.get("tags", []):
+            original = cell.source
+            cell.source = original + "\n# set by scomm build" + lines
+
+            def restore(cell=cell, original=original) -> None:
+                cell.source = original
+
+            return restore
+    injected = nbformat.v4.new_code_cell("# set by scomm build" + lines)
+    nb.cells.insert(0, injected)
+    return lambda: nb.cells.remove(injected)
+
+
 def execute_notebook(
-    source: Path, target: Path, env: dict[str, str], kernels: Kernels | None = None, failed_dir: Path | None = None
+    source: Path,
+    target: Path,
+    env: dict[str, str],
+    kernels: Kernels | None = None,
+    failed_dir: Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> None:
-    """Run `source` in a fresh kernel with `env` (which carries the run settings) and write it to `target`.
+    """Run `source` in a fresh kernel (with `env`, and `parameters` set in its parameters cell) and write
+    it, with its own parameters cell as written, to `target`.
 
     On failure the executed copy (with the error output) is kept in a temporary folder and named in the
     raised NotebookFailure. `kernels` tracks the kernel so that an interrupted build can stop it.
@@ -95,6 +126,7 @@ def execute_notebook(
     for cell in nb.cells:  # start from a clean slate: no stale outputs
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    restore = _with_parameters(nb, parameters) if parameters else (lambda: None)
     # every cell has replied before the kernel is stopped, so it can be stopped at once (a graceful
     # shutdown costs about half a second a notebook)
     client = NotebookClient(
@@ -112,6 +144,7 @@ def execute_notebook(
         # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
         client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
+        restore()  # before counting cells: an injected parameters cell is not the user's
         failing = next(
             (
                 i
@@ -129,6 +162,7 @@ def execute_notebook(
         raise NotebookFailure(source.name, failing, message, kept) from None
     except Exception as err:  # kernel died, timeout
         raise NotebookFailure(source.name, None, f"{type(err).__name__}: {err}") from None
+    restore()
     _normalise(nb)
     nbformat.write(nb, target)
 
@@ -189,6 +223,7 @@ def run_notebooks(
     jobs: int,
     progress: Progress,
     failed_dir: Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> None:
     """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process).
 
@@ -198,7 +233,7 @@ def run_notebooks(
 
     def one(path: Path) -> None:
         started = time.perf_counter()
-        execute_notebook(path, target_dir / path.name, env, kernels, failed_dir)
+        execute_notebook(path, target_dir / path.name, env, kernels, failed_dir, parameters)
         progress.done(path.stem, time.perf_counter() - started)
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))

@@ -264,9 +264,13 @@ def _text(md) -> str:
     return "".join(md) if isinstance(md, list) else md
 
 
-def _chart_name(source: str) -> str | None:
-    match = re.search(r"run\.publish\(\s*\w+\s*,\s*[\"']([^\"']+)[\"']", source)
-    return match.group(1) if match else None
+CHART_KEY = "scomm_chart"  # a chart output's metadata names its chart (see notebook.Run.publish)
+
+
+def _chart_name(output: dict) -> str | None:
+    """The chart a notebook output shows, from the name `Run.publish` put in its metadata."""
+    name = output.get("metadata", {}).get("image/png", {}).get(CHART_KEY)
+    return name if isinstance(name, str) else None
 
 
 def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
@@ -421,6 +425,41 @@ def _words(text: str) -> int:
     return len(re.sub(r"<[^>]+>", " ", text).split())
 
 
+def source_kinds_section(ds: Dataset, charts_meta: dict, ratios: pd.DataFrame | None) -> str:
+    """The methods page's section on what the numbers rest on: the figures (and dated events) the charts plot,
+    the printed numbers state and the published claims use, by kind of source (`audit.use_by_kind`), and the
+    charts that hold a figure from an AI-written digest or name no kind for a blog or repost (`audit.unnamed_kinds`)."""
+    from scomm import audit, claims
+    from scomm.tables import readable
+
+    items = audit.citable(ds.figures, ds.milestones)
+    printed = [] if ratios is None else [fid for cell in ratios["figure_ids"].dropna() for fid in str(cell).split()]
+    uses = {
+        "plotted": audit.chart_figures(charts_meta),
+        "in a printed number": printed,
+        "in a published claim": [fid for ids in claims.figures_used(ds.claims).values() for fid in ids],
+    }
+    table = audit.use_by_kind(items, ds.sources, uses)
+    unnamed = audit.unnamed_kinds(items, ds.sources, charts_meta)
+    check = (
+        "<p>Every chart that draws a figure from a blog, law-firm page, repost or mirror names that kind of "
+        "source in its footer, and no chart draws a figure from an AI-written digest.</p>"
+        if unnamed.empty
+        else "<p><strong>Charts that do not say what they rest on:</strong></p>" + markdown_html(readable(unnamed))
+    )
+    return (
+        "<section id='source-kinds'><h2>What the charts and numbers rest on</h2><p>Figures and dated events each "
+        "chart draws, each printed number is computed from and each published claim uses, counted once per use by "
+        "the kind of their source (a figure with several sources counts under the weakest). Charts mark every "
+        "figure from a kind below a major news organisation with an asterisk and name the kind in the footer.</p>"
+        "<div class='scroll'>"
+        + markdown_html(readable(table, names={"kind": "kind of source"}))
+        + "</div>"
+        + check
+        + "</section>"
+    )
+
+
 def write_html(
     path: Path,
     executed_dir: Path,
@@ -466,7 +505,6 @@ def write_html(
                     )
                 )
                 continue
-            chart = _chart_name(src)
             printed = []
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
@@ -477,7 +515,7 @@ def write_html(
                     if md.startswith("Finding:"):
                         findings.append(md[len("Finding:") :].strip())
                     body.append("<div class='scroll'>" + markdown_html(md) + "</div>")
-                elif "image/png" in data and chart:
+                elif "image/png" in data and (chart := _chart_name(output)):
                     chart_page[chart] = nb_path.stem
                     body.append(_figure(chart, charts_meta.get(chart, {}), ds, fig_dir, anchor=True))
             if printed:  # computed numbers, as the notebook printed them: for checking, folded away
@@ -549,6 +587,7 @@ def write_html(
         "<div class='scroll'>",
         markdown_html(readable(shown)),
         "</div></section>",
+        source_kinds_section(ds, charts_meta, ratios),
         f"<section id='glossary'><h2>Glossary</h2><dl>{prepared.glossary}</dl></section>",
         "<section id='sources'><h2>Sources</h2><div class='scroll'><table><tr><th>id</th><th>title</th>"
         "<th>publisher</th><th>published</th><th>kind</th><th>link</th></tr>",

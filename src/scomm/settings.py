@@ -1,5 +1,8 @@
-"""The contract between `scomm build` and the notebooks it runs: one dataclass, read from and written to
-the environment in this one place (no other module names these variables)."""
+"""The settings of one notebook run, passed explicitly: `scomm build` fills in each notebook's `settings`
+parameter (a papermill-style parameters cell) with `RunSettings.to_parameters()`, and the notebook hands
+it to `open_run`. A notebook run without settings (opened in JupyterLab) reads the data its other
+parameters name and writes charts beside the last build's; the test harness alone (nbval, benchmarks)
+may redirect those charts with one environment variable, read here and nowhere else."""
 
 from __future__ import annotations
 
@@ -7,12 +10,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-FIGURES_DIR_ENV = "SCOMM_FIGURES_DIR"
-FORMATS_ENV = "SCOMM_FORMATS"
-STATE_DIR_ENV = "SCOMM_STATE_DIR"
-DATA_LABEL_ENV = "SCOMM_DATA_LABEL"
-DATA_DIR_ENV = "SCOMM_DATA_DIR"
+HARNESS_FIGURES_ENV = "SCOMM_FIGURES_DIR"  # nbval and benchmark harnesses only: where charts go
 DEFAULT_FORMATS = ("png", "svg", "pdf")
 
 
@@ -30,31 +30,53 @@ class RunSettings:
     data_label: str | None = None
     data_dir: Path | None = None  # a folder in data/ layout: figures.csv, sources.csv, ..., derived/
 
+    def to_parameters(self) -> dict[str, Any]:
+        """These settings as plain values for a notebook's `settings` parameter (JSON-able)."""
+        return {
+            "figures_dir": None if self.figures_dir is None else str(self.figures_dir),
+            "formats": list(self.formats),
+            "state_dir": None if self.state_dir is None else str(self.state_dir),
+            "data_label": self.data_label,
+            "data_dir": None if self.data_dir is None else str(self.data_dir),
+        }
+
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RunSettings:
-        """The settings a build passed down (defaults where a variable is unset)."""
-        env = os.environ if environ is None else environ
-        formats = tuple(f.strip() for f in env.get(FORMATS_ENV, "").split(",") if f.strip())
+    def from_parameters(cls, values: Mapping[str, Any]) -> RunSettings:
+        """The settings a build wrote into a notebook's `settings` parameter."""
+        unknown = set(values) - {"figures_dir", "formats", "state_dir", "data_label", "data_dir"}
+        if unknown:
+            raise ValueError(f"unknown run settings: {', '.join(sorted(unknown))}")
+
+        def path(name: str) -> Path | None:
+            return None if values.get(name) is None else Path(values[name])
+
         return cls(
-            figures_dir=Path(env[FIGURES_DIR_ENV]) if env.get(FIGURES_DIR_ENV) else None,
-            formats=formats or DEFAULT_FORMATS,
-            state_dir=Path(env[STATE_DIR_ENV]) if env.get(STATE_DIR_ENV) else None,
-            data_label=env.get(DATA_LABEL_ENV) or None,
-            data_dir=Path(env[DATA_DIR_ENV]) if env.get(DATA_DIR_ENV) else None,
+            figures_dir=path("figures_dir"),
+            formats=tuple(values.get("formats") or DEFAULT_FORMATS),
+            state_dir=path("state_dir"),
+            data_label=values.get("data_label"),
+            data_dir=path("data_dir"),
         )
 
-    def to_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """`base` (default: this process's environment) with these settings set and unset ones removed."""
+    @classmethod
+    def for_notebook(
+        cls, given: RunSettings | Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+    ) -> RunSettings:
+        """The settings a notebook runs with: those given, else the defaults (with the harness's chart
+        folder when the test harness set one)."""
+        if isinstance(given, RunSettings):
+            return given
+        if given is not None:
+            return cls.from_parameters(given)
+        env = os.environ if environ is None else environ
+        folder = env.get(HARNESS_FIGURES_ENV)
+        return cls(figures_dir=Path(folder) if folder else None)
+
+    def harness_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """`base` (default: this environment) with the harness's chart folder set to `figures_dir` (for
+        benchmarks that run notebooks with other tools, which cannot pass parameters)."""
         env = dict(os.environ if base is None else base)
-        for name, value in (
-            (FIGURES_DIR_ENV, self.figures_dir),
-            (STATE_DIR_ENV, self.state_dir),
-            (DATA_LABEL_ENV, self.data_label),
-            (DATA_DIR_ENV, self.data_dir),
-        ):
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = str(value)
-        env[FORMATS_ENV] = ",".join(self.formats)
+        env.pop(HARNESS_FIGURES_ENV, None)
+        if self.figures_dir is not None:
+            env[HARNESS_FIGURES_ENV] = str(self.figures_dir)
         return env

@@ -1,0 +1,36 @@
+"""Notebook 07's analysis on tiny hand-made data: the first article's numbers read against ICE's."""
+
+from __future__ import annotations
+
+import pytest
+
+from scomm.analyses import data_audit
+
+# article: 400 arrests, 200 deportations; ICE: 1,000 arrested or booked, 500 removed, 200 of them convicted
+MATCHING = {"FUN-025": 400, "FUN-026": 200, "FUN-022": 1000, "FUN-023": 500, "FUN-024": 200}
+
+
+def test_matching_rates_read_as_the_convicted_count(tiny):
+    result = data_audit.analyse(tiny(MATCHING))
+    q = list(result.quantities.values())
+    assert [x.value for x in q] == pytest.approx([50.0, 50.0, 40.0, 40.0])  # 200/400, 500/1000, 400/1000, 200/500
+    text = result.findings["article"].text()
+    assert "The 200 deportations in" in text and " equal ICE's count" in text
+    assert "apart and the two convicted shares 0.00 points apart" in text
+    assert "Both pairs agree to within 0.5 percentage points" in text
+
+
+def test_rates_that_differ_say_the_data_does_not_support_the_reading(tiny):
+    result = data_audit.analyse(tiny({**MATCHING, "FUN-026": 100}))  # 100/400 = 25% against ICE's 50%
+    text = result.findings["article"].text()
+    assert " differ from ICE's count" in text
+    assert "The two removal rates are 25.00 percentage points apart" in text
+    assert "this data does not support reading" in text
+
+
+def test_audit_tables_and_findings_count_the_rows_given(tiny):
+    result = data_audit.analyse(tiny(MATCHING))
+    assert int(result.tables["by_source"].to_numpy().sum()) == 5  # five figures, each counted once
+    assert "of the 5 figures come from" in result.findings["sources"].text()
+    assert "of 0 published claims" in result.findings["claims"].text()  # the tiny data has no claims
+    assert list(result.charts) == ["07_figures_by_source", "07_published_checks"]
