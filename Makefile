@@ -1,12 +1,13 @@
 # Two entry points for a fresh clone with only Python 3.11+ and pip:
 #   make report  - set up .venv, then rebuild every notebook, chart and the HTML report
 #   make test    - set up .venv, then lint (ruff), type-check (mypy) and run the whole test suite (unit tests + nbval)
+#   make unit    - the unit tests alone: no nbval, no browser, nothing marked slow (no build of the real notebooks)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup report test validate bench clean
+.PHONY: setup report test unit validate bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +28,9 @@ test: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -o addopts="-p no:cacheprovider" -m "not slow" --ignore=tests/test_report_browser.py tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py

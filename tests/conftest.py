@@ -25,6 +25,15 @@ def data_copy(tmp_path: Path) -> Path:
     return tmp_path / "figures.csv"
 
 
+@pytest.fixture
+def no_default_build(tmp_path_factory, monkeypatch):
+    """A build into a new folder compares with the project's own last build (the committed figures/); here
+    that is an empty folder, so no test depends on the committed outputs."""
+    from scomm import build
+
+    monkeypatch.setattr(build, "LAST_DEFAULT_BUILD", tmp_path_factory.mktemp("no-default-build"))
+
+
 @pytest.fixture(autouse=True)
 def default_data_label():
     """Chart footers name the bundled data unless a test's own run says otherwise (runs set it globally)."""
@@ -32,6 +41,13 @@ def default_data_label():
 
     charts.use_data_label("data/figures.csv")
     yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the real build (`fresh_build`, directly or through another fixture) is slow."""
+    for item in items:
+        if "fresh_build" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -18,85 +18,51 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
+from scomm import build as build_module
 from scomm import output_folder
 from scomm.build import LOCK_NAME, STAGING_PREFIX, run_build
 from scomm.cli import main
 from scomm.paths import DATA_DIR, PROJECT_ROOT
-
-DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
-PARAMETERS = "data_path = None\nsources_path = None\nmetrics_path = None\nsettings = None"
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every file under `root` with its SHA-256 (symbolic links as their target text)."""
-    out = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_symlink():
-            out[p.relative_to(root).as_posix()] = "link:" + os.readlink(p)
-        elif p.is_file():
-            out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
-
-
-def notebook(path: Path, *cells: str) -> Path:
-    """A notebook: the parameters cell, then `cells` of code."""
-    nb = nbformat.v4.new_notebook()
-    first = nbformat.v4.new_code_cell(PARAMETERS)
-    first.metadata["tags"] = ["parameters"]
-    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    nbformat.write(nb, path)
-    return path
-
+from tiny_project import TINY_DATA, build, copy_data, drop_figures, notebook, set_value, tree
 
 OPEN = "from scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path, settings)"
-READ = "q = run.show(run.get('FUN-025'), key='arrests')\nrun.finding('Finding: {q} arrests', q=q)"
+READ = "q = run.show(run.get('TNY-001'), key='arrests')\nrun.finding('Finding: {q} arrests', q=q)"
 CHART = (
     "import matplotlib\nmatplotlib.use('Agg')\nfrom matplotlib import pyplot as plt\n"
-    "fig, ax = plt.subplots()\nax.plot([1, 2], [1, 2])\nrun.publish(fig, '{name}_line', run.select(['FUN-025']))"
+    "fig, ax = plt.subplots()\nax.plot([1, 2], [1, 2])\nrun.publish(fig, '{name}_line', run.select(['TNY-001']))"
 )
 
 
-@pytest.fixture
-def project(tmp_path):
-    """A copy of the data, two tiny notebooks, and a built output folder."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in DATA_NAMES:
-        shutil.copy2(DATA_DIR / name, data / name)
-    nbs = tmp_path / "nbs"
+pytestmark = pytest.mark.usefixtures("no_default_build")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The tiny data (tests/fixtures/tiny_data: TNY-001 is 1,000 arrests), two tiny notebooks that state it,
+    and the output folder one build of them made."""
+    root = tmp_path_factory.mktemp("built")
+    data = copy_data(root / "data")
+    nbs = root / "nbs"
     nbs.mkdir()
     for name in ("01_first", "02_second"):
         notebook(nbs / f"{name}.ipynb", OPEN.format(name=name), READ, CHART.format(name=name))
-    out = tmp_path / "out"
-    assert build(data, out, nbs) == 0
-    return data, nbs, out
+    with pytest.MonkeyPatch.context() as mp:  # no comparison with the project's own (committed) last build
+        mp.setattr(build_module, "LAST_DEFAULT_BUILD", root / "no-default-build")
+        assert build(data, root / "out", nbs) == 0
+    return data, nbs, root / "out"
 
 
-def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: bool = False) -> int:
-    """`run_build` with the tiny notebooks; expected faults printed as the command line prints them."""
-    try:
-        return run_build(
-            data=str(data / "figures.csv"),
-            out=str(out),
-            formats=("png",),
-            progress=False,
-            notebooks=sorted(nbs.glob("*.ipynb")),
-            force=force,
-            replace=replace,
-            jobs=2,
-        )
-    except Exception as err:  # the CLI's expected faults, as the CLI reports them
-        from scomm.build import BuildError, NotebookFailure
-        from scomm.data import FiguresValidationError
-
-        if isinstance(err, (BuildError, NotebookFailure, FiguresValidationError, OSError)):
-            print(f"scomm build: {err}", file=sys.stderr)
-            return 1
-        raise
+@pytest.fixture
+def project(built, tmp_path):
+    """A private copy of the built tiny project: (data, notebooks, output folder)."""
+    copies = []
+    for src, name in zip(built, ("data", "nbs", "out")):
+        shutil.copytree(src, tmp_path / name, symlinks=True)
+        copies.append(tmp_path / name)
+    return tuple(copies)
 
 
 def manifest_path(out: Path) -> Path:
@@ -110,12 +76,6 @@ def add_to_manifest(out: Path, rel: str) -> None:
     path.write_text(json.dumps(manifest))
 
 
-def set_value(data: Path, figure_id: str, value: str) -> None:
-    frame = pd.read_csv(data / "figures.csv", dtype=str, keep_default_na=False)
-    frame.loc[frame["figure_id"] == figure_id, ["value", "as_printed"]] = value
-    frame.to_csv(data / "figures.csv", index=False, lineterminator="\n")
-
-
 # ---------------------------------------------------------------- nothing outside the output folder
 
 
@@ -127,7 +87,7 @@ def test_a_manifest_entry_that_escapes_deletes_nothing(project, capsys, entry):
     victim.write_text("keep me")
     add_to_manifest(out, entry)
     before = tree(out)
-    set_value(data, "FUN-025", "150000")  # a real rebuild, which would delete outputs no longer produced
+    set_value(data, "TNY-001", "1500")  # a real rebuild, which would delete outputs no longer produced
     assert build(data, out, nbs) == 1
     err = capsys.readouterr().err
     assert "outside the output folder" in err and entry in err
@@ -139,7 +99,7 @@ def test_an_absolute_manifest_entry_deletes_nothing(project, capsys, tmp_path):
     victim = tmp_path / "absolute-victim.txt"
     victim.write_text("keep me")
     add_to_manifest(out, str(victim))
-    set_value(data, "FUN-025", "150000")
+    set_value(data, "TNY-001", "1500")
     assert build(data, out, nbs) == 1
     assert "outside the output folder" in capsys.readouterr().err and victim.read_text() == "keep me"
 
@@ -151,7 +111,7 @@ def test_a_symlinked_folder_in_the_output_cannot_lead_a_delete_outside(project, 
     (elsewhere / "x.png").write_text("keep me")
     (out / "figures" / "link").symlink_to(elsewhere)
     add_to_manifest(out, "figures/link/x.png")
-    set_value(data, "FUN-025", "150000")
+    set_value(data, "TNY-001", "1500")
     assert build(data, out, nbs) == 1
     assert "symbolic link" in capsys.readouterr().err and (elsewhere / "x.png").read_text() == "keep me"
 
@@ -170,13 +130,13 @@ def test_a_changed_output_is_not_overwritten_without_replace(project, capsys):
     data, nbs, out = project
     mine = out / "notebooks" / "01_first.ipynb"
     mine.write_text(mine.read_text().replace("Finding:", "My own note. Finding:"))
-    set_value(data, "FUN-025", "150000")
+    set_value(data, "TNY-001", "1500")
     before = tree(out)
     assert build(data, out, nbs) == 1
     err = capsys.readouterr().err
     assert "changed since" in err and "01_first.ipynb" in err and tree(out) == before
     assert build(data, out, nbs, replace=True) == 0
-    assert "150,000" in mine.read_text()
+    assert "1,500" in mine.read_text()
 
 
 def test_a_deleted_output_is_rebuilt(project):
@@ -212,16 +172,13 @@ def test_a_resaved_figures_file_builds_when_no_notebook_reruns(project, style):
 def test_a_file_saved_during_the_build_changes_nothing_in_it(tmp_path):
     """The first notebook to run saves a new value into the user's figures.csv, as a user would mid-build;
     both notebooks, the recorded inputs and the manifest still hold the value the build started with."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in DATA_NAMES:
-        shutil.copy2(DATA_DIR / name, data / name)
+    data = copy_data(tmp_path / "data")
     original = (data / "figures.csv").read_bytes()
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     edit = (
         f"from pathlib import Path\np = Path({str(data / 'figures.csv')!r})\n"
-        "p.write_text(p.read_text().replace(',140396,', ',99999,'))"
+        "p.write_text(p.read_text().replace(',1000,', ',99999,'))"
     )
     notebook(nbs / "01_edits.ipynb", edit, OPEN.format(name="01_edits"), READ)
     notebook(nbs / "02_reads.ipynb", "import time\ntime.sleep(1)", OPEN.format(name="02_reads"), READ)
@@ -240,7 +197,7 @@ def test_a_file_saved_during_the_build_changes_nothing_in_it(tmp_path):
     assert (data / "figures.csv").read_bytes() != original  # the user's file did change during the build
     for name in ("01_edits", "02_reads"):
         text = (out / "notebooks" / f"{name}.ipynb").read_text()
-        assert "140,396 arrests" in text and "99,999" not in text, name
+        assert "1,000 arrests" in text and "99,999" not in text, name
     assert (out / "figures" / "build-state" / "inputs" / "figures.csv").read_bytes() == original
     assert json.loads(manifest_path(out).read_text())["data"]["figures.csv"] == hashlib.sha256(original).hexdigest()
 
@@ -251,12 +208,12 @@ def test_a_data_path_holding_a_colon_reaches_every_notebook(project, tmp_path):
     shutil.copytree(project[0], data)
     out = tmp_path / "out:colon"
     assert build(data, out, nbs) == 0
-    assert "140,396 arrests" in (out / "notebooks" / "01_first.ipynb").read_text()
+    assert "1,000 arrests" in (out / "notebooks" / "01_first.ipynb").read_text()
 
 
 def test_a_folder_given_as_data_is_read_whole(project, tmp_path):
     data, nbs, _ = project
-    set_value(data, "FUN-025", "150000")
+    set_value(data, "TNY-001", "1500")
     out = tmp_path / "from-folder"
     assert (
         run_build(
@@ -269,49 +226,70 @@ def test_a_folder_given_as_data_is_read_whole(project, tmp_path):
         )
         == 0
     )
-    assert "150,000 arrests" in (out / "notebooks" / "01_first.ipynb").read_text()
+    assert "1,500 arrests" in (out / "notebooks" / "01_first.ipynb").read_text()
 
 
 # ---------------------------------------------------------------- the lock
 
 
-def _contend(lock_dir: str, marker: str, results) -> None:
+TRIALS = 200
+
+
+def _contend_once(lock_dir: str, marker: str) -> str:
+    """Take the lock if free; while holding it, nobody else may be inside."""
     lock = output_folder.FolderLock(Path(lock_dir), LOCK_NAME, "busy {pid}")
     try:
         lock.acquire()
     except output_folder.LockBusy:
-        results.put("busy")
-        return
-    try:  # while holding: nobody else may be inside
+        return "busy"
+    try:
         fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except FileExistsError:
-        results.put("two holders")
         lock.release()
-        return
+        return "two holders"
     time.sleep(0.005)
     os.close(fd)
     os.unlink(marker)
     lock.release()
-    results.put("held")
+    return "held"
+
+
+def _contender(lock_dir: str, marker: str, start, done, results) -> None:
+    """One of four processes: in each trial, wait for the others at `start`, contend, report, wait at `done`."""
+    for _trial in range(TRIALS):
+        start.wait(30)
+        results.put(_contend_once(lock_dir, marker))
+        done.wait(30)
 
 
 def test_stale_lock_takeover_never_admits_two_holders(tmp_path):
-    """200 trials: a lock file left by a killed build, then four processes taking it over at once."""
+    """200 trials: a lock file left by a killed build, then four processes taking it over at once (the same
+    four processes each trial, released together by a barrier)."""
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
+    start, done = ctx.Barrier(5), ctx.Barrier(5)
+    procs = [
+        ctx.Process(target=_contender, args=(str(tmp_path), str(tmp_path / "inside"), start, done, results))
+        for _ in range(4)
+    ]
+    for p in procs:
+        p.start()
     outcomes = []
-    for _trial in range(200):
-        (tmp_path / LOCK_NAME).write_text("999999\n")  # left by a build that is gone
-        procs = [
-            ctx.Process(target=_contend, args=(str(tmp_path), str(tmp_path / "inside"), results)) for _ in range(4)
-        ]
-        for p in procs:
-            p.start()
+    try:
+        for _trial in range(TRIALS):
+            (tmp_path / LOCK_NAME).write_text("999999\n")  # left by a build that is gone
+            start.wait(30)
+            trial = [results.get(timeout=30) for _ in procs]
+            done.wait(30)
+            assert "two holders" not in trial
+            assert "held" in trial  # every trial was won by someone
+            outcomes += trial
+    finally:
         for p in procs:
             p.join(30)
-        outcomes += [results.get(timeout=30) for _ in procs]
-    assert "two holders" not in outcomes
-    assert outcomes.count("held") >= 200  # every trial was won by someone
+            if p.is_alive():
+                p.kill()
+    assert len(outcomes) == 4 * TRIALS
 
 
 def test_a_held_lock_refuses_a_second_build_with_the_holders_id(project, capsys):
@@ -332,13 +310,13 @@ def test_a_held_lock_refuses_a_second_build_with_the_holders_id(project, capsys)
     try:
         assert holder.stdout.readline().strip() == "ok"
         before = tree(out)
-        assert build(data, out, nbs, force=True) == 1
+        assert build(data, out, nbs, force=True) == 1  # refused at the lock, before any kernel
         assert f"another build (process {holder.pid})" in capsys.readouterr().err
         assert tree(out) == before
     finally:
         holder.kill()
         holder.wait()
-    assert build(data, out, nbs, force=True) == 0  # the holder was killed: its lock went with it
+    assert build(data, out, nbs) == 0  # the holder was killed: its lock went with it (nothing to run)
     assert not (out / LOCK_NAME).exists()
 
 
@@ -350,7 +328,7 @@ def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, 
     """A notebook that keeps writing into the build's folder until it is stopped: after the signal the
     build exits with the shell's code, and nothing it staged (or its lock) is left, even seconds later."""
     data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("raw"))
+    copy_data(data)
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     writer = (
@@ -371,7 +349,12 @@ def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, 
         time.sleep(0.1)
     assert list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")), "the notebook never started writing"
     proc.send_signal(signum)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)  # a generous bound: the speed itself is benchmarks/interrupt.py's
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == code
     assert "interrupted" in err and "Traceback" not in err
     time.sleep(1.0)  # a kernel still running would have written again by now
@@ -412,7 +395,7 @@ def test_a_corrupt_data_package_descriptor_names_file_and_line(tmp_path):
 def test_a_corrupt_lineage_record_is_one_message(project, capsys):
     _, _, out = project
     (out / "figures" / "build-state" / "lineage.json").write_text("{not json")
-    assert main(["lineage", "FUN-025", "--out", str(out)]) == 1
+    assert main(["lineage", "TNY-001", "--out", str(out)]) == 1
     out_text = capsys.readouterr().out
     assert "cannot be read" in out_text and "scomm build --force" in out_text
 
@@ -493,14 +476,13 @@ def test_control_characters_in_a_csv_field_are_refused_with_line_and_column(tmp_
 
 def test_every_missing_figure_of_every_notebook_is_named_in_one_run(project, capsys):
     data, nbs, out = project
-    notebook(nbs / "02_second.ipynb", OPEN.format(name="02_second"), "run.show(run.get('FUN-026'), key='removals')")
+    notebook(nbs / "02_second.ipynb", OPEN.format(name="02_second"), "run.show(run.get('TNY-002'), key='removals')")
     assert build(data, out, nbs) == 0
-    frame = pd.read_csv(data / "figures.csv", dtype=str, keep_default_na=False)
-    frame[~frame["figure_id"].isin(["FUN-025", "FUN-026"])].to_csv(data / "figures.csv", index=False)
+    drop_figures(data, "TNY-001", "TNY-002")
     before = tree(out)
     assert build(data, out, nbs) == 1
     err = capsys.readouterr().err
-    assert "notebook 01_first needs figure(s) FUN-025" in err and "notebook 02_second needs figure(s) FUN-026" in err
+    assert "notebook 01_first needs figure(s) TNY-001" in err and "notebook 02_second needs figure(s) TNY-002" in err
     assert tree(out) == before
 
 
@@ -509,16 +491,14 @@ def test_validate_names_every_figure_the_notebooks_read_that_the_data_lacks(tmp_
 
     record = {
         "notebooks": {
-            "01_a": {"reads": {"figure_ids": ["FUN-025", "ROL-001"]}},
-            "02_b": {"reads": {"figure_ids": ["FUN-026"]}},
+            "01_a": {"reads": {"figure_ids": ["TNY-001", "TNY-004"]}},
+            "02_b": {"reads": {"figure_ids": ["TNY-002"]}},
         }
     }
     monkeypatch.setattr(build_mod, "read_manifest", lambda out: record)
-    for name in DATA_NAMES:
-        shutil.copy2(DATA_DIR / name, tmp_path / name)
-    frame = pd.read_csv(tmp_path / "figures.csv", dtype=str, keep_default_na=False)
-    frame[~frame["figure_id"].isin(["FUN-025", "FUN-026"])].to_csv(tmp_path / "figures.csv", index=False)
+    copy_data(tmp_path)
+    drop_figures(tmp_path, "TNY-001", "TNY-002")
     assert main(["validate", str(tmp_path / "figures.csv")]) == 1
     err = capsys.readouterr().err
-    assert "notebook 01_a needs figure(s) FUN-025\n" in err and "notebook 02_b needs figure(s) FUN-026" in err
-    assert main(["validate"]) == 0  # the bundled data has them all
+    assert "notebook 01_a needs figure(s) TNY-001\n" in err and "notebook 02_b needs figure(s) TNY-002" in err
+    assert main(["validate", str(TINY_DATA / "figures.csv")]) == 0  # the whole tiny data has them all

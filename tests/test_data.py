@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from scomm.cli import main
 from scomm.data import FiguresValidationError, load_dataset, load_figures, load_sources
+from tiny_project import TINY_DATA
 
 HEADER = (
     "figure_id,metric,value,unit,qualifier,as_printed,geography,period_start,period_end,"
@@ -36,16 +38,20 @@ def problems(path: Path):
 # ---------------------------------------------------------------- bundled data
 
 
-def test_bundled_counts_and_dtypes(dataset):
+def test_bundled_data_loads_every_row_with_its_types(dataset):
+    """Every row of the bundled files is loaded (counted here with the csv module, not typed in), with
+    numbers, dates and vocabularies typed."""
+    import csv
+
+    from scomm.paths import DATA_DIR
+
+    def rows(name: str) -> int:
+        with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+            return sum(1 for _ in csv.DictReader(handle))
+
     figs = dataset.figures
-    assert (
-        len(figs) == 370
-    )  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019) + CRV-043..048 (March 2012 review) + CRV-049
-    # 103 + S201..S211 (ICE records and the pages that print ICE totals) + S120 + S220..S223 + S300..S310
-    # (detainers, less S303, the same OIG roster as S355) + S350..S359 (notebooks 11-12, less S351, the same
-    # ruling as S307) + S360..S362 (the AP, Fox News and DHS copies of the FY2012 and FY2010 announcements)
-    assert len(dataset.sources) == 141
-    assert figs["source_id"].nunique() == 98  # S209 and S210 (a repost and a meme page) no longer cited
+    assert len(figs) == rows("figures.csv") and len(dataset.sources) == rows("sources.csv")
+    assert len(dataset.claims) == rows("claims.csv") and len(dataset.milestones) == rows("milestones.csv")
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"
     assert isinstance(figs["unit"].dtype, pd.CategoricalDtype)
@@ -54,7 +60,8 @@ def test_bundled_counts_and_dtypes(dataset):
     assert set(figs["source_id"]) <= set(dataset.sources["source_id"])
 
 
-def test_bundled_known_values(dataset):
+def test_tripwire_bundled_known_values(dataset):
+    """A tripwire on the bundled data (values that notebooks and prose discuss), not a test of the code."""
     figs = dataset.figures.set_index("figure_id")
     assert figs.loc["FUN-025", "value"] == 140396.0
     assert figs.loc["FUN-026", "value"] == 72445.0
@@ -81,7 +88,9 @@ def test_seed_figures_are_all_present(dataset):
     assert {"ROL-032", "ROL-033", "ROL-042", "ROL-043", "FUN-025", "FUN-026", "CRV-002", "CTX-001"} <= ids
 
 
-def test_high_confidence_share(dataset):
+def test_tripwire_confidence_counts(dataset):
+    """A tripwire on the bundled data, not a test of the code: a change of any figure's confidence must
+    update these counts knowingly."""
     counts = dataset.figures["confidence"].value_counts()
     # ERO-001..010: 9 medium, 1 low (ERO-010 now rests on the AP, no longer on a repost); CRV-043..049 medium;
     # ANN-033..036 and ANN-039..042 medium, no longer low (the AP and Fox News instead of blogs)
@@ -284,14 +293,36 @@ def test_publication_precision_is_loaded(dataset):
 # ---------------------------------------------------------------- command line
 
 
-def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
-    assert main(["validate"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("OK: 370 figures from 98 sources")
+def test_validate_exit_codes_and_output(tmp_path, capsys, monkeypatch):
+    from scomm import build
+
+    monkeypatch.setattr(build, "read_manifest", lambda out: {})  # no build record: no notebook needs a figure
+    assert main(["validate", str(TINY_DATA / "figures.csv")]) == 0
+    # the tiny data, counted by hand: 5 figures (3 high, 2 medium) from S01 and S02, 3 metrics, claims X01, ENF01
+    assert capsys.readouterr().out == (
+        "OK: 5 figures from 2 sources (2 listed), 3 metrics, 2 published claims; confidence high 3, medium 2, low 0.\n"
+    )
     bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "figures.csv, line 2, column 'value': found 'x'" in err
+
+
+def test_validate_rejects_a_value_edited_without_its_printed_words(tmp_path, capsys):
+    """A user changes `value` and forgets `as_printed`: validate names the file, the line and both values."""
+    data = tmp_path / "data"
+    shutil.copytree(TINY_DATA, data)
+    path = data / "figures.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("TNY-001,tiny_arrests,1000,", "TNY-001,tiny_arrests,1500,")
+    )
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "figures.csv, line 2, column 'value': found '1500'; expected the number as_printed states: "
+        "as_printed is '1,000', which gives 1000 (edit both together" in err
+    )
+    assert "Traceback" not in err
 
 
 def test_validate_does_not_write(tmp_path, data_copy):

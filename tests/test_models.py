@@ -229,6 +229,7 @@ def _national_seattle_arrests(year: int) -> int:
     return int((frame["Area of Responsibility"] == "Seattle Area of Responsibility").sum())
 
 
+@pytest.mark.slow  # derives the Seattle tables from the bundled raw production (half a minute)
 def test_seattle_arrests_equal_the_national_files_for_fy2016_to_fy2018(seattle_tables):
     monthly, _ = seattle_tables
     mine = monthly.groupby("fiscal_year")["arrests"].sum()
@@ -236,6 +237,7 @@ def test_seattle_arrests_equal_the_national_files_for_fy2016_to_fy2018(seattle_t
         assert int(mine[year]) == _national_seattle_arrests(year)
 
 
+@pytest.mark.slow
 def test_committed_seattle_tables_are_what_the_step_derives(seattle_tables):
     monthly, summary = seattle_tables
     committed = pd.read_csv(sea.MONTHLY_CSV, parse_dates=["month"])

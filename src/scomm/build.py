@@ -71,6 +71,7 @@ LINEAGE = "lineage.json"
 FAILED_DIR = ".scomm-failed"  # in OUT: the executed copy of a notebook that failed, for reading its error
 LOCK_NAME = ".scomm-build.lock"
 STAGING_PREFIX = ".scomm-build-"
+LAST_DEFAULT_BUILD = PROJECT_ROOT  # a build into a new output folder compares with the project's own last build
 DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
 
 
@@ -554,7 +555,7 @@ def _stage(
     checks = checks_later.result()
     _write_csv(checks, fig_dir / "claims_checks.csv")
     # a fresh output folder is compared with the last default build (the project's own figures/)
-    base = out_dir if (out_dir / "figures" / STATE / "inputs" / "figures.csv").is_file() else PROJECT_ROOT
+    base = out_dir if (out_dir / "figures" / STATE / "inputs" / "figures.csv").is_file() else LAST_DEFAULT_BUILD
     old = report.previous_build(base / "figures" / STATE / "inputs", base / "figures" / "ratios.csv")
     changes = report.changes_markdown(old, snapshot / DATA_NAMES[0], ratios, ds.sources, checks)
     (fig_dir / "changes.md").write_text(changes, encoding="utf-8")

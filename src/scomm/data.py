@@ -683,7 +683,8 @@ def printed_numbers(as_printed: str) -> list[float]:
 
 def _check_printed(reader: _Reader, table: pa.Table, value: pa.ChunkedArray) -> None:
     """`value` must be a number `as_printed` states (or its negative, for a fall printed as a size) whenever
-    the printed words hold a number at all, so an edit of one without the other is caught."""
+    the printed words hold a number at all, so an edit of one without the other is caught. Each problem
+    gives both: the value found and the words it must agree with."""
     printed = table.column("as_printed").to_pylist()
     numbers = value.to_pylist()
     bad = []
@@ -693,16 +694,26 @@ def _check_printed(reader: _Reader, table: pa.Table, value: pa.ChunkedArray) -> 
         stated = printed_numbers(text)
         if stated and not any(math.isclose(abs(number), x, rel_tol=1e-9, abs_tol=1e-9) for x in stated):
             bad.append(row)
-    if bad:
-        mask = pc.is_in(pa.array(range(len(printed))), value_set=pa.array(bad))
-        _report(
-            reader,
-            table,
-            mask,
+    if not bad:
+        return
+    reader.omitted += max(0, len(bad) - MAX_KEPT)
+    rows = bad[:MAX_KEPT]
+    found = table.column("value").take(pa.array(rows)).to_pylist()  # the value as the file gives it
+    for line, got, row in zip(reader.line_of(rows), found, rows):
+        words = printed[row]
+        reader.problem(
+            line,
             "value",
-            "the number as_printed states (edit both together: as_printed holds "
+            "" if got is None else str(got),
+            f"the number as_printed states: as_printed is {words!r}, which gives "
+            f"{' or '.join(_plain(x) for x in printed_numbers(words))} (edit both together: as_printed holds "
             "the source's words, value the same number as digits)",
         )
+
+
+def _plain(number: float) -> str:
+    """A number as a data file would hold it: 140396, 1200000, 51.6."""
+    return f"{number:.10g}" if not float(number).is_integer() else str(int(number))
 
 
 def _check_metric_units(reader: _Reader, table: pa.Table, metrics: pa.Table, unit: pa.DictionaryArray) -> None:
