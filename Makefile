@@ -1,20 +1,37 @@
 # Two entry points for a fresh clone with only Python 3.11+ and pip:
 #   make report  - set up .venv, then rebuild every notebook, chart and the HTML report
 #   make test    - set up .venv, then run the whole test suite (unit tests + nbval)
+# Set-up installs requirements/lock.txt (every package, direct and transitive, pinned with its hashes)
+# with uv, itself installed by pip from requirements/uv.txt (pinned, hashed); where uv cannot be had,
+# pip installs the same lock. `make lock` writes the lock again after a pin in pyproject.toml changed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+QUIET_PIP := --quiet --disable-pip-version-check --no-warn-script-location
 
-.PHONY: setup report test validate bench clean
+.PHONY: setup report test validate bench lock clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK) requirements/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	if $(BIN)/python -m pip install $(QUIET_PIP) --require-hashes -r requirements/uv.txt 2>/dev/null; then \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK) && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . ; \
+	else \
+	  echo "make setup: uv not available; installing with pip (slower)"; \
+	  $(BIN)/python -m pip install $(QUIET_PIP) --require-hashes -r $(LOCK) && \
+	  $(BIN)/python -m pip install $(QUIET_PIP) --no-deps --no-build-isolation -e . ; \
+	fi
 	touch $(STAMP)
+
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra test --generate-hashes \
+	  --python-version 3.11 --universal --custom-compile-command "make lock" -q -o $(LOCK)
+	$(BIN)/uv pip compile requirements/uv.in --generate-hashes --python-version 3.11 --universal \
+	  --custom-compile-command "make lock" -q -o requirements/uv.txt
 
 report: $(STAMP)
 	$(BIN)/scomm build
