@@ -360,6 +360,12 @@ def run_notebooks(
     kernel and waits for them to exit before passing the interrupt on, so none writes afterwards."""
     import queue
 
+    # the client libraries are imported here, once, before any worker thread imports them (two threads
+    # importing jupyter_client at the same time can see it half-initialised)
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    from jupyter_client.manager import AsyncKernelManager  # noqa: F401
+
     kernels = Kernels()
     # longest first, so the last notebook to finish is a short one; a notebook's size (it holds its
     # charts) is a good enough estimate of its run time
