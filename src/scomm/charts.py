@@ -149,13 +149,28 @@ def source_words(sources: pd.DataFrame, source_id: str) -> str:
 def add_note(fig, note: str) -> None:
     """Write `note` (wrapped to the figure width) at the foot of `fig` and keep the axes clear of it."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
-    note = "\n".join(
+    lines = [
         line for para in note.split("\n") for line in (textwrap.wrap(para, width=width, break_on_hyphens=False) or [""])
-    )
+    ]
+    most = _note_lines_that_fit(fig)
+    if len(lines) > most:  # a footer never grows past half the chart: the full list is in the chart's CSV
+        lines = lines[: most - 1] + [
+            f"... and {len(lines) - most + 1} more lines: every row is in the chart's CSV file."
+        ]
+    note = "\n".join(lines)
     fig.text(0.015, 0.015, note, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left", linespacing=1.3)
     needed_in = 0.1 + (note.count("\n") + 1) * NOTE_SIZE * 1.3 / 72 + 0.55
     height_in = fig.get_size_inches()[1]
     fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, needed_in / height_in))
+
+
+NOTE_SHARE_MOST = 0.5  # a footer takes at most this share of the chart's height
+
+
+def _note_lines_that_fit(fig) -> int:
+    """How many footer lines fit in NOTE_SHARE_MOST of the figure's height (see `add_note`)."""
+    height_in = fig.get_size_inches()[1]
+    return max(2, int((NOTE_SHARE_MOST * height_in - 0.65) / (NOTE_SIZE * 1.3 / 72)))
 
 
 def legend_below(fig, ax, *, ncol: int = 3, title: str | None = None, fontsize: float = 7.5) -> None:
