@@ -43,9 +43,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/rebuild.py
+	$(BIN)/python benchmarks/scaling.py
 	$(BIN)/python benchmarks/enforcement.py
+	$(BIN)/python benchmarks/fresh_clone.py
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/models.py
 
 clean:

@@ -76,7 +76,9 @@ def best(run, runs: int, before=None) -> float:
 def parallel(commands: list[tuple[list[str], dict, Path | None]], workers: int) -> None:
     """Run `commands` `workers` at a time; return when all finished (each must succeed)."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(subprocess.run, c, check=True, capture_output=True, env=e, cwd=d) for c, e, d in commands]:
+        for future in [
+            pool.submit(subprocess.run, c, check=True, capture_output=True, env=e, cwd=d) for c, e, d in commands
+        ]:
             future.result()
 
 
@@ -149,11 +151,16 @@ def main() -> None:
         )
         (tmp / "alone-figures").mkdir()
         nb03 = str(Path(notebooks[0]).parent / f"{ALONE}.ipynb")
-        alone = best(lambda: timed([sys.executable, "-c", ONE, nb03, str(tmp / "alone.ipynb")], settings.to_env()), args.runs)
+        alone = best(
+            lambda: timed([sys.executable, "-c", ONE, nb03, str(tmp / "alone.ipynb")], settings.to_env()), args.runs
+        )
         floor_env = RunSettings(figures_dir=tmp / "floor").to_env()
         floor = best(
             lambda: parallel(
-                [([sys.executable, "-c", FLOOR, *g], floor_env, Path(notebooks[0]).parent) for g in split(notebooks, cores)],
+                [
+                    ([sys.executable, "-c", FLOOR, *g], floor_env, Path(notebooks[0]).parent)
+                    for g in split(notebooks, cores)
+                ],
                 cores,
             ),
             args.runs,
@@ -165,7 +172,16 @@ def main() -> None:
             def run_naive() -> None:
                 for nb in notebooks:
                     timed(
-                        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", nb, "--output-dir", str(tmp / "naive")],
+                        [
+                            str(BIN / "jupyter"),
+                            "nbconvert",
+                            "--to",
+                            "notebook",
+                            "--execute",
+                            nb,
+                            "--output-dir",
+                            str(tmp / "naive"),
+                        ],
                         naive_env,
                     )
 
@@ -174,7 +190,11 @@ def main() -> None:
             (tmp / "pm").mkdir()
             papermill = best(
                 lambda: parallel(
-                    [([str(BIN / "papermill"), "-k", "python3", nb, str(tmp / "pm" / Path(nb).name)], pm_env, None) for nb in notebooks], 3
+                    [
+                        ([str(BIN / "papermill"), "-k", "python3", nb, str(tmp / "pm" / Path(nb).name)], pm_env, None)
+                        for nb in notebooks
+                    ],
+                    3,
                 ),
                 1,
             )

@@ -1,9 +1,9 @@
 """How validation, a forced build and a no-op build grow with the size of the figures table.
 
 For each factor (default 1, 10, 100, 1000) it writes a figures table holding the bundled rows and
-(factor - 1) copies of each under new ids (`ROL-001` -> `ROL-001-X0001`: the same metric, place, period
-and source, so filters, charts and footers meet every copy), beside the bundled vocabularies, then runs in
-fresh processes:
+(factor - 1) copies of each under new ids (`QAA-000`, `QAA-001`, ...: prefixes the bundled data does not
+use; the same metric, place, period and source, so filters, charts and footers meet every copy), beside
+the bundled vocabularies, then runs in fresh processes:
   validate   `scomm validate FILE`
   build      `scomm build --data FILE --out DIR --force`
   no-op      the same build again, nothing changed
@@ -26,6 +26,7 @@ from pathlib import Path
 from scomm.paths import DATA_DIR
 
 BIN = Path(sys.executable).parent
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DATA = ("sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
 # runs a command and reports its wall time and the largest resident set of it or any process it waited for
 MEASURE = r"""
@@ -45,14 +46,24 @@ def scaled(folder: Path, factor: int) -> Path:
         reader = csv.reader(handle)
         header = next(reader)
         rows = list(reader)
+    used = {row[0].split("-")[0] for row in rows}
+    prefixes = (
+        p
+        for p in ("".join(LETTERS[i // 26**n % 26] for n in (2, 1, 0)) for i in range(16 * 26 * 26, 26**3))
+        if p not in used
+    )
     path = folder / "figures.csv"
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
-        for copy in range(1, factor):
+        prefix, number = next(prefixes), 0
+        for _ in range(1, factor):
             for row in rows:
-                writer.writerow([f"{row[0]}-X{copy:04d}", *row[1:]])
+                if number == 1000:
+                    prefix, number = next(prefixes), 0
+                writer.writerow([f"{prefix}-{number:03d}", *row[1:]])
+                number += 1
     for name in DATA:
         shutil.copy2(DATA_DIR / name, folder / name)
     return path
