@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from scomm.build import STAGING_PREFIX, notebook_paths
+from scomm.build_stamp import STAMP_NAME
 from scomm.cli import main
 from scomm.paths import DATA_DIR
 
@@ -23,10 +24,12 @@ DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "cl
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
+    """Every file under `root` with its SHA-256, but the no-op stamp (sizes and times of that folder's
+    files: it differs between two folders with the same outputs, and is no output)."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != STAMP_NAME
     }
 
 
@@ -103,6 +106,32 @@ def test_second_build_does_no_work_and_names_the_report(base, capsys):
     err = capsys.readouterr().err
     assert "nothing changed" in err and "report.html" in err
     assert tree_hashes(out) == before
+
+
+def test_no_op_build_imports_neither_pandas_nor_matplotlib(base):
+    data, out = base
+    code = (
+        "import sys; from scomm.cli import main; "
+        f"rc = main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', {str(out)!r}, '--formats', 'png', "
+        "'--quiet']); print(rc, 'pandas' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "False", "False"], done.stderr
+    assert "nothing changed" in done.stderr
+
+
+def test_no_op_stamp_falls_back_to_the_full_check_when_an_output_is_touched(copy, capsys):
+    data, out = copy
+    chart = out / "figures" / "03_funnel.png"
+    original = chart.read_bytes()
+    chart.write_bytes(original)  # same bytes, new time: the stamp no longer matches
+    stamp = (out / STAMP_NAME).read_text()
+    assert build(data, out) == 0
+    assert "nothing changed" in capsys.readouterr().err  # the full comparison found the bytes unchanged
+    assert (out / STAMP_NAME).read_text() != stamp  # and left a stamp for the new time
+    chart.write_bytes(b"edited")
+    assert build(data, out) == 1  # an edited output is never taken for "nothing changed"
+    assert "changed since" in capsys.readouterr().err
 
 
 # figure, new value, text the findings must state, claims resting on it that must diverge

@@ -38,7 +38,9 @@ def test_lock_pins_every_pyproject_pin_with_hashes():
     wanted |= set(re.findall(r"^([A-Za-z0-9_.\-]+==\S+)", build_in, flags=re.M))
     locked = _locked_pins(PROJECT_ROOT / "requirements" / "lock.txt")
     normal = {re.sub(r"[-_.]+", "-", w.split("==")[0]).lower() + "==" + w.split("==")[1] for w in wanted}
-    assert normal <= set(locked), f"pinned in pyproject.toml but not in the lock (run make lock): {normal - set(locked)}"
+    assert normal <= set(locked), (
+        f"pinned in pyproject.toml but not in the lock (run make lock): {normal - set(locked)}"
+    )
     assert all(hashes for _, hashes in locked.values()), "every locked package carries its hashes"
     assert len(locked) > len(normal), "the lock pins the transitive dependencies too"
     (uv,) = _locked_pins(PROJECT_ROOT / "requirements" / "uv.txt").values()

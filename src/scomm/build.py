@@ -386,7 +386,6 @@ def _build_in(
         snapshot,
     )
     manifest = json.loads((staging / "figures" / STATE / MANIFEST).read_text(encoding="utf-8"))
-    build_stamp.forget(out_dir)
     swap_in(
         staging,
         out_dir,

@@ -126,8 +126,3 @@ def write(out_dir: Path, key: str | None) -> None:
     partial = path.with_name(f"{STAMP_NAME}.{os.getpid()}")
     partial.write_text(key + "\n", encoding="utf-8")
     os.replace(partial, path)
-
-
-def forget(out_dir: Path) -> None:
-    """Remove the stamp (a build is about to change the outputs)."""
-    (out_dir / STAMP_NAME).unlink(missing_ok=True)

@@ -532,7 +532,6 @@ def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
     metadata, plus a screen-size preview for `show_saved`. Same figure, same bytes."""
     import io
 
-    import numpy as np
     from PIL import Image, PngImagePlugin
 
     buffer = io.BytesIO()
@@ -544,9 +543,9 @@ def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
         fig.savefig(path, format="png", dpi=PNG_DPI, metadata=metadata, pil_kwargs={"compress_level": 6})
         _PREVIEWS.pop(str(path), None)
         return
-    pixels = np.frombuffer(raw, dtype=np.uint8).reshape(size[1], size[0], 4)
-    opaque = bool((pixels[:, :, 3] == 255).all())
-    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, :3]) if opaque else pixels.copy())
+    rgba = Image.frombuffer("RGBA", size, raw, "raw", "RGBA", 0, 1)
+    opaque = rgba.getchannel("A").getextrema() == (255, 255)
+    image = rgba.convert("RGB") if opaque else rgba.copy()  # the same pixels, without the alpha byte
     info = PngImagePlugin.PngInfo()
     for key, value in metadata.items():
         if value:
@@ -556,16 +555,17 @@ def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
 
 
 def _preview_bytes(image, width: int = PREVIEW_WIDTH_PX) -> bytes:
-    """A chart at screen size: Lanczos-resized and reduced to 256 colours, as PNG bytes (reproducible)."""
+    """A chart at screen size: area-averaged down (fast, and sharp enough at 2.6:1) and reduced to 256
+    colours, as PNG bytes (reproducible)."""
     import io
 
     from PIL import Image
 
     height = round(image.height * width / image.width)
-    small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+    small = image.convert("RGB").resize((width, height), Image.Resampling.BOX)
     small = small.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    small.save(out, format="png", optimize=False, compress_level=9)
+    small.save(out, format="png", compress_level=6)
     return out.getvalue()
 
 
