@@ -50,14 +50,20 @@ for path in sys.argv[1:]:
 ONE = r"""
 import sys
 from pathlib import Path
-from scomm.build import execute_notebook
+from scomm.notebook_runner import execute_notebook
 execute_notebook(Path(sys.argv[1]), Path(sys.argv[2]), dict(__import__("os").environ))
 """
 
 
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
 def timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=cwd)
+    done = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - start
 
 
@@ -125,16 +131,20 @@ def main() -> None:
             shutil.copy2(DATA_DIR / name, data / name)
         out = tmp / "out"
         build = [str(BIN / "scomm"), "build", "--data", str(data / "figures.csv"), "--out", str(out), "--quiet"]
+        print(f"notebooks: {len(notebooks)}, cores: {cores}; best of {args.runs} runs", flush=True)
         full = best(lambda: timed(build + ["--force"]), args.runs)
+        say(f"forced build (scomm build --force):        {full:.1f} s")
         noop = best(lambda: timed(build), max(3, args.runs))
         helps = best(lambda: timed([str(BIN / "scomm"), "--help"]), max(3, args.runs))
+        say(f"no-op build:                               {noop:.2f} s")
+        say(f"scomm --help:                              {helps:.2f} s")
         frame = pd.read_csv(data / "figures.csv", dtype=str, keep_default_na=False)
         original = frame.loc[frame["figure_id"] == EDITED, "value"].iloc[0]
         state = {"value": float(original), "rewritten": (0, 0)}
 
         def edit() -> None:  # a different value each time, so every run has something to rebuild
             state["value"] += 1
-            frame.loc[frame["figure_id"] == EDITED, "value"] = f"{state['value']:.0f}"
+            frame.loc[frame["figure_id"] == EDITED, ["value", "as_printed"]] = f"{state['value']:.0f}"
             frame.to_csv(data / "figures.csv", index=False, lineterminator="\n")
             state["tree"] = tree(out)
 
@@ -143,6 +153,7 @@ def main() -> None:
             state["rewritten"] = rewritten_bytes(state["tree"], tree(out))
 
         incremental = best(incremental_build, args.runs, before=edit)
+        say(f"edit {EDITED}, incremental build:          {incremental:.1f} s")
         settings = RunSettings(
             figures_dir=tmp / "alone-figures",
             state_dir=None,
@@ -154,6 +165,7 @@ def main() -> None:
         alone = best(
             lambda: timed([sys.executable, "-c", ONE, nb03, str(tmp / "alone.ipynb")], settings.to_env()), args.runs
         )
+        say(f"notebook {ALONE[:2]} alone (fresh process):       {alone:.1f} s")
         floor_env = RunSettings(figures_dir=tmp / "floor").to_env()
         floor = best(
             lambda: parallel(
@@ -165,6 +177,12 @@ def main() -> None:
             ),
             args.runs,
         )
+        say(f"floor ({cores} plain processes, every chart once): {floor:.1f} s")
+        say(f"forced build / floor:        {full / floor:.2f}  (goal <= 1.1)")
+        say(f"no-op / scomm --help:        {noop / helps:.2f}  (goal <= 3)")
+        say(f"one-figure edit / alone:     {incremental / alone:.2f}  (goal <= 1.2)")
+        files, rewritten = state["rewritten"]
+        say(f"one-figure edit rewrote:     {files} files, {rewritten / 1e6:.2f} MB  (goal <= 3 MB)")
         naive = papermill = float("nan")
         if not args.skip_slow:
             naive_env = RunSettings(figures_dir=tmp / "naive-figures").to_env()
@@ -186,6 +204,7 @@ def main() -> None:
                     )
 
             naive = best(run_naive, 1)
+            say(f"naive (nbconvert --execute in turn):       {naive:.1f} s")
             pm_env = RunSettings(figures_dir=tmp / "papermill-figures").to_env()
             (tmp / "pm").mkdir()
             papermill = best(
@@ -198,22 +217,9 @@ def main() -> None:
                 ),
                 1,
             )
-    files, rewritten = state["rewritten"]
-    print(f"notebooks: {len(notebooks)}, cores: {cores}; best of {args.runs} runs")
-    print(f"floor ({cores} plain processes, every chart once): {floor:.1f} s")
-    print(f"forced build (scomm build --force):        {full:.1f} s")
-    print(f"naive (nbconvert --execute in turn):       {naive:.1f} s")
-    print(f"papermill, 3 processes:                    {papermill:.1f} s")
-    print(f"no-op build:                               {noop:.2f} s")
-    print(f"scomm --help:                              {helps:.2f} s")
-    print(f"edit {EDITED}, incremental build:          {incremental:.1f} s")
-    print(f"notebook {ALONE[:2]} alone (fresh process):       {alone:.1f} s")
-    print(f"forced build / floor:        {full / floor:.2f}  (goal <= 1.1)")
-    print(f"naive / forced build:        {naive / full:.2f}  (goal >= 4)")
-    print(f"papermill / forced build:    {papermill / full:.2f}  (goal >= 2)")
-    print(f"no-op / scomm --help:        {noop / helps:.2f}  (goal <= 3)")
-    print(f"one-figure edit / alone:     {incremental / alone:.2f}  (goal <= 1.2)")
-    print(f"one-figure edit rewrote:     {files} files, {rewritten / 1e6:.2f} MB  (goal <= 3 MB)")
+    say(f"papermill, 3 processes:                    {papermill:.1f} s")
+    say(f"naive / forced build:        {naive / full:.2f}  (goal >= 4)")
+    say(f"papermill / forced build:    {papermill / full:.2f}  (goal >= 2)")
 
 
 if __name__ == "__main__":
