@@ -2,20 +2,37 @@
 #   make report  - set up .venv, then rebuild every notebook, chart and the HTML report
 #   make test    - set up .venv, then lint (ruff), type-check (mypy) and run the whole test suite (unit tests + nbval)
 #   make unit    - the unit tests alone: no nbval, no browser, nothing marked slow (no build of the real notebooks)
+# Set-up installs requirements/lock.txt (every package, direct and transitive, pinned with its hashes)
+# with uv, itself installed by pip from requirements/uv.txt (pinned, hashed); where uv cannot be had,
+# pip installs the same lock. `make lock` writes the lock again after a pin in pyproject.toml changed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+QUIET_PIP := --quiet --disable-pip-version-check --no-warn-script-location
 
-.PHONY: setup report test unit validate bench clean
+.PHONY: setup report test unit validate bench lock clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK) requirements/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	if $(BIN)/python -m pip install $(QUIET_PIP) --require-hashes -r requirements/uv.txt 2>/dev/null; then \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK) && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . ; \
+	else \
+	  echo "make setup: uv not available; installing with pip (slower)"; \
+	  $(BIN)/python -m pip install $(QUIET_PIP) --require-hashes -r $(LOCK) && \
+	  $(BIN)/python -m pip install $(QUIET_PIP) --no-deps --no-build-isolation -e . ; \
+	fi
 	touch $(STAMP)
+
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra test --generate-hashes \
+	  --python-version 3.11 --universal --custom-compile-command "make lock" -q -o $(LOCK)
+	$(BIN)/uv pip compile requirements/uv.in --generate-hashes --python-version 3.11 --universal \
+	  --custom-compile-command "make lock" -q -o requirements/uv.txt
 
 report: $(STAMP)
 	$(BIN)/scomm build
@@ -33,9 +50,11 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -o addopts="-p no:cacheprovider" -m "not slow" --ignore=tests/test_report_browser.py tests
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/rebuild.py
+	$(BIN)/python benchmarks/scaling.py
 	$(BIN)/python benchmarks/enforcement.py
+	$(BIN)/python benchmarks/fresh_clone.py
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/models.py
 	$(BIN)/python benchmarks/analyses.py
 

@@ -22,6 +22,7 @@ import pytest
 
 from scomm import build as build_mod
 from scomm.build import STAGING_PREFIX, notebook_paths, run_build
+from scomm.build_stamp import STAMP_NAME
 from scomm.cli import main
 from tiny_project import build, copy_data, drop_figures, set_value, set_value_in, tree, write_notebooks
 
@@ -98,6 +99,33 @@ def test_second_build_does_no_work_and_names_the_report(copy, capsys):
     err = capsys.readouterr().err
     assert "nothing changed" in err and str(out / "figures" / "report.html") in err
     assert tree(out) == before
+
+
+def test_no_op_build_imports_neither_pandas_nor_matplotlib(base):
+    data, nbs, out = base
+    code = (
+        "import sys; from pathlib import Path; from scomm.cli import main; import scomm.build as b; "
+        f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb')); "
+        f"rc = main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', {str(out)!r}, '--formats', 'png', "
+        "'--quiet']); print(rc, 'pandas' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "False", "False"], done.stderr
+    assert "nothing changed" in done.stderr
+
+
+def test_no_op_stamp_falls_back_to_the_full_check_when_an_output_is_touched(copy, capsys):
+    data, nbs, out = copy
+    chart = sorted((out / "figures").glob("*.png"))[0]
+    original = chart.read_bytes()
+    chart.write_bytes(original)  # same bytes, new time: the stamp no longer matches
+    stamp = (out / STAMP_NAME).read_text()
+    assert build(data, out, nbs) == 0
+    assert "nothing changed" in capsys.readouterr().err  # the full comparison found the bytes unchanged
+    assert (out / STAMP_NAME).read_text() != stamp  # and left a stamp for the new time
+    chart.write_bytes(b"edited")
+    assert build(data, out, nbs) == 1  # an edited output is never taken for "nothing changed"
+    assert "changed since" in capsys.readouterr().err
 
 
 # figure, new value, text the findings must state, claims that must flip from reproduces to diverges,

@@ -19,6 +19,34 @@ def test_environment_yml_matches_pyproject():
     assert re.search(r"^\s+- -e \.\s*$", text, flags=re.M)
 
 
+def _locked_pins(path) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) of every requirement in a hashed lock file."""
+    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        if match:
+            name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            pins[f"{name}=={match.group(2)}"] = (match.group(2), re.findall(r"--hash=sha256:[0-9a-f]{64}", line))
+    return pins
+
+
+def test_lock_pins_every_pyproject_pin_with_hashes():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    wanted = set(project["project"]["dependencies"]) | set(project["project"]["optional-dependencies"]["test"])
+    build_in = (PROJECT_ROOT / "requirements" / "build.in").read_text(encoding="utf-8")
+    wanted |= set(re.findall(r"^([A-Za-z0-9_.\-]+==\S+)", build_in, flags=re.M))
+    locked = _locked_pins(PROJECT_ROOT / "requirements" / "lock.txt")
+    normal = {re.sub(r"[-_.]+", "-", w.split("==")[0]).lower() + "==" + w.split("==")[1] for w in wanted}
+    assert normal <= set(locked), (
+        f"pinned in pyproject.toml but not in the lock (run make lock): {normal - set(locked)}"
+    )
+    assert all(hashes for _, hashes in locked.values()), "every locked package carries its hashes"
+    assert len(locked) > len(normal), "the lock pins the transitive dependencies too"
+    (uv,) = _locked_pins(PROJECT_ROOT / "requirements" / "uv.txt").values()
+    assert uv[1], "uv itself is installed by hash"
+
+
 def test_data_dictionary_is_generated_from_schema():
     from scomm.dictionary import render
 

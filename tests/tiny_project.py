@@ -97,9 +97,14 @@ def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: boo
 
 
 def tree(root: Path) -> dict[str, str]:
-    """Every file under `root` with its SHA-256 (symbolic links as their target text)."""
+    """Every file under `root` with its SHA-256 (symbolic links as their target text), but the no-op stamp
+    (the sizes and times of the folder's files: no output, and different in every copy)."""
+    from scomm.build_stamp import STAMP_NAME
+
     out = {}
     for p in sorted(root.rglob("*")):
+        if p.name == STAMP_NAME:
+            continue
         if p.is_symlink():
             out[p.relative_to(root).as_posix()] = "link:" + os.readlink(p)
         elif p.is_file():

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scomm import output_folder
+from scomm import build_stamp, output_folder
+from scomm.build_stamp import code_hash
 from scomm.build_state import (
     AUX_FILES,
     MANIFEST,
@@ -43,7 +44,7 @@ from scomm.build_state import (
     swap_in,
 )
 from scomm.notebook_runner import NotebookFailure, Progress, notebook_paths, run_notebooks, warm_up_executor
-from scomm.paths import DATA_DIR, DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, SRC_DIR, resolve
+from scomm.paths import DATA_DIR, DATAPACKAGE_JSON, NOTEBOOKS_DIR, PROJECT_ROOT, resolve
 from scomm.settings import DEFAULT_FORMATS, RunSettings
 
 if TYPE_CHECKING:  # the analyses pull in pandas and matplotlib: imported when a build has work to do
@@ -97,15 +98,6 @@ def _notebook_source_hash(path: Path) -> str:
             "notebook format (restore it with git checkout, or open and save it in JupyterLab)"
         ) from None
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
-
-
-def code_hash() -> str:
-    """Hash of the package's code, chart style and typeface (a change re-runs every notebook)."""
-    h = hashlib.sha256()
-    for path in sorted((SRC_DIR / "scomm").rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".mplstyle", ".ttf"}:
-            h.update(path.relative_to(SRC_DIR).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- the output folder: lock, staging, swap
@@ -305,14 +297,24 @@ def run_build(
     project itself; a build elsewhere derives them into its own snapshot when they are out of date.
     """
     started = time.perf_counter()
-    if force:  # every notebook will run: load the executor while the data is checked
+    nb_sources = list(notebooks) if notebooks is not None else notebook_paths()
+    if not force:  # nothing changed since the last build: decided before pandas or matplotlib is imported
+        quick_paths = _dataset_paths_light(data, sources, metrics)
+        out_dir = _out_folder(out)
+        if all(p.is_file() for p in quick_paths) and build_stamp.matches(
+            out_dir, build_stamp.stamp(out_dir, quick_paths, formats, nb_sources)
+        ):
+            _finish_message(out_dir, _nothing_changed(started), progress)
+            return 0
+    else:  # every notebook will run: load the executor while the data is checked
         warm_up_executor()
     from scomm.data import dataset_paths, load_dataset
 
     paths = dataset_paths(data, sources, metrics)
     _check_inputs(paths)
     out_dir = _out_folder(out)
-    nb_sources = list(notebooks) if notebooks is not None else notebook_paths()
+    # the quick check resolves the data files without scomm.data: a stamp only where both agree
+    stamp_ok = tuple(_dataset_paths_light(data, sources, metrics)) == tuple(paths)
     from scomm.enforcement import derive_for_build
 
     if out_dir.resolve() == PROJECT_ROOT.resolve():  # raw ICE records -> data/derived/ (skipped when current)
@@ -331,7 +333,18 @@ def run_build(
         staging = Path(tempfile.mkdtemp(prefix=output_folder.staging_name(STAGING_PREFIX), dir=out_dir))
         try:
             return _build_in(
-                staging, out_dir, paths, nb_sources, jobs, formats, force, progress, replace, started, load_dataset
+                staging,
+                out_dir,
+                paths,
+                nb_sources,
+                jobs,
+                formats,
+                force,
+                progress,
+                replace,
+                started,
+                load_dataset,
+                stamp_ok,
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -351,6 +364,7 @@ def _build_in(
     replace: bool,
     started: float,
     load_dataset,
+    stamp_ok: bool = False,
 ) -> int:
     """The build proper, inside the lock, with `staging` made (and removed by the caller)."""
     for nb in nb_sources:  # each notebook must be readable before anything runs
@@ -386,11 +400,9 @@ def _build_in(
         and set(previous.get("notebooks", {})) == {nb.stem for nb in nb_sources}
         and outputs_present
     ):
-        _finish_message(
-            out_dir,
-            f"nothing changed since the last build ({time.perf_counter() - started:.2f} s); use --force to rebuild",
-            progress,
-        )
+        if stamp_ok:
+            _leave_stamp(out_dir, paths, formats, nb_sources)
+        _finish_message(out_dir, _nothing_changed(started), progress)
         return 0
     edited = edited_outputs(out_dir, previous, out_dir.resolve() == PROJECT_ROOT.resolve())
     if edited and not replace:
@@ -422,6 +434,8 @@ def _build_in(
         sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
         sorted(previous.get("outputs", {})),
     )
+    if stamp_ok:
+        _leave_stamp(out_dir, paths, formats, nb_sources)
     _finish_message(
         out_dir,
         f"ran {len(the_plan.run)} notebook(s), kept {len(the_plan.reuse)} unchanged "
@@ -430,6 +444,40 @@ def _build_in(
         progress,
     )
     return 0
+
+
+def _nothing_changed(started: float) -> str:
+    return f"nothing changed since the last build ({time.perf_counter() - started:.2f} s); use --force to rebuild"
+
+
+def _dataset_paths_light(data: str | None, sources: str | None, metrics: str | None) -> tuple[Path, ...]:
+    """`scomm.data.dataset_paths` without importing it (it loads pandas): the five data files a build reads.
+    A stamp is only left when this agrees with the real resolution (see `_leave_stamp`)."""
+    from scomm.paths import CLAIMS_CSV, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV
+
+    figures = resolve(data, FIGURES_CSV)
+    if figures.is_dir():
+        figures = figures / "figures.csv"
+
+    def beside(name: str, default: Path) -> Path:
+        candidate = figures.with_name(name)
+        return candidate if candidate.exists() else default
+
+    return (
+        figures,
+        resolve(sources, beside("sources.csv", SOURCES_CSV)),
+        resolve(metrics, beside("metrics.csv", METRICS_CSV)),
+        beside("milestones.csv", MILESTONES_CSV),
+        beside("claims.csv", CLAIMS_CSV),
+    )
+
+
+def _leave_stamp(out_dir: Path, paths: Sequence[Path], formats: Sequence[str], nb_sources: Sequence[Path]) -> None:
+    """Record what this build depended on, so the next one can tell at once that nothing changed."""
+    try:
+        build_stamp.write(out_dir, build_stamp.stamp(out_dir, paths, formats, nb_sources))
+    except OSError:  # a read-only folder: the next build compares in full
+        pass
 
 
 def dataset_paths_default() -> tuple[Path, ...]:

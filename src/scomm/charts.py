@@ -150,13 +150,28 @@ def source_words(sources: pd.DataFrame, source_id: str) -> str:
 def add_note(fig, note: str) -> None:
     """Write `note` (wrapped to the figure width) at the foot of `fig` and keep the axes clear of it."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
-    note = "\n".join(
+    lines = [
         line for para in note.split("\n") for line in (textwrap.wrap(para, width=width, break_on_hyphens=False) or [""])
-    )
+    ]
+    most = _note_lines_that_fit(fig)
+    if len(lines) > most:  # a footer never grows past half the chart: the full list is in the chart's CSV
+        lines = lines[: most - 1] + [
+            f"... and {len(lines) - most + 1} more lines: every row is in the chart's CSV file."
+        ]
+    note = "\n".join(lines)
     fig.text(0.015, 0.015, note, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left", linespacing=1.3)
     needed_in = 0.1 + (note.count("\n") + 1) * NOTE_SIZE * 1.3 / 72 + 0.55
     height_in = fig.get_size_inches()[1]
     fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, needed_in / height_in))
+
+
+NOTE_SHARE_MOST = 0.5  # a footer takes at most this share of the chart's height
+
+
+def _note_lines_that_fit(fig) -> int:
+    """How many footer lines fit in NOTE_SHARE_MOST of the figure's height (see `add_note`)."""
+    height_in = fig.get_size_inches()[1]
+    return max(2, int((NOTE_SHARE_MOST * height_in - 0.65) / (NOTE_SIZE * 1.3 / 72)))
 
 
 def legend_below(fig, ax, *, ncol: int = 3, title: str | None = None, fontsize: float = 7.5) -> None:
@@ -560,13 +575,62 @@ def count_axis(ax, which: str = "y") -> None:
     (ax.yaxis if which == "y" else ax.xaxis).set_major_formatter(lambda v, _: f"{v:,.0f}")
 
 
+PNG_DPI = 300  # the print file's resolution
+PREVIEW_WIDTH_PX = 720  # a notebook's preview of a chart: 16 cm at about 115 dpi (the report's screen copy)
+PNG_COMPRESS_LEVEL = 3  # zlib level of the PNGs: smaller than the default RGBA at 6 and about twice as fast
+_PREVIEWS: dict[str, bytes] = {}  # PNG path -> its preview's bytes, made from the pixels the PNG was written from
+
+
+def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
+    """Draw `fig` once at PNG_DPI and write the pixels as an RGB PNG (the charts are opaque) with fixed
+    metadata, plus a screen-size preview for `show_saved`. Same figure, same bytes."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba", dpi=PNG_DPI)  # savefig's own draw (facecolour, dpi) into raw pixels
+    width_in, height_in = fig.get_size_inches()
+    size = (int(width_in * PNG_DPI), int(height_in * PNG_DPI))
+    raw = buffer.getbuffer()
+    if size[0] * size[1] * 4 != raw.nbytes:  # not the size Agg drew: let matplotlib write the file itself
+        fig.savefig(path, format="png", dpi=PNG_DPI, metadata=metadata, pil_kwargs={"compress_level": 6})
+        _PREVIEWS.pop(str(path), None)
+        return
+    rgba = Image.frombuffer("RGBA", size, raw, "raw", "RGBA", 0, 1)
+    opaque = rgba.getchannel("A").getextrema() == (255, 255)
+    image = rgba.convert("RGB") if opaque else rgba.copy()  # the same pixels, without the alpha byte
+    info = PngImagePlugin.PngInfo()
+    for key, value in metadata.items():
+        if value:
+            info.add_text(key, value)
+    image.save(path, format="png", pnginfo=info, dpi=(PNG_DPI, PNG_DPI), compress_level=PNG_COMPRESS_LEVEL)
+    _PREVIEWS[str(path)] = _preview_bytes(image)
+
+
+def _preview_bytes(image, width: int = PREVIEW_WIDTH_PX) -> bytes:
+    """A chart at screen size: area-averaged down (fast, and sharp enough at 2.6:1) and reduced to 256
+    colours, as PNG bytes (reproducible)."""
+    import io
+
+    from PIL import Image
+
+    height = round(image.height * width / image.width)
+    small = image.convert("RGB").resize((width, height), Image.Resampling.BOX)
+    small = small.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    small.save(out, format="png", compress_level=6)
+    return out.getvalue()
+
+
 def save_figure(
     fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None, formats: Sequence[str] = DEFAULT_FORMATS
 ) -> Path:
     """Write NAME.png (300 dpi), NAME.svg, NAME.pdf and NAME.csv (the plotted table); return the PNG path.
 
     Metadata dates, the software tag and SVG ids are fixed, so saving the same chart twice gives
-    byte-identical files.
+    byte-identical files. The PNG's draw also measures the texts (for `describe`) and gives the
+    notebook's screen-size preview (for `show_saved`), so the chart is drawn once per format.
     """
     target = Path(out_dir) if out_dir else FIGURES_DIR
     target.mkdir(parents=True, exist_ok=True)
@@ -575,33 +639,43 @@ def save_figure(
     words = export_metadata(fig)
     for fmt in formats:
         path = target / f"{name}.{fmt}"
-        # the PNG's own draw, at 300 dpi, also measures the texts for `describe` (no extra drawing)
-        listener = _measure_while_drawing(fig) if fmt == "png" else None
-        try:
-            fig.savefig(
-                path,
-                format=fmt,
-                metadata={**METADATA.get(fmt, {}), **words.get(fmt, {})},
-                dpi=300 if fmt == "png" else None,
-            )
-        finally:
-            if listener is not None:
+        metadata = {**METADATA.get(fmt, {}), **words.get(fmt, {})}
+        if fmt == "png":
+            # the PNG's own draw, at 300 dpi, also measures the texts for `describe` (no extra drawing)
+            listener = _measure_while_drawing(fig)
+            try:
+                _write_png(fig, path, metadata)
+            finally:
                 fig.canvas.mpl_disconnect(listener)
+        else:
+            fig.savefig(path, format=fmt, metadata=metadata)
         written[fmt] = path
     defuse_formulas(table).to_csv(target / f"{name}.csv", index=False, lineterminator="\n", date_format="%Y-%m-%d")
     plt.close(fig)
     return written.get("png", target / f"{name}.csv")
 
 
-def show_saved(png_path: Path, width: int = 720):
-    """Display an exported PNG in a notebook (PNG output is not compared by nbval, so cells stay stable)."""
+def preview_png(png_path: Path) -> bytes:
+    """The screen-size preview of an exported PNG: the one made while it was written, else made from the file."""
+    preview = _PREVIEWS.pop(str(png_path), None)
+    if preview is None:
+        from PIL import Image
+
+        with Image.open(png_path) as image:
+            preview = _preview_bytes(image)
+    return preview
+
+
+def show_saved(png_path: Path, width: int = PREVIEW_WIDTH_PX):
+    """Display an exported chart in a notebook as its screen-size preview (the 300-dpi PNG stays in figures/;
+    PNG output is not compared by nbval, so cells stay stable)."""
     from IPython.display import Image
 
     if png_path.suffix != ".png" or not png_path.exists():
         from IPython.display import Markdown
 
         return Markdown(f"(chart written as {png_path.name}; PNG not among the requested formats)")
-    return Image(filename=str(png_path), width=width)
+    return Image(data=preview_png(png_path), format="png", width=width)
 
 
 # ---------------------------------------------------------------- kinds of source

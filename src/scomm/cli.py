@@ -261,10 +261,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `scomm` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    from scomm.build import BuildError, NotebookFailure
-    from scomm.data import FiguresValidationError
-    from scomm.schema import DataFileError
-
     name = f"scomm {args.command}"
     for signum in STOP_SIGNALS:  # a terminal closed or a `kill`: clean up as for Ctrl-C
         signal.signal(signum, _stop)
@@ -275,18 +271,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{name}: interrupted; earlier outputs are unchanged.", file=sys.stderr, flush=True)
         sys.stdout.flush()
         os._exit(code)  # kernels were stopped and staging removed on the way here; no thread joins to wait for
-    except FiguresValidationError as err:
+    except Exception as err:
+        # the error classes are looked up only now, so that a command that needs neither pandas nor the
+        # data modules (a build with nothing to do, --help) never imports them
+        if not _expected_fault(name, err):
+            raise
+    return 1
+
+
+def _is(err: BaseException, module: str, *names: str) -> bool:
+    """True when `err` is one of `names` of `module` (False when that module was never imported: then
+    nothing can have raised them)."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(err, tuple(getattr(loaded, n) for n in names))
+
+
+def _expected_fault(name: str, err: Exception) -> bool:
+    """Print an expected fault (invalid data, a failing notebook, a path that cannot be read or written)
+    as one readable message; False for anything else (a bug: its traceback is shown)."""
+    if _is(err, "scomm.data", "FiguresValidationError"):
         print(terminal_safe(str(err)), file=sys.stderr)
         print(f"{name}: the data is invalid; nothing was written.", file=sys.stderr)
-    except (BuildError, NotebookFailure, DataFileError) as err:
+    elif _is(err, "scomm.build_state", "BuildError") or _is(err, "scomm.schema", "DataFileError"):
         print(f"{name}: {terminal_safe(str(err))}", file=sys.stderr)
-        if isinstance(err, NotebookFailure):
-            print(f"{name}: earlier outputs are unchanged.", file=sys.stderr)
-    except OSError as err:
+    elif _is(err, "scomm.notebook_runner", "NotebookFailure"):
+        print(f"{name}: {terminal_safe(str(err))}", file=sys.stderr)
+        print(f"{name}: earlier outputs are unchanged.", file=sys.stderr)
+    elif isinstance(err, OSError):
         if os.environ.get("SCOMM_DEBUG"):
-            raise
+            return False
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
         print(f"{name}: {err.strerror or err}{where}; earlier outputs are unchanged.", file=sys.stderr)
+    else:
+        return False
+    return True
     return 1
 
 

@@ -67,12 +67,19 @@ def _cache(ds: Dataset) -> dict:
     return cache
 
 
-def _figure_texts(ds: Dataset) -> dict[str, str]:
+def _figure_texts(ds: Dataset, ids) -> dict[str, str]:
+    """The CSV line of each figure in `ids` that `ds` holds (serialised once per dataset and figure, and only
+    for the figures asked for: a notebook's fingerprint costs the rows it read, not the whole table)."""
     cache = _cache(ds)
-    if "figures" not in cache:
-        lines = _frame_text(ds.figures).splitlines()[1:]
-        cache["figures"] = dict(zip(ds.figures["figure_id"], lines))
-    return cache["figures"]
+    if "figure_index" not in cache:  # figure_id -> row position, built once per dataset
+        cache["figure_index"] = dict(zip(ds.figures["figure_id"], range(len(ds.figures))))
+        cache["figure_rows"] = {}
+    index, rows = cache["figure_index"], cache["figure_rows"]
+    positions = sorted({index[i] for i in ids if i in index and i not in rows})
+    if positions:
+        subset = ds.figures.iloc[positions]
+        rows.update(zip(subset["figure_id"], _frame_text(subset).splitlines()[1:]))
+    return rows
 
 
 def _table_text(table: str, ds: Dataset) -> str:
@@ -106,8 +113,9 @@ def fingerprint(reads: dict, ds: Dataset, extra: str = "") -> str:
             f"\x00table:{table}\x00".encode()
             + _cached(ds, f"table:{table}", lambda table=table: _table_text(table, ds)).encode()
         )
-    rows = _figure_texts(ds)
-    for fid in sorted(set(reads.get("figure_ids", []))):
+    ids = sorted(set(reads.get("figure_ids", [])))
+    rows = _figure_texts(ds, ids)
+    for fid in ids:
         h.update(f"\x00figure:{fid}\x00{rows.get(fid, 'MISSING')}".encode())
     for spec in reads.get("filters", []):
         rows = apply_filter(ds.figures, spec).sort_values("figure_id")

@@ -1,5 +1,11 @@
-"""Executing notebooks for a build: each in a fresh kernel, several at a time, with outputs normalised so
-that the same inputs give the same bytes; an interrupted run stops every kernel it started.
+"""Executing notebooks for a build, several at a time, with outputs normalised so that the same inputs give
+the same bytes; an interrupted run stops every kernel it started.
+
+A build starts one kernel per worker and runs several notebooks in it, one after the other: the kernel
+imports the heavy libraries once (`kernel_warm_up`), and before each notebook its namespace, execution
+counter, open figures, chart style, warnings registry, working folder and import path are put back as
+they were after the warm-up (`kernel_reset`), so each notebook starts as in a fresh kernel with the
+libraries already loaded, and writes the same bytes.
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ class Kernels:
         self.stopping = False
 
     def add(self, client) -> None:
-        """Track `client`'s kernel; refuse to start one once the build is stopping."""
+        """Track `client`'s kernel (a notebook client or a kernel manager); refuse to start one once the
+        build is stopping."""
         with self._lock:
             if self.stopping:
                 raise KeyboardInterrupt
@@ -68,7 +75,8 @@ class Kernels:
             self.stopping = True
             clients = list(self._clients)
         for client in clients:
-            process = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process", None)
+            manager = getattr(client, "km", None) or client
+            process = getattr(getattr(manager, "provisioner", None), "process", None)
             if process is not None and process.poll() is None:
                 process.kill()
                 try:
@@ -80,12 +88,14 @@ class Kernels:
 PARAMETERS_TAG = "parameters"
 
 
-def _with_parameters(nb, parameters: Mapping[str, Any]) -> Callable[[], None]:
+def _with_parameters(nb, parameters: Mapping[str, Any] | None) -> Callable[[], None]:
     """Set `parameters` in `nb` the papermill way: as assignments appended to the cell tagged 'parameters'
     (or in a cell of their own at the top when there is none). Returns the function that puts the notebook
     back as it was written, so that executed notebooks keep their own parameters cell (and no paths)."""
     import nbformat
 
+    if not parameters:
+        return lambda: None
     lines = "".join(f"\n{name} = {value!r}" for name, value in parameters.items())
     for cell in nb.cells:
         if cell.cell_type == "code" and PARAMETERS_TAG in cell.metadata.get("tags", []):
@@ -101,23 +111,9 @@ def _with_parameters(nb, parameters: Mapping[str, Any]) -> Callable[[], None]:
     return lambda: nb.cells.remove(injected)
 
 
-def execute_notebook(
-    source: Path,
-    target: Path,
-    env: dict[str, str],
-    kernels: Kernels | None = None,
-    failed_dir: Path | None = None,
-    parameters: Mapping[str, Any] | None = None,
-) -> None:
-    """Run `source` in a fresh kernel (with `env`, and `parameters` set in its parameters cell) and write
-    it, with its own parameters cell as written, to `target`.
-
-    On failure the executed copy (with the error output) is kept in a temporary folder and named in the
-    raised NotebookFailure. `kernels` tracks the kernel so that an interrupted build can stop it.
-    """
+def _read_clean(source: Path):
+    """`source` as a notebook with every code cell's outputs cleared (NotebookFailure when unreadable)."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     try:
         nb = nbformat.read(source, as_version=4)
@@ -126,23 +122,35 @@ def execute_notebook(
     for cell in nb.cells:  # start from a clean slate: no stale outputs
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    restore = _with_parameters(nb, parameters) if parameters else (lambda: None)
+    return nb
+
+
+def _client(nb, source: Path, km=None):
+    from nbclient import NotebookClient
+
     # every cell has replied before the kernel is stopped, so it can be stopped at once (a graceful
     # shutdown costs about half a second a notebook)
-    client = NotebookClient(
+    return NotebookClient(
         nb,
+        km=km,
         timeout=600,
         kernel_name="python3",
         record_timing=False,
         shutdown_kernel="immediate",
         resources={"metadata": {"path": str(source.parent)}},
     )
-    if kernels is not None:
-        kernels.add(client)
-        client.on_notebook_start = kernels.check  # a kernel that came up after an interrupt runs nothing
+
+
+def _finish(
+    nb, client, source: Path, target: Path, failed_dir: Path | None, restore: Callable[[], None], **execute
+) -> None:
+    """Execute `nb` with `client` and write it, put back as written (`restore`), to `target`; on failure
+    keep the executed copy and raise."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
     try:
-        # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
-        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client.execute(**execute)
     except CellExecutionError as err:
         restore()  # before counting cells: an injected parameters cell is not the user's
         failing = next(
@@ -160,11 +168,176 @@ def execute_notebook(
         _normalise(nb)
         nbformat.write(nb, kept)
         raise NotebookFailure(source.name, failing, message, kept) from None
+    except (KeyboardInterrupt, NotebookFailure):
+        raise
     except Exception as err:  # kernel died, timeout
         raise NotebookFailure(source.name, None, f"{type(err).__name__}: {err}") from None
     restore()
     _normalise(nb)
     nbformat.write(nb, target)
+
+
+def execute_notebook(
+    source: Path,
+    target: Path,
+    env: dict[str, str],
+    kernels: Kernels | None = None,
+    failed_dir: Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> None:
+    """Run `source` in a fresh kernel of its own (with `env`, and `parameters` set in its parameters cell) and
+    write it, with its own parameters cell as written, to `target` (a build runs several notebooks per
+    kernel instead: see `run_notebooks`).
+
+    On failure the executed copy (with the error output) is kept in a temporary folder and named in the
+    raised NotebookFailure. `kernels` tracks the kernel so that an interrupted build can stop it.
+    """
+    nb = _read_clean(source)
+    restore = _with_parameters(nb, parameters)
+    client = _client(nb, source)
+    if kernels is not None:
+        kernels.add(client)
+        client.on_notebook_start = kernels.check  # a kernel that came up after an interrupt runs nothing
+    # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
+    _finish(
+        nb, client, source, target, failed_dir, restore, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+# ---------------------------------------------------------------- kernels reused across notebooks
+
+_BASELINE: dict = {}  # in a kernel: its state right after the warm-up, which `kernel_reset` restores
+WARM_UP_CODE = "import scomm.notebook_runner as _runner; _runner.kernel_warm_up(); _runner.kernel_reset()"
+RESET_CODE = "import scomm.notebook_runner as _runner; _runner.kernel_reset()"
+
+
+def kernel_warm_up() -> None:
+    """In a kernel: import what every notebook imports (in the order a notebook does, so the chart module
+    picks its drawing backend first) and record the state `kernel_reset` restores."""
+    import os
+    import warnings
+
+    import IPython.display  # noqa: F401  (notebooks display charts and tables)
+    import matplotlib
+
+    import scomm.notebook  # noqa: F401  (pandas, matplotlib, the chart style)
+    from scomm import analyses, charts, fmt, ratios, tables, views  # noqa: F401  (every analysis module)
+
+    _BASELINE.update(
+        rc=dict(matplotlib.rcParams),
+        cwd=os.getcwd(),
+        path=list(sys.path),
+        filters=list(warnings.filters),
+        label=charts.data_label(),
+        modules=set(sys.modules),
+    )
+
+
+def kernel_reset() -> None:
+    """In a kernel, before the next notebook: close figures, restore the chart settings, warnings, working
+    folder and import path of the warm-up, and clear the user namespace and the execution counter."""
+    import os
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from scomm import charts
+
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matplotlib.rcParams.update(_BASELINE["rc"])
+    os.chdir(_BASELINE["cwd"])
+    sys.path[:] = _BASELINE["path"]
+    warnings.filters[:] = _BASELINE["filters"]  # type: ignore[index]
+    warnings._filters_mutated()  # type: ignore[attr-defined]  # a warning shown before is shown again
+    charts.use_data_label(_BASELINE["label"])
+    charts._PREVIEWS.clear()
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if shell is not None:
+        shell.reset(new_session=True)  # names, In/Out, and the counter back to 1
+
+
+class _Worker:
+    """One kernel that runs notebooks one after another (started on its first notebook, and again after a
+    notebook that killed it)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, kernels: Kernels):
+        self.env, self.cwd, self.kernels = env, cwd, kernels
+        self.km: Any = None  # AsyncKernelManager, once started
+        self.kc: Any = None  # its AsyncKernelClient
+
+    def _start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from nbclient.util import run_sync
+
+        km = AsyncKernelManager(kernel_name="python3")
+        self.kernels.add(km)
+        # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
+        run_sync(km.start_kernel)(env=self.env, cwd=str(self.cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.km = km
+        kc = km.client()
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        kc.allow_stdin = False
+        self.kc = kc
+        self._quiet(WARM_UP_CODE)
+
+    def _quiet(self, code: str) -> None:
+        """Run `code` silently (no output, no execution count); RuntimeError when it raised."""
+        from nbclient.util import run_sync
+
+        async def run() -> dict:
+            msg_id = self.kc.execute(code, silent=True, store_history=False)
+            while True:
+                reply = await self.kc.get_shell_msg(timeout=120)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply["content"]
+
+        content = run_sync(run)()
+        if content.get("status") != "ok":
+            raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+
+    def run(
+        self, source: Path, target: Path, failed_dir: Path | None, parameters: Mapping[str, Any] | None = None
+    ) -> None:
+        """Execute `source` in this worker's kernel (reset first; `parameters` set in its parameters cell) and
+        write it to `target`."""
+        nb = _read_clean(source)
+        restore = _with_parameters(nb, parameters)
+        self.kernels.check()
+        try:
+            if self.km is None:
+                self._start()
+            else:
+                self._quiet(RESET_CODE)
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:
+            self.stop()
+            raise NotebookFailure(source.name, None, f"{type(err).__name__}: {err}") from None
+        client = _client(nb, source, km=self.km)
+        client.kc = self.kc
+        try:
+            _finish(nb, client, source, target, failed_dir, restore)
+        except NotebookFailure as err:
+            if err.cell is None:  # the kernel died or hung: the next notebook gets a new one
+                self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop this worker's kernel (at once: every notebook it ran has replied)."""
+        from nbclient.util import run_sync
+
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # already gone
+                pass
 
 
 def _normalise(nb) -> None:
@@ -225,30 +398,56 @@ def run_notebooks(
     failed_dir: Path | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> None:
-    """Execute `sources` `jobs` at a time (threads: each notebook runs in its own kernel process).
+    """Execute `sources` `jobs` at a time: one thread and one kernel per job, each kernel running notebook
+    after notebook (reset in between, see `kernel_reset`), longest first; `parameters` are set in each
+    notebook's parameters cell.
 
     Interrupted (Ctrl-C, or a signal the command line turns into KeyboardInterrupt), it kills every
     kernel and waits for them to exit before passing the interrupt on, so none writes afterwards."""
+    import queue
+
+    # the client libraries are imported here, once, before any worker thread imports them (two threads
+    # importing jupyter_client at the same time can see it half-initialised)
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    from jupyter_client.manager import AsyncKernelManager  # noqa: F401
+
     kernels = Kernels()
+    # longest first, so the last notebook to finish is a short one; a notebook's size (it holds its
+    # charts) is a good enough estimate of its run time
+    order = sorted(sources, key=_expected_cost, reverse=True)
+    todo: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    for path in order:
+        todo.put(path)
+    errors: dict[Path, NotebookFailure] = {}
+    cwd = Path(order[0]).parent if order else NOTEBOOKS_DIR
 
-    def one(path: Path) -> None:
-        started = time.perf_counter()
-        execute_notebook(path, target_dir / path.name, env, kernels, failed_dir, parameters)
-        progress.done(path.stem, time.perf_counter() - started)
+    def work() -> None:
+        worker = _Worker(env, cwd, kernels)
+        try:
+            while not kernels.stopping:
+                try:
+                    path = todo.get_nowait()
+                except queue.Empty:
+                    return
+                started = time.perf_counter()
+                try:
+                    worker.run(path, target_dir / path.name, failed_dir, parameters)
+                except NotebookFailure as err:
+                    errors[path] = err
+                    continue
+                progress.done(path.stem, time.perf_counter() - started)
+        finally:
+            worker.stop()
 
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order) or 1)))
     try:
-        # longest first, so the last notebook to finish is a short one; a notebook's size (it holds its
-        # charts) is a good enough estimate of its run time
-        futures = {path: pool.submit(one, path) for path in sorted(sources, key=_expected_cost, reverse=True)}
-        errors = []
-        for path in sources:  # failures reported in reading order, whatever order they ran in
-            try:
-                futures[path].result()
-            except NotebookFailure as err:
-                errors.append(err)
-        if errors:
-            raise errors[0]
+        futures = [pool.submit(work) for _ in range(max(1, min(jobs, len(order) or 1)))]
+        for future in futures:
+            future.result()
+        failed = [errors[path] for path in sources if path in errors]  # reported in reading order
+        if failed:
+            raise failed[0]
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         kernels.stop_all()

@@ -182,6 +182,26 @@ def reconcile(
     code = dict(zip(plc["geography"], plc["place_code"]))
     kind = dict(zip(plc["geography"], plc["place_type"].astype(str)))
     retired = retired_before(changes)
+    # per place compared (the nation, a state, a county): its activation dates sorted once, so that each
+    # figure is a few binary searches however long the figures table is
+    scopes: dict[tuple[str, object], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def sorted_dates(place_kind: str, place) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (place_kind, place)
+        if key not in scopes:
+            if place_kind == "county":
+                scope = acts[acts["fips"] == place]
+            elif place_kind == "state":
+                scope = acts[acts["state"] == place]
+            else:
+                scope = acts
+            scopes[key] = (
+                np.sort(scope["activated"].to_numpy()),  # counties active by a date
+                np.sort(scope.groupby("state", observed=True)["activated"].min().to_numpy()),  # states
+                np.sort(scope.loc[scope["fips"].isin(retired), "activated"].to_numpy()),  # retired codes
+            )
+        return scopes[key]
+
     out = []
     for r in rows.itertuples():
         what = ROLLOUT_METRICS[r.metric]
@@ -212,17 +232,14 @@ def reconcile(
             "reason": "",
             "source_id": r.source_id,
         }
-        if place_kind == "county":
-            scope = acts[acts["fips"] == place]
-        elif place_kind == "state":
-            scope = acts[acts["state"] == place]
-        elif place_kind == "nation":
-            scope = acts
-        else:
+        if place_kind not in ("county", "state", "nation"):
             rec["reason"] = "not comparable: the list does not mark which counties make up this group"
             out.append(rec)
             continue
-        low, at, high = counts_at(scope, [start, r.period_end, end])[what]
+        counties, states_first, retired_dates = sorted_dates(place_kind, place)
+        dates = counties if what == "counties" else states_first
+        when = pd.to_datetime(pd.Series([start, r.period_end, end])).to_numpy()
+        low, at, high = np.searchsorted(dates, when, side="right")
         tol = state_tolerance if what == "states" else tolerance_pct / 100 * r.value
         q = rec["qualifier"]
         if q in LOWER:
@@ -231,7 +248,8 @@ def reconcile(
             gap = max(0.0, low - r.value)
         else:
             gap = (high - r.value) if high < r.value else (low - r.value) if low > r.value else 0.0
-        reaches = first_reaching(scope, r.value, what)
+        k = int(np.ceil(r.value))
+        reaches = pd.Timestamp(dates[k - 1]) if 0 < k <= len(dates) else None  # as `first_reaching`
         rec.update(
             list_count=at,
             list_low=low,
@@ -243,9 +261,7 @@ def reconcile(
             list_reaches_value=reaches,
         )
         if what == "counties":
-            rec["retired_codes_counted"] = int(
-                ((scope["activated"] <= r.period_end) & scope["fips"].isin(retired)).sum()
-            )
+            rec["retired_codes_counted"] = int(np.searchsorted(retired_dates, when[1:2], side="right")[0])
         notes = getattr(r, "notes", "")
         rec["reason"] = _reason(rec, notes if isinstance(notes, str) else "")
         out.append(rec)
