@@ -12,6 +12,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 import matplotlib.text
@@ -597,7 +598,8 @@ def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
         fig.savefig(path, format="png", dpi=PNG_DPI, metadata=metadata, pil_kwargs={"compress_level": 6})
         _PREVIEWS.pop(str(path), None)
         return
-    rgba = Image.frombuffer("RGBA", size, raw, "raw", "RGBA", 0, 1)
+    # Pillow reads any buffer (a memoryview avoids copying the pixels); its stubs name only bytes
+    rgba = Image.frombuffer("RGBA", size, cast(bytes, raw), "raw", "RGBA", 0, 1)
     opaque = rgba.getchannel("A").getextrema() == (255, 255)
     image = rgba.convert("RGB") if opaque else rgba.copy()  # the same pixels, without the alpha byte
     info = PngImagePlugin.PngInfo()
