@@ -39,13 +39,16 @@ def problems(path: Path):
 def test_bundled_counts_and_dtypes(dataset):
     figs = dataset.figures
     assert (
-        len(figs) == 370
+        len(figs) == 378
     )  # 353 + ERO-001..010 (ICE annual totals FY2016-FY2019) + CRV-043..048 (March 2012 review) + CRV-049
+    # + CRV-050/051, ERO-011, FUN-060..063, ANN-078 (counts printed by the UPI, the Washington Post and the AP)
     # 103 + S201..S211 (ICE records and the pages that print ICE totals) + S120 + S220..S223 + S300..S310
     # (detainers, less S303, the same OIG roster as S355) + S350..S359 (notebooks 11-12, less S351, the same
     # ruling as S307) + S360..S362 (the AP, Fox News and DHS copies of the FY2012 and FY2010 announcements)
-    assert len(dataset.sources) == 141
-    assert figs["source_id"].nunique() == 98  # S209 and S210 (a repost and a meme page) no longer cited
+    # + S363..S369 (Los Angeles Times, DHS's own border-county release, UPI, Washington Post, AP copies)
+    assert len(dataset.sources) == 148
+    # S209 and S210 (a repost and a meme page) and S223 (CNN as excerpted, now under S363) no longer cited
+    assert figs["source_id"].nunique() == 104
     assert str(figs["value"].dtype) == "float64"
     assert str(figs["period_start"].dtype) == "datetime64[ns]"
     assert isinstance(figs["unit"].dtype, pd.CategoricalDtype)
@@ -85,7 +88,8 @@ def test_high_confidence_share(dataset):
     counts = dataset.figures["confidence"].value_counts()
     # ERO-001..010: 9 medium, 1 low (ERO-010 now rests on the AP, no longer on a repost); CRV-043..049 medium;
     # ANN-033..036 and ANN-039..042 medium, no longer low (the AP and Fox News instead of blogs)
-    assert counts["high"] == 158 and counts["medium"] == 190 and counts["low"] == 22
+    # CRV-002 high on the Los Angeles Times; the eight new rows on UPI, the Washington Post and the AP high
+    assert counts["high"] == 167 and counts["medium"] == 189 and counts["low"] == 22
 
 
 # ---------------------------------------------------------------- real-world variants
@@ -287,7 +291,7 @@ def test_publication_precision_is_loaded(dataset):
 def test_validate_exit_codes_and_output(tmp_path, data_copy, capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: 370 figures from 98 sources")
+    assert out.startswith("OK: 378 figures from 104 sources")
     bad = write(tmp_path, [HEADER, GOOD[0].replace(",140396,", ",x,")])
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
