@@ -10,10 +10,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from conftest import write_tiny_data
 from scomm.analyses import program_overview
 from scomm.paths import DATA_DIR
 from scomm.recording import RecordingDataset
+from tiny_data import write_tiny_data
 
 
 def load(folder: Path, values: dict[str, float], claims: list[str] = (), milestones: str | None = None,

@@ -50,6 +50,18 @@ class FindingFormatter(string.Formatter):
         return super().format_field(value, spec)
 
 
+def ratio_row(key: str, q: r.Quantity) -> dict[str, Any]:
+    """The `figures/ratios.csv` row of derived number `q` under `key` (without notebook and order)."""
+    return {
+        "key": key,
+        "value": q.value,
+        "unit": q.unit,
+        "qualifier": q.qualifier,
+        "figure_ids": " ".join(q.figure_ids),
+        "text": str(q),
+    }
+
+
 @dataclass(frozen=True)
 class Finding:
     """A sentence of findings: its template and the values it renders (Quantities keep their figure ids)."""
@@ -120,11 +132,4 @@ class Analysis:
     def ratio_rows(self) -> Iterator[dict[str, Any]]:
         """One `figures/ratios.csv` row (without notebook and order) per derived number, in order."""
         for key, q in self.quantities.items():
-            yield {
-                "key": key,
-                "value": q.value,
-                "unit": q.unit,
-                "qualifier": q.qualifier,
-                "figure_ids": " ".join(q.figure_ids),
-                "text": str(q),
-            }
+            yield ratio_row(key, q)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from scomm import charts
 from scomm import ratios as r
-from scomm.analysis import Analysis, ChartSpec, Finding
+from scomm.analysis import Analysis, ChartSpec, Finding, ratio_row
 from scomm.data import dataset_paths, load_dataset
 from scomm.paths import CLAIMS_CSV, FIGURES_CSV, FIGURES_DIR, METRICS_CSV, MILESTONES_CSV, PROJECT_ROOT, SOURCES_CSV
 from scomm.recording import MissingFigureError, RecordingDataset
@@ -159,16 +159,7 @@ class Run:
         used = {row["key"] for row in self._ledger}
         if key in used:  # keys stay unique within a notebook
             key = f"{key} ({sum(1 for k in used if k == key or k.startswith(key + ' (')) + 1})"
-        self._ledger.append(
-            {
-                "key": key,
-                "value": q.value,
-                "unit": q.unit,
-                "qualifier": q.qualifier,
-                "figure_ids": " ".join(q.figure_ids),
-                "text": str(q),
-            }
-        )
+        self._ledger.append(ratio_row(key, q))
         self._save_state()
         return q
 

@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scomm import chart_tables, fmt
 from scomm import enforcement_charts as ec
-from scomm import fmt
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 NOTEBOOK = "09_reinstated_era"
-# ICE's published annual totals, by (event, fiscal year): the figure ids read for each.
-PUBLISHED: dict[tuple[str, int], list[str]] = {
-    ("arrests", 2016): ["ERO-001"],
-    ("arrests", 2017): ["ERO-002", "ERO-003"],
-    ("arrests", 2018): ["ERO-004"],
-    ("arrests", 2019): ["ERO-005"],
-    ("removals", 2016): ["ERO-006"],
-    ("removals", 2017): ["ERO-007"],
-    ("removals", 2018): ["ERO-008", "ERO-009"],
-    ("removals", 2019): ["ERO-010"],
-}
+PUBLISHED = chart_tables.PUBLISHED_TOTALS  # ICE's annual totals by (event, fiscal year): figure ids
 MAIN_DEFINITION, WITH_287G = "cap_local", "cap_local_287g"  # keys of jails.DEFINITIONS
 LARGEST = 3  # areas named among the largest changes
 EXAMPLE_COUNTY = "48113"  # Dallas County, Texas (5-digit FIPS): the county the notebook follows

@@ -3,27 +3,13 @@ what share did Secure Communities account for?"""
 
 from __future__ import annotations
 
-import pandas as pd
-
 from scomm import chart_tables, views
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 NOTEBOOK = "04_removals_in_context"
-# (fiscal year, all removals, removals of people with a criminal conviction or None when not published)
-FISCAL_YEARS: list[tuple[int, str, str | None]] = [
-    (2005, "ANN-001", None),
-    (2006, "ANN-003", None),
-    (2007, "ANN-005", None),
-    (2008, "ANN-007", None),
-    (2009, "ANN-009", None),
-    (2010, "ANN-012", "ANN-013"),
-    (2011, "ANN-020", "ANN-021"),
-    (2012, "ANN-033", "ANN-034"),
-    (2013, "ANN-043", "ANN-047"),
-    (2014, "ANN-061", "ANN-066"),
-]
+FISCAL_YEARS = chart_tables.REMOVAL_YEARS  # (fiscal year, all removals, convicted removals or None)
 CONVICTED_CLAIMS = ["X18", "X14", "X15", "X01", "X09"]  # ICE's published convicted shares, checked
 REPRODUCES = "reproduces"
 # GAO's share of removals attributable to the program, and all removals, in FY2009 and FY2011.
@@ -35,39 +21,13 @@ CONVICTED_FY2010, INCREASE_FY2010 = "ANN-013", "ANN-015"
 CONVICTED_FY2011, INCREASE_PCT_FY2011 = "ANN-021", "ANN-023"
 
 
-def removals_by_year(data: RecordingDataset) -> tuple[pd.DataFrame, dict[int, r.Quantity]]:
-    """One row per fiscal year (all removals, convicted removals and their share, with the figures and
-    sources each rests on), and the convicted shares by year where ICE published a convicted count."""
-    rows, shares = [], {}
-    for year, total_id, conv_id in FISCAL_YEARS:
-        ids = [total_id] + ([conv_id] if conv_id else [])
-        picked = data.select(ids)
-        total = data.get(total_id)
-        if conv_id:
-            shares[year] = r.share(data.get(conv_id), total, f"FY{year}: convicted share of removals")
-        rows.append(
-            {
-                "fiscal_year": year,
-                "total": total.value,
-                "total_qualifier": total.qualifier,
-                "total_metric": picked["metric"].iloc[0],
-                "convicted": data.get(conv_id).value if conv_id else float("nan"),
-                "convicted_pct": shares[year].value if conv_id else float("nan"),
-                "convicted_pct_qualifier": shares[year].qualifier if conv_id else "",
-                "figure_id": " ".join(ids),
-                "source_id": " ".join(dict.fromkeys(picked["source_id"])),
-            }
-        )
-    return pd.DataFrame(rows), shares
-
-
 def analyse(data: RecordingDataset) -> Analysis:
     """Removals and convicted shares by fiscal year (checked against ICE's published shares), the program
     removals GAO's shares imply, and the two FY2008 bases ICE's releases imply; two charts."""
     out = Analysis(NOTEBOOK)
     sources = data.sources
 
-    removals, shares = removals_by_year(data)
+    removals, shares = chart_tables.removals_by_year(data)
     for share in shares.values():
         out.add(share, group="convicted")
     out.tables["removals"] = removals
