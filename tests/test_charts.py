@@ -501,9 +501,9 @@ PLOTTED = {
     "10_encounters_detainers": (
         [
             "all areas",
-            "all areas, without the SC centre",
-            "Los Angeles area, with the SC centre",
-            "Los Angeles area, without the SC centre",
+            "all areas, without the SC center",
+            "Los Angeles area, with the SC center",
+            "Los Angeles area, without the SC center",
         ],
         None,
     ),

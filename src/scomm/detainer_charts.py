@@ -429,7 +429,7 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
 
 def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFrame):
     """Encounters ending in a detainer per month, all areas and the Los Angeles area with and without the
-    Secure Communities centre; the missing FY2018 is a gap."""
+    Secure Communities center; a missing fiscal year is a gap."""
     enc = enc.assign(month=pd.to_datetime(enc["month"]), detainers=enc["detainers"].astype("int64"))
     last_day = pd.to_datetime(files["last_date"]).max()
     dropped = ""
@@ -445,23 +445,30 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     sc = enc["landmark"] == det.SC_LANDMARK
     series = {
         "all areas": enc.groupby("month")["detainers"].sum(),
-        "all areas, without the SC centre": enc[~sc].groupby("month")["detainers"].sum(),
-        "Los Angeles area, with the SC centre": enc[enc["aor"] == "LOS"].groupby("month")["detainers"].sum(),
-        "Los Angeles area, without the SC centre": enc[(enc["aor"] == "LOS") & ~sc].groupby("month")["detainers"].sum(),
+        "all areas, without the SC center": enc[~sc].groupby("month")["detainers"].sum(),
+        "Los Angeles area, with the SC center": enc[enc["aor"] == "LOS"].groupby("month")["detainers"].sum(),
+        "Los Angeles area, without the SC center": enc[(enc["aor"] == "LOS") & ~sc].groupby("month")["detainers"].sum(),
     }
     table = pd.DataFrame({"month": months})
     for name, s in series.items():
         table[name] = [s.get(m, 0) if m in present else np.nan for m in months]
     fy = files.assign(fiscal_year=files["fiscal_year"].astype(int)).set_index("fiscal_year")
+    # a year's total is the records' own count, to the last day its file covers (the chart stops at the
+    # last whole month, so a partial year's total says where it ends)
+    ends = pd.to_datetime(files.set_index(fy.index)["last_date"])
     totals = ", ".join(
-        f"{int(d):,} in FY{y}" + (" (to Aug.)" if st == "partial year" else "")
+        f"{int(d):,} in FY{y}" + (f" (to {day_words(ends[y])})" if st == "partial year" else "")
         for y, d, st in zip(fy.index, fy["detainers"], fy["status"])
         if pd.notna(d)
     )
+    held = {int(y) for y, d in zip(fy.index, fy["detainers"]) if pd.notna(d)}
+    missing = [y for y in range(min(held), max(held) + 1) if y not in held]  # years with no records file
+    gap = "; " + fmt.join_words([f"FY{y}" for y in missing]) + (" is" if len(missing) == 1 else " are") + " missing"
     fig, ax = charts.new_figure(
-        f"ICE's encounter records show {totals} ending in a detainer; FY2018 is missing",
-        "ICE ERO encounters that ended in a detainer, per month, October 2015 to August 2019, with and without the "
-        "encounters at ICE's Secure Communities centre ('SC INTEROPERABILITY LAFO', recorded under Los Angeles)",
+        f"ICE's encounter records show {totals} ending in a detainer" + (gap if missing else ""),
+        f"ICE ERO encounters that ended in a detainer, per month, {month_words(months[0])} to "
+        f"{month_words(months[-1])}, with and without the encounters at ICE's Secure Communities center "
+        "(recorded under Los Angeles)",
         figsize=(7.6, 5.2),
     )
     styles = ["-", "--", "-.", ":"]
@@ -499,7 +506,7 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
         table,
         sources,
         extra=(
-            "The SC centre answers Secure Communities fingerprint matches from jails nationwide but is recorded under "
+            "The SC center answers Secure Communities fingerprint matches from jails nationwide but is recorded under "
             "the Los Angeles area: per-area counts are shown with it and without it. Gap: the FY2018 encounter file "
             "is absent from every stored copy of the FOIA release." + dropped
         ),
