@@ -3,34 +3,11 @@ kernel), with values worked out by hand in the comments."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import matplotlib.pyplot as plt
-import pandas as pd
 import pytest
 
 from scomm.analyses import program_overview
-from scomm.paths import DATA_DIR
-from scomm.recording import RecordingDataset
-from tiny_data import write_tiny_data
-
-
-def load(folder: Path, values: dict[str, float], claims: list[str] = (), milestones: str | None = None,
-         **columns: dict[str, str]) -> RecordingDataset:  # fmt: skip
-    """A hand-made data folder (see `write_tiny_data`) with the bundled glossary, the bundled claims rows
-    `claims` (checked against the hand-made figures) and, when given, its own milestones.csv text."""
-    from scomm.data import load_dataset
-
-    figures = write_tiny_data(folder, values, **columns)
-    shutil.copy2(DATA_DIR / "glossary.csv", folder / "glossary.csv")
-    if claims:
-        bundled = pd.read_csv(DATA_DIR / "claims.csv", dtype=str, keep_default_na=False)
-        bundled[bundled["claim_id"].isin(claims)].to_csv(folder / "claims.csv", index=False, lineterminator="\n")
-    if milestones is not None:
-        (folder / "milestones.csv").write_text(milestones, encoding="utf-8")
-    return RecordingDataset(load_dataset(figures, data_dir=folder), "figures.csv", "a test")
-
+from tiny_data import load_tiny as load
 
 HEADLINE = {fid: 10 for fid in program_overview.HEADLINE}
 OVERVIEW = {**HEADLINE, "FUN-025": 400, "FUN-026": 100, "CRV-002": 1000, "CRV-003": 900}

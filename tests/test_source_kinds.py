@@ -15,10 +15,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from scomm import charts, data, tables, views  # noqa: E402
-from scomm import enforcement_charts as ec  # noqa: E402
-from scomm import jails as j
-from scomm import ratios as r
+from scomm import charts, data  # noqa: E402
 from scomm.paths import DATA_DIR  # noqa: E402
 
 MUST_MARK = {"blog or law-firm page", "repost or mirror"}
@@ -147,111 +144,42 @@ def test_every_repost_in_the_data_names_its_original(dataset):
 # ---------------------------------------------------------------- the charts, drawn here from the data
 
 
-def _select(dataset, ids):
-    return tables.select(dataset.figures, ids)
+def _drawn_charts(dataset) -> dict:
+    """Every chart the notebooks publish, drawn now from the bundled data through its analysis's chart
+    specification (the notebooks' own calls): name -> a function giving (figure, table)."""
+    from scomm.analyses import ANALYSES
+    from scomm.recording import RecordingDataset
+
+    specs = {}
+    for notebook, analyse in ANALYSES.items():
+        specs.update(analyse(RecordingDataset(dataset, "data/figures.csv", notebook)).charts)
+    return {name: spec.draw for name, spec in specs.items()}
 
 
-def _funnel(dataset) -> pd.DataFrame:
-    stages = {
-        "United States": ["FUN-030", "FUN-031", "FUN-032", "FUN-033"],
-        "Texas": ["STA-011", "STA-012", "STA-013", "STA-014"],
-        "Dallas County, TX": ["STA-015", "STA-016", "STA-017", "STA-018"],
-    }
-    return tables.funnel_table({place: _select(dataset, ids) for place, ids in stages.items()})
+@pytest.fixture(scope="module")
+def drawn(dataset) -> dict:
+    return _drawn_charts(dataset)
 
 
-def _review(dataset) -> pd.DataFrame:
-    ids = ["CRV-002", "CRV-003", "CRV-008", "CRV-035", "CRV-021", "CRV-009", "CRV-011", "CRV-015", "CRV-023", "CRV-036"]
-    review = _select(dataset, ids)
-    review.insert(0, "step", [f"step {i}" for i in range(len(ids))])
-    review["publisher"] = ["publisher"] * len(ids)
-    return review
+def _chart_names() -> list[str]:
+    from scomm.analyses import ANALYSES
+    from scomm.data import load_dataset
+    from scomm.recording import RecordingDataset
+
+    ds = load_dataset()
+    return sorted(n for nb, f in ANALYSES.items() for n in f(RecordingDataset(ds, "data/figures.csv", nb)).charts)
 
 
-def _records_vs_published(dataset):
-    published = {
-        ("arrests", 2016): ["ERO-001"],
-        ("arrests", 2017): ["ERO-002", "ERO-003"],
-        ("arrests", 2018): ["ERO-004"],
-        ("arrests", 2019): ["ERO-005"],
-        ("removals", 2016): ["ERO-006"],
-        ("removals", 2017): ["ERO-007"],
-        ("removals", 2018): ["ERO-008", "ERO-009"],
-        ("removals", 2019): ["ERO-010"],
-    }
-    rows = _select(dataset, [fid for ids in published.values() for fid in ids])
-    files = j.as_counts(data.load_table("ice_record_files"))
-    return ec.records_vs_published_chart(j.records_vs_published(files, rows, published), dataset.sources)
-
-
-def _removals(dataset):
-    """Notebook 04's table: each fiscal year's total and, from FY2010, the convicted share."""
-    fy = [
-        (2005, "ANN-001", None),
-        (2006, "ANN-003", None),
-        (2007, "ANN-005", None),
-        (2008, "ANN-007", None),
-        (2009, "ANN-009", None),
-        (2010, "ANN-012", "ANN-013"),
-        (2011, "ANN-020", "ANN-021"),
-        (2012, "ANN-033", "ANN-034"),
-        (2013, "ANN-043", "ANN-047"),
-        (2014, "ANN-061", "ANN-066"),
-    ]
-    rows = []
-    for year, total_id, conv_id in fy:
-        ids = [total_id] + ([conv_id] if conv_id else [])
-        picked, tot = _select(dataset, ids), r.get(dataset.figures, total_id)
-        share = r.share(r.get(dataset.figures, conv_id), tot) if conv_id else None
-        rows.append(
-            {
-                "fiscal_year": year,
-                "total": tot.value,
-                "total_qualifier": tot.qualifier,
-                "total_metric": picked["metric"].iloc[0],
-                "convicted_pct": share.value if share else float("nan"),
-                "convicted_pct_qualifier": share.qualifier if share else "",
-                "figure_id": " ".join(ids),
-                "source_id": " ".join(dict.fromkeys(picked["source_id"])),
-            }
-        )
-    return views.removals_chart(pd.DataFrame(rows), dataset.sources)
-
-
-CHARTS = {
-    "04_ice_removals": _removals,
-    "02_rollout_jurisdictions": lambda d: views.rollout_chart(
-        d.figures[
-            d.figures["metric"].astype(str).isin(tables.ROLLOUT_METRICS)
-            & d.figures["geography"].eq("US")
-            & (d.figures["date_precision"].astype(str) != "year")
-        ],
-        _select(d, ["ROL-041", "ROL-039"]),
-        d.sources,
-        goal=r.get(d.figures, "ROL-041"),
-        full=r.get(d.figures, "ROL-039"),
-    ),
-    "02_rollout_states": lambda d: views.states_chart(
-        d.figures[
-            d.figures["metric"].astype(str).eq("states_with_activation")
-            & d.figures["geography"].eq("US")
-            & (d.figures["date_precision"].astype(str) != "year")
-        ]
-        .sort_values(["period_end", "figure_id"])
-        .reset_index(drop=True),
-        d.sources,
-    ),
-    "03_funnel": lambda d: views.funnel_chart(_funnel(d), d.sources),
-    "03_conversion_rates": lambda d: views.conversion_chart(_funnel(d), d.sources),
-    "05_case_review": lambda d: views.case_review_chart(_review(d), d.sources),
-    "01_milestones": lambda d: views.milestones_chart(d.milestones, d.sources),
-    "09_records_vs_published": _records_vs_published,
-}
+CHARTS = _chart_names()
 
 
 def _ids_on(rows: pd.DataFrame, kinds: set[str], sources: pd.DataFrame) -> set[str]:
+    """The figure (or dated event) ids of `rows` that rest on a source of one of `kinds`; a table of records
+    rather than figures (no id column) names its sources instead."""
     kind = sources.set_index("source_id")["kind"].astype(str)
-    id_col = "figure_id" if "figure_id" in rows.columns else "milestone_id"
+    id_col = next((c for c in ("figure_id", "milestone_id") if c in rows.columns), "source_id")
+    if "source_id" not in rows.columns:
+        return set()
     return {
         str(r[id_col])
         for _, r in rows.iterrows()
@@ -259,15 +187,17 @@ def _ids_on(rows: pd.DataFrame, kinds: set[str], sources: pd.DataFrame) -> set[s
     }
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
-def test_no_chart_plots_a_digest_and_every_blog_or_repost_figure_is_marked(dataset, name):
-    fig, table = CHARTS[name](dataset)
+@pytest.mark.parametrize("name", CHARTS)
+def test_no_chart_plots_a_digest_and_every_blog_or_repost_figure_is_marked(dataset, drawn, name):
+    fig, table = drawn[name]()
     sources = dataset.sources
     assert not _ids_on(table, {"AI-written digest"}, sources), name
-    must = _ids_on(table, MUST_MARK, sources)
+    must = _ids_on(table, MUST_MARK, sources) if "figure_id" in table.columns else set()
     marked = _ids_on(charts.weak_marked(fig), set(charts.SOURCE_KINDS), sources)
     assert must <= marked, (name, sorted(must - marked))
-    if must:  # the footer names the kind of every marked source (the note is wrapped: read it as one text)
+    if _ids_on(
+        table, MUST_MARK, sources
+    ):  # the footer names the kind of every marked source (the note is wrapped: read it as one text)
         footer = " ".join(" ".join(t.split()) for t in charts.describe(fig, table)["texts"])
         assert "Asterisk beside a point or at the top of a bar: the source is" in footer, name
         kind = sources.set_index("source_id")["kind"].astype(str)
@@ -366,13 +296,13 @@ def test_citable_puts_dated_events_beside_figures():
     ]
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
-def test_the_build_check_passes_on_every_chart_drawn_here(dataset, name):
+@pytest.mark.parametrize("name", CHARTS)
+def test_the_build_check_passes_on_every_chart_drawn_here(dataset, drawn, name):
     """The check the methods page runs (audit.unnamed_kinds over the charts' records) on the charts drawn from
     the bundled data: none holds a digest's figure or leaves a blog's or repost's kind unnamed."""
     from scomm import audit
 
-    fig, table = CHARTS[name](dataset)
+    fig, table = drawn[name]()
     meta = {name: charts.describe(fig, table)}
     items = audit.citable(dataset.figures, dataset.milestones)
     assert audit.unnamed_kinds(items, dataset.sources, meta).empty, name

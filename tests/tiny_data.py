@@ -5,7 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
+from scomm.data import load_dataset
 from scomm.paths import DATA_DIR
+from scomm.recording import RecordingDataset
 
 
 def write_tiny_data(folder: Path, values: dict[str, float], **columns: dict[str, str]) -> Path:
@@ -33,3 +37,17 @@ def write_tiny_data(folder: Path, values: dict[str, float], **columns: dict[str,
     header = (DATA_DIR / "claims.csv").read_text(encoding="utf-8").splitlines()[0]
     (folder / "claims.csv").write_text(header + "\n", encoding="utf-8")
     return folder / "figures.csv"
+
+
+def load_tiny(folder: Path, values: dict[str, float], claims: list[str] = (), milestones: str | None = None,
+         **columns: dict[str, str]) -> RecordingDataset:  # fmt: skip
+    """A hand-made data folder (see `write_tiny_data`) with the bundled glossary, the bundled claims rows
+    `claims` (checked against the hand-made figures) and, when given, its own milestones.csv text."""
+    figures = write_tiny_data(folder, values, **columns)
+    shutil.copy2(DATA_DIR / "glossary.csv", folder / "glossary.csv")
+    if claims:
+        bundled = pd.read_csv(DATA_DIR / "claims.csv", dtype=str, keep_default_na=False)
+        bundled[bundled["claim_id"].isin(claims)].to_csv(folder / "claims.csv", index=False, lineterminator="\n")
+    if milestones is not None:
+        (folder / "milestones.csv").write_text(milestones, encoding="utf-8")
+    return RecordingDataset(load_dataset(figures, data_dir=folder), "figures.csv", "a test")

@@ -822,6 +822,8 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     )
     ax.set_xlim(-reach, reach)
     ax.set_ylim(-0.7, len(pct) - 0.3)
+    # a published value whose source is weak: marked in a column at the right, clear of the ranges
+    charts.mark_weak(ax, [reach * 0.92] * len(pct), y, pct, sources)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     from matplotlib.ticker import MaxNLocator
