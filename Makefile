@@ -10,6 +10,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
+# Tests run on every core (pytest-xdist); a test file, or a notebook's cells, stay together on one worker.
+PARALLEL := -n auto --dist loadscope
 QUIET_PIP := --quiet --disable-pip-version-check --no-warn-script-location
 
 .PHONY: setup report test unit validate bench lock clean
@@ -44,10 +46,10 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -o addopts="-p no:cacheprovider" -m "not slow" --ignore=tests/test_report_browser.py tests
+	$(BIN)/python -m pytest -o addopts="-p no:cacheprovider" $(PARALLEL) -m "not slow" --ignore=tests/test_report_browser.py tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/rebuild.py

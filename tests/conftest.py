@@ -18,6 +18,15 @@ def dataset():
     return load_dataset()
 
 
+@pytest.fixture(scope="session")
+def published(dataset, tmp_path_factory) -> dict[str, dict]:
+    """Every chart the notebooks publish, drawn once per session from the bundled data by its analysis, saved
+    into a temporary folder and measured (see `published_charts.record_all`)."""
+    import published_charts
+
+    return published_charts.record_all(dataset, tmp_path_factory.mktemp("published"))
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A copy of data/ (figures, sources, metrics, milestones) in a temporary folder; returns figures.csv."""
@@ -33,15 +42,6 @@ def no_default_build(tmp_path_factory, monkeypatch):
     from scomm import build
 
     monkeypatch.setattr(build, "LAST_DEFAULT_BUILD", tmp_path_factory.mktemp("no-default-build"))
-
-
-@pytest.fixture(autouse=True)
-def default_data_label():
-    """Chart footers name the bundled data unless a test's own run says otherwise (runs set it globally)."""
-    from scomm import charts
-
-    charts.use_data_label("data/figures.csv")
-    yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

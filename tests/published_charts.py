@@ -1,25 +1,33 @@
 """Every chart the notebooks publish, drawn as each notebook draws it: by its analysis's chart specification
-(`scomm.analyses`), on a run of the bundled data. Nothing here reads the committed outputs.
+(`scomm.analyses`), on the bundled data. Nothing here reads the committed outputs.
 
-`draw_all(run_for)` yields (name, (figure, table)); `run_for(notebook)` gives a `scomm.notebook.Run` on the
-bundled data (the tests build it on the session's loaded dataset). `NOTEBOOKS[notebook](run)` yields one
-notebook's charts.
+`NOTEBOOKS[notebook](dataset)` yields one notebook's (name, (figure, table)); `record_all(dataset, out)` draws
+every chart once, saves it as PNG and CSV into `out` and returns what the chart tests measure of it (the
+`published` fixture in conftest.py holds that record for the whole session, so each chart is drawn once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.collections import PathCollection
+from matplotlib.dates import date2num
 
+from scomm import charts
 from scomm.analyses import ANALYSES
+from scomm.recording import RecordingDataset
 
 
-def _charts_of(notebook: str, run: Any) -> Iterator[tuple[str, tuple[Any, pd.DataFrame]]]:
+def _charts_of(notebook: str, dataset: Any) -> Iterator[tuple[str, tuple[Any, pd.DataFrame]]]:
     """(name, (figure, table)) for each chart of `notebook`'s analysis, drawn one at a time."""
-    for name, spec in ANALYSES[notebook](run.data).charts.items():
+    recording = RecordingDataset(dataset, "data/figures.csv", notebook)
+    for name, spec in ANALYSES[notebook](recording).charts.items():
         yield name, spec.draw()
 
 
@@ -28,8 +36,52 @@ NOTEBOOKS: dict[str, Callable[[Any], Iterator[tuple[str, tuple[Any, pd.DataFrame
 }
 
 
-def draw_all(run_for: Callable[[str], Any]) -> Iterator[tuple[str, tuple[Any, pd.DataFrame]]]:
-    """(name, (figure, table)) for every chart of every notebook, one at a time (so each can be measured and
-    closed before the next is drawn)."""
-    for notebook, charts_of in NOTEBOOKS.items():
-        yield from charts_of(run_for(notebook))
+def plotted_numbers(fig) -> np.ndarray:
+    """Every number the figure plots in data coordinates: bar lengths, line points, marker positions (dates as
+    matplotlib date numbers)."""
+    values: list[float] = []
+    for ax in fig.axes:
+        for container in ax.containers:
+            values.extend(float(v) for v in getattr(container, "datavalues", []))
+        for line in ax.lines:
+            for series in (line.get_xdata(), line.get_ydata()):
+                for v in np.atleast_1d(series):
+                    try:
+                        values.append(float(date2num(v)) if isinstance(v, (pd.Timestamp, np.datetime64)) else float(v))
+                    except (TypeError, ValueError):
+                        continue
+        for coll in ax.collections:
+            if isinstance(coll, PathCollection):
+                values.extend(float(v) for v in np.asarray(coll.get_offsets(), dtype=float).ravel())
+    return np.array(values, dtype=float)
+
+
+def bar_values(fig) -> list[float]:
+    """The length of every bar the figure draws."""
+    return [float(v) for ax in fig.axes for c in ax.containers for v in getattr(c, "datavalues", [])]
+
+
+def record_all(dataset: Any, out: Path) -> dict[str, dict]:
+    """Every chart the notebooks publish, drawn now from `dataset` by its analysis (never the committed outputs),
+    saved as PNG and CSV into `out`, measured, and closed: name -> texts, clipped texts, smallest printed size,
+    overlapping texts, legend and fill clashes in grey, the plotted numbers, bar lengths, the table, the rows
+    marked as resting on a weak source, and the folder it was saved in."""
+    record = {}
+    for charts_of in NOTEBOOKS.values():
+        for name, (fig, table) in charts_of(dataset):
+            numbers = plotted_numbers(fig)
+            bars = bar_values(fig)
+            fills = charts.fill_grey_clashes(fig)
+            marked = charts.weak_marked(fig)
+            charts.save_figure(fig, name, table, out_dir=out, formats=["png"])
+            record[name] = {
+                **charts.describe(fig, table),  # measured while the PNG was drawn at 300 dpi
+                "fill_clashes": fills,
+                "numbers": numbers,
+                "bars": bars,
+                "table": table,
+                "weak_marked": marked,
+                "folder": out,
+            }
+            plt.close(fig)
+    return record

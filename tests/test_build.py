@@ -340,14 +340,13 @@ def test_data_path_that_is_a_folder_without_figures(tmp_path, capsys):
 
 
 def test_interactive_run_on_other_data_writes_to_its_own_folder(base):
-    from scomm import charts
     from scomm.notebook import OTHER_DATA_DIR, Run
     from scomm.settings import RunSettings
 
     data, _, _ = base
     run = Run("01_first", data / "figures.csv", settings=RunSettings())
     assert run.out_dir.parent == OTHER_DATA_DIR and run.out_dir.name.startswith("figures-")
-    assert charts.data_label() == "figures.csv" and run.data_label == "figures.csv"
+    assert run.data_label == "figures.csv"
 
 
 # ---------------------------------------------------------------- scomm lineage, on the build's own record

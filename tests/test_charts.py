@@ -88,75 +88,13 @@ import published_charts  # noqa: E402  (tests/published_charts.py: every chart d
 
 
 @pytest.fixture(scope="module")
-def run_for(dataset, tmp_path_factory):
-    """A function: notebook name -> a `scomm.notebook.Run` of it on the session's loaded bundled dataset, writing
-    nothing but into a temporary folder."""
-    from scomm import notebook
-    from scomm.settings import RunSettings
-
-    settings = RunSettings(figures_dir=tmp_path_factory.mktemp("runs"), formats=("png",))
-    patch = pytest.MonkeyPatch()
-    patch.setattr(notebook, "load_dataset", lambda *args, **kwargs: dataset)  # one load for every notebook
-    yield lambda name: notebook.Run(name, settings=settings)
-    patch.undo()
+def built(published) -> dict[str, dict]:
+    """The measurements of every chart drawn now from the bundled data (the session's `published` record)."""
+    return published
 
 
-@pytest.fixture(scope="module")
-def drawn(run_for, tmp_path_factory) -> dict[str, dict]:
-    """Every chart the notebooks publish, drawn now from the bundled data by the package calls its notebook makes
-    (never the committed outputs), saved as PNG and CSV into a temporary folder and measured: name -> texts,
-    clipped texts, smallest printed size, overlapping texts, legend and fill clashes in grey, the plotted numbers
-    and the table, and the folder it was saved in."""
-    out = tmp_path_factory.mktemp("drawn")
-    record = {}
-    for name, (fig, table) in published_charts.draw_all(run_for):
-        numbers = plotted_numbers(fig)
-        bars = bar_values(fig)
-        fills = charts.fill_grey_clashes(fig)
-        charts.save_figure(fig, name, table, out_dir=out, formats=["png"])
-        record[name] = {
-            **charts.describe(fig, table),  # measured while the PNG was drawn at 300 dpi
-            "fill_clashes": fills,
-            "numbers": numbers,
-            "bars": bars,
-            "table": table,
-            "folder": out,
-        }
-    return record
-
-
-@pytest.fixture(scope="module")
-def built(drawn) -> dict[str, dict]:
-    """The measurements of every chart drawn now (see `drawn`)."""
-    return drawn
-
-
-def plotted_numbers(fig) -> np.ndarray:
-    """Every number the figure plots in data coordinates: bar lengths, line points, marker positions (dates as
-    matplotlib date numbers)."""
-    from matplotlib.collections import PathCollection
-    from matplotlib.dates import date2num
-
-    values: list[float] = []
-    for ax in fig.axes:
-        for container in ax.containers:
-            values.extend(float(v) for v in getattr(container, "datavalues", []))
-        for line in ax.lines:
-            for series in (line.get_xdata(), line.get_ydata()):
-                for v in np.atleast_1d(series):
-                    try:
-                        values.append(float(date2num(v)) if isinstance(v, (pd.Timestamp, np.datetime64)) else float(v))
-                    except (TypeError, ValueError):
-                        continue
-        for coll in ax.collections:
-            if isinstance(coll, PathCollection):
-                values.extend(float(v) for v in np.asarray(coll.get_offsets(), dtype=float).ravel())
-    return np.array(values, dtype=float)
-
-
-def bar_values(fig) -> list[float]:
-    """The length of every bar the figure draws."""
-    return [float(v) for ax in fig.axes for c in ax.containers for v in getattr(c, "datavalues", [])]
+plotted_numbers = published_charts.plotted_numbers
+bar_values = published_charts.bar_values
 
 
 def test_every_chart_the_notebooks_publish_is_drawn_here(built):
@@ -445,13 +383,13 @@ def test_records_dot_plot_draws_the_differences_of_its_table(dataset):
     plt.close(fig)
 
 
-def test_charts_drawn_here_save_in_every_format(run_for, tmp_path):
+def test_charts_drawn_here_save_in_every_format(dataset, tmp_path):
     # the charts of two notebooks drawn again and saved in every default format: PNG, SVG
     # with real text, PDF with its title, and the CSV
     from scomm.settings import DEFAULT_FORMATS
 
     for notebook in ("04_removals_in_context", "06_shared_safety"):
-        for name, (fig, table) in published_charts.NOTEBOOKS[notebook](run_for(notebook)):
+        for name, (fig, table) in published_charts.NOTEBOOKS[notebook](dataset):
             title = " ".join(fig.texts[0].get_text().split())
             charts.save_figure(fig, name, table, out_dir=tmp_path)
             assert {p.suffix for p in tmp_path.glob(f"{name}.*")} == {f".{f}" for f in DEFAULT_FORMATS} | {".csv"}

@@ -144,23 +144,6 @@ def test_every_repost_in_the_data_names_its_original(dataset):
 # ---------------------------------------------------------------- the charts, drawn here from the data
 
 
-def _drawn_charts(dataset) -> dict:
-    """Every chart the notebooks publish, drawn now from the bundled data through its analysis's chart
-    specification (the notebooks' own calls): name -> a function giving (figure, table)."""
-    from scomm.analyses import ANALYSES
-    from scomm.recording import RecordingDataset
-
-    specs = {}
-    for notebook, analyse in ANALYSES.items():
-        specs.update(analyse(RecordingDataset(dataset, "data/figures.csv", notebook)).charts)
-    return {name: spec.draw for name, spec in specs.items()}
-
-
-@pytest.fixture(scope="module")
-def drawn(dataset) -> dict:
-    return _drawn_charts(dataset)
-
-
 def _chart_names() -> list[str]:
     from scomm.analyses import ANALYSES
     from scomm.data import load_dataset
@@ -188,17 +171,18 @@ def _ids_on(rows: pd.DataFrame, kinds: set[str], sources: pd.DataFrame) -> set[s
 
 
 @pytest.mark.parametrize("name", CHARTS)
-def test_no_chart_plots_a_digest_and_every_blog_or_repost_figure_is_marked(dataset, drawn, name):
-    fig, table = drawn[name]()
+def test_no_chart_plots_a_digest_and_every_blog_or_repost_figure_is_marked(dataset, published, name):
+    chart = published[name]  # drawn once this session from the bundled data (conftest.py)
+    table = chart["table"]
     sources = dataset.sources
     assert not _ids_on(table, {"AI-written digest"}, sources), name
     must = _ids_on(table, MUST_MARK, sources) if "figure_id" in table.columns else set()
-    marked = _ids_on(charts.weak_marked(fig), set(charts.SOURCE_KINDS), sources)
+    marked = _ids_on(chart["weak_marked"], set(charts.SOURCE_KINDS), sources)
     assert must <= marked, (name, sorted(must - marked))
     if _ids_on(
         table, MUST_MARK, sources
     ):  # the footer names the kind of every marked source (the note is wrapped: read it as one text)
-        footer = " ".join(" ".join(t.split()) for t in charts.describe(fig, table)["texts"])
+        footer = " ".join(" ".join(t.split()) for t in chart["texts"])
         assert "Asterisk beside a point or at the top of a bar: the source is" in footer, name
         kind = sources.set_index("source_id")["kind"].astype(str)
         used = {kind[s] for c in table["source_id"] for s in str(c).split() if kind.get(s) in MUST_MARK}
@@ -297,12 +281,11 @@ def test_citable_puts_dated_events_beside_figures():
 
 
 @pytest.mark.parametrize("name", CHARTS)
-def test_the_build_check_passes_on_every_chart_drawn_here(dataset, drawn, name):
+def test_the_build_check_passes_on_every_chart_drawn_here(dataset, published, name):
     """The check the methods page runs (audit.unnamed_kinds over the charts' records) on the charts drawn from
     the bundled data: none holds a digest's figure or leaves a blog's or repost's kind unnamed."""
     from scomm import audit
 
-    fig, table = drawn[name]()
-    meta = {name: charts.describe(fig, table)}
+    meta = {name: published[name]}  # the chart's texts and ids, as describe() gives them
     items = audit.citable(dataset.figures, dataset.milestones)
     assert audit.unnamed_kinds(items, dataset.sources, meta).empty, name

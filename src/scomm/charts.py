@@ -30,7 +30,6 @@ from scomm.safe_csv import defuse_formulas  # noqa: E402
 from scomm.settings import DEFAULT_FORMATS  # noqa: E402
 
 STYLE = PACKAGE_DIR / "scomm.mplstyle"
-_DATA_LABEL = ["data/figures.csv"]  # how footers name the figures file; set by scomm.notebook
 # Okabe-Ito, plus markers and hatches so series stay apart in grey-scale.
 PALETTE = ["#0072B2", "#E69F00", "#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]  # 7 markers x 8 colours: 56 distinct series
@@ -50,16 +49,6 @@ METADATA = {
     "svg": {"Date": None, "Creator": None},
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
 }
-
-
-def use_data_label(label: str) -> None:
-    """Name the figures file `label` in every following chart footer (the file the run really read)."""
-    _DATA_LABEL[0] = label
-
-
-def data_label() -> str:
-    """How footers name the figures file."""
-    return _DATA_LABEL[0]
 
 
 def apply_style() -> None:

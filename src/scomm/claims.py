@@ -28,16 +28,17 @@ from datetime import date
 import pandas as pd
 
 from scomm import ratios as r
+from scomm.schema import source_ids
 
 REPRODUCES, DIVERGES, CANNOT, PARTIAL = "reproduces", "diverges", "cannot compute", "partial year"
 RECORDS_TOTAL = "records_total"
 RECORDS_TABLE = "ice_record_files"  # the derived table records_total reads (data/derived/ice_record_files.csv)
 RECORDS_REF = re.compile(r"^ice_record_files:(arrests|removals):FY([0-9]{4})$")
-RECORDS_SOURCE = "S201"  # ICE's FOIA release of the records, in data/sources.csv
+RECORDS_SOURCE = source_ids("ice_record_files")  # ICE's FOIA release of the records (datapackage.json)
 DETAINER_MONTHS = "detainer_months"
 DETAINER_TABLE = "detainers_monthly"
 DETAINER_REF = re.compile(r"^detainers_monthly:(sum|mean|change_of_mean)(?::([0-9]{4}-[0-9]{2}):([0-9]{4}-[0-9]{2}))?$")
-DETAINER_SOURCE = "S300"  # ICE's detainer record (FOIA), tabulated by NPR
+DETAINER_SOURCE = source_ids("detainers_yearly")  # ICE's detainer record (FOIA), tabulated by NPR
 DETAINER_FIRST, DETAINER_LAST = "2007-10", "2015-07"  # months of the record; July 2015 to the 19th only
 CHECK_COLUMNS = [
     "claim_id",

@@ -13,12 +13,14 @@ from matplotlib.patches import Patch
 
 from scomm import charts, fmt, maps
 from scomm import detainers as det
+from scomm.schema import source_ids
 
-DETAINER_SOURCES = "S300 S301"
-FACILITY_SOURCE = "S302"
-OIG_SOURCE = "S355"
-WAPO_SOURCE = "S304"
-ENCOUNTER_SOURCE = "S201"
+# the sources of each table, as data/datapackage.json lists them
+DETAINER_SOURCES = source_ids("detainers_yearly")
+FACILITY_SOURCE = source_ids("facility_counties")
+OIG_SOURCE = source_ids("agreements_287g_2009")
+WAPO_SOURCE = source_ids("wapo_287g_sheriffs")
+ENCOUNTER_SOURCE = source_ids("ice_encounters_monthly")
 WAPO_LICENCE = "CC BY-NC-SA 4.0, The Washington Post"
 
 

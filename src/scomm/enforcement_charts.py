@@ -12,8 +12,11 @@ from scomm import charts
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
+from scomm.schema import source_ids
 
 PERIOD_SHADE = "#e8e8e8"
+
+AOR_SOURCE = source_ids("ice_county_aor")  # the county -> area crosswalk, as data/datapackage.json lists it
 
 
 def _milestone(milestones: pd.DataFrame, milestone_id: str) -> pd.Series:
@@ -595,7 +598,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
         title="change in the area's jail share (number of areas)",
         title_fontsize=7.5,
     )
-    table["source_id"] = f"{j.RECORDS_SOURCE} S202 {maps.MAP_SOURCE}"
+    table["source_id"] = f"{j.RECORDS_SOURCE} {AOR_SOURCE} {maps.MAP_SOURCE}"
     charts.add_source_note(
         fig,
         table,

@@ -20,6 +20,7 @@ import pandas as pd
 from scomm.data import load_table
 from scomm.enforcement import NOT_RECORDED
 from scomm.fmt import format_number, month_year
+from scomm.schema import source_ids
 
 CAP_LOCAL = "CAP Local Incarceration"
 G287 = "287(g) Program"
@@ -41,7 +42,7 @@ METHOD_GROUPS = {
 }
 OTHER_METHODS = "all other methods"
 NATIONAL = "US"
-RECORDS_SOURCE = "S201"  # the FOIA release, in data/sources.csv
+RECORDS_SOURCE = source_ids("ice_record_files")  # the FOIA release (data/datapackage.json names it)
 RETURN_MILESTONE = "M14"  # Secure Communities reinstated (its date is read from the milestones table)
 
 

@@ -21,10 +21,11 @@ from matplotlib.patches import Patch
 from scomm import charts, fmt
 from scomm.fmt import day_month_year, month_year
 from scomm.places import fiscal_year
+from scomm.schema import source_ids
 from scomm.vendor import read_atlas
 
-MAP_SOURCE = "S103"  # Census boundaries (us-atlas)
-CHANGE_SOURCE = "S104"  # Census county changes (codes split or renamed)
+MAP_SOURCE = source_ids("county_boundaries")  # Census boundaries (us-atlas), as data/datapackage.json lists them
+CHANGE_SOURCE = source_ids("county_changes")  # Census county changes (codes split or renamed)
 MISSING_COLOR = "#ffffff"
 
 

@@ -81,7 +81,6 @@ class Run:
         else:
             self.paths, data_dir = dataset_paths(data_path, sources_path, metrics_path), None
         self.data_label = self.settings.data_label or data_label(self.paths[0])
-        charts.use_data_label(self.data_label)
         self.data = RecordingDataset(
             load_dataset(*self.paths, data_dir=data_dir), self.data_label, f"notebook {notebook}", self._save_state
         )

@@ -228,7 +228,6 @@ def kernel_warm_up() -> None:
         cwd=os.getcwd(),
         path=list(sys.path),
         filters=list(warnings.filters),
-        label=charts.data_label(),
         modules=set(sys.modules),
     )
 
@@ -252,7 +251,6 @@ def kernel_reset() -> None:
     sys.path[:] = _BASELINE["path"]
     warnings.filters[:] = _BASELINE["filters"]  # type: ignore[index]
     warnings._filters_mutated()  # type: ignore[attr-defined]  # a warning shown before is shown again
-    charts.use_data_label(_BASELINE["label"])
     charts._PREVIEWS.clear()
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
     if shell is not None:

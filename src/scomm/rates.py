@@ -18,13 +18,14 @@ import pandas as pd
 from scomm.jails import RECORDS_SOURCE
 from scomm.paths import DATA_DIR
 from scomm.results import result_row
+from scomm.schema import source_ids
 from scomm.vendor import RAW_DIR, to_csv
 
 RAW = RAW_DIR / "population" / "aor_demog_indicators.csv"
 OUT_CSV = DATA_DIR / "aor_noncitizens.csv"
 Z90 = 1.645  # a 90% margin of error is 1.645 standard errors
 PER = 10_000
-SOURCE = "S358"
+SOURCE = source_ids("aor_noncitizens")  # as data/datapackage.json lists it
 COLUMNS = ["aor", "year", "noncitizens", "noncitizens_moe", "source_id"]
 
 

@@ -104,3 +104,16 @@ def table_schema(resource: str, package: Path = DATAPACKAGE_JSON) -> TableSchema
         primary_key=tuple(desc["schema"].get("primaryKey", [])),
         foreign_keys=fks,
     )
+
+
+def source_ids(name: str, package: Path = DATAPACKAGE_JSON) -> str:
+    """The ids (in data/sources.csv) of the sources behind the bundled table or file `name`, space-separated as
+    in a `source_id` cell: its resource's `sources` in the data package, or for a file that is no table (the
+    map's boundaries) the package's own `sources` entry of that name. DataFileError when none names it."""
+    pkg = load_package(package)
+    entries = [r for r in pkg["resources"] if isinstance(r, dict) and r.get("name") == name]
+    listed = entries[0].get("sources", []) if entries else [s for s in pkg.get("sources", []) if s.get("name") == name]
+    ids = [str(s["source_id"]) for s in listed if isinstance(s, dict) and s.get("source_id")]
+    if not ids:
+        raise DataFileError(f"{package}: no source_id listed for {name!r}; expected its 'sources' to name one")
+    return " ".join(ids)

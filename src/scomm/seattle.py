@@ -17,13 +17,14 @@ from __future__ import annotations
 import pandas as pd
 
 from scomm.paths import DATA_DIR
+from scomm.schema import source_ids
 from scomm.vendor import RAW_DIR, to_csv
 
 WORKBOOK = RAW_DIR / "seattle" / "UW_v_DHS_ICE_Productions_LESA-STU_FINAL.xlsx"
 DERIVED = DATA_DIR / "derived"
 MONTHLY_CSV = DERIVED / "seattle_arrests_monthly.csv"
 SUMMARY_CSV = DERIVED / "seattle_summary.csv"
-SOURCE = "S354"
+SOURCE = source_ids("seattle_summary")  # as data/datapackage.json lists it
 HEADER_ROW = 6  # five banner lines and a title line before the column names
 MONTHLY_COLUMNS = ["fiscal_year", "month", "arrest_method", "arrests", "source_id"]
 SUMMARY_COLUMNS = ["table", "fiscal_year", "partial_year", "column", "total", "source_id"]

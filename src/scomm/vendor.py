@@ -15,6 +15,7 @@ import tarfile
 from pathlib import Path
 
 from scomm.paths import DATA_DIR
+from scomm.schema import source_ids
 
 RAW_DIR = DATA_DIR / "raw"
 RAW_DATES = RAW_DIR / "activations" / "county_activation_dates.csv"
@@ -26,8 +27,8 @@ COUNTY_CHANGES = DATA_DIR / "county_changes.csv"
 ACTIVATIONS_CSV = DATA_DIR / "activations.csv"
 STATES_CSV = DATA_DIR / "states.csv"
 
-LIST_SOURCES = "S101 S102"  # ICE's list (where the dates come from) and its digitizers
-NAME_SOURCE = "S103"  # state names: the Census boundary file
+LIST_SOURCES = source_ids("activations")  # ICE's list (where the dates come from) and its digitizers
+NAME_SOURCE = source_ids("county_boundaries")  # state names: the Census boundary file
 ACTIVATION_COLUMNS = ["fips", "county", "state", "activated", "statewide", "source_id"]
 STATE_COLUMNS = ["state", "state_fips", "state_name", "statewide", "source_id"]
 

@@ -17,6 +17,7 @@ from scomm import model_charts as mc
 from scomm import results as res
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
+from scomm.schema import source_ids
 
 NOTEBOOK = "11_activation_order"
 TABLE = "county_covariates"
@@ -27,7 +28,7 @@ STRATA = "state"  # the within-states model compares counties of the same state 
 PH_ALPHA = 0.05  # a proportional-hazards check below this p-value says the ratio drifts with time
 # Sources of the county table the Kaplan-Meier chart does not use (it draws activation dates and the
 # non-citizen share only): the 287(g) roster and the county boundaries behind the border distance.
-NOT_IN_CURVES = ("S355", "S103")
+NOT_IN_CURVES = (*source_ids("agreements_287g_2009").split(), *source_ids("county_boundaries").split())
 
 
 def table_sources(counties: pd.DataFrame) -> list[str]:
