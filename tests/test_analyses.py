@@ -151,3 +151,24 @@ def test_build_takes_ratios_from_the_analyses_in_process(tmp_path, dataset):
     assert list(ours["order"]) == list(range(1, len(ours) + 1))
     assert ratios[ratios["notebook"] == "99_other"][["key", "value"]].values.tolist() == [["k", 2.0]]
     assert isinstance(ratios, pd.DataFrame)
+
+
+def test_the_report_takes_findings_from_the_output_metadata_never_from_the_words(tmp_path):
+    # Run.say marks a finding's output, not a note's; the report reads that mark, whatever the sentence says
+    from IPython.core.formatters import DisplayFormatter
+
+    from scomm.notebook import Run
+    from scomm.report import is_finding
+
+    result = Analysis("01_program_overview")
+    result.finding("plain", "No label at all: {n} cases.", n=3)
+    result.note("rule", "Finding: a note that merely starts like one.")
+    run = Run("01_program_overview", settings=RunSettings(figures_dir=tmp_path, formats=("png",)))
+
+    def output(sentence):
+        data, metadata = DisplayFormatter().format(run.say(sentence))
+        return {"output_type": "display_data", "data": data, "metadata": metadata}
+
+    assert is_finding(output(result.findings["plain"]))
+    assert not is_finding(output(result.notes["rule"]))
+    assert not is_finding({"output_type": "display_data", "data": {"text/markdown": "Finding: typed"}, "metadata": {}})

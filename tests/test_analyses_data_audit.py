@@ -14,7 +14,7 @@ def test_matching_rates_read_as_the_convicted_count(tiny):
     result = data_audit.analyse(tiny(MATCHING))
     q = list(result.quantities.values())
     assert [x.value for x in q] == pytest.approx([50.0, 50.0, 40.0, 40.0])  # 200/400, 500/1000, 400/1000, 200/500
-    text = result.findings["article"].text()
+    text = result.notes["article"].text()
     assert "The 200 deportations in" in text and " equal ICE's count" in text
     assert "apart and the two convicted shares 0.00 points apart" in text
     assert "Both pairs agree to within 0.5 percentage points" in text
@@ -22,7 +22,7 @@ def test_matching_rates_read_as_the_convicted_count(tiny):
 
 def test_rates_that_differ_say_the_data_does_not_support_the_reading(tiny):
     result = data_audit.analyse(tiny({**MATCHING, "FUN-026": 100}))  # 100/400 = 25% against ICE's 50%
-    text = result.findings["article"].text()
+    text = result.notes["article"].text()
     assert " differ from ICE's count" in text
     assert "The two removal rates are 25.00 percentage points apart" in text
     assert "this data does not support reading" in text

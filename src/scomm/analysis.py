@@ -64,10 +64,12 @@ def ratio_row(key: str, q: r.Quantity) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Finding:
-    """A sentence of findings: its template and the values it renders (Quantities keep their figure ids)."""
+    """A sentence of findings: its template and the values it renders (Quantities keep their figure ids).
+    `is_finding` is False for a sentence shown beside the findings but not one of them (see `Analysis.note`)."""
 
     template: str
     values: dict[str, Any]
+    is_finding: bool = True
 
     def text(self) -> str:
         """The Markdown sentence, numbers rendered from the values."""
@@ -113,7 +115,7 @@ class Analysis:
     def note(self, name: str, template: str, **values: Any) -> Finding:
         """Keep a sentence that is not a finding (a rule, an introduction) under `name`: rendered like a
         finding, shown in the notebook, but not one of its findings (the report's summary leaves it out)."""
-        self.notes[name] = Finding(template, values)
+        self.notes[name] = Finding(template, values, is_finding=False)
         return self.notes[name]
 
     def chart(self, name: str, draw: Callable[[], tuple[Any, pd.DataFrame]]) -> ChartSpec:

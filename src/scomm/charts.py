@@ -8,6 +8,7 @@ PDF and the plotted table as CSV, with fixed metadata so two saves give identica
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
 from collections.abc import Sequence
@@ -16,6 +17,12 @@ from typing import cast
 
 import matplotlib
 import matplotlib.text
+from IPython import display
+from matplotlib.collections import Collection, PatchCollection, PolyCollection
+from matplotlib.colors import to_hex, to_rgb, to_rgba, to_rgba_array
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from PIL import Image, PngImagePlugin
 
 matplotlib.use("Agg")  # file output only; notebooks show the exported PNG
 
@@ -437,7 +444,6 @@ def overlapping_texts(
 
 def grey_lightness(color) -> float:
     """CIE lightness L* (0 black - 100 white) of `color` printed in greyscale."""
-    from matplotlib.colors import to_rgb
 
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -452,10 +458,6 @@ GREY_STEP = 12.0  # L* points: the least lightness difference that keeps two leg
 
 def _handle_look(handle) -> tuple[float, str] | None:
     """(greyscale lightness of the fill, the other visual cue: hatch, marker or line style) of a legend handle."""
-    from matplotlib.collections import Collection
-    from matplotlib.colors import to_rgba, to_rgba_array
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     if isinstance(handle, Patch):
         face = to_rgba(handle.get_facecolor())
@@ -505,9 +507,6 @@ def _fill_classes(ax) -> dict[tuple[str, str], float]:
     """The filled classes one axes draws: (colour, hatch) -> greyscale lightness, from its bars, shaded spans,
     polygons and polygon collections (map fills); markers and lines are left to the legend check."""
     import numpy as np
-    from matplotlib.collections import PatchCollection, PolyCollection
-    from matplotlib.colors import to_hex
-    from matplotlib.patches import Patch
 
     classes: dict[tuple[str, str], float] = {}
 
@@ -574,9 +573,6 @@ _PREVIEWS: dict[str, bytes] = {}  # PNG path -> its preview's bytes, made from t
 def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
     """Draw `fig` once at PNG_DPI and write the pixels as an RGB PNG (the charts are opaque) with fixed
     metadata, plus a screen-size preview for `show_saved`. Same figure, same bytes."""
-    import io
-
-    from PIL import Image, PngImagePlugin
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="rgba", dpi=PNG_DPI)  # savefig's own draw (facecolour, dpi) into raw pixels
@@ -602,9 +598,6 @@ def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
 def _preview_bytes(image, width: int = PREVIEW_WIDTH_PX) -> bytes:
     """A chart at screen size: area-averaged down (fast, and sharp enough at 2.6:1) and reduced to 256
     colours, as PNG bytes (reproducible)."""
-    import io
-
-    from PIL import Image
 
     height = round(image.height * width / image.width)
     small = image.convert("RGB").resize((width, height), Image.Resampling.BOX)
@@ -650,8 +643,6 @@ def preview_png(png_path: Path) -> bytes:
     """The screen-size preview of an exported PNG: the one made while it was written, else made from the file."""
     preview = _PREVIEWS.pop(str(png_path), None)
     if preview is None:
-        from PIL import Image
-
         with Image.open(png_path) as image:
             preview = _preview_bytes(image)
     return preview
@@ -660,13 +651,9 @@ def preview_png(png_path: Path) -> bytes:
 def show_saved(png_path: Path, width: int = PREVIEW_WIDTH_PX):
     """Display an exported chart in a notebook as its screen-size preview (the 300-dpi PNG stays in figures/;
     PNG output is not compared by nbval, so cells stay stable)."""
-    from IPython.display import Image
-
     if png_path.suffix != ".png" or not png_path.exists():
-        from IPython.display import Markdown
-
-        return Markdown(f"(chart written as {png_path.name}; PNG not among the requested formats)")
-    return Image(data=preview_png(png_path), format="png", width=width)
+        return display.Markdown(f"(chart written as {png_path.name}; PNG not among the requested formats)")
+    return display.Image(data=preview_png(png_path), format="png", width=width)
 
 
 # ---------------------------------------------------------------- kinds of source

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from itertools import product
 
 import pandas as pd
 
@@ -163,7 +164,6 @@ def reading_interval(
 def _interval_of(kind: str, inputs: Sequence[tuple[float, float]], periods: float | None) -> tuple[float, float]:
     """The range of a claim's computation over every combination of its inputs' ranges (all computations
     are monotone in each input, so the ends of the ranges give the ends of the result)."""
-    from itertools import product
 
     def value(xs: Sequence[float]) -> float:
         if kind == "share":

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from IPython.display import Image, Markdown
 
 from scomm import charts
 from scomm import ratios as r
@@ -32,8 +33,10 @@ from scomm.data import dataset_paths, load_dataset
 from scomm.paths import CLAIMS_CSV, FIGURES_CSV, FIGURES_DIR, METRICS_CSV, MILESTONES_CSV, PROJECT_ROOT, SOURCES_CSV
 from scomm.recording import MissingFigureError, RecordingDataset
 from scomm.settings import RunSettings
+from scomm.tables import readable
 
 CHART_KEY = "scomm_chart"  # in a chart output's metadata: the chart's file name
+FINDING_KEY = "scomm_finding"  # in a finding's output metadata: marks the sentence as one of the findings
 
 __all__ = ["MissingFigureError", "Run", "open_run", "data_label"]
 BUNDLED = (FIGURES_CSV, SOURCES_CSV, METRICS_CSV, MILESTONES_CSV, CLAIMS_CSV)
@@ -174,18 +177,15 @@ class Run:
         return self.say(Finding(template, values))
 
     def say(self, finding: Finding):
-        """An analysis's finding, as Markdown for the notebook."""
-        from IPython.display import Markdown
+        """An analysis's finding, as Markdown for the notebook; its output's metadata marks it as a finding, so
+        the report takes its findings from there (never by matching the words)."""
 
-        return Markdown(finding.text())
+        return Markdown(finding.text(), metadata={FINDING_KEY: True} if finding.is_finding else None)
 
     def display_table(
         self, frame: pd.DataFrame, columns: Sequence[str] | None = None, names: dict[str, str] | None = None
     ):
         """A readable table: numbers with thousands separators and units, dates as YYYY-MM-DD, 'n/a' for missing."""
-        from IPython.display import Markdown
-
-        from scomm.tables import readable
 
         return Markdown(readable(frame, columns, names))
 
@@ -205,7 +205,6 @@ class Run:
         meta = charts.describe(fig, table)  # after saving: the PNG's draw measured the texts
         self.charts[name] = meta
         self._save_state()
-        from IPython.display import Image
 
         shown = charts.show_saved(png)
         if isinstance(shown, Image):  # the output names its chart: the report finds it without reading code

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+import mistune
 import pandas as pd
+from PIL import Image
 
+from scomm import audit, claims
 from scomm.data import Dataset
 from scomm.fmt import format_number, month_year, published_label, published_year
+from scomm.tables import readable
 
 NUMBER_COLUMNS = ("value",)
 
@@ -224,7 +228,6 @@ def _cell(text: str) -> str:
 
 def markdown_html(text: str) -> str:
     """Markdown (findings, tables, the change log) as HTML, by a real renderer; raw HTML is escaped."""
-    import mistune
 
     rendered = mistune.create_markdown(escape=True, plugins=["table"])(text)
     assert isinstance(rendered, str)  # the HTML renderer returns text (only the AST renderer returns a list)
@@ -265,6 +268,12 @@ def _text(md) -> str:
 
 
 CHART_KEY = "scomm_chart"  # a chart output's metadata names its chart (see notebook.Run.publish)
+FINDING_KEY = "scomm_finding"  # a finding's output metadata marks it (see notebook.Run.say)
+
+
+def is_finding(output: dict) -> bool:
+    """Whether a notebook output is one of its findings: `Run.say` marks them in the output's metadata."""
+    return bool(output.get("metadata", {}).get("text/markdown", {}).get(FINDING_KEY))
 
 
 def _chart_name(output: dict) -> str | None:
@@ -372,7 +381,6 @@ def screen_images(fig_dir: Path, name: str, widths: Sequence[int] = SCREEN_WIDTH
 
     Written only when missing or older than the PNG; resized with Pillow's Lanczos filter and reduced to 256
     colours, which gives the same bytes for the same PNG."""
-    from PIL import Image
 
     png = fig_dir / f"{name}.png"
     if not png.exists():
@@ -444,8 +452,6 @@ def source_kinds_section(ds: Dataset, charts_meta: dict, ratios: pd.DataFrame | 
     """The methods page's section on what the numbers rest on: the figures (and dated events) the charts plot,
     the printed numbers state and the published claims use, by kind of source (`audit.use_by_kind`), and the
     charts that hold a figure from an AI-written digest or name no kind for a blog or repost (`audit.unnamed_kinds`)."""
-    from scomm import audit, claims
-    from scomm.tables import readable
 
     items = audit.citable(ds.figures, ds.milestones)
     printed = [] if ratios is None else [fid for cell in ratios["figure_ids"].dropna() for fid in str(cell).split()]
@@ -500,7 +506,6 @@ def write_html(
     Charts are responsive images (screen copies with `srcset`), each linking to its full-size PNG, SVG, PDF
     and CSV. Also writes figures/README.md, the index of every chart (see `write_figures_index`).
     `prepared`: the data-only parts, when made beforehand (see `prepare`)."""
-    from scomm.tables import readable
 
     prepared = prepared or prepare(ds)
     charts_meta = charts_meta or {}
@@ -528,8 +533,8 @@ def write_html(
                     printed.append(html.escape(_text(output["text"])))
                 elif "text/markdown" in data:
                     md = _text(data["text/markdown"])
-                    if md.startswith("Finding:"):
-                        findings.append(md[len("Finding:") :].strip())
+                    if is_finding(output):
+                        findings.append(md.removeprefix("Finding:").strip())
                     body.append("<div class='scroll'>" + markdown_html(md) + "</div>")
                 elif "image/png" in data and (chart := _chart_name(output)):
                     chart_page[chart] = nb_path.stem
@@ -690,7 +695,6 @@ def _figure(name: str, meta: dict, ds: Dataset, fig_dir: Path, *, anchor: bool =
     if screens:
         small = screens[SCREEN_WIDTHS[0]]
         srcset = ", ".join(f"{src} {w}w" for w, src in screens.items())
-        from PIL import Image
 
         with Image.open(fig_dir / small) as im:
             width, height = im.size

@@ -76,7 +76,7 @@ def _sources_and_coverage(data: RecordingDataset, out: Analysis) -> None:
     )
     coverage = data.derived("coverage")
     out.tables["coverage"] = coverage
-    out.finding(
+    out.note(
         "coverage",
         "{m} metrics; figures without a locator: {n}.",
         m=int(coverage["metrics"].iloc[0]),
@@ -136,7 +136,7 @@ def _article(data: RecordingDataset, out: Analysis) -> None:
     rate_gap = abs(r.difference(article_rate, ice_rate).value)
     share_gap = abs(r.difference(article_share, convicted_share).value)
     close = max(rate_gap, share_gap) < CLOSE_POINTS
-    out.finding(
+    out.note(
         "article",
         "**What the deportations are.** The {d} deportations in {art} {same} ICE's count of people"
         " convicted of crimes and then removed after the program identified them, from {a:%B %Y} to"
