@@ -81,16 +81,16 @@ def test_rollout_states_finding_takes_the_earliest_and_latest_dated_counts(rollo
     assert list(result.charts) == ["02_rollout_jurisdictions", "02_rollout_states"]
 
 
-def test_rollout_rule_names_a_do_not_use_count_or_none(rollout_data, tiny):
+def test_rollout_rule_names_a_count_resting_only_on_a_digest_or_none(rollout_data, tiny):
     data = rollout_data
     assert "No count was left out." in rollout.analyse(data).notes["rule"].text()
-    # ROL-028 (March 2011) with notes that say "do not use without a primary": named, not plotted
-    kept = rollout.analyse(
-        tiny({**ROLLOUT, **STATES, "ROL-028": 700}, notes={"ROL-028": "do not use without a primary"})
-    )
+    # ROL-028 (March 2011) rests only on an AI-written digest (its source's kind): named, not plotted; words
+    # in another row's notes decide nothing (ROL-034's say "do not use" and it is still plotted)
+    kept = rollout.analyse(tiny({**ROLLOUT, **STATES, "ROL-028": 700}, notes={"ROL-034": "do not use"}))
     rule = kept.notes["rule"].text()
+    assert rule.startswith("Rule: a count whose only source is an AI-written digest or a mirror of Wikipedia")
     assert rule.endswith(
-        'Left out: factually.co (2026), "700" for March 2011: its notes say "do not use without a primary".'
+        'Left out: factually.co (2026), "700" for March 2011: its only source is an AI-written digest.'
     )
     fig, table = kept.charts["02_rollout_jurisdictions"].draw()  # the chart drawn here, not a committed one
     assert "ROL-028" not in set(table["figure_id"]) and "ROL-034" in set(table["figure_id"])

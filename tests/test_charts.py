@@ -179,25 +179,32 @@ def test_approximate_note_appears_only_when_the_chart_draws_an_approximate_mark(
     plt.close(approx)
 
 
-def test_rows_marked_do_not_use_are_left_out():
-    rows = pd.DataFrame(
+def test_rows_resting_only_on_a_digest_or_an_encyclopedia_mirror_are_left_out_whatever_their_notes_say():
+    sources = pd.DataFrame(
         {
-            "figure_id": ["A-1", "A-2", "A-3"],
-            "notes": ["weak source; Do not use without a primary. Disagrees with A-2", "", None],
+            "source_id": ["D1", "W1", "G1"],
+            "kind": ["AI-written digest", "repost or mirror", "government document"],
+            "original_publisher": [None, "Wikipedia", None],
         }
     )
-    kept, left_out = tables.split_unusable(rows)
-    assert list(kept["figure_id"]) == ["A-2", "A-3"] and list(left_out["figure_id"]) == ["A-1"]
-    assert tables.unusable_reason(rows["notes"].iloc[0]) == "Do not use without a primary"
-    kept, left_out = tables.split_unusable(rows.drop(columns="notes"))
-    assert len(kept) == 3 and left_out.empty
+    rows = pd.DataFrame(
+        {
+            "figure_id": ["A-1", "A-2", "A-3", "A-4"],
+            "source_id": ["D1", "W1", "G1", "D1 G1"],  # a second, independent source keeps it
+            "notes": ["", "", "do not use (words in notes decide nothing)", ""],
+        }
+    )
+    kept, left_out = charts.split_plottable(rows, sources)
+    assert list(kept["figure_id"]) == ["A-3", "A-4"] and list(left_out["figure_id"]) == ["A-1", "A-2"]
+    assert charts.never_plotted_reason("D1", sources) == "its only source is an AI-written digest"
+    assert charts.never_plotted_reason("W1", sources) == "its only source is a mirror of Wikipedia"
 
 
 def test_rollout_chart_leaves_out_the_unusable_count_and_says_so(built):
     plotted = pd.read_csv(built["02_rollout_jurisdictions"]["folder"] / "02_rollout_jurisdictions.csv")
     assert "ROL-028" not in set(plotted["figure_id"])
     texts = built["02_rollout_jurisdictions"]["texts"]
-    assert any(t.startswith("Left out: factually.co") and "do not use" in t.lower() for t in texts)
+    assert any(t.startswith("Left out: factually.co") and "AI-written digest" in " ".join(t.split()) for t in texts)
 
 
 def test_county_map_legend_counts_match_its_csv(built):

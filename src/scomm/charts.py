@@ -723,6 +723,29 @@ def plottable(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     return table[~unplottable_rows(table, sources)]
 
 
+def split_plottable(table: pd.DataFrame, sources: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows a chart may draw, rows it leaves out): left out are the rows that rest only on a kind of source no
+    chart draws (see `unplottable_rows`), decided from the sources table's `kind`, never from words in notes."""
+    never = unplottable_rows(table, sources)
+    return table[~never], table[never]
+
+
+def never_plotted_reason(source_cell: str, sources: pd.DataFrame) -> str:
+    """Why a left-out row is not drawn, from its sources' kinds: 'its only source is an AI-written digest', 'its
+    only source is a mirror of Wikipedia'."""
+    meta = sources.set_index("source_id")
+    kinds = []
+    for sid in _row_source_ids(source_cell):
+        row = meta.loc[sid]
+        kind = str(row["kind"])
+        original = str(row.get("original_publisher"))
+        if kind == "repost or mirror" and original in TERTIARY_ORIGINALS:
+            kinds.append(f"a mirror of {original}")
+        else:
+            kinds.append(("an " if kind[:1].lower() in "aeiou" else "a ") + kind)
+    return ("its only source is " if len(kinds) == 1 else "its sources are ") + " and ".join(dict.fromkeys(kinds))
+
+
 def mark_weak(ax, x, y, table: pd.DataFrame, sources: pd.DataFrame, offset: tuple[float, float] = BESIDE_POINT) -> None:
     """Put an asterisk beside each value (`x`, `y`, aligned with `table`'s rows) whose source a chart must mark
     (`offset` in points: `BESIDE_POINT` for a marker, `INSIDE_BAR_TOP` for a bar), and record their rows so the

@@ -131,23 +131,3 @@ def select_quantities(figures: pd.DataFrame, quantities: Sequence[r.Quantity]) -
     """The figure rows behind some quantities."""
     ids = list(dict.fromkeys(i for q in quantities for i in q.figure_ids))
     return select(figures, ids)
-
-
-UNUSABLE_MARKER = "do not use"  # how the data's notes mark a figure not to be shown as a count (e.g. no primary copy)
-
-
-def split_unusable(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows to plot, rows left out): a row is left out when its notes say "do not use" (case-insensitive),
-    the data's marker for a figure that must not be used without a primary source. Rows without notes stay."""
-    if "notes" not in rows.columns:
-        return rows, rows.iloc[0:0]
-    flagged = rows["notes"].fillna("").astype(str).str.lower().str.contains(UNUSABLE_MARKER, regex=False)
-    return rows[~flagged], rows[flagged]
-
-
-def unusable_reason(notes: str) -> str:
-    """The phrase of `notes` that marks a row unusable: 'do not use without a primary'."""
-    import re
-
-    found = re.search(re.escape(UNUSABLE_MARKER) + r"[^.;,]*", str(notes), flags=re.I)
-    return found.group(0).strip() if found else ""

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from scomm import charts, fmt, tables
+from scomm import charts, fmt
 from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number, significant
 from scomm.tables import FUNNEL_STAGES
@@ -152,12 +152,11 @@ def _when(day, precision) -> str:
 
 
 def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
-    """'Left out: factually.co (2026), "more than 1,210" for 2011-03 (ROL-028); its notes say "do not use without
-    a primary".' Generated from the rows `tables.split_unusable` set aside ('' when none)."""
+    """'Left out: factually.co (2026), "more than 1,210" for March 2011: its only source is an AI-written
+    digest.' Generated from the rows `charts.split_plottable` set aside ('' when none)."""
     items = [
-        f'{charts.source_name(sources, row["source_id"])}, "{row["as_printed"]}" for '
-        f"{_when(row['period_end'], row['date_precision'])}: its notes say "
-        f'"{tables.unusable_reason(row["notes"])}"'
+        f'{charts.source_name(sources, row["source_id"].split()[0])}, "{row["as_printed"]}" for '
+        f"{_when(row['period_end'], row['date_precision'])}: {charts.never_plotted_reason(row['source_id'], sources)}"
         for _, row in left_out.iterrows()
     ]
     return ("Left out: " + "; ".join(items) + ".") if items else ""
@@ -189,8 +188,8 @@ def rollout_chart(
 ):
     """Active jurisdictions over time (`points`: national counts dated to the day or month), marked by the kind
     of source, against the target year and the full count (`goal_full_rows`: the rows of `goal` and `full`).
-    Rows whose notes say "do not use" are left out and named in the note."""
-    table, left_out = tables.split_unusable(points.reset_index(drop=True))
+    Rows that rest only on a kind of source no chart draws are left out and named in the note."""
+    table, left_out = charts.split_plottable(points.reset_index(drop=True), sources)
     table = table.reset_index(drop=True)
     full_date = goal_full_rows.set_index("figure_id").loc[full.figure_ids[0], "period_end"]  # 2013: year only
     span = r.years_between(table["period_end"].iloc[0], full_date)
@@ -243,8 +242,9 @@ def rollout_chart(
 
 def states_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """States with at least one active jurisdiction, over time (`table`: counts dated to the day or month),
-    marked by the kind of source; rows whose notes say "do not use" are left out and named in the note."""
-    table, left_out = tables.split_unusable(table.reset_index(drop=True))
+    marked by the kind of source; rows that rest only on a kind of source no chart draws are left out and named in
+    the note."""
+    table, left_out = charts.split_plottable(table.reset_index(drop=True), sources)
     table = table.reset_index(drop=True)
     first, last = table.iloc[0], table.iloc[-1]
     fig, ax = charts.new_figure(

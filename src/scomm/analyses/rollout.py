@@ -4,7 +4,7 @@ counts, the pace of the rollout, and the charts of jurisdictions and states over
 
 from __future__ import annotations
 
-from scomm import fmt, tables, views
+from scomm import charts, fmt, tables, views
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -14,8 +14,8 @@ PILOT, OCT_2011, FULL = "ROL-003", "ROL-034", "ROL-039"  # pilot count (2008), O
 NOV_2009 = "ROL-008"  # the count the pace is measured from
 GOAL = "ROL-041"  # the target year of nationwide coverage
 WARREN_INCREASE = "ROL-036"  # the Warren Institute's increase since the start of 2011
-# The nearest usable counts either side of 1 January 2011 (ROL-028, an AI digest whose notes say "do not use
-# without a primary", is not one).
+# The nearest usable counts either side of 1 January 2011 (ROL-028, which rests only on an AI-written digest,
+# is not one).
 BEFORE_2011, AFTER_2011 = "ROL-026", "ROL-045"
 NATIONAL = "US"
 STATES_METRIC = "states_with_activation"
@@ -94,12 +94,13 @@ def analyse(data: RecordingDataset) -> Analysis:
     goal_full = data.select([GOAL, FULL])
     goal = data.get(GOAL)
     out.chart("02_rollout_jurisdictions", lambda: views.rollout_chart(points, goal_full, sources, goal=goal, full=full))
-    _, left_out = tables.split_unusable(points)
+    _, left_out = charts.split_plottable(points, sources)
     out.note(
         "rule",
-        'Rule: a count whose notes in the data say "{marker}" (no primary source found for it) is kept'
-        " in the data and in the audit, but not plotted. {note}",
-        marker=tables.UNUSABLE_MARKER,
+        "Rule: a count whose only source is {never} is kept in the data and in the audit, but not plotted. {note}",
+        never=" or ".join(
+            [*(f"an {k}" for k in charts.NEVER_PLOTTED_KINDS), *(f"a mirror of {o}" for o in charts.TERTIARY_ORIGINALS)]
+        ),
         note=views.left_out_note(left_out, sources) or "No count was left out.",
     )
 
