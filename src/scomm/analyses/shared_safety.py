@@ -60,7 +60,11 @@ def analyse(data: RecordingDataset) -> Analysis:
     # 2. Decline ICE detainer holds
     detainers = chart_tables.detainer_rows(data)
     first, last = data.get(DETAINERS[0]), data.get(DETAINERS[-1])
-    change = out.add(r.growth(first, last, "FY2012 -> FY2017 detainers"), group="detainers")
+    years = data.select([DETAINERS[0], DETAINERS[-1]])["period_end"]  # fiscal years end in September
+    change = out.add(
+        r.growth(first, last, f"FY{_fiscal_year(years.iloc[0])} -> FY{_fiscal_year(years.iloc[-1])} detainers"),
+        group="detainers",
+    )
     out.tables["detainer_claims"] = data.claims(DETAINER_CLAIMS)
     implied = out.add(
         r.implied_base(
@@ -71,7 +75,11 @@ def analyse(data: RecordingDataset) -> Analysis:
         group="detainers",
     )
     out.add(
-        r.share(data.get(WEEK_DECLINED), data.get(WEEK_REQUESTS), "detainers declined, week of 28 Jan - 3 Feb 2017"),
+        r.share(
+            data.get(WEEK_DECLINED),
+            data.get(WEEK_REQUESTS),
+            f"detainers declined, week of {_week(data, WEEK_REQUESTS)}",
+        ),
         group="detainers",
     )
     out.finding(
@@ -151,3 +159,15 @@ def analyse(data: RecordingDataset) -> Analysis:
         tail=": the data cannot speak to this recommendation." if services.empty else ".",
     )
     return out
+
+
+def _fiscal_year(day) -> int:
+    """The federal fiscal year a day falls in (FY2012: October 2011 to September 2012)."""
+    return day.year + (day.month >= 10)
+
+
+def _week(data: RecordingDataset, figure_id: str) -> str:
+    """The period of a week-long figure as the key names it: '28 Jan - 3 Feb 2017'."""
+    row = data.select([figure_id]).iloc[0]
+    start, end = row["period_start"], row["period_end"]
+    return f"{start.day} {start:%b} - {end.day} {end:%b %Y}"
