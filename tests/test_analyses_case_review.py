@@ -97,3 +97,15 @@ def test_case_review_records_what_it_read_and_draws_its_chart(tmp_path):
     fig, table = result.charts["05_case_review"].draw()  # drawn here from the hand-made rows
     assert set(table["figure_id"]) <= set(result.tables["review"]["figure_id"])
     plt.close(fig)
+
+
+def test_case_review_plots_the_major_news_counts_and_names_their_publisher(tmp_path):
+    # DHS's counts of 29 May 2012 come from UPI's story (CRV-050 reviewed, CRV-051 closed), not Immigration
+    # Impact's rounding (CRV-008); the footer names the publisher from the sources table, not from the code
+    steps = [fid for _, fid, _ in case_review.STEPS]
+    assert "CRV-050" in steps and "CRV-051" in steps and "CRV-008" not in steps
+    result = case_review.analyse(load(tmp_path / "d", CASES))
+    fig, table = result.charts["05_case_review"].draw()
+    footer = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+    assert "United Press International" in footer
+    plt.close(fig)

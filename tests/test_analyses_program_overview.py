@@ -24,11 +24,11 @@ def test_overview_rates_worked_by_hand(tmp_path):
     result = program_overview.analyse(load(tmp_path / "d", OVERVIEW))
     q = result.quantities
     assert list(q) == [  # the keys and order of figures/ratios.csv
-        "deportations per criminal arrest (About.com article)",
-        "cases to review (About.com article) minus TRAC's pending backlog, end Sept 2011",
+        "deportations per criminal arrest, About.com (2014)",  # who printed the counts, from the bundled sources
+        "cases to review, Los Angeles Times (2011), minus the pending court backlog, TRAC (2012), end Sept 2011",
         "backlog as a share of the cases to review",
     ]
-    rate = q["deportations per criminal arrest (About.com article)"]
+    rate = q["deportations per criminal arrest, About.com (2014)"]
     assert rate.value == pytest.approx(25.0) and rate.figure_ids == ("FUN-026", "FUN-025")  # 100 / 400
     assert q[result.keys("review")[0]].value == pytest.approx(100)  # 1000 cases to review - 900 pending
     assert q[result.keys("review")[1]].value == pytest.approx(90.0)  # 900 / 1000
@@ -36,6 +36,16 @@ def test_overview_rates_worked_by_hand(tmp_path):
     assert "covered 1,000 cases; TRAC counted 900 pending" in result.findings["review"].text()
     assert ", 90.0% of the review's number" in result.findings["review"].text()
     assert list(result.tables["headline"]["figure_id"]) == program_overview.HEADLINE
+
+
+def test_overview_labels_name_who_printed_the_counts_from_the_data(tmp_path):
+    # CRV-002 moved to the About.com row's source (S01) and CRV-003 to the Los Angeles Times's (S363): the
+    # label follows the data, whatever a notebook once typed
+    swapped = {"CRV-002": "S01", "CRV-003": "S363"}
+    result = program_overview.analyse(load(tmp_path / "d", OVERVIEW, source_id=swapped))
+    assert result.keys("review")[0] == (
+        "cases to review, About.com (2014), minus the pending court backlog, Los Angeles Times (2011), end Sept 2011"
+    )
 
 
 def test_overview_names_the_earliest_and_latest_events_whatever_their_order(tmp_path):

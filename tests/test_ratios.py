@@ -103,14 +103,15 @@ EXPECTED = {
     "X35": 22831.83,
     "X49": 111000,
     "X52": 18,
-    "X61": 7.12,
-    "X62": 7.17,
-    "X63": 477035,  # 20,648 / 290,000 x 100 = 7.1200; 20,648 / 288,000 x 100 = 7.1694; 71,197 + 405,838
+    "X61": 7.16,
+    "X62": 7.16,
+    "X63": 477035,  # 20,648 / 288,361 x 100 = 7.1604 (X61 and X62); 71,197 + 405,838
     "X64": 7.88,
     "X65": 1.0,  # 13,000 / 165,000 x 100 = 7.8788 (rounds to the printed 8); 1,500 / 150,000 x 100
 }
-# The dossier's FAILS rows X30 and X62 reproduce once "nearly 290,000" and "around 10,500" are read as printed
-# (a little under 290,000; 10,400 to 10,600); X32 divided by a number the source never used and was retired.
+# The dossier's FAILS rows X30 and X62 reproduce: X30 once "nearly 290,000" and "around 10,500" are read as printed
+# (a little under 290,000; 10,400 to 10,600), X62 against the 288,361 cases reviewed (CRV-050); X32 divided by a
+# number the source never used and was retired.
 FAILING: set[str] = set()
 # X18 (ANN-013 of ANN-012) and X64 (CRV-044 of CRV-043) rest on two counts printed as bounds: any share fits.
 UNTESTABLE = {"X18", "X64"}

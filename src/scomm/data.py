@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from scomm import figure_rules
 from scomm.paths import CLAIMS_CSV, DATA_DIR, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, resolve
 from scomm.schema import TableSchema, table_schema
 
@@ -639,6 +640,7 @@ def _check_figures(
         "a date on or after period_start",
         value_column="period_end",
     )
+    figure_rules.report_precision(reader, typed)  # a year- or month-precision period ends where its year or month does
     value, unit = typed["value"], typed["unit"]  # unit: codes into the unit vocabulary
     vocabulary = unit.dictionary.to_pylist()
     is_percent = pc.equal(unit.indices, vocabulary.index(PERCENT_UNIT))

@@ -54,6 +54,9 @@ def render() -> str:
     parts.append("""## Rules across columns
 
 - `period_start` is on or before `period_end`.
+- A period known only to the year (`date_precision` year) ends on 31 December, or is an 'as of' year
+  stored as 1 January in both dates; one known to the month (`date_precision` month) has a date on its
+  month boundary: a `period_end` on the month's last day, or a `period_start` on its first day.
 - A count (any unit but `percent` and `percent_change`) is >= 0; a `percent` lies within 0-100.
 - A figure's `unit` equals the unit `metrics.csv` gives for its `metric`.
 - No two rows share a `figure_id`; an exact duplicate row is reported as such.

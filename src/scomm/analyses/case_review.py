@@ -14,15 +14,18 @@ from scomm.recording import RecordingDataset
 NOTEBOOK = "05_case_review"
 TERMS = ["prosecutorial discretion", "administrative closure"]  # glossary entries the notebook opens with
 DHS, TRAC = "DHS / ICE (as reported)", "TRAC"
-# The review's steps in the order shown: (label, figure id, who published the count).
+# The review's steps in the order shown: (label, figure id, who counted). Who printed each count is read from
+# its source row (the chart's footer and weak marks); DHS's reviewed and closed counts of 29 May 2012 are those
+# the New York Times reported, as UPI carried them (CRV-050, CRV-051), not an advocacy group's rounding of them.
 STEPS = [
     ("cases to review (DHS)", "CRV-002", DHS),
     ("pending in court, Sept 2011 (TRAC)", "CRV-003", TRAC),
-    ("reviewed by 29 May 2012 (DHS)", "CRV-008", DHS),
+    ("reviewed by 29 May 2012 (DHS)", "CRV-050", DHS),
     ("reviewed by Oct 2012 (TRAC, via news)", "CRV-035", TRAC),
     ("eligible for closure, June 2012 (DHS, as read by FAIR)", "CRV-021", DHS),
     ("closure offered, May 2012 (DHS)", "CRV-009", DHS),
     ("offer accepted, May 2012 (DHS)", "CRV-011", DHS),
+    ("closed by 29 May 2012 (DHS)", "CRV-051", DHS),
     ("closed by 31 May 2012 (TRAC)", "CRV-015", TRAC),
     ("closed by 28 June 2012 (TRAC)", "CRV-023", TRAC),
     ("closed by Oct 2012 (TRAC, via news)", "CRV-036", TRAC),

@@ -48,8 +48,12 @@ def analyse(data: RecordingDataset) -> Analysis:
     out.tables["headline"] = data.select(HEADLINE)
 
     arrests, deportations = data.get(ARTICLE_ARRESTS), data.get(ARTICLE_DEPORTATIONS)
+    # each ratio's label names who printed its counts, read from the data ('About.com (2014)')
+    printed = data.select([ARTICLE_DEPORTATIONS, REVIEW, BACKLOG]).set_index("figure_id")["source_id"]
+    printed_by = {fid: charts.source_words(sources, sid) for fid, sid in printed.items()}
     rate = out.add(
-        r.share(deportations, arrests, "deportations per criminal arrest (About.com article)"), group="article"
+        r.share(deportations, arrests, f"deportations per criminal arrest, {printed_by[ARTICLE_DEPORTATIONS]}"),
+        group="article",
     )
     out.finding(
         "article",
@@ -64,7 +68,10 @@ def analyse(data: RecordingDataset) -> Analysis:
     review, backlog = data.get(REVIEW), data.get(BACKLOG)
     out.add(
         r.difference(
-            review, backlog, "cases to review (About.com article) minus TRAC's pending backlog, end Sept 2011"
+            review,
+            backlog,
+            f"cases to review, {printed_by[REVIEW]}, minus the pending court backlog, {printed_by[BACKLOG]},"
+            " end Sept 2011",
         ),
         group="review",
     )
