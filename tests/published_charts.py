@@ -73,6 +73,7 @@ def record_all(dataset: Any, out: Path) -> dict[str, dict]:
             bars = bar_values(fig)
             fills = charts.fill_grey_clashes(fig)
             marked = charts.weak_marked(fig)
+            covered = charts.marks_over_texts(fig)
             charts.save_figure(fig, name, table, out_dir=out, formats=["png"])
             record[name] = {
                 **charts.describe(fig, table),  # measured while the PNG was drawn at 300 dpi
@@ -81,6 +82,7 @@ def record_all(dataset: Any, out: Path) -> dict[str, dict]:
                 "bars": bars,
                 "table": table,
                 "weak_marked": marked,
+                "marks_over_texts": covered,
                 "folder": out,
             }
             plt.close(fig)

@@ -309,6 +309,25 @@ def test_every_chart_prints_no_text_under_the_minimum_at_16_cm(built):
     assert not small, small
 
 
+def test_no_weak_source_asterisk_covers_a_text(built):
+    covered = {name: m["marks_over_texts"] for name, m in built.items() if m["marks_over_texts"]}
+    assert not covered, covered
+
+
+def test_mark_check_catches_an_asterisk_placed_over_a_label(dataset):
+    # a short bar marked 20 pt left of its end: the asterisk lands on the bar's own label, left of the axis
+    rows = tables.select(dataset.figures, ["FUN-030"])
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.barh([0], rows["value"], height=0.5)
+    ax.set_yticks([0], ["a label right of which a mark must not sit"])
+    ax.set_xlim(0, float(rows["value"].iloc[0]) * 50)
+    charts.mark_weak(ax, rows["value"], [0], rows, dataset.sources, offset=(-20.0, 0.0))
+    assert any(t.startswith("a label") for t in charts.marks_over_texts(fig))
+    charts.mark_weak(ax, rows["value"], [0], rows, dataset.sources, offset=(6.0, 0.0))  # past the end: clear
+    assert [t for t in charts.marks_over_texts(fig) if not t.startswith("a label")] == []
+    plt.close(fig)
+
+
 def test_no_chart_text_overlaps_another(built):
     crowded = {name: meta["overlaps"] for name, meta in built.items() if meta["overlaps"]}
     assert not crowded, crowded

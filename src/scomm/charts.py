@@ -9,6 +9,7 @@ PDF and the plotted table as CSV, with fixed metadata so two saves give identica
 from __future__ import annotations
 
 import io
+import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -442,6 +443,26 @@ def overlapping_texts(
     return pairs
 
 
+def marks_over_texts(fig, renderer=None, slack_px: float = 0.5) -> list[str]:
+    """The texts (first characters) that a weak-source asterisk (see `mark_weak`) covers, as the figure draws."""
+    texts = drawn_texts(fig)
+    renderer = renderer or fig.canvas.get_renderer()
+    boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+    half = math.sqrt(WEAK_MARK["s"]) / 2 * fig.dpi / 72  # the marker's half width, in pixels
+    covered = []
+    for ax in fig.axes:
+        for coll in ax.collections:
+            if coll.get_label() != WEAK_MARK_LABEL:
+                continue
+            for x, y in coll.get_offset_transform().transform(coll.get_offsets()):
+                for t, box in boxes:
+                    if min(box.x1, x + half) - max(box.x0, x - half) > slack_px and (
+                        min(box.y1, y + half) - max(box.y0, y - half) > slack_px
+                    ):
+                        covered.append(t.get_text()[:40])
+    return list(dict.fromkeys(covered))
+
+
 def grey_lightness(color) -> float:
     """CIE lightness L* (0 black - 100 white) of `color` printed in greyscale."""
 
@@ -674,7 +695,8 @@ TERTIARY_ORIGINALS = ("Wikipedia",)  # a mirror of these copies no document of r
 WEAK_MARK_ATTRIBUTE = "_scomm_weak_marks"
 # the mark: a six-armed asterisk (drawn as lines, no font needed) on a white halo, so it reads on any fill and in
 # grey; it sits beside a point (left, clear of the labels the builders put on the right) or inside a bar's top
-WEAK_MARK = {"marker": (6, 2, 0), "s": 42, "zorder": 5, "clip_on": False}
+WEAK_MARK_LABEL = "_weak source mark"  # the asterisks' label (a leading _ keeps it out of legends and files)
+WEAK_MARK = {"marker": (6, 2, 0), "s": 42, "zorder": 5, "clip_on": False, "label": WEAK_MARK_LABEL}
 WEAK_MARK_HALO, WEAK_MARK_INK = {"color": "white", "linewidths": 3.2}, {"color": "#222222", "linewidths": 1.1}
 BESIDE_POINT, INSIDE_BAR_TOP = (-10.0, 0.0), (0.0, -8.0)  # offsets of the mark from the value, in points
 ABOVE_BAR_LABEL = (0.0, 17.0)  # for short bars that carry a value label on top

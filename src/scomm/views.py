@@ -504,6 +504,11 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
 # ---------------------------------------------------------------- 05 case review
 
 
+# gaps after a horizontal bar's end, in points: to its value label, to its weak-source asterisk, and to the value
+# label of a marked bar (past the asterisk)
+VALUE_GAP, MARK_GAP, WEAK_LABEL_GAP = 3.0, 6.0, 12.0
+
+
 def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """The 2011-2012 case review as two panels of bars on one linear scale: the cases to be reviewed or
     reviewed, and what came of them. Each count is its own bar, labelled with who published it; counts of
@@ -537,7 +542,8 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
         (axes[1], table[is_outcome], "What came of the review"),
     ):
         ypos = np.arange(len(rows))[::-1]
-        for y, (_, row) in zip(ypos, rows.iterrows()):
+        weak = list(charts.weak_rows(rows, sources))
+        for y, (_, row), marked in zip(ypos, rows.iterrows(), weak):
             ap = row["qualifier"] in charts.APPROXIMATE
             ax.barh(
                 y,
@@ -550,8 +556,17 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
             )
             if ap:
                 charts.mark_approximate(ax, "bar")
-            ax.text(row["value"] + 6000, y, str(row["as_printed"]), va="center", fontsize=charts.LABEL_SIZE)
-        charts.mark_weak(ax, rows["value"], ypos, rows, sources, offset=(-9.0, 0.0))
+            # the value just past the bar's end, or past the asterisk that marks a weak source there
+            ax.annotate(
+                str(row["as_printed"]),
+                (row["value"], y),
+                xytext=(WEAK_LABEL_GAP if marked else VALUE_GAP, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=charts.LABEL_SIZE,
+            )
+        # the asterisk sits just past the end of the bar, so a short bar's mark never covers its label
+        charts.mark_weak(ax, rows["value"], ypos, rows, sources, offset=(MARK_GAP, 0.0))
         ax.set_yticks(
             ypos, [textwrap.fill(str(step), 34, break_on_hyphens=False) for step in rows["step"]], fontsize=7.5
         )
