@@ -448,7 +448,7 @@ def marks_over_texts(fig, renderer=None, slack_px: float = 0.5) -> list[str]:
     texts = drawn_texts(fig)
     renderer = renderer or fig.canvas.get_renderer()
     boxes = [(t, t.get_window_extent(renderer)) for t in texts]
-    half = math.sqrt(WEAK_MARK["s"]) / 2 * fig.dpi / 72  # the marker's half width, in pixels
+    half = math.sqrt(WEAK_MARK_AREA) / 2 * fig.dpi / 72  # the marker's half width, in pixels
     covered = []
     for ax in fig.axes:
         for coll in ax.collections:
@@ -696,7 +696,8 @@ WEAK_MARK_ATTRIBUTE = "_scomm_weak_marks"
 # the mark: a six-armed asterisk (drawn as lines, no font needed) on a white halo, so it reads on any fill and in
 # grey; it sits beside a point (left, clear of the labels the builders put on the right) or inside a bar's top
 WEAK_MARK_LABEL = "_weak source mark"  # the asterisks' label (a leading _ keeps it out of legends and files)
-WEAK_MARK = {"marker": (6, 2, 0), "s": 42, "zorder": 5, "clip_on": False, "label": WEAK_MARK_LABEL}
+WEAK_MARK_AREA = 42.0  # the asterisk's area in points squared (matplotlib's `s`)
+WEAK_MARK = {"marker": (6, 2, 0), "s": WEAK_MARK_AREA, "zorder": 5, "clip_on": False, "label": WEAK_MARK_LABEL}
 WEAK_MARK_HALO, WEAK_MARK_INK = {"color": "white", "linewidths": 3.2}, {"color": "#222222", "linewidths": 1.1}
 BESIDE_POINT, INSIDE_BAR_TOP = (-10.0, 0.0), (0.0, -8.0)  # offsets of the mark from the value, in points
 ABOVE_BAR_LABEL = (0.0, 17.0)  # for short bars that carry a value label on top
