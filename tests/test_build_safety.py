@@ -458,7 +458,8 @@ def test_terminal_text_shows_control_characters():
 
 
 def test_control_characters_in_a_csv_field_are_refused_with_line_and_column(tmp_path):
-    from scomm.data import FiguresValidationError, load_dataset
+    from scomm.data import load_dataset
+    from scomm.problems import FiguresValidationError
 
     rows = (DATA_DIR / "figures.csv").read_text(encoding="utf-8").splitlines()
     rows[3] = rows[3][:-1] + "\x00" + rows[3][-1]

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from scomm.cli import main
-from scomm.data import FiguresValidationError, load_dataset, load_figures, load_sources
+from scomm.data import load_dataset, load_figures, load_sources
+from scomm.problems import FiguresValidationError
 from tiny_project import TINY_DATA
 
 HEADER = (

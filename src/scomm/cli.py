@@ -94,17 +94,17 @@ def _lineage(args: argparse.Namespace) -> int:
 
 
 def _place(args: argparse.Namespace) -> int:
-    from scomm import places as P
+    from scomm import geography, place_lookup, place_profile
     from scomm.data import load_dataset
 
     ds = load_dataset(args.data)
-    acts, sts, plc = P.activations(), P.states(), P.places()
+    acts, sts, plc = geography.activations(), geography.states(), geography.places()
     try:
-        place = P.lookup(args.name, acts, sts, plc)
-    except P.PlaceLookupError as err:
+        place = place_lookup.lookup(args.name, acts, sts, plc)
+    except place_lookup.PlaceLookupError as err:
         print(f"scomm place: {err}", file=sys.stderr)
         return 1
-    say(P.profile_text(place, acts, sts, ds.figures, ds.sources, plc, P.read_ratios()))
+    say(place_profile.profile_text(place, acts, sts, ds.figures, ds.sources, plc, place_profile.read_ratios()))
     if place.kind == "county":  # its ICE field office and the jail share of arrests there, from ICE's records
         from scomm.jails import place_text
 
@@ -289,7 +289,7 @@ def _is(err: BaseException, module: str, *names: str) -> bool:
 def _expected_fault(name: str, err: Exception) -> bool:
     """Print an expected fault (invalid data, a failing notebook, a path that cannot be read or written)
     as one readable message; False for anything else (a bug: its traceback is shown)."""
-    if _is(err, "scomm.data", "FiguresValidationError"):
+    if _is(err, "scomm.problems", "FiguresValidationError"):
         print(terminal_safe(str(err)), file=sys.stderr)
         print(f"{name}: the data is invalid; nothing was written.", file=sys.stderr)
     elif _is(err, "scomm.build_state", "BuildError") or _is(err, "scomm.schema", "DataFileError"):

@@ -29,9 +29,9 @@ from pathlib import Path
 import pandas as pd
 
 from scomm import checksums, output_folder
-from scomm.data import Problem
 from scomm.enforcement import RecordsError, sha256
 from scomm.paths import DATA_DIR
+from scomm.problems import Problem
 from scomm.safe_csv import defuse_formulas
 
 DETAINERS_DIR = DATA_DIR / "raw" / "detainers"

@@ -33,8 +33,8 @@ from pathlib import Path
 import pandas as pd
 
 from scomm import checksums, output_folder
-from scomm.data import FiguresValidationError, Problem
 from scomm.paths import DATA_DIR
+from scomm.problems import FiguresValidationError, Problem
 
 RAW_DIR = DATA_DIR / "raw" / "ice_enforcement"
 DERIVED_DIR = DATA_DIR / "derived"

@@ -12,6 +12,7 @@ from scomm import charts
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
+from scomm.source_names import NO_DETAIL, source_name
 
 PERIOD_SHADE = "#e8e8e8"
 
@@ -391,7 +392,7 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     full = rows[~rows["partial_year"]].copy()
     meta = sources.set_index("source_id")
     full["publisher"] = [
-        str(meta.at[str(sid).split()[0], "author_or_publisher"]).split(" (")[0] for sid in full["source_id"]
+        source_name(meta, str(sid).split()[0], cut=NO_DETAIL, dated=False) for sid in full["source_id"]
     ]
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()

@@ -164,3 +164,9 @@ def month_year(when) -> str:
 def day_month_year(when) -> str:
     """A day as readers write it: 'Oct. 27, 2008'."""
     return f"{MONTH_WORDS[when.month - 1]} {when.day}, {when.year}"
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"

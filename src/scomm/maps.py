@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 
 from scomm import charts, fmt
 from scomm.fmt import day_month_year, month_year
-from scomm.places import fiscal_year
+from scomm.rollout_counts import fiscal_year
 from scomm.vendor import read_atlas
 
 MAP_SOURCE = "S103"  # Census boundaries (us-atlas)

@@ -12,6 +12,7 @@ import pandas as pd
 from scomm import charts, fmt, tables
 from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number, significant
+from scomm.source_names import RUNNING_TEXT, source_name
 from scomm.tables import FUNNEL_STAGES
 
 
@@ -155,7 +156,7 @@ def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
     """'Left out: factually.co (2026), "more than 1,210" for 2011-03 (ROL-028); its notes say "do not use without
     a primary".' Generated from the rows `tables.split_unusable` set aside ('' when none)."""
     items = [
-        f'{charts.source_name(sources, row["source_id"])}, "{row["as_printed"]}" for '
+        f'{source_name(sources, row["source_id"])}, "{row["as_printed"]}" for '
         f"{_when(row['period_end'], row['date_precision'])}: its notes say "
         f'"{tables.unusable_reason(row["notes"])}"'
         for _, row in left_out.iterrows()
@@ -208,7 +209,7 @@ def rollout_chart(
         goal_date,
         full.value * 0.72,
         f"target: every jurisdiction by {goal.value:.0f}, as reported by "
-        f"{charts.source_words(sources, goal.source_ids[0])} ",
+        f"{source_name(sources, goal.source_ids[0], cut=RUNNING_TEXT)} ",
         color=charts.PALETTE[6],
         fontsize=7.5,
         va="center",
@@ -220,7 +221,7 @@ def rollout_chart(
         [full.value],
         pd.Series([full.qualifier]),
         index=len(order),
-        label=f"all jurisdictions, dated to the year only: {charts.source_words(sources, full.source_ids[0])}",
+        label=f"all jurisdictions, dated to the year only: {source_name(sources, full.source_ids[0], cut=RUNNING_TEXT)}",
         line=False,
     )
     ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
