@@ -296,9 +296,9 @@ def test_publication_precision_is_loaded(dataset):
 
 
 def test_validate_exit_codes_and_output(tmp_path, capsys, monkeypatch):
-    from scomm import build
+    from scomm import build_state
 
-    monkeypatch.setattr(build, "read_manifest", lambda out: {})  # no build record: no notebook needs a figure
+    monkeypatch.setattr(build_state, "read_manifest", lambda out: {})  # no build record: no notebook needs a figure
     assert main(["validate", str(TINY_DATA / "figures.csv")]) == 0
     # the tiny data, counted by hand: 5 figures (3 high, 2 medium) from S01 and S02, 3 metrics, claims X01, ENF01
     assert capsys.readouterr().out == (

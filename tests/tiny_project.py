@@ -77,7 +77,8 @@ def copy_data(target: Path) -> Path:
 
 def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: bool = False, jobs: int = 2) -> int:
     """`run_build` with the notebooks in `nbs`; expected faults printed as the command line prints them."""
-    from scomm.build import BuildError, NotebookFailure
+    from scomm.build_state import BuildError
+    from scomm.notebook_runner import NotebookFailure
     from scomm.problems import FiguresValidationError
 
     try:
