@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from datetime import date
+from math import floor, log10
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -68,8 +70,6 @@ def significant(value: float, digits: int = 2) -> float:
     """`value` rounded to `digits` significant digits (15,593 -> 16,000): for approximate derived numbers only."""
     if value == 0:
         return 0.0
-    from math import floor, log10
-
     return round(value, -int(floor(log10(abs(value)))) + digits - 1)
 
 
@@ -142,8 +142,6 @@ def published_label(published, precision) -> str:
     if published is None or published != published or str(precision) == "undated":
         return "undated"
     if isinstance(published, str):
-        from datetime import date
-
         published = date.fromisoformat(published[:10])
     return published.strftime(DATE_FORMATS[str(precision)])
 

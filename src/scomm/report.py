@@ -305,8 +305,7 @@ class Prepared:
 
 def prepare(ds: Dataset) -> Prepared:
     """The glossary, the sources table's rows and every state's section (without derived numbers)."""
-    from scomm import geography
-    from scomm.state_sections import states_sections
+    from scomm import geography, state_sections
 
     glossary = "".join(
         f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
@@ -322,7 +321,7 @@ def prepare(ds: Dataset) -> Prepared:
         for r in src.itertuples()
     )
     folder = ds.data_dir
-    states = states_sections(
+    states = state_sections.states_sections(
         geography.activations(folder / "activations.csv", folder / "states.csv"),
         geography.states(folder / "states.csv"),
         ds.figures,

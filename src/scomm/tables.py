@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -147,7 +148,5 @@ def split_unusable(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def unusable_reason(notes: str) -> str:
     """The phrase of `notes` that marks a row unusable: 'do not use without a primary'."""
-    import re
-
     found = re.search(re.escape(UNUSABLE_MARKER) + r"[^.;,]*", str(notes), flags=re.I)
     return found.group(0).strip() if found else ""

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import textwrap
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from scomm import charts, fmt, tables
 from scomm import ratios as r
@@ -43,8 +46,6 @@ PERIOD_MILESTONES = [  # (label, milestone that opens the period, milestone that
 
 def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     """Dated events on a real time axis, with the program's periods shaded (opened and closed by events)."""
-    import matplotlib.dates as mdates
-
     # an event dated only by an encyclopedia mirror or an AI digest is not drawn (see charts.plottable)
     table = charts.plottable(milestones, sources)
     local = table[table["scope"].astype(str) != "program"] if "scope" in table.columns else table.iloc[0:0]
@@ -408,8 +409,6 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
             bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none"),
         )
         ax1.set_ylim(0, float(table["total"].max()) * 1.22)
-    from matplotlib.patches import Patch
-
     ax1.legend(
         handles=[
             Patch(
@@ -827,8 +826,6 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     charts.mark_weak(ax, [reach * 0.92] * len(pct), y, pct, sources)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    from matplotlib.ticker import MaxNLocator
-
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))  # few ticks: the panel is narrow
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}%" if v else "0")
     ax.set_xlabel("difference from the published value, percent of it")
