@@ -396,3 +396,21 @@ def test_value_must_be_the_number_as_printed_states(tmp_path, value, printed, ok
         load_dataset(path)
     assert [(p.line, p.column, p.value) for p in info.value.problems] == [(2, "value", value)]
     assert "as_printed" in info.value.problems[0].expected
+
+
+def test_checks_in_a_load_pool_give_what_one_thread_gives():
+    """The fast path's column checks run in the threads of one load's pool or in the caller's thread: the
+    same typed frame either way."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scomm import data
+    from scomm.paths import DATA_DIR
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for resource in ("figures", "sources"):
+            frames = []
+            for p in (pool, None):
+                reader, table, typed = data._load(DATA_DIR / f"{resource}.csv", resource, fast=True, pool=p)
+                assert not reader.finish().fallback and not reader.problems
+                frames.append(data._to_frame(table, typed, reader.schema))
+            pd.testing.assert_frame_equal(frames[0], frames[1])
