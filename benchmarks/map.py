@@ -14,8 +14,7 @@ import argparse
 import tempfile
 import time
 
-from scomm import charts, maps, tables, views
-from scomm import places as P
+from scomm import charts, geography, maps, tables, views
 from scomm.data import load_dataset
 
 
@@ -45,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     dataset = load_dataset()
-    acts, changes = P.activations(), P.county_changes()
+    acts, changes = geography.activations(), geography.county_changes()
     t0 = time.perf_counter()
     counties, _ = maps.atlas()
     decode = time.perf_counter() - t0

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scomm.build import notebook_paths
+from scomm.notebook_runner import notebook_paths
 from scomm.paths import DATA_DIR
 from scomm.settings import RunSettings
 

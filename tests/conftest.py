@@ -39,9 +39,9 @@ def data_copy(tmp_path: Path) -> Path:
 def no_default_build(tmp_path_factory, monkeypatch):
     """A build into a new folder compares with the project's own last build (the committed figures/); here
     that is an empty folder, so no test depends on the committed outputs."""
-    from scomm import build
+    from scomm import build_stage
 
-    monkeypatch.setattr(build, "LAST_DEFAULT_BUILD", tmp_path_factory.mktemp("no-default-build"))
+    monkeypatch.setattr(build_stage, "LAST_DEFAULT_BUILD", tmp_path_factory.mktemp("no-default-build"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -137,7 +137,7 @@ def test_parameters_are_set_for_the_run_and_the_cell_put_back():
 
 
 def test_build_takes_ratios_from_the_analyses_in_process(tmp_path, dataset):
-    from scomm.build import analyse_notebooks, collect_ratios
+    from scomm.build_analyses import analyse_notebooks, collect_ratios
 
     nbs = [tmp_path / "03_identification_funnel.ipynb", tmp_path / "99_other.ipynb"]
     (tmp_path / "99_other.ratios.jsonl").write_text(

@@ -20,10 +20,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scomm import build as build_mod
-from scomm.build import STAGING_PREFIX, notebook_paths, run_build
+from scomm import build_stage
+from scomm.build import STAGING_PREFIX, run_build
 from scomm.build_stamp import STAMP_NAME
 from scomm.cli import main
+from scomm.notebook_runner import notebook_paths
 from tiny_project import build, copy_data, drop_figures, set_value, set_value_in, tree, write_notebooks
 
 
@@ -50,7 +51,7 @@ def base(tmp_path_factory):
     root = tmp_path_factory.mktemp("base")
     data, nbs = copy_data(root / "data"), write_notebooks(root / "nbs")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(build_mod, "LAST_DEFAULT_BUILD", root / "no-default-build")
+        mp.setattr(build_stage, "LAST_DEFAULT_BUILD", root / "no-default-build")
         assert build(data, root / "out", nbs) == 0
     return data, nbs, root / "out"
 
@@ -240,7 +241,7 @@ def test_a_new_output_folder_is_compared_with_the_last_default_build(copy, tmp_p
     """A build into a new --out compares with the project's own last build (here: the base build, standing
     in for it), and its last line gives the full path of the new folder's change log."""
     data, nbs, out = copy
-    monkeypatch.setattr(build_mod, "LAST_DEFAULT_BUILD", out)
+    monkeypatch.setattr(build_stage, "LAST_DEFAULT_BUILD", out)
     set_value(data, "TNY-004", "400")
     fresh = tmp_path / "fresh"
     assert build(data, fresh, nbs) == 0
@@ -325,12 +326,12 @@ def test_write_failure_is_a_message_and_outputs_are_restored(copy, monkeypatch, 
             raise OSError(code, os.strerror(code), str(dst))
         return real_replace(src, dst)
 
-    monkeypatch.setattr(build_mod.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     assert build(data, out, nbs) == 1
     err = capsys.readouterr().err
     assert os.strerror(code) in err and "Traceback" not in err
     assert len(calls) >= 5  # the failure did happen while outputs were moved in
-    monkeypatch.setattr(build_mod.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert tree(out) == before
 
 

@@ -21,8 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scomm import build as build_module
-from scomm import output_folder
+from scomm import build_stage, output_folder
 from scomm.build import LOCK_NAME, STAGING_PREFIX, run_build
 from scomm.cli import main
 from scomm.paths import DATA_DIR, PROJECT_ROOT
@@ -50,7 +49,7 @@ def built(tmp_path_factory):
     for name in ("01_first", "02_second"):
         notebook(nbs / f"{name}.ipynb", OPEN.format(name=name), READ, CHART.format(name=name))
     with pytest.MonkeyPatch.context() as mp:  # no comparison with the project's own (committed) last build
-        mp.setattr(build_module, "LAST_DEFAULT_BUILD", root / "no-default-build")
+        mp.setattr(build_stage, "LAST_DEFAULT_BUILD", root / "no-default-build")
         assert build(data, root / "out", nbs) == 0
     return data, nbs, root / "out"
 
@@ -458,7 +457,8 @@ def test_terminal_text_shows_control_characters():
 
 
 def test_control_characters_in_a_csv_field_are_refused_with_line_and_column(tmp_path):
-    from scomm.data import FiguresValidationError, load_dataset
+    from scomm.data import load_dataset
+    from scomm.problems import FiguresValidationError
 
     rows = (DATA_DIR / "figures.csv").read_text(encoding="utf-8").splitlines()
     rows[3] = rows[3][:-1] + "\x00" + rows[3][-1]
@@ -487,7 +487,7 @@ def test_every_missing_figure_of_every_notebook_is_named_in_one_run(project, cap
 
 
 def test_validate_names_every_figure_the_notebooks_read_that_the_data_lacks(tmp_path, monkeypatch, capsys):
-    from scomm import build as build_mod
+    from scomm import build_state
 
     record = {
         "notebooks": {
@@ -495,7 +495,7 @@ def test_validate_names_every_figure_the_notebooks_read_that_the_data_lacks(tmp_
             "02_b": {"reads": {"figure_ids": ["TNY-002"]}},
         }
     }
-    monkeypatch.setattr(build_mod, "read_manifest", lambda out: record)
+    monkeypatch.setattr(build_state, "read_manifest", lambda out: record)
     copy_data(tmp_path)
     drop_figures(tmp_path, "TNY-001", "TNY-002")
     assert main(["validate", str(tmp_path / "figures.csv")]) == 1

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from scomm.cli import main
-from scomm.data import FiguresValidationError, load_dataset, load_figures, load_sources
+from scomm.data import load_dataset, load_figures, load_sources
+from scomm.problems import FiguresValidationError
 from tiny_project import TINY_DATA
 
 HEADER = (
@@ -295,9 +296,9 @@ def test_publication_precision_is_loaded(dataset):
 
 
 def test_validate_exit_codes_and_output(tmp_path, capsys, monkeypatch):
-    from scomm import build
+    from scomm import build_state
 
-    monkeypatch.setattr(build, "read_manifest", lambda out: {})  # no build record: no notebook needs a figure
+    monkeypatch.setattr(build_state, "read_manifest", lambda out: {})  # no build record: no notebook needs a figure
     assert main(["validate", str(TINY_DATA / "figures.csv")]) == 0
     # the tiny data, counted by hand: 5 figures (3 high, 2 medium) from S01 and S02, 3 metrics, claims X01, ENF01
     assert capsys.readouterr().out == (
@@ -395,3 +396,21 @@ def test_value_must_be_the_number_as_printed_states(tmp_path, value, printed, ok
         load_dataset(path)
     assert [(p.line, p.column, p.value) for p in info.value.problems] == [(2, "value", value)]
     assert "as_printed" in info.value.problems[0].expected
+
+
+def test_checks_in_a_load_pool_give_what_one_thread_gives():
+    """The fast path's column checks run in the threads of one load's pool or in the caller's thread: the
+    same typed frame either way."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scomm import data
+    from scomm.paths import DATA_DIR
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for resource in ("figures", "sources"):
+            frames = []
+            for p in (pool, None):
+                reader, table, typed = data._load(DATA_DIR / f"{resource}.csv", resource, fast=True, pool=p)
+                assert not reader.finish().fallback and not reader.problems
+                frames.append(data._to_frame(table, typed, reader.schema))
+            pd.testing.assert_frame_equal(frames[0], frames[1])

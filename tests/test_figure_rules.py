@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scomm import figure_rules as rules
-from scomm.data import FiguresValidationError, load_dataset
+from scomm.data import load_dataset
+from scomm.problems import FiguresValidationError
 from tiny_data import write_tiny_data
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scomm.data import MAX_LINE_BYTES, FiguresValidationError, load_dataset
+from scomm.csv_reader import MAX_LINE_BYTES
+from scomm.data import load_dataset
+from scomm.problems import FiguresValidationError
 from test_data import GOOD, HEADER, write
 
 
@@ -78,7 +80,7 @@ def test_two_gigabyte_file_without_newline_is_refused_in_bounded_memory(tmp_path
 
 def test_many_bad_rows_are_counted_but_only_some_located(tmp_path):
     """A huge bad file is reported in bounded memory: MAX_KEPT problems per check located, the rest counted."""
-    from scomm.data import MAX_KEPT
+    from scomm.problems import MAX_KEPT
 
     rows = [GOOD[0].replace("FUN-025", f"ZZZ-{i:04d}").replace(",140396,", ",seventy,") for i in range(MAX_KEPT + 500)]
     with pytest.raises(FiguresValidationError) as info:

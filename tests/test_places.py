@@ -10,16 +10,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scomm import fmt, maps, place_charts, vendor
-from scomm import places as P
+from scomm import (
+    fmt,
+    geography,
+    maps,
+    place_charts,
+    place_lookup,
+    place_profile,
+    rollout_counts,
+    rollout_reconcile,
+    state_sections,
+    vendor,
+)
 from scomm.cli import main
-from scomm.data import FiguresValidationError, load_table
+from scomm.data import load_table
 from scomm.paths import DATA_DIR
+from scomm.problems import FiguresValidationError
 
 
 @pytest.fixture(scope="module")
 def geo():
-    return {"acts": P.activations(), "states": P.states(), "places": P.places(), "changes": P.county_changes()}
+    return {
+        "acts": geography.activations(),
+        "states": geography.states(),
+        "places": geography.places(),
+        "changes": geography.county_changes(),
+    }
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -135,14 +151,14 @@ def test_cross_column_faults(tmp_path):
         ACT_GOOD[2],
     ]
     with pytest.raises(FiguresValidationError) as info:
-        P.activations(_write(tmp_path, lines))
+        geography.activations(_write(tmp_path, lines))
     got = [(p.line, p.column, p.value) for p in info.value.problems]
     assert got == [(2, "fips", "48113"), (3, "activated", "2010-10-27")]
     assert "(CA: 06)" in info.value.problems[0].expected
 
 
 def test_clean_small_table_loads(tmp_path):
-    acts = P.activations(_write(tmp_path, [ACT_HEADER, *ACT_GOOD]))
+    acts = geography.activations(_write(tmp_path, [ACT_HEADER, *ACT_GOOD]))
     assert list(acts["fips"]) == ["48113", "48201", "06075"]
 
 
@@ -234,7 +250,7 @@ def test_reconciliation_on_a_hand_made_list():
             _fig("T-5", "counties_activated", 2, "exact", "California", "2009-01-01", "year", unit="counties"),
         ]
     )
-    rec = P.reconcile(figures, TINY, TINY_PLACES, TINY_CHANGES).set_index("figure_id")
+    rec = rollout_reconcile.reconcile(figures, TINY, TINY_PLACES, TINY_CHANGES).set_index("figure_id")
     assert list(rec.loc["T-1", ["list_count", "difference", "gap"]]) == [3, 0, 0]
     assert not rec.loc["T-1", "disagrees"]
     assert list(rec.loc["T-2", ["list_count", "difference", "gap", "tolerance"]]) == [4, 1, 1, 0]
@@ -259,7 +275,9 @@ def _count_by_hand(day: str) -> tuple[int, int]:
     [("ROL-015", "2010-08-10", "counties"), ("ROL-030", "2011-05-17", "states"), ("ROL-019", "2010-09-30", "counties")],
 )
 def test_reconciliation_of_bundled_figures_matches_a_count_by_hand(dataset, geo, figure_id, day, what):
-    rec = P.reconcile(dataset.figures, geo["acts"], geo["places"], geo["changes"]).set_index("figure_id")
+    rec = rollout_reconcile.reconcile(dataset.figures, geo["acts"], geo["places"], geo["changes"]).set_index(
+        "figure_id"
+    )
     counties, states = _count_by_hand(day)
     expected = counties if what == "counties" else states
     published = dataset.figures.set_index("figure_id").at[figure_id, "value"]
@@ -270,7 +288,9 @@ def test_reconciliation_of_bundled_figures_matches_a_count_by_hand(dataset, geo,
 def test_published_counts_by_hand(dataset, geo):
     """The three dates worked out by hand: 546 counties on 2010-08-10 (ICE: 544), 42 states on 2011-05-17
     (ICE: 42), and at most 1,147 counties in March 2011 against 'more than 1,210'."""
-    rec = P.reconcile(dataset.figures, geo["acts"], geo["places"], geo["changes"]).set_index("figure_id")
+    rec = rollout_reconcile.reconcile(dataset.figures, geo["acts"], geo["places"], geo["changes"]).set_index(
+        "figure_id"
+    )
     assert _count_by_hand("2010-08-10") == (546, 27)
     assert rec.at["ROL-015", "list_count"] == 546 and rec.at["ROL-015", "retired_codes_counted"] == 2
     assert _count_by_hand("2011-05-17")[1] == 42 and rec.at["ROL-030", "gap"] == 0
@@ -279,7 +299,7 @@ def test_published_counts_by_hand(dataset, geo):
 
 
 def test_state_spans(geo):
-    spans = P.state_spans(geo["acts"], geo["states"]).set_index("state")
+    spans = rollout_counts.state_spans(geo["acts"], geo["states"]).set_index("state")
     ma = [r for r in _csv("activations.csv") if r["state"] == "MA"]
     first, last = min(r["activated"] for r in ma), max(r["activated"] for r in ma)
     assert spans.at["MA", "days"] == (pd.Timestamp(last) - pd.Timestamp(first)).days == 1287
@@ -292,17 +312,17 @@ def test_state_spans(geo):
 def test_lookup_county_state_and_codes(geo):
     args = (geo["acts"], geo["states"], geo["places"])
     for query in ("Dallas County, TX", "dallas county, tx", "48113", "Dallas, TX", "Dallas County, Texas"):
-        place = P.lookup(query, *args)
+        place = place_lookup.lookup(query, *args)
         assert (place.kind, place.code, place.name) == ("county", "48113", "Dallas County, TX"), query
     for query in ("TX", "tx", "Texas"):
-        assert P.lookup(query, *args).code == "TX"
-    assert P.lookup("San Francisco, CA", *args).code == "06075"
+        assert place_lookup.lookup(query, *args).code == "TX"
+    assert place_lookup.lookup("San Francisco, CA", *args).code == "06075"
 
 
 def test_lookup_ambiguous_and_unknown(geo):
     args = (geo["acts"], geo["states"], geo["places"])
-    with pytest.raises(P.PlaceLookupError) as info:
-        P.lookup("Dallas County", *args)
+    with pytest.raises(place_lookup.PlaceLookupError) as info:
+        place_lookup.lookup("Dallas County", *args)
     assert info.value.matches == [
         "Dallas County, AL",
         "Dallas County, AR",
@@ -310,15 +330,15 @@ def test_lookup_ambiguous_and_unknown(geo):
         "Dallas County, MO",
         "Dallas County, TX",
     ]
-    with pytest.raises(P.PlaceLookupError) as info:
-        P.lookup("Dalas County, TX", *args)
+    with pytest.raises(place_lookup.PlaceLookupError) as info:
+        place_lookup.lookup("Dalas County, TX", *args)
     assert info.value.matches[0] == "Dallas County, TX"
-    with pytest.raises(P.PlaceLookupError):
-        P.lookup("99999", *args)
+    with pytest.raises(place_lookup.PlaceLookupError):
+        place_lookup.lookup("99999", *args)
 
 
 def test_county_timing(geo):
-    t = P.county_timing("48113", geo["acts"])
+    t = place_profile.county_timing("48113", geo["acts"])
     rows = _csv("activations.csv")
     assert t["rank"] == 1 + sum(r["activated"] < "2008-11-12" for r in rows) == 3
     assert (t["state_rank"], t["state_of"], t["state_active"]) == (2, 254, 2)
@@ -345,11 +365,13 @@ def test_place_command_errors_exit_1_without_traceback(capsys, query, text):
 
 
 def test_state_html(dataset, geo):
-    html = P.state_section_html("TX", geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"])
+    html = state_sections.state_section_html(
+        "TX", geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"]
+    )
     assert html.startswith("<section class='state' id='state-tx'>") and html.endswith("</section>")
     assert "<h3>Texas (TX)</h3>" in html and "ROL-006" in html and "STA-015" in html
     assert "<td>FY2009</td><td>41</td>" in html
-    everything = P.states_html(geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"])
+    everything = state_sections.states_html(geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"])
     assert everything.count("<section") == 51
 
 
@@ -401,7 +423,7 @@ def test_map_export_is_byte_identical(tmp_path, dataset, geo):
 
 
 def test_chart_titles_come_from_the_data(dataset, geo):
-    spans = P.state_spans(geo["acts"], geo["states"])
+    spans = rollout_counts.state_spans(geo["acts"], geo["states"])
     fig, _ = place_charts.spans_chart(spans, dataset.sources)
     title = fig.texts[0].get_text().replace("\n", " ")
     one_day = sum(

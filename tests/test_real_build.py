@@ -12,7 +12,9 @@ import json
 import pandas as pd
 import pytest
 
-from scomm.build import claims_checks, notebook_paths, run_build
+from scomm.build import run_build
+from scomm.build_analyses import claims_checks
+from scomm.notebook_runner import notebook_paths
 from scomm.paths import DATA_DIR
 
 VERDICTS = {"reproduces", "diverges", "cannot compute", "partial year"}

@@ -235,8 +235,9 @@ def test_glossary_with_an_unknown_source_names_file_line_and_value(tmp_path):
 
     import pytest
 
-    from scomm.data import FiguresValidationError, load_table
+    from scomm.data import load_table
     from scomm.paths import DATA_DIR
+    from scomm.problems import FiguresValidationError
 
     shutil.copy2(DATA_DIR / "sources.csv", tmp_path / "sources.csv")
     lines = (DATA_DIR / "glossary.csv").read_text(encoding="utf-8").splitlines()

@@ -78,8 +78,9 @@ def copy_data(target: Path) -> Path:
 def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: bool = False, jobs: int = 1) -> int:
     """`run_build` with the notebooks in `nbs`; expected faults printed as the command line prints them. One
     kernel by default (both notebooks in turn): half the kernel start-ups of two, for the same mechanics."""
-    from scomm.build import BuildError, NotebookFailure
-    from scomm.data import FiguresValidationError
+    from scomm.build_state import BuildError
+    from scomm.notebook_runner import NotebookFailure
+    from scomm.problems import FiguresValidationError
 
     try:
         return run_build(

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -161,8 +162,6 @@ def ph_check(
 def spearman(frame: pd.DataFrame, x: str = "noncitizen_share", y: str = "days") -> dict:
     """Spearman rank correlation of `x` with `y` with a 95% interval (Fisher z with the Bonett-Wright
     variance), from scipy."""
-    from scipy import stats
-
     rho, p = stats.spearmanr(frame[x], frame[y])
     n = len(frame)
     z, se = np.arctanh(rho), np.sqrt((1 + rho**2 / 2) / (n - 3))

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from scomm import charts
+
 # Funnel stages in order, with the metrics that count each stage.
 FUNNEL_ORDER = [
     ("fingerprints", ["fingerprint_submissions"]),
@@ -28,8 +30,6 @@ def figures_by(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 def figures_by_kind(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Figures per kind of source in the vocabulary's order (strongest first), with how charts show each kind
     ("drawn plainly", "marked", "never drawn") and the split by confidence; kinds no figure uses count 0."""
-    from scomm import charts
-
     kinds = figures.merge(sources[["source_id", "kind"]], on="source_id", how="left")["kind"].astype(str)
     conf = figures["confidence"].astype(str).to_numpy()
     rows = []
@@ -184,8 +184,6 @@ def figure_kinds(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
     """Each figure's kind of source, indexed by figure_id: the weakest kind among its sources (the order of
     `charts.SOURCE_KINDS`), so a figure with a primary document and a blog counts as resting on the blog, as a
     chart marks it. A source_id missing from `sources` raises KeyError."""
-    from scomm import charts
-
     kind = sources.set_index("source_id")["kind"].astype(str)
     rank = {k: i for i, k in enumerate(charts.SOURCE_KINDS)}
     out = {}
@@ -213,8 +211,6 @@ def use_by_kind(figures: pd.DataFrame, sources: pd.DataFrame, uses: Mapping[str,
     source, one row per kind of the vocabulary (strongest first, kinds no figure uses count 0), with how charts
     show the kind ("drawn plainly", "marked", "never drawn") and a last row "all kinds". An id that is not in
     `figures` raises KeyError (a chart or a printed number that names a figure the data does not have)."""
-    from scomm import charts
-
     kinds = figure_kinds(figures, sources)
     counts: dict[str, pd.Series] = {}
     for column, ids in uses.items():
@@ -242,8 +238,6 @@ def unnamed_kinds(figures: pd.DataFrame, sources: pd.DataFrame, charts_meta: Map
     """Charts that hold a figure resting on an AI-written digest (never drawn), or on a blog, law-firm page,
     repost or mirror (NAMED_KINDS) without naming that kind in their texts (the footer's mark line). Returns
     chart, figure_id, kind; empty when every chart says what it rests on."""
-    from scomm import charts
-
     kinds = figure_kinds(figures, sources)
     rows = []
     for name in sorted(charts_meta):

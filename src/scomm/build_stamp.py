@@ -18,7 +18,18 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from scomm.paths import DATA_DIR, DATAPACKAGE_JSON, NOTEBOOKS_DIR, SRC_DIR
+from scomm.paths import (
+    CLAIMS_CSV,
+    DATA_DIR,
+    DATAPACKAGE_JSON,
+    FIGURES_CSV,
+    METRICS_CSV,
+    MILESTONES_CSV,
+    NOTEBOOKS_DIR,
+    SOURCES_CSV,
+    SRC_DIR,
+    resolve,
+)
 
 STAMP_NAME = ".scomm-build.stamp"  # in OUT, beside the lock
 VERSION = "1"
@@ -126,3 +137,31 @@ def write(out_dir: Path, key: str | None) -> None:
     partial = path.with_name(f"{STAMP_NAME}.{os.getpid()}")
     partial.write_text(key + "\n", encoding="utf-8")
     os.replace(partial, path)
+
+
+def leave(out_dir: Path, paths: Sequence[Path], formats: Sequence[str], notebooks: Sequence[Path]) -> None:
+    """Record what a build depended on, so the next one can tell at once that nothing changed."""
+    try:
+        write(out_dir, stamp(out_dir, paths, formats, notebooks))
+    except OSError:  # a read-only folder: the next build compares in full
+        pass
+
+
+def quick_paths(data: str | None, sources: str | None, metrics: str | None) -> tuple[Path, ...]:
+    """`scomm.data.dataset_paths` without importing it (it loads pandas): the five data files a build reads.
+    A build leaves a stamp only when this agrees with the real resolution."""
+    figures = resolve(data, FIGURES_CSV)
+    if figures.is_dir():
+        figures = figures / "figures.csv"
+
+    def beside(name: str, default: Path) -> Path:
+        candidate = figures.with_name(name)
+        return candidate if candidate.exists() else default
+
+    return (
+        figures,
+        resolve(sources, beside("sources.csv", SOURCES_CSV)),
+        resolve(metrics, beside("metrics.csv", METRICS_CSV)),
+        beside("milestones.csv", MILESTONES_CSV),
+        beside("claims.csv", CLAIMS_CSV),
+    )

@@ -12,6 +12,10 @@ from typing import Protocol
 
 import pandas as pd
 
+from scomm import activation_models as am
+from scomm import its, tables
+from scomm import jails as j
+from scomm import model_charts as mc
 from scomm import ratios as r
 
 DETAINER_IDS = ("DET-014", "DET-015", "DET-016", "DET-017", "DET-018", "DET-019")  # ICE detainers, FY2012-FY2017
@@ -109,8 +113,6 @@ def removals_by_year(run: Reader) -> tuple[pd.DataFrame, dict[int, r.Quantity]]:
 def program_share_rows(run: Reader) -> tuple[pd.DataFrame, dict[str, r.Quantity]]:
     """GAO's share of removals attributable to the program and the count it implies, per fiscal year:
     (the table `views.sc_share_chart` draws, label -> implied count as a Quantity)."""
-    from scomm import tables
-
     implied, counts = {}, {}
     for label, share_id, total_id in PROGRAM_SHARES:
         share, total = run.get(share_id), run.get(total_id)
@@ -137,8 +139,6 @@ FUNNEL_IDS = {
 
 def funnel_rows(run: Reader) -> pd.DataFrame:
     """The identification funnel of each place in `FUNNEL_IDS` (`tables.funnel_table`), for the funnel charts."""
-    from scomm import tables
-
     return tables.funnel_table({place: run.select(ids) for place, ids in FUNNEL_IDS.items()})
 
 
@@ -191,8 +191,6 @@ COX_COVARIATES = ("noncitizen_share", "log_population", "border_100km", "g287")
 def activation_curves(frame: pd.DataFrame, origin: pd.Timestamp) -> tuple[dict, pd.DataFrame]:
     """Kaplan-Meier curves of days to activation by fifth of non-citizen share, and each fifth's median date with
     the range of shares it spans (`share_from`, `share_to`): (curves, medians), for `model_charts.km_chart`."""
-    from scomm import activation_models as am
-
     curves = am.kaplan_meier(frame["days"], frame["event"], frame["quintile"])
     medians = am.median_times(frame["days"], frame["event"], frame["quintile"], origin)
     cuts = frame.groupby("quintile")["noncitizen_share"].agg(["min", "max"])
@@ -205,8 +203,6 @@ def cox_models(
 ) -> tuple[list[str], dict, pd.DataFrame]:
     """The two Cox models of time to activation (all counties; within states) and their hazard ratios:
     (covariates, fits by model name, hazard-ratio table for `model_charts.hazard_chart`)."""
-    from scomm import activation_models as am
-
     covs = list(covariates)
     fits = {"all counties": am.cox(frame, covs), "within states": am.cox(frame, covs, strata="state")}
     hr = pd.concat(
@@ -225,10 +221,6 @@ def jail_share_changes(
     """Each area's monthly jail share around the return: segmented-regression terms and the before/after change
     with its interval and verdict (`data`: the table the estimates name as their data): (segments, changes), the
     latter for `model_charts.area_change_chart`."""
-    from scomm import its
-    from scomm import jails as j
-    from scomm import model_charts as mc
-
     monthly = j.monthly_jail_share(arrests, last_month=last_month)
     segments, changes = [], []
     for aor, part in monthly.groupby("aor", sort=True):

@@ -36,6 +36,7 @@ from scomm.fmt import DATE_FORMATS, MONTH_WORDS, published_label, published_year
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
 from scomm.safe_csv import defuse_formulas  # noqa: E402
 from scomm.settings import DEFAULT_FORMATS  # noqa: E402
+from scomm.source_names import FIRST_NAMED, source_name  # noqa: E402
 
 STYLE = PACKAGE_DIR / "scomm.mplstyle"
 # Okabe-Ito, plus markers and hatches so series stay apart in grey-scale.
@@ -114,35 +115,14 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
     """
     ids = _ids(table, "source_id")
     meta = sources.set_index("source_id")
-
-    def words(sid: str) -> str:
-        row = meta.loc[sid]
-        return f"{row['author_or_publisher']} ({published_year(row['published'], row['published_precision'])})"
-
-    parts = list(dict.fromkeys(words(sid) for sid in ids))
+    parts = list(dict.fromkeys(source_name(meta, sid) for sid in ids))
     text = "Sources: " + "; ".join(parts) + "." if parts else ""
     if "confidence" in table.columns:  # weak or unverified sources are named on the chart itself
         low = table[table["confidence"].astype(str) == "low"]
-        weak = list(dict.fromkeys(words(sid) for sid in _ids(low, "source_id")))
+        weak = list(dict.fromkeys(source_name(meta, sid) for sid in _ids(low, "source_id")))
         if weak:
             text += " Weak or unverified source, not confirmed by a primary document: " + "; ".join(weak) + "."
     return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False))
-
-
-def source_name(sources: pd.DataFrame, source_id: str, short: bool = False) -> str:
-    """A source in words for legends: 'TRAC, Syracuse University (2010)'; `short`: the publisher's first words."""
-    row = sources.set_index("source_id").loc[source_id]
-    name = str(row["author_or_publisher"])
-    if short:
-        name = textwrap.shorten(name.split(" (")[0], 22, placeholder="...")
-    return f"{name} ({published_year(row['published'], row.get('published_precision', 'year'))})"
-
-
-def source_words(sources: pd.DataFrame, source_id: str) -> str:
-    """A source for running text: its publisher without the bracketed or comma-separated detail, and its year ('About.com (2014)')."""
-    row = sources.set_index("source_id").loc[source_id]
-    name = str(row["author_or_publisher"]).split(" (")[0].split(", ")[0]
-    return f"{name} ({published_year(row['published'], row.get('published_precision', 'year'))})"
 
 
 def add_note(fig, note: str) -> None:
@@ -806,7 +786,7 @@ def weak_note(fig, sources: pd.DataFrame) -> str:
     for sid in dict.fromkeys(s for cell in rows["source_id"] for s in _row_source_ids(cell)):
         kind = str(meta.loc[sid, "kind"])
         if is_weak_kind(kind):
-            name = str(meta.loc[sid, "author_or_publisher"]).split(" (")[0].split(";")[0]
+            name = source_name(meta, sid, cut=FIRST_NAMED, dated=False)
             by_kind.setdefault(kind, [])
             if name not in by_kind[kind]:
                 by_kind[kind].append(name)

@@ -3,6 +3,10 @@
 Expected faults (invalid data, a failing notebook, a path that cannot be read or written) become one
 readable message and exit status 1 here, in one place; Ctrl-C gives exit status 130. Set SCOMM_DEBUG=1
 to see the full traceback for a bug report.
+
+Each command imports what it needs when it runs (the imports inside the functions below): `scomm --help`
+and a build with nothing to do never load pandas, matplotlib or the data modules (benchmarks/rebuild.py
+measures both; importing scomm.build here would add 30 to 50 ms to --help, scomm.data about 1.2 s).
 """
 
 from __future__ import annotations
@@ -37,12 +41,12 @@ def say(text: str) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from scomm.data import load_dataset
+    from scomm import lineage  # pandas: see the module's docstring
+    from scomm.build_state import read_manifest  # likewise
+    from scomm.data import load_dataset  # likewise
+    from scomm.paths import PROJECT_ROOT  # likewise
 
     ds = load_dataset(args.path, args.sources, args.metrics)
-    from scomm import lineage
-    from scomm.build import read_manifest
-    from scomm.paths import PROJECT_ROOT
 
     missing = lineage.missing_by_notebook(read_manifest(PROJECT_ROOT).get("notebooks", {}), ds)
     if missing:  # the notebooks read these by id: a build would stop on them
@@ -65,7 +69,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from scomm.build import run_build
+    from scomm.build import run_build  # see the module's docstring: --help does not load it
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in formats if f not in ("png", "svg", "pdf")]
@@ -86,7 +90,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _lineage(args: argparse.Namespace) -> int:
-    from scomm.lineage_report import lineage_text
+    from scomm.lineage_report import lineage_text  # pandas: see the module's docstring
 
     text, found = lineage_text(args.figure_id, args.out)
     say(text)
@@ -94,24 +98,23 @@ def _lineage(args: argparse.Namespace) -> int:
 
 
 def _place(args: argparse.Namespace) -> int:
-    from scomm import places as P
-    from scomm.data import load_dataset
+    from scomm import geography, place_lookup, place_profile  # pandas: see the module's docstring
+    from scomm.data import load_dataset  # likewise
 
     ds = load_dataset(args.data)
-    acts, sts, plc = P.activations(), P.states(), P.places()
+    acts, sts, plc = geography.activations(), geography.states(), geography.places()
     try:
-        place = P.lookup(args.name, acts, sts, plc)
-    except P.PlaceLookupError as err:
+        place = place_lookup.lookup(args.name, acts, sts, plc)
+    except place_lookup.PlaceLookupError as err:
         print(f"scomm place: {err}", file=sys.stderr)
         return 1
-    say(P.profile_text(place, acts, sts, ds.figures, ds.sources, plc, P.read_ratios()))
+    say(place_profile.profile_text(place, acts, sts, ds.figures, ds.sources, plc, place_profile.read_ratios()))
     if place.kind == "county":  # its ICE field office and the jail share of arrests there, from ICE's records
-        from scomm.jails import place_text
+        from scomm.detainers import place_text as detainer_text  # the record modules: loaded only for a county
+        from scomm.jails import place_text  # likewise
 
         say("\n" + place_text(place.code))
-        from scomm.detainers import place_text as detainer_text  # declined detainers and 287(g) years
-
-        say("\n" + detainer_text(place.code))
+        say("\n" + detainer_text(place.code))  # declined detainers and 287(g) years
     if args.chart:
         if place.kind not in ("county", "state"):
             print(
@@ -119,8 +122,8 @@ def _place(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        from scomm import charts
-        from scomm.place_charts import state_rollout_chart
+        from scomm import charts  # matplotlib (about 1.2 s), loaded only when a chart is asked for
+        from scomm.place_charts import state_rollout_chart  # likewise
 
         target = Path(args.chart)
         fmt = target.suffix.lstrip(".").lower() or "png"
@@ -152,7 +155,7 @@ def _place(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace) -> int:
-    from scomm.enforcement import main as derive_main
+    from scomm.enforcement import main as derive_main  # pandas: see the module's docstring
 
     return derive_main(force=args.force)
 
@@ -289,7 +292,7 @@ def _is(err: BaseException, module: str, *names: str) -> bool:
 def _expected_fault(name: str, err: Exception) -> bool:
     """Print an expected fault (invalid data, a failing notebook, a path that cannot be read or written)
     as one readable message; False for anything else (a bug: its traceback is shown)."""
-    if _is(err, "scomm.data", "FiguresValidationError"):
+    if _is(err, "scomm.problems", "FiguresValidationError"):
         print(terminal_safe(str(err)), file=sys.stderr)
         print(f"{name}: the data is invalid; nothing was written.", file=sys.stderr)
     elif _is(err, "scomm.build_state", "BuildError") or _is(err, "scomm.schema", "DataFileError"):

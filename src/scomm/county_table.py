@@ -30,6 +30,7 @@ import tarfile
 import numpy as np
 import pandas as pd
 
+from scomm.maps import decode_arcs, shapes
 from scomm.paths import DATA_DIR
 from scomm.vendor import ATLAS_TGZ, RAW_DIR, to_csv
 
@@ -95,8 +96,6 @@ def polygon_centroid(rings: list[np.ndarray]) -> tuple[float, float, float]:
 
 def county_centroids() -> dict[str, tuple[float, float]]:
     """County FIPS -> (longitude, latitude) of its area-weighted centroid (us-atlas counties-10m)."""
-    from scomm.maps import shapes
-
     out = {}
     for shape in shapes(_atlas("counties-10m.json"), "counties"):
         parts = [p for p in (polygon_centroid(list(poly)) for poly in shape.polygons) if p[2] != 0]
@@ -117,8 +116,6 @@ def mexican_border() -> np.ndarray:
     Texas's runs along the Gulf coast to the Rio Grande's mouth (its easternmost vertex south of 26 degrees
     N) and then up the river to El Paso.
     """
-    from scomm.maps import decode_arcs
-
     topo = _atlas("states-10m.json")
     arcs = decode_arcs(topo)
     owners: dict[int, set[str]] = {}

@@ -17,6 +17,8 @@ one line naming file, line and what was expected, and leaves data/derived/ as it
 
 from __future__ import annotations
 
+import gzip
+import html
 import json
 import os
 import re
@@ -29,9 +31,10 @@ from pathlib import Path
 import pandas as pd
 
 from scomm import checksums, output_folder
-from scomm.data import Problem
+from scomm.data import load_table
 from scomm.enforcement import RecordsError, sha256
 from scomm.paths import DATA_DIR
+from scomm.problems import Problem
 from scomm.safe_csv import defuse_formulas
 
 DETAINERS_DIR = DATA_DIR / "raw" / "detainers"
@@ -162,7 +165,7 @@ def check_sums(folder: Path, names: list[str]) -> dict[str, str]:
 
 
 def _connect():
-    import duckdb
+    import duckdb  # about 0.14 s, needed only to derive the tables: not loaded by the notebooks or the report
 
     con = duckdb.connect()
     con.execute(f"SET threads TO {os.cpu_count() or 1}")
@@ -176,7 +179,7 @@ def _read(
     con, path: Path, columns: dict[str, str], *, delim: str = ",", skip: int = 0, select: str = "*", expected: str = ""
 ) -> pd.DataFrame:
     """One raw file through DuckDB's CSV reader, typed by `columns`; any fault becomes a one-line DetainerError."""
-    import duckdb
+    import duckdb  # about 0.14 s, needed only to derive the tables: not loaded by the notebooks or the report
 
     if not path.name.endswith(".gz"):
         _check_utf8(path)
@@ -314,7 +317,7 @@ def place_facilities(
     all of ICE's listed facilities in it lie in one county. "OTHER-OTHER FACILITY" is "no place";
     anything else not placed is "unplaced". Nothing is dropped.
     """
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import fuzz, process  # only to place facilities while deriving: not loaded by the notebooks
 
     by_state, cities = _facility_index(facilities, geo)
     hand = {
@@ -497,7 +500,7 @@ def detainer_tables(
 
 def _encounter_tables(con, paths: dict[int, Path], aors: pd.DataFrame, sums: dict[str, str]) -> dict[str, pd.DataFrame]:
     """Encounters and detainers by fiscal year, month, area and landmark group (SC centre or not); one row per file."""
-    import duckdb
+    import duckdb  # about 0.14 s, needed only to derive the tables: not loaded by the notebooks or the report
 
     parts = []
     for year, path in paths.items():
@@ -621,8 +624,6 @@ def _encounter_tables(con, paths: dict[int, Path], aors: pd.DataFrame, sums: dic
 
 def _check_banner(path: Path, year: int) -> None:
     """The fifth banner line names the fiscal year and line 6 is the header (read without parsing the file)."""
-    import gzip
-
     try:
         with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
             lines = [handle.readline() for _ in range(ENCOUNTER_BANNER_LINES + 1)]
@@ -949,8 +950,6 @@ def place_text(
 ) -> str:
     """What `scomm place` adds for a county: detainers declined at facilities placed in it, by year, and its
     287(g) years (The Washington Post's panel; the 2009 Inspector General roster)."""
-    from scomm.data import load_table
-
     fips = str(county_fips).zfill(5)
     declines = load_table("detainer_declines_facility") if declines is None else declines
     wapo = load_table("wapo_287g_sheriffs") if wapo is None else wapo
@@ -984,16 +983,12 @@ def place_text(
 @lru_cache(maxsize=1)
 def _lookup_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The bundled declines and the Post's panel, read once for all the report's state sections."""
-    from scomm.data import load_table
-
     return load_table("detainer_declines_facility"), load_table("wapo_287g_sheriffs")
 
 
 def state_html(state: str, declines: pd.DataFrame | None = None, wapo: pd.DataFrame | None = None) -> str:
     """The report's lines for a state: declined detainers at facilities placed in its counties by year (with
     the counties that declined most) and its sheriffs' 287(g) years; every data text is HTML-escaped."""
-    import html
-
     if declines is None or wapo is None:
         declines, wapo = _lookup_tables()
     e = html.escape

@@ -7,12 +7,16 @@ import matplotlib
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.patches import Patch
 
-from scomm import charts
+from scomm import charts, maps
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
 from scomm.schema import source_ids
+from scomm.source_names import NO_DETAIL, source_name
+from scomm.vendor import read_atlas
 
 PERIOD_SHADE = "#e8e8e8"
 
@@ -394,7 +398,7 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     full = rows[~rows["partial_year"]].copy()
     meta = sources.set_index("source_id")
     full["publisher"] = [
-        str(meta.at[str(sid).split()[0], "author_or_publisher"]).split(" (")[0] for sid in full["source_id"]
+        source_name(meta, str(sid).split()[0], cut=NO_DETAIL, dated=False) for sid in full["source_id"]
     ]
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()
@@ -509,12 +513,6 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
 
     The table has one row per county of the map with its area code and the area's shares and change.
     """
-    from matplotlib.collections import LineCollection, PolyCollection
-    from matplotlib.patches import Patch
-
-    from scomm import maps
-    from scomm.vendor import read_atlas
-
     rows = shares[shares["definition"] == definition].set_index("aor")
     counties, states = maps.atlas()
     code_of = dict(zip(crosswalk["geoid"].astype(str), crosswalk["aor"].astype(str)))
@@ -544,9 +542,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
     rings, owner = maps.fill_counties(ax, plain, None, 0.1)
     falls = [(ring, shade[o]) for ring, o in zip(rings, owner) if hatched[o]]
     if falls:
-        import matplotlib as mpl
-
-        with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 0.6}):
+        with matplotlib.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 0.6}):
             ax.add_collection(
                 PolyCollection(
                     [ring for ring, _ in falls],

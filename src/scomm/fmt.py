@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from datetime import date
+from math import floor, log10
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -68,8 +70,6 @@ def significant(value: float, digits: int = 2) -> float:
     """`value` rounded to `digits` significant digits (15,593 -> 16,000): for approximate derived numbers only."""
     if value == 0:
         return 0.0
-    from math import floor, log10
-
     return round(value, -int(floor(log10(abs(value)))) + digits - 1)
 
 
@@ -142,8 +142,6 @@ def published_label(published, precision) -> str:
     if published is None or published != published or str(precision) == "undated":
         return "undated"
     if isinstance(published, str):
-        from datetime import date
-
         published = date.fromisoformat(published[:10])
     return published.strftime(DATE_FORMATS[str(precision)])
 
@@ -164,3 +162,9 @@ def month_year(when) -> str:
 def day_month_year(when) -> str:
     """A day as readers write it: 'Oct. 27, 2008'."""
     return f"{MONTH_WORDS[when.month - 1]} {when.day}, {when.year}"
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"

@@ -15,7 +15,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from scomm import claims
 from scomm.data import Dataset
+from scomm.schema import table_schema
 
 TABLES = ("figures", "sources", "metrics", "milestones", "claims")
 
@@ -38,7 +40,7 @@ def apply_filter(figures: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 
 def _derived_registry() -> dict[str, Callable[[Dataset], pd.DataFrame]]:
-    from scomm import audit, claims
+    from scomm import audit  # it draws on charts (matplotlib, about 1.2 s): not loaded by `scomm validate`
 
     return {
         "claims": lambda ds: claims.evaluate(ds.claims, ds.figures),
@@ -85,8 +87,6 @@ def _figure_texts(ds: Dataset, ids) -> dict[str, str]:
 def _table_text(table: str, ds: Dataset) -> str:
     frame = getattr(ds, table, None)
     if frame is None:  # another table of the data package (activations, places, ...): its file's bytes
-        from scomm.schema import table_schema
-
         try:
             return "sha256:" + hashlib.sha256((ds.data_dir / table_schema(table).path).read_bytes()).hexdigest()
         except OSError:  # missing or unreadable: load it, so the fault is reported as a notebook would see it
@@ -157,8 +157,6 @@ def uses_figure(reads: dict, figure_id: str, ds: Dataset) -> bool:
     if figure_id in reads.get("figure_ids", []) or "figures" in reads.get("tables", []):
         return True
     if "claims" in reads.get("derived", []):
-        from scomm.claims import figures_used
-
-        if any(figure_id in ids for ids in figures_used(ds.claims).values()):
+        if any(figure_id in ids for ids in claims.figures_used(ds.claims).values()):
             return True
     return any(figure_id in set(apply_filter(ds.figures, spec)["figure_id"]) for spec in reads.get("filters", []))

@@ -8,6 +8,7 @@ import pandas as pd
 
 from scomm import claims as claims_mod
 from scomm import lineage
+from scomm.data import load_dataset
 from scomm.paths import PROJECT_ROOT, resolve
 
 
@@ -22,8 +23,6 @@ def _role(claim, figure_id: str) -> str:
 
 def lineage_text(figure_id: str, out: str | None = None) -> tuple[str, bool]:
     """(the listing, whether anything uses `figure_id`) for the build in `out` (default: the project)."""
-    from scomm.data import load_dataset
-
     root = resolve(out, PROJECT_ROOT)
     state = root / "figures" / "build-state"
     record_path = state / "lineage.json"

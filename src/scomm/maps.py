@@ -15,12 +15,14 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
 
 from scomm import charts, fmt
 from scomm.fmt import day_month_year, month_year
-from scomm.places import fiscal_year
+from scomm.rollout_counts import fiscal_year
 from scomm.schema import source_ids
 from scomm.vendor import read_atlas
 
@@ -175,9 +177,6 @@ def period_classes(dates: pd.Series, by: str = "fiscal_year") -> pd.Series:
 
 def sequential_colors(n: int) -> list[str]:
     """n colours from dark (earliest) to light (latest), evenly spaced in lightness (reads in grey-scale)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
     cmap = colormaps["YlGnBu"]
     return [to_hex(cmap(v)) for v in np.linspace(0.95, 0.2, n)]  # the lightest class stays off white paper
 

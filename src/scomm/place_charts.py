@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scomm import charts
-from scomm import places as P
+from scomm import charts, place_profile, rollout_counts
 from scomm.fmt import day_month_year, month_year
 
 LIST_COLOR, PUBLISHED_COLOR = charts.PALETTE[0], charts.PALETTE[6]
@@ -53,11 +52,11 @@ def state_rollout_chart(
     """Share of a state's counties active by date, with one county marked; returns (fig, table)."""
     rows = acts[acts["state"] == state].sort_values(["activated", "fips"])
     name = sts.set_index("state").at[state, "state_name"]
-    steps = P.counts_at(rows, np.unique(rows["activated"].to_numpy()))
+    steps = rollout_counts.counts_at(rows, np.unique(rows["activated"].to_numpy()))
     steps["share_pct"] = steps["counties"] / len(rows) * 100
     first, last = rows["activated"].min(), rows["activated"].max()
     if mark_fips is not None:
-        t = P.county_timing(mark_fips, acts)
+        t = place_profile.county_timing(mark_fips, acts)
         county = rows.set_index("fips").at[mark_fips, "county"]
         title = (
             f"{county} was among the first {t['state_active']:,} of {name}'s {len(rows):,} counties to join, in "

@@ -16,7 +16,8 @@ from PIL import Image
 
 from scomm import audit, claims
 from scomm.data import Dataset
-from scomm.fmt import format_number, month_year, published_label, published_year
+from scomm.fmt import format_number, month_year, published_label
+from scomm.source_names import source_name
 from scomm.tables import readable
 
 NUMBER_COLUMNS = ("value",)
@@ -289,13 +290,15 @@ def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
     for sid in source_ids:
         if sid not in meta.index:
             continue
-        row = meta.loc[sid]
-        year = published_year(row["published"], row.get("published_precision", "year"))
-        name = html.escape(str(row["author_or_publisher"]))
-        url = row["url"] if isinstance(row["url"], str) and row["url"] else None
-        link = f"<a href='{html.escape(url, quote=True)}'>{name}</a>" if url else name
+        url = meta.at[sid, "url"]
+        href = url if isinstance(url, str) and url else None
+
+        def linked(name: str, href: str | None = href) -> str:
+            return f"<a href='{html.escape(href, quote=True)}'>{html.escape(name)}</a>" if href else html.escape(name)
+
+        link = source_name(meta, sid, dated=False, markup=linked)
         if link not in [p.split(" (")[0] for p in parts]:
-            parts.append(f"{link} ({year})")
+            parts.append(source_name(meta, sid, markup=linked))
     return "Sources: " + "; ".join(parts) + "." if parts else ""
 
 
@@ -306,12 +309,12 @@ class Prepared:
 
     glossary: str
     source_rows: str
-    states: list  # places.StateSection, in report order
+    states: list  # state_sections.StateSection, in report order
 
 
 def prepare(ds: Dataset) -> Prepared:
     """The glossary, the sources table's rows and every state's section (without derived numbers)."""
-    from scomm import places
+    from scomm import geography, state_sections
 
     glossary = "".join(
         f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
@@ -327,12 +330,12 @@ def prepare(ds: Dataset) -> Prepared:
         for r in src.itertuples()
     )
     folder = ds.data_dir
-    states = places.states_sections(
-        places.activations(folder / "activations.csv", folder / "states.csv"),
-        places.states(folder / "states.csv"),
+    states = state_sections.states_sections(
+        geography.activations(folder / "activations.csv", folder / "states.csv"),
+        geography.states(folder / "states.csv"),
         ds.figures,
         ds.sources,
-        places.places(folder / "places.csv"),
+        geography.places(folder / "places.csv"),
     )
     return Prepared(glossary, rows, states)
 

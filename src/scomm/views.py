@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import textwrap
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from scomm import charts, fmt
 from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number, significant
+from scomm.source_names import RUNNING_TEXT, source_name
 from scomm.tables import FUNNEL_STAGES
 
 
@@ -42,8 +46,6 @@ PERIOD_MILESTONES = [  # (label, milestone that opens the period, milestone that
 
 def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     """Dated events on a real time axis, with the program's periods shaded (opened and closed by events)."""
-    import matplotlib.dates as mdates
-
     # an event dated only by an encyclopedia mirror or an AI digest is not drawn (see charts.plottable)
     table = charts.plottable(milestones, sources)
     local = table[table["scope"].astype(str) != "program"] if "scope" in table.columns else table.iloc[0:0]
@@ -155,7 +157,7 @@ def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
     """'Left out: factually.co (2026), "more than 1,210" for March 2011: its only source is an AI-written
     digest.' Generated from the rows `charts.split_plottable` set aside ('' when none)."""
     items = [
-        f'{charts.source_name(sources, row["source_id"].split()[0])}, "{row["as_printed"]}" for '
+        f'{source_name(sources, row["source_id"].split()[0])}, "{row["as_printed"]}" for '
         f"{_when(row['period_end'], row['date_precision'])}: {charts.never_plotted_reason(row['source_id'], sources)}"
         for _, row in left_out.iterrows()
     ]
@@ -207,7 +209,7 @@ def rollout_chart(
         goal_date,
         full.value * 0.72,
         f"target: every jurisdiction by {goal.value:.0f}, as reported by "
-        f"{charts.source_words(sources, goal.source_ids[0])} ",
+        f"{source_name(sources, goal.source_ids[0], cut=RUNNING_TEXT)} ",
         color=charts.PALETTE[6],
         fontsize=7.5,
         va="center",
@@ -219,7 +221,7 @@ def rollout_chart(
         [full.value],
         pd.Series([full.qualifier]),
         index=len(order),
-        label=f"all jurisdictions, dated to the year only: {charts.source_words(sources, full.source_ids[0])}",
+        label=f"all jurisdictions, dated to the year only: {source_name(sources, full.source_ids[0], cut=RUNNING_TEXT)}",
         line=False,
     )
     ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
@@ -407,8 +409,6 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
             bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none"),
         )
         ax1.set_ylim(0, float(table["total"].max()) * 1.22)
-    from matplotlib.patches import Patch
-
     ax1.legend(
         handles=[
             Patch(
@@ -841,8 +841,6 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     charts.mark_weak(ax, [reach * 0.92] * len(pct), y, pct, sources)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    from matplotlib.ticker import MaxNLocator
-
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))  # few ticks: the panel is narrow
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}%" if v else "0")
     ax.set_xlabel("difference from the published value, percent of it")

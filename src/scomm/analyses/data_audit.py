@@ -9,6 +9,7 @@ from scomm import claims as cl
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
+from scomm.source_names import RUNNING_TEXT, source_name
 
 NOTEBOOK = "07_data_audit"
 PRIMARY_KINDS = charts.STRONG_KINDS[:4]  # government documents, court records, official statistics, research
@@ -124,7 +125,7 @@ def _article(data: RecordingDataset, out: Analysis) -> None:
     sources = data.sources
     article_arrests, article_removals = data.get(ARTICLE_ARRESTS), data.get(ARTICLE_DEPORTATIONS)
     ice_arrests, ice_removals, ice_convicted = data.get(ICE_ARRESTS), data.get(ICE_REMOVALS), data.get(ICE_CONVICTED)
-    article = charts.source_words(sources, article_arrests.source_ids[0])
+    article = source_name(sources, article_arrests.source_ids[0], cut=RUNNING_TEXT)
     period = data.select([ICE_CONVICTED]).iloc[0]
     years = r.years_between(period["period_start"], period["period_end"])
     article_rate = out.add(r.conversion(article_arrests, article_removals, f"{article}: deportations per arrest"))
@@ -154,7 +155,7 @@ def _article(data: RecordingDataset, out: Analysis) -> None:
         d=article_removals,
         art=article,
         c=ice_convicted,
-        src=charts.source_words(sources, ice_convicted.source_ids[0]),
+        src=source_name(sources, ice_convicted.source_ids[0], cut=RUNNING_TEXT),
         same="equal" if article_removals.value == ice_convicted.value else "differ from",
         a=period["period_start"],
         b=period["period_end"],

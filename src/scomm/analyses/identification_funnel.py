@@ -4,10 +4,11 @@ counts compare with ICE's own statistics and with yearly arrests of non-citizens
 
 from __future__ import annotations
 
-from scomm import charts, tables, views
 from scomm import ratios as r
+from scomm import tables, views
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
+from scomm.source_names import RUNNING_TEXT, source_name
 
 NOTEBOOK = "03_identification_funnel"
 # The four stages (fingerprints checked, matches, ICE arrests, removals) of each place, by figure id.
@@ -65,7 +66,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     )
     out.chart("03_conversion_rates", lambda: views.conversion_chart(funnel, sources))
 
-    article = charts.source_words(sources, data.select([ARTICLE_ARRESTS])["source_id"].iloc[0])
+    article = source_name(sources, data.select([ARTICLE_ARRESTS])["source_id"].iloc[0], cut=RUNNING_TEXT)
     arrests, deportations = data.get(ARTICLE_ARRESTS), data.get(ARTICLE_DEPORTATIONS)
     ice_arrests, ice_removals = data.get(ICE_ARRESTS), data.get(ICE_REMOVALS)
     article_rate = out.add(
@@ -97,7 +98,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     )
 
     period = data.select([ICE_ARRESTS]).iloc[0]
-    quoted_by = charts.source_words(sources, data.select([YEARLY_ARRESTS_ICE])["source_id"].iloc[0])
+    quoted_by = source_name(sources, data.select([YEARLY_ARRESTS_ICE])["source_id"].iloc[0], cut=RUNNING_TEXT)
     years = r.years_between(period["period_start"], period["period_end"])
     per_year = out.add(
         r.per_period(arrests, years, "people_per_year", f"{article}: criminal arrests per year"), group="per_year"

@@ -4,10 +4,11 @@ rate its own arrests and deportations give, the case review against TRAC's court
 
 from __future__ import annotations
 
-from scomm import charts, fmt, views
+from scomm import fmt, views
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
+from scomm.source_names import RUNNING_TEXT, source_name
 
 NOTEBOOK = "01_program_overview"
 ARTICLE_ARRESTS, ARTICLE_DEPORTATIONS = "FUN-025", "FUN-026"  # the article the project started from
@@ -38,7 +39,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     out.chart("01_milestones", lambda: views.milestones_chart(milestones, sources))
 
     start = data.select([ARTICLE_ARRESTS]).iloc[0]
-    article = f"the {charts.source_words(sources, start['source_id'])} article"
+    article = f"the {source_name(sources, start['source_id'], cut=RUNNING_TEXT)} article"
     out.note(
         "start",
         "The project started from {article}: a secondary summary, so each of its figures is traced to"
@@ -50,7 +51,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     arrests, deportations = data.get(ARTICLE_ARRESTS), data.get(ARTICLE_DEPORTATIONS)
     # each ratio's label names who printed its counts, read from the data ('About.com (2014)')
     printed = data.select([ARTICLE_DEPORTATIONS, REVIEW, BACKLOG]).set_index("figure_id")["source_id"]
-    printed_by = {fid: charts.source_words(sources, sid) for fid, sid in printed.items()}
+    printed_by = {fid: source_name(sources, sid, cut=RUNNING_TEXT) for fid, sid in printed.items()}
     rate = out.add(
         r.share(deportations, arrests, f"deportations per criminal arrest, {printed_by[ARTICLE_DEPORTATIONS]}"),
         group="article",

@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from scomm import fmt, maps, place_charts
-from scomm import places as P
+from scomm import fmt, maps, place_charts, place_lookup, place_profile, rollout_counts, rollout_reconcile
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 
 NOTEBOOK = "08_rollout_by_place"
 PLACE = "Dallas County, TX"  # the place profiled at the end (the same lookup as `scomm place`)
-TOLERANCE_PCT = P.TOLERANCE_PCT  # percent of the published value, for counts of jurisdictions or counties
-STATE_TOLERANCE = P.STATE_TOLERANCE  # states, for counts of states
+TOLERANCE_PCT = (
+    rollout_reconcile.TOLERANCE_PCT
+)  # percent of the published value, for counts of jurisdictions or counties
+STATE_TOLERANCE = rollout_reconcile.STATE_TOLERANCE  # states, for counts of states
 NOT_A_STATE = "DC"  # in the list as a state, counted apart in the sentences
 
 
@@ -31,7 +32,7 @@ class RolloutByPlace(Analysis):
 def fiscal_year_counts(acts: pd.DataFrame) -> pd.DataFrame:
     """Counties active in the list at the end of each federal fiscal year: `active` (cumulative count) and
     `percent` of the list's counties, one row per fiscal year in which a county was activated."""
-    by_year = P.fiscal_year(acts["activated"]).value_counts().sort_index()
+    by_year = rollout_counts.fiscal_year(acts["activated"]).value_counts().sort_index()
     active = by_year.cumsum()
     return pd.DataFrame(
         {
@@ -64,9 +65,9 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
     out = RolloutByPlace(NOTEBOOK)
     sources = data.sources
     # the rollout counts and the figures about the place shown at the end (read by filter, for lineage)
-    figures = pd.concat([data.rows(metric=list(P.ROLLOUT_METRICS)), data.rows(geography=PLACE)]).drop_duplicates(
-        "figure_id"
-    )
+    figures = pd.concat(
+        [data.rows(metric=list(rollout_reconcile.ROLLOUT_METRICS)), data.rows(geography=PLACE)]
+    ).drop_duplicates("figure_id")
     acts, sts = data.table("activations"), data.table("states")
     plc, changes = data.table("places"), data.table("county_changes")
 
@@ -78,7 +79,7 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
         " DC. The first was {c} on {d0}; the last {k} joined on {d1}, about {y} years later.",
         n=len(acts),
         s=int((sts["state"] != NOT_A_STATE).sum()),
-        c=P.county_label(first),
+        c=place_lookup.county_label(first),
         d0=fmt.day_month_year(first["activated"]),
         k=int((acts["activated"] == last_day).sum()),
         d1=fmt.day_month_year(last_day),
@@ -98,7 +99,9 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
         n=int(per_day.max()),
     )
 
-    rec = P.reconcile(figures, acts, plc, changes, tolerance_pct=TOLERANCE_PCT, state_tolerance=STATE_TOLERANCE)
+    rec = rollout_reconcile.reconcile(
+        figures, acts, plc, changes, tolerance_pct=TOLERANCE_PCT, state_tolerance=STATE_TOLERANCE
+    )
     out.tables["reconciliation"] = rec
     comparable = rec[rec["list_count"].notna()]
     flagged = comparable[comparable["disagrees"].astype(bool)]
@@ -139,7 +142,7 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
         ),
     )
 
-    spans = P.state_spans(acts, sts)
+    spans = rollout_counts.state_spans(acts, sts)
     out.tables["spans"] = spans
     longest = spans.loc[spans["days"].idxmax()]
     out.finding(
@@ -158,13 +161,13 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
     out.chart("08_state_spans", lambda: place_charts.spans_chart(spans, sources))
 
     try:
-        place = P.lookup(PLACE, acts, sts, plc)
-    except P.PlaceLookupError as err:  # a ValueError: the build names the notebook and the data
+        place = place_lookup.lookup(PLACE, acts, sts, plc)
+    except place_lookup.PlaceLookupError as err:  # a ValueError: the build names the notebook and the data
         raise ValueError(f"the place profiled, {PLACE}, is not in the activation list: {err}") from None
     if place.kind != "county" or place.state is None:
         raise ValueError(f"{PLACE} is not a county of the activation list (found: {place.kind} {place.code})")
     state = place.state
-    out.texts["place"] = P.profile_text(place, acts, sts, figures, sources, plc)
+    out.texts["place"] = place_profile.profile_text(place, acts, sts, figures, sources, plc)
     out.chart(
         "08_dallas_county_rollout",
         lambda: place_charts.state_rollout_chart(acts, sts, sources, state, place.code),

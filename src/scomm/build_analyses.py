@@ -1,0 +1,82 @@
+"""The numbers a build computes in its own process, from the analysis functions of the notebooks: each
+notebook's analysis on the build's snapshot (with what it read), ratios.csv's rows and the
+published-claims checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from scomm import claims, lineage
+from scomm.analyses import ANALYSES
+from scomm.analysis import Analysis
+from scomm.build_state import BuildError
+from scomm.data import Dataset
+from scomm.recording import RecordingDataset
+
+RATIO_COLUMNS = ["notebook", "order", "key", "value", "unit", "qualifier", "figure_ids", "text"]
+
+
+@dataclass
+class Analysed:
+    """A notebook's analysis computed in the build's own process, and what it read."""
+
+    result: Analysis
+    reads: dict
+
+
+def analyse_notebooks(ds: Dataset, label: str, notebooks: Sequence[Path]) -> dict[str, Analysed]:
+    """Call the analysis function of every notebook that has one on `ds` (the build's snapshot), each
+    through its own recording dataset; an analysis that fails is a BuildError naming the notebook."""
+    done = {}
+    for nb in notebooks:
+        analyse = ANALYSES.get(nb.stem)
+        if analyse is None:
+            continue
+        data = RecordingDataset(ds, label, f"notebook {nb.stem}")
+        try:
+            done[nb.stem] = Analysed(analyse(data), data.reads)
+        except (KeyError, ValueError, TypeError, ZeroDivisionError) as err:
+            raise BuildError(f"the analysis of notebook {nb.stem} failed on this data: {err}") from None
+    return done
+
+
+def collect_ratios(
+    state_dir: Path, notebooks: Sequence[Path], analysed: dict[str, Analysed] | None = None
+) -> pd.DataFrame:
+    """ratios.csv rows in notebook order: from each notebook's analysis computed in-process when it has one,
+    else from the record its kernel wrote (in print order)."""
+    analysed = analysed or {}
+    rows = []
+    for nb in notebooks:
+        if nb.stem in analysed:
+            items = list(analysed[nb.stem].result.ratio_rows())
+        else:
+            ledger = state_dir / f"{nb.stem}.ratios.jsonl"
+            lines = ledger.read_text(encoding="utf-8").splitlines() if ledger.exists() else []
+            items = [json.loads(line) for line in lines]
+        for order, item in enumerate(items, start=1):
+            rows.append({"notebook": nb.stem, "order": order, **{c: item[c] for c in RATIO_COLUMNS[2:]}})
+    return pd.DataFrame(rows, columns=RATIO_COLUMNS)
+
+
+def merged_reads(*records: dict) -> dict:
+    """One record of reads holding every read of `records`, in first-seen order."""
+    out = lineage.empty_reads()
+    for rec in records:
+        for kind, items in rec.items():
+            for item in items:
+                if item not in out.setdefault(kind, []):
+                    out[kind].append(item)
+    return out
+
+
+def claims_checks(ds: Dataset) -> pd.DataFrame:
+    """The published-claims checks table of `ds` (record counts read from the dataset's own folder)."""
+    records = ds.table(claims.RECORDS_TABLE) if claims.uses_records(ds.claims) else None
+    monthly = ds.table(claims.DETAINER_TABLE) if claims.uses_detainer_months(ds.claims) else None
+    return claims.evaluate(ds.claims, ds.figures, records, monthly)

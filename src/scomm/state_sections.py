@@ -1,0 +1,147 @@
+"""The report's section on each state (and DC): its rollout by fiscal year, every figure about it and
+its counties with sources, its declined detainers and 287(g) agreements, and the derived numbers that
+use its figures."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from scomm.detainers import state_html
+from scomm.fmt import ordinal
+from scomm.place_lookup import Place
+from scomm.place_profile import figures_about, figures_in_state, ratios_using
+from scomm.rollout_counts import fiscal_year, state_spans
+from scomm.source_names import source_label, source_labels
+
+
+@dataclass(frozen=True)
+class StateSection:
+    """A state's report section without the derived numbers, which need the build's ratios: the HTML
+    before and after where they go, and the figure ids they would use."""
+
+    head: str
+    figure_ids: tuple[str, ...]
+    tail: str
+
+    def html(self, ratios: pd.DataFrame | None = None) -> str:
+        """The whole section, with the derived numbers (rows of `ratios`) that use its figures."""
+        derived = ratios_using(self.figure_ids, ratios) if self.figure_ids else None
+        middle = (
+            "<ul>" + "".join(f"<li>{html.escape(str(t))}</li>" for t in derived["text"]) + "</ul>"
+            if derived is not None and len(derived)
+            else None
+        )
+        return "\n".join(p for p in (self.head, middle, self.tail) if p is not None)
+
+
+def state_section(
+    state: str,
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    spans: pd.DataFrame | None = None,
+    labels: dict[str, str] | None = None,
+) -> StateSection:
+    """A state's (or DC's) section: its rollout (first county, statewide date, counties activated per fiscal
+    year) and every figure about it and its counties, with sources.
+
+    `spans` (from `state_spans`) and `labels` (from `source_labels`) can be passed in when many sections
+    are built at once, so they are computed once."""
+    e = html.escape
+    labels = source_labels(sources) if labels is None else labels
+    spans = (state_spans(acts, sts) if spans is None else spans).set_index("state")
+    s = spans.loc[state]
+    rank = int((spans["first"] < s["first"]).sum()) + 1
+    rows = acts[acts["state"] == state]
+    first_names = rows.loc[rows["activated"] == s["first"], "county"].tolist()
+    by_fy = rows.assign(fy=fiscal_year(rows["activated"])).groupby("fy").size()
+    cumulative_n = by_fy.cumsum()
+    fy_rows = "".join(
+        f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{c:,}</td><td>{c / len(rows) * 100:.1f}%</td></tr>"
+        for fy, n, c in zip(by_fy.index, by_fy, cumulative_n)
+    )
+    parts = [
+        f"<section class='state' id='state-{e(state.lower())}'>",
+        f"<h3>{e(str(s['state_name']))} ({e(state)})</h3>",
+        f"<p>First county activated: {s['first']:%Y-%m-%d} ({e(', '.join(first_names))}); {ordinal(rank)} of "
+        f"{len(spans)} states and DC to start. Active statewide: {s['statewide']:%Y-%m-%d}, {s['days']:,} days "
+        f"after the first county. Counties in the list: {s['counties']:,}.</p>",
+        "<table><tr><th>fiscal year</th><th>counties activated</th><th>active by its end</th><th>share</th></tr>",
+        fy_rows,
+        "</table>",
+    ]
+    state_fips = str(sts.set_index("state").at[state, "state_fips"])
+    about = pd.concat(
+        [
+            figures_about(Place("state", state, str(s["state_name"]), state), figures, plc),
+            figures_in_state(state_fips, figures, plc).sort_values(["period_end", "figure_id"]),
+        ]
+    )
+    ids: tuple[str, ...] = ()
+    if len(about):
+        parts.append(f"<p>Figures about {e(str(s['state_name']))} and its counties ({len(about)}):</p>")
+        parts.append(
+            "<table><tr><th>figure</th><th>place</th><th>what</th><th>as printed</th><th>period</th>"
+            "<th>source</th></tr>"
+        )
+        for r in about.itertuples():
+            when = f"{r.period_start:%Y-%m-%d}" + (
+                "" if r.period_start == r.period_end else f" to {r.period_end:%Y-%m-%d}"
+            )
+            parts.append(
+                f"<tr><td>{e(r.figure_id)}</td><td>{e(r.geography)}</td><td>{e(r.metric)}</td>"
+                f"<td>{e(str(r.as_printed))}</td><td>{when}</td>"
+                f"<td>{e(source_label(sources, r.source_id, labels))}, {e(str(r.locator))}</td></tr>"
+            )
+        parts.append("</table>")
+        ids = tuple(about["figure_id"])
+    else:
+        parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
+    parts.append(state_html(state))  # declined detainers and 287(g) agreements in its counties
+    tail = f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>"
+    return StateSection("\n".join(parts), ids, tail)
+
+
+def state_section_html(
+    state: str,
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    ratios: pd.DataFrame | None = None,
+    spans: pd.DataFrame | None = None,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """One <section> for a state (or DC), with the derived numbers (rows of `ratios`) that use its figures."""
+    return state_section(state, acts, sts, figures, sources, plc, spans, labels).html(ratios)
+
+
+def states_sections(
+    acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame, plc: pd.DataFrame
+) -> list[StateSection]:
+    """Every state's section (and DC's), in alphabetical order of name, without the derived numbers."""
+    order = sts.sort_values("state_name")["state"]
+    spans = state_spans(acts, sts)  # once, not once per state
+    labels = source_labels(sources)
+    return [state_section(st, acts, sts, figures, sources, plc, spans, labels) for st in order]
+
+
+def states_html(
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    ratios: pd.DataFrame | None = None,
+    sections: list[StateSection] | None = None,
+) -> str:
+    """Every state's section (and DC's), in alphabetical order of name, as one HTML string; `sections`
+    from `states_sections` when they were built beforehand."""
+    sections = states_sections(acts, sts, figures, sources, plc) if sections is None else sections
+    return "\n".join(section.html(ratios) for section in sections)
