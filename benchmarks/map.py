@@ -14,14 +14,14 @@ import argparse
 import tempfile
 import time
 
-from scomm import charts, geography, maps, tables, views
+from scomm import charts, figure_charts, geography, maps, tables
 from scomm.data import load_dataset
 
 
 def bar_chart(dataset, size):
-    """Notebook 06's detainers-by-fiscal-year bar chart (views.detainers_chart), resized to `size`."""
+    """Notebook 06's detainers-by-fiscal-year bar chart (figure_charts.detainers_chart), resized to `size`."""
     table = tables.select(dataset.figures, ["DET-014", "DET-015", "DET-016", "DET-017", "DET-018", "DET-019"])
-    fig, table = views.detainers_chart(table, dataset.sources)
+    fig, table = figure_charts.detainers_chart(table, dataset.sources)
     fig.set_size_inches(size)
     return fig, table
 

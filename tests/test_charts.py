@@ -6,7 +6,7 @@ import hashlib
 
 import pandas as pd
 
-from scomm import charts, tables, views
+from scomm import charts, figure_charts, tables
 
 
 def _draw(dataset):
@@ -165,7 +165,7 @@ def _bars(qualifiers, sources):
     )
     fig, ax = charts.new_figure("Title", "Subtitle")
     charts.hbar(ax, list(rows["label"]), list(rows["value"]), rows["qualifier"])
-    views._note(fig, rows, sources)
+    figure_charts._note(fig, rows, sources)
     return fig, rows
 
 
@@ -272,7 +272,7 @@ def test_counts_implied_by_rounded_shares_are_labelled_to_two_significant_digits
     share, total = r.get(dataset.figures, "FUN-042"), r.get(dataset.figures, "ANN-009")
     implied = r.applied_share(share, total)
     rows = tables.implied_counts_table({"FY2009": (share, total, implied)})
-    texts = charts.describe(*views.sc_share_chart(rows, dataset.sources))["texts"]
+    texts = charts.describe(*figure_charts.sc_share_chart(rows, dataset.sources))["texts"]
     from scomm.fmt import significant
 
     exact, rounded = f"{implied.value:,.0f}", f"{significant(implied.value, 2):,.0f}"

@@ -6,7 +6,7 @@ it in-process; a test checks it on a tiny hand-made dataset.
     out = Analysis("03_identification_funnel")
     q = out.add(r.share(data.get("FUN-026"), data.get("FUN-025"), "deportations per arrest"))
     out.finding("seed", "Finding: deportations were {q} of arrests.", q=q)
-    out.chart("03_funnel", lambda: views.funnel_chart(funnel, data.sources))
+    out.chart("03_funnel", lambda: figure_charts.funnel_chart(funnel, data.sources))
 """
 
 from __future__ import annotations

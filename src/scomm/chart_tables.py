@@ -3,7 +3,7 @@
 Each function takes `run` (a `scomm.notebook.Run`, or anything with its `get` and `select`) so that the
 notebook and the tests build a chart's input the same way, and the run records every figure read. Each
 returns a DataFrame with the `figure_id` and `source_id` of every row, ready for the chart builder in
-`scomm.views`.
+`scomm.figure_charts`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Reader(Protocol):
 
 
 def detainer_rows(run: Reader) -> pd.DataFrame:
-    """ICE detainers prepared per fiscal year (the rows of `DETAINER_IDS`), for `views.detainers_chart`."""
+    """ICE detainers prepared per fiscal year (the rows of `DETAINER_IDS`), for `figure_charts.detainers_chart`."""
     return run.select(list(DETAINER_IDS))
 
 
@@ -86,7 +86,7 @@ def due_process_gaps(run: Reader) -> dict[str, r.Quantity]:
 
 def removals_by_year(run: Reader) -> tuple[pd.DataFrame, dict[int, r.Quantity]]:
     """ICE's removals per fiscal year with the convicted share where ICE published the convicted count:
-    (the table `views.removals_chart` draws, fiscal year -> convicted share as a Quantity)."""
+    (the table `figure_charts.removals_chart` draws, fiscal year -> convicted share as a Quantity)."""
     rows, shares = [], {}
     for year, total_id, conv_id in REMOVAL_YEARS:
         ids = [total_id] + ([conv_id] if conv_id else [])
@@ -112,7 +112,7 @@ def removals_by_year(run: Reader) -> tuple[pd.DataFrame, dict[int, r.Quantity]]:
 
 def program_share_rows(run: Reader) -> tuple[pd.DataFrame, dict[str, r.Quantity]]:
     """GAO's share of removals attributable to the program and the count it implies, per fiscal year:
-    (the table `views.sc_share_chart` draws, label -> implied count as a Quantity)."""
+    (the table `figure_charts.sc_share_chart` draws, label -> implied count as a Quantity)."""
     implied, counts = {}, {}
     for label, share_id, total_id in PROGRAM_SHARES:
         share, total = run.get(share_id), run.get(total_id)

@@ -221,7 +221,7 @@ def kernel_warm_up() -> None:
     import matplotlib
 
     import scomm.notebook  # noqa: F401  (pandas, matplotlib, the chart style)
-    from scomm import analyses, charts, fmt, ratios, tables, views  # noqa: F401  (every analysis module)
+    from scomm import analyses, charts, figure_charts, fmt, ratios, tables  # noqa: F401  (every analysis module)
 
     _BASELINE.update(
         rc=dict(matplotlib.rcParams),

@@ -1,5 +1,5 @@
 """Charts of the rollout by place: cumulative counts against ICE's published counts, how long each state
-took, and one state's rollout with a place marked. Each returns (figure, table) like scomm.views."""
+took, and one state's rollout with a place marked. Each returns (figure, table) like scomm.figure_charts."""
 
 from __future__ import annotations
 

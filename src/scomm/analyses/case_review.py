@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scomm import fmt, views
+from scomm import figure_charts, fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -57,7 +57,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     review.insert(0, "step", [step for step, _, _ in STEPS])
     review["publisher"] = [who for _, _, who in STEPS]
     out.tables["review"] = review
-    out.chart("05_case_review", lambda: views.case_review_chart(review, sources))
+    out.chart("05_case_review", lambda: figure_charts.case_review_chart(review, sources))
 
     closed, reviewed = data.get(CLOSED), data.get(REVIEWED)
     closed_by = data.select([CLOSED])["period_end"].iloc[0]

@@ -4,7 +4,7 @@ statistics, and the consistency checks."""
 
 from __future__ import annotations
 
-from scomm import audit, charts, fmt, views
+from scomm import audit, charts, figure_charts, fmt
 from scomm import claims as cl
 from scomm import ratios as r
 from scomm.analysis import Analysis
@@ -24,10 +24,10 @@ def analyse(data: RecordingDataset) -> Analysis:
     sources = data.sources
     _sources_and_coverage(data, out)
     counts = out.tables["by_source"]
-    out.chart("07_figures_by_source", lambda: views.audit_chart(counts, sources))
+    out.chart("07_figures_by_source", lambda: figure_charts.audit_chart(counts, sources))
     _conflicts(data, out)
     checks = _claims(data, out)
-    out.chart("07_published_checks", lambda: views.published_checks_chart(checks, sources))
+    out.chart("07_published_checks", lambda: figure_charts.published_checks_chart(checks, sources))
     _article(data, out)
     _consistency(data, out)
     return out

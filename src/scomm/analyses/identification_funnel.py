@@ -4,8 +4,8 @@ counts compare with ICE's own statistics and with yearly arrests of non-citizens
 
 from __future__ import annotations
 
+from scomm import figure_charts, tables
 from scomm import ratios as r
-from scomm import tables, views
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
@@ -50,7 +50,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         c=rates[NATIONAL, STEPS[2]],
         d=rates[NATIONAL, "end to end"],
     )
-    out.chart("03_funnel", lambda: views.funnel_chart(funnel, sources))
+    out.chart("03_funnel", lambda: figure_charts.funnel_chart(funnel, sources))
 
     last = {place: rates[place, STEPS[2]] for place in STAGES}
     hi, lo = max(last, key=lambda p: last[p].value), min(last, key=lambda p: last[p].value)
@@ -64,7 +64,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         l=last[lo],
         lp=lo,
     )
-    out.chart("03_conversion_rates", lambda: views.conversion_chart(funnel, sources))
+    out.chart("03_conversion_rates", lambda: figure_charts.conversion_chart(funnel, sources))
 
     article = source_name(sources, data.select([ARTICLE_ARRESTS])["source_id"].iloc[0], cut=RUNNING_TEXT)
     arrests, deportations = data.get(ARTICLE_ARRESTS), data.get(ARTICLE_DEPORTATIONS)

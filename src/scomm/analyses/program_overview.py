@@ -4,7 +4,7 @@ rate its own arrests and deportations give, the case review against TRAC's court
 
 from __future__ import annotations
 
-from scomm import fmt, views
+from scomm import figure_charts, fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -36,7 +36,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         b=last["date"],
         b_event=last["event"],
     )
-    out.chart("01_milestones", lambda: views.milestones_chart(milestones, sources))
+    out.chart("01_milestones", lambda: figure_charts.milestones_chart(milestones, sources))
 
     start = data.select([ARTICLE_ARRESTS]).iloc[0]
     article = f"the {source_name(sources, start['source_id'], cut=RUNNING_TEXT)} article"

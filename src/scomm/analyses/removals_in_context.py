@@ -3,7 +3,7 @@ what share did Secure Communities account for?"""
 
 from __future__ import annotations
 
-from scomm import chart_tables, views
+from scomm import chart_tables, figure_charts
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -45,7 +45,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         hi=shares[high],
         hy=str(high),
     )
-    out.chart("04_ice_removals", lambda: views.removals_chart(removals, sources))
+    out.chart("04_ice_removals", lambda: figure_charts.removals_chart(removals, sources))
 
     gao09, all09, gao11, all11 = (
         data.get(GAO_FY2009),
@@ -68,7 +68,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     )
     implied, _ = chart_tables.program_share_rows(data)  # the same counts, with each year's removals metric
     out.tables["implied"] = implied
-    out.chart("04_sc_share_of_removals", lambda: views.sc_share_chart(implied, sources))
+    out.chart("04_sc_share_of_removals", lambda: figure_charts.sc_share_chart(implied, sources))
 
     base_2010 = out.add(
         r.difference(

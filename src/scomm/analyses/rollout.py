@@ -4,7 +4,7 @@ counts, the pace of the rollout, and the charts of jurisdictions and states over
 
 from __future__ import annotations
 
-from scomm import charts, fmt, tables, views
+from scomm import charts, figure_charts, fmt, tables
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -93,7 +93,10 @@ def analyse(data: RecordingDataset) -> Analysis:
     points = rollout[rollout["date_precision"] != UNDATED]
     goal_full = data.select([GOAL, FULL])
     goal = data.get(GOAL)
-    out.chart("02_rollout_jurisdictions", lambda: views.rollout_chart(points, goal_full, sources, goal=goal, full=full))
+    out.chart(
+        "02_rollout_jurisdictions",
+        lambda: figure_charts.rollout_chart(points, goal_full, sources, goal=goal, full=full),
+    )
     _, left_out = charts.split_plottable(points, sources)
     out.note(
         "rule",
@@ -101,7 +104,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         never=" or ".join(
             [*(f"an {k}" for k in charts.NEVER_PLOTTED_KINDS), *(f"a mirror of {o}" for o in charts.TERTIARY_ORIGINALS)]
         ),
-        note=views.left_out_note(left_out, sources) or "No count was left out.",
+        note=figure_charts.left_out_note(left_out, sources) or "No count was left out.",
     )
 
     states = data.rows(metric=[STATES_METRIC], geography=NATIONAL)
@@ -118,6 +121,6 @@ def analyse(data: RecordingDataset) -> Analysis:
         b=last["value"],
         db=last["period_end"],
     )
-    out.chart("02_rollout_states", lambda: views.states_chart(dated, sources))
+    out.chart("02_rollout_states", lambda: figure_charts.states_chart(dated, sources))
     out.tables["undated"] = rollout[rollout["date_precision"] == UNDATED]
     return out

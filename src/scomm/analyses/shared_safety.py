@@ -5,7 +5,7 @@ provide services): which sourced figures bear on each, and where is there none?"
 
 from __future__ import annotations
 
-from scomm import chart_tables, fmt, views
+from scomm import chart_tables, figure_charts, fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -94,7 +94,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         e=data.get(DECLINED_SHARE),
         f=implied,
     )
-    out.chart("06_detainers", lambda: views.detainers_chart(detainers, sources, milestones))
+    out.chart("06_detainers", lambda: figure_charts.detainers_chart(detainers, sources, milestones))
 
     # 3. Due process
     due = chart_tables.due_process_rows(data)
@@ -113,7 +113,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         d=data.get(pairs[RELIEF][1]),
     )
     sample = data.get(chart_tables.DUE_PROCESS_SAMPLE)
-    out.chart("06_due_process", lambda: views.due_process_chart(due, sources, sample))
+    out.chart("06_due_process", lambda: figure_charts.due_process_chart(due, sources, sample))
 
     # 4. Fund counsel
     glossary = data.table("glossary").set_index("term")

@@ -1,6 +1,7 @@
-"""The charts the notebooks show. Each builder takes the rows it plots and returns (figure, table): the
-table is exactly what the chart plots, with the figure_id and source_id of every value. Selecting rows
-is `scomm.tables`' job; style and export are `scomm.charts`'."""
+"""Charts of the published figures (data/figures.csv), notebooks 01-07. Like every chart module (named for the
+data it draws: `place_charts`, `enforcement_charts`, `detainer_charts`, `model_charts`), each builder takes
+the rows it plots and returns (figure, table): the table is exactly what the chart plots, with the figure_id
+and source_id of every value. Selecting rows is `scomm.tables`' job; style and export are `scomm.charts`'."""
 
 from __future__ import annotations
 
