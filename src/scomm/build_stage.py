@@ -149,6 +149,7 @@ def stage(
     for name in DATA_NAMES:  # the snapshot the build read, under fixed names whatever the files were called
         shutil.copyfile(snapshot / name, inputs_dir / name)
     charts_meta = {name: meta for rec in notebooks_state.values() for name, meta in rec["charts"].items()}
+    report.make_screen_images(fig_dir, sorted(charts_meta), jobs)  # the report's screen copies, in parallel
     version = hashlib.sha256("".join(data_hashes[k] for k in sorted(data_hashes)).encode()).hexdigest()[:12]
     report.write_html(
         fig_dir / "report.html",

@@ -6,6 +6,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -402,6 +403,18 @@ def screen_images(fig_dir: Path, name: str, widths: Sequence[int] = SCREEN_WIDTH
                 small.save(target, format="PNG", compress_level=9)
             out[width] = f"screen/{target.name}"
     return out
+
+
+def make_screen_images(fig_dir: Path, names: Sequence[str], workers: int) -> None:
+    """Every chart's screen copies (`screen_images`, the key charts' at both widths) made `workers` at a time:
+    Pillow resizes and encodes without holding the interpreter, so the copies are made in parallel."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        jobs = [
+            pool.submit(screen_images, fig_dir, name, SCREEN_WIDTHS if name in KEY_CHARTS else SCREEN_WIDTHS[:1])
+            for name in names
+        ]
+        for job in jobs:
+            job.result()
 
 
 CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S)
