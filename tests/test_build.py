@@ -441,3 +441,25 @@ def test_build_derives_records_first_skips_unchanged_raw_and_stops_on_a_bad_file
     assert "EROArrests_FY2017.csv.gz, line 13, column 'Apprehension Date': found '2/30/2017'" in err
     assert "Traceback" not in err
     assert {p.name: p.read_bytes() for p in derived.iterdir()} == tables and tree(out) == outputs
+
+
+def test_a_kept_notebook_keeps_the_last_builds_derived_numbers(tmp_path):
+    # a notebook whose reads did not change is not analysed again: its ratios.csv rows come back as the last
+    # build wrote them (value a number again), in their order; a notebook without rows there is left out
+    from scomm.build_analyses import RATIO_COLUMNS, collect_ratios, previous_ratios
+
+    last = pd.DataFrame(
+        [
+            ["01_a", 1, "share", 0.25, "percent", "exact", "A-1 A-2", "25.0%"],
+            ["02_b", 1, "total", 300.0, "removals", "exact", "B-1", "300"],
+            ["01_a", 2, "gap", "", "percent", "exact", "A-3", "n/a"],
+        ],
+        columns=RATIO_COLUMNS,
+    )
+    last.to_csv(tmp_path / "ratios.csv", index=False)
+    kept = previous_ratios(tmp_path / "ratios.csv", ["01_a", "03_c"])
+    assert list(kept) == ["01_a"] and [row["key"] for row in kept["01_a"]] == ["share", "gap"]
+    assert kept["01_a"][0]["value"] == 0.25 and kept["01_a"][1]["value"] != kept["01_a"][1]["value"]  # NaN
+    rows = collect_ratios(tmp_path, [Path("01_a.ipynb")], {}, kept)
+    assert rows[["notebook", "order", "key"]].values.tolist() == [["01_a", 1, "share"], ["01_a", 2, "gap"]]
+    assert previous_ratios(tmp_path / "missing.csv", ["01_a"]) == {}

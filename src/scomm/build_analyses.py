@@ -45,15 +45,41 @@ def analyse_notebooks(ds: Dataset, label: str, notebooks: Sequence[Path]) -> dic
     return done
 
 
+def previous_ratios(path: Path, notebooks: Sequence[str]) -> dict[str, list[dict]]:
+    """The rows of a last build's ratios.csv of each of `notebooks` (value a number, the rest as written, in their
+    order), for notebooks
+    that keep their outputs; a notebook with no row there (or no readable file) is left out, to be analysed."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError):
+        return {}
+    if list(frame.columns) != RATIO_COLUMNS:
+        return {}
+    wanted = set(notebooks)
+    kept: dict[str, list[dict]] = {}
+    for row in frame.to_dict("records"):
+        if row["notebook"] in wanted:
+            item = {c: row[c] for c in RATIO_COLUMNS[2:]}
+            item["value"] = float(item["value"]) if item["value"] != "" else float("nan")  # a number, as computed
+            kept.setdefault(row["notebook"], []).append(item)
+    return kept
+
+
 def collect_ratios(
-    state_dir: Path, notebooks: Sequence[Path], analysed: dict[str, Analysed] | None = None
+    state_dir: Path,
+    notebooks: Sequence[Path],
+    analysed: dict[str, Analysed] | None = None,
+    kept: dict[str, list[dict]] | None = None,
 ) -> pd.DataFrame:
     """ratios.csv rows in notebook order: from each notebook's analysis computed in-process when it has one,
-    else from the record its kernel wrote (in print order)."""
-    analysed = analysed or {}
+    the last build's rows of a notebook that kept its outputs (`kept`, see `previous_ratios`), else from the
+    record its kernel wrote (in print order)."""
+    analysed, kept = analysed or {}, kept or {}
     rows = []
     for nb in notebooks:
-        if nb.stem in analysed:
+        if nb.stem in kept and nb.stem not in analysed:
+            items = kept[nb.stem]
+        elif nb.stem in analysed:
             items = list(analysed[nb.stem].result.ratio_rows())
         else:
             ledger = state_dir / f"{nb.stem}.ratios.jsonl"

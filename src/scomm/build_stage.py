@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from scomm import lineage, report
-from scomm.build_analyses import analyse_notebooks, claims_checks, collect_ratios, merged_reads
+from scomm.analyses import ANALYSES
+from scomm.build_analyses import analyse_notebooks, claims_checks, collect_ratios, merged_reads, previous_ratios
 from scomm.build_inputs import DATA_NAMES
 from scomm.build_plan import Plan, sha
 from scomm.build_state import AUX_FILES, MANIFEST, OUTPUT_SUBDIRS, STATE
@@ -70,6 +71,15 @@ def stage(
             src = out_dir / "figures" / STATE / f"{nb.stem}{suffix}"
             if src.exists():
                 shutil.copy2(src, state / src.name)
+        charts = [Path(rel).stem for rel in rec["outputs"] if rel.startswith("figures/") and rel.endswith(".png")]
+        for chart in charts:  # the report's screen copies of an unchanged PNG stay as they are
+            for screen in sorted((out_dir / "figures" / "screen").glob(f"{chart}-*.png")):
+                (fig_dir / "screen").mkdir(exist_ok=True)
+                shutil.copy2(screen, fig_dir / "screen" / screen.name)
+    # an unchanged notebook keeps the derived numbers of the last build (its reads did not change)
+    kept_ratios = previous_ratios(
+        out_dir / "figures" / "ratios.csv", [nb.stem for nb in the_plan.reuse if nb.stem in ANALYSES]
+    )
     settings = RunSettings(
         figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label, data_dir=snapshot
     )
@@ -89,7 +99,8 @@ def stage(
     helper = ThreadPoolExecutor(max_workers=1)
     prepared = helper.submit(report.prepare, ds)
     checks_later = helper.submit(claims_checks, ds)
-    analysed_later = helper.submit(analyse_notebooks, ds, label, nb_sources)
+    to_analyse = [nb for nb in nb_sources if nb not in the_plan.reuse or nb.stem not in kept_ratios]
+    analysed_later = helper.submit(analyse_notebooks, ds, label, to_analyse)
     try:
         run_notebooks(
             the_plan.run,
@@ -127,7 +138,12 @@ def stage(
             if (state / f"{nb.stem}{s}").exists()
         ]
         fingerprint = the_plan.fingerprints.get(nb.stem) if nb in the_plan.reuse else None
-        reads = merged_reads(analysed[nb.stem].reads, rec["reads"]) if nb.stem in analysed else rec["reads"]
+        if nb.stem in analysed:
+            reads = merged_reads(analysed[nb.stem].reads, rec["reads"])
+        elif nb in the_plan.reuse:
+            reads = recorded[nb.stem]["reads"]  # as the last build recorded them
+        else:
+            reads = rec["reads"]
         notebooks_state[nb.stem] = {
             "reads": reads,
             "charts": rec["charts"],
@@ -135,7 +151,7 @@ def stage(
             "fingerprint": fingerprint or lineage.fingerprint(reads, ds, extra(nb)),
         }
 
-    ratios = collect_ratios(state, nb_sources, analysed)
+    ratios = collect_ratios(state, nb_sources, analysed, kept_ratios)
     write_csv(ratios, fig_dir / "ratios.csv")
     checks = checks_later.result()
     write_csv(checks, fig_dir / "claims_checks.csv")

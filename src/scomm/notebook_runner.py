@@ -221,7 +221,10 @@ def kernel_warm_up() -> None:
     import matplotlib
 
     import scomm.notebook  # noqa: F401  (pandas, matplotlib, the chart style)
-    from scomm import analyses, charts, figure_charts, fmt, ratios, tables  # noqa: F401  (every analysis module)
+    from scomm import analyses, charts, figure_charts, fmt, ratios, tables  # noqa: F401
+
+    for notebook in analyses.ANALYSES:  # every analysis module (the registry imports each when first asked)
+        analyses.ANALYSES[notebook]
 
     _BASELINE.update(
         rc=dict(matplotlib.rcParams),
