@@ -5,8 +5,9 @@ the bundled data (all on this machine's cores). Prints each ratio with its goal:
   naive / forced build            naive: `jupyter nbconvert --execute` on each notebook in turn  goal >= 4
   papermill / forced build        papermill, three notebooks at a time (three processes)        goal >= 2
   no-op build / `scomm --help`    a second `scomm build` with nothing changed                   goal <= 3
-  one-figure edit / alone         FUN-031 is read by notebook 03 only; "alone": a fresh process
-                                  executing notebook 03 with the build's own executor            goal <= 1.2
+  one-figure edit / alone         edit FUN-031; "alone": the notebooks whose record says they read it
+                                  (03, and 07, which reads the whole table), each in a fresh process
+                                  with the build's own executor, as many at a time as cores      goal <= 1.2
   bytes rewritten by that edit    output files (notebooks/ and figures/) whose bytes changed      goal <= 3 MB
 Each time is the best of --runs runs (the machine is shared: the fastest run is the least disturbed).
 Usage: python benchmarks/rebuild.py [--runs N] [--skip-slow]   (--skip-slow leaves out naive and papermill)
@@ -33,7 +34,6 @@ from scomm.settings import RunSettings
 
 BIN = Path(sys.executable).parent
 EDITED = "FUN-031"  # used by notebook 03 only (see `scomm lineage FUN-031`)
-ALONE = "03_identification_funnel"
 DATA = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
 
 FLOOR = r"""
@@ -77,6 +77,18 @@ def best(run, runs: int, before=None) -> float:
         run()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def notebooks_reading(out: Path, data: Path, figure_id: str) -> set[str]:
+    """The notebooks whose reads, in the build record in `out`, include `figure_id` of the data in `data`."""
+    from scomm.build_state import read_manifest
+    from scomm.data import load_dataset
+    from scomm.lineage import uses_figure
+
+    ds = load_dataset(data / "figures.csv")
+    return {
+        nb for nb, rec in read_manifest(out).get("notebooks", {}).items() if uses_figure(rec["reads"], figure_id, ds)
+    }
 
 
 def parallel(commands: list[tuple[list[str], dict, Path | None]], workers: int) -> None:
@@ -161,12 +173,19 @@ def main() -> None:
             data_dir=data,
         )
         (tmp / "alone-figures").mkdir()
-        nb03 = str(Path(notebooks[0]).parent / f"{ALONE}.ipynb")
+        readers = notebooks_reading(out, data, EDITED)  # from the build's own record, as `scomm lineage` says
         alone = best(
-            lambda: timed([sys.executable, "-c", ONE, nb03, str(tmp / "alone.ipynb")], settings.harness_env()),
+            lambda: parallel(
+                [
+                    ([sys.executable, "-c", ONE, nb, str(tmp / f"alone-{Path(nb).name}")], settings.harness_env(), None)
+                    for nb in notebooks
+                    if Path(nb).stem in readers
+                ],
+                cores,
+            ),
             args.runs,
         )
-        say(f"notebook {ALONE[:2]} alone (fresh process):       {alone:.1f} s")
+        say(f"notebooks {', '.join(sorted(r[:2] for r in readers))} alone (fresh processes):  {alone:.1f} s")
         floor_env = RunSettings(figures_dir=tmp / "floor").harness_env()
         floor = best(
             lambda: parallel(
