@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -20,11 +21,14 @@ def dataset():
 
 @pytest.fixture(scope="session")
 def published(dataset, tmp_path_factory) -> dict[str, dict]:
-    """Every chart the notebooks publish, drawn once per session from the bundled data by its analysis, saved
-    into a temporary folder and measured (see `published_charts.record_all`)."""
+    """Every chart the notebooks publish, drawn from the bundled data by its analysis, saved into a temporary
+    folder and measured (see `published_charts.record_shared`): once per run, the notebooks' charts shared
+    out between the test workers (pytest-xdist) that ask for them."""
     import published_charts
 
-    return published_charts.record_all(dataset, tmp_path_factory.mktemp("published"))
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's workers share the parent
+    return published_charts.record_shared(dataset, shared / "published-charts")
 
 
 @pytest.fixture

@@ -2,13 +2,17 @@
 (`scomm.analyses`), on the bundled data. Nothing here reads the committed outputs.
 
 `NOTEBOOKS[notebook](dataset)` yields one notebook's (name, (figure, table)); `record_all(dataset, out)` draws
-every chart once, saves it as PNG and CSV into `out` and returns what the chart tests measure of it (the
-`published` fixture in conftest.py holds that record for the whole session, so each chart is drawn once).
+every chart once, saves it as PNG and CSV into `out` and returns what the chart tests measure of it;
+`record_shared` shares that work between test processes (the `published` fixture in conftest.py holds the
+record for the whole run, so each chart is drawn once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -61,14 +65,41 @@ def bar_values(fig) -> list[float]:
     return [float(v) for ax in fig.axes for c in ax.containers for v in getattr(c, "datavalues", [])]
 
 
-def record_all(dataset: Any, out: Path) -> dict[str, dict]:
-    """Every chart the notebooks publish, drawn now from `dataset` by its analysis (never the committed outputs),
-    saved as PNG and CSV into `out`, measured, and closed: name -> texts, clipped texts, smallest printed size,
-    overlapping texts, legend and fill clashes in grey, the plotted numbers, bar lengths, the table, the rows
-    marked as resting on a weak source, and the folder it was saved in."""
+def record_shared(dataset: Any, folder: Path, wait_seconds: float = 900.0) -> dict[str, dict]:
+    """`record_all`, shared by the processes that call it with the same `folder`: each notebook's charts are
+    drawn by the first process to claim them (a file created exclusively) and kept there (pickled); a process
+    draws every notebook not claimed yet, then reads the others' as they finish (a claimed notebook is being
+    drawn by a live process, so the wait ends)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for notebook in NOTEBOOKS:
+        try:
+            os.close(os.open(folder / f"{notebook}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue  # another process draws it
+        part = record_all(dataset, folder / "charts", [notebook])
+        (folder / f"{notebook}.part").write_bytes(pickle.dumps(part))
+        (folder / f"{notebook}.part").rename(folder / f"{notebook}.pickle")
+    record: dict[str, dict] = {}
+    deadline = time.monotonic() + wait_seconds
+    for notebook in NOTEBOOKS:
+        done = folder / f"{notebook}.pickle"
+        while not done.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{notebook}'s charts were claimed but never drawn into {folder}")
+            time.sleep(0.05)
+        record.update(pickle.loads(done.read_bytes()))
+    return record
+
+
+def record_all(dataset: Any, out: Path, notebooks: Sequence[str] | None = None) -> dict[str, dict]:
+    """Every chart the notebooks publish (or those of `notebooks`), drawn now from `dataset` by its analysis
+    (never the committed outputs), saved as PNG and CSV into `out`, measured, and closed: name -> texts,
+    clipped texts, smallest printed size, overlapping texts, legend and fill clashes in grey, the plotted
+    numbers, bar lengths, the table, the rows marked as resting on a weak source, and the folder it was saved in."""
+    out.mkdir(parents=True, exist_ok=True)
     record = {}
-    for charts_of in NOTEBOOKS.values():
-        for name, (fig, table) in charts_of(dataset):
+    for notebook in notebooks or list(NOTEBOOKS):
+        for name, (fig, table) in NOTEBOOKS[notebook](dataset):
             numbers = plotted_numbers(fig)
             bars = bar_values(fig)
             fills = charts.fill_grey_clashes(fig)
