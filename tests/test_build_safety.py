@@ -138,6 +138,25 @@ def test_a_changed_output_is_not_overwritten_without_replace(project, capsys):
     assert "1,500" in mine.read_text()
 
 
+def test_an_edit_keeping_the_size_is_found_and_unchanged_outputs_are_not_read_again(project, monkeypatch):
+    # the last build recorded each output's size, time and hash: unchanged files are not hashed again to
+    # look for edits, and an edit that keeps the size (its modification time changes) is still found
+    from scomm import build_state
+
+    data, nbs, out = project
+    manifest = build_state.read_manifest(out)
+    hashed: list[Path] = []
+    real = build_state._sha
+    monkeypatch.setattr(build_state, "_sha", lambda path: hashed.append(path) or real(path))
+    assert build_state.edited_outputs(out, manifest, project_root=False) == [] and hashed == []
+    target = out / "figures" / "ratios.csv"
+    before = target.read_bytes()
+    edited = before.replace(b"1", b"2", 1)
+    assert edited != before and len(edited) == len(before)
+    target.write_bytes(edited)
+    assert build_state.edited_outputs(out, manifest, project_root=False) == [target] and hashed == [target]
+
+
 def test_a_deleted_output_is_rebuilt(project):
     data, nbs, out = project
     (out / "figures" / "report.html").unlink()

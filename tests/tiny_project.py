@@ -105,7 +105,7 @@ def tree(root: Path) -> dict[str, str]:
 
     out = {}
     for p in sorted(root.rglob("*")):
-        if p.name == STAMP_NAME:
+        if p.name.startswith(STAMP_NAME):
             continue
         if p.is_symlink():
             out[p.relative_to(root).as_posix()] = "link:" + os.readlink(p)

@@ -37,7 +37,16 @@ from pathlib import Path
 from scomm import build_stamp, output_folder
 from scomm.build_inputs import DATA_NAMES, SNAPSHOT, check_inputs, snapshot_inputs
 from scomm.build_stamp import code_hash
-from scomm.build_state import MANIFEST, STATE, BuildError, edited_outputs, foreign_files, read_manifest, swap_in
+from scomm.build_state import (
+    MANIFEST,
+    STATE,
+    BuildError,
+    edited_outputs,
+    foreign_files,
+    read_manifest,
+    record_output_stats,
+    swap_in,
+)
 from scomm.notebook_runner import notebook_paths, warm_up_executor
 from scomm.paths import DATAPACKAGE_JSON, PROJECT_ROOT, resolve
 from scomm.settings import DEFAULT_FORMATS
@@ -217,6 +226,7 @@ def _build_in(
         sorted(manifest["outputs"]) + [f"figures/{STATE}/{MANIFEST}"],
         sorted(previous.get("outputs", {})),
     )
+    record_output_stats(out_dir, manifest["outputs"])
     if stamp_ok:
         build_stamp.leave(out_dir, paths, formats, nb_sources)
     _finish_message(

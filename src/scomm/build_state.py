@@ -72,16 +72,56 @@ def read_manifest(out: Path) -> dict:
     return manifest
 
 
+# Beside the no-op stamp in OUT (not an output): each output's size, modification time and hash as the last
+# build left it, so that a file whose size and time are unchanged is not read again to find edits (as git's
+# index does). Any write changes the time; the hash is still compared with the manifest's.
+STATS_NAME = ".scomm-build.stamp.stats"
+
+
+def record_output_stats(out: Path, outputs: dict[str, str]) -> None:
+    """Keep, for the next build into `out`, the size, time and hash (`outputs`: path -> SHA-256) of every
+    output as it lies in `out` now. A folder that cannot be written is left without (the next build hashes)."""
+    stats = {}
+    for rel, digest in outputs.items():
+        try:
+            st = (out / rel).stat()
+        except OSError:
+            continue
+        stats[rel] = [st.st_size, st.st_mtime_ns, digest]
+    path = out / STATS_NAME
+    partial = path.with_name(f"{STATS_NAME}.{os.getpid()}")
+    try:
+        partial.write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+
+
+def _recorded_stats(out: Path) -> dict:
+    try:
+        stats = json.loads((out / STATS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
+
+
 def edited_outputs(out: Path, manifest: dict, project_root: bool) -> list[Path]:
     """Outputs of the last build that have been changed since (their bytes differ from the manifest's
     hash): a build would replace or delete them. The project's own notebooks are sources as well as
-    outputs, so edits to them are expected there."""
+    outputs, so edits to them are expected there. A file whose size and modification time are those the
+    last build recorded for that very hash (`record_output_stats`) is taken as unchanged without reading it."""
     changed = []
+    stats = _recorded_stats(out)
     for rel, digest in sorted((manifest.get("outputs") or {}).items()):
         if project_root and rel.startswith("notebooks/"):
             continue
         target = out / rel
-        if target.is_file() and not target.is_symlink() and _sha(target) != digest:
+        if not target.is_file() or target.is_symlink():
+            continue
+        st = target.stat()
+        if stats.get(rel) == [st.st_size, st.st_mtime_ns, digest]:
+            continue
+        if _sha(target) != digest:
             changed.append(target)
     return changed
 
