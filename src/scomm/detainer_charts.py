@@ -25,7 +25,7 @@ WAPO_LICENCE = "CC BY-NC-SA 4.0, The Washington Post"
 
 
 def month_words(day) -> str:
-    """'Aug. 2011' (the house style, `fmt.month_year`)."""
+    """'August 2011' (the house style for running text, `fmt.month_year`)."""
     return fmt.month_year(pd.Timestamp(day))
 
 
@@ -38,7 +38,7 @@ def year_label(year: int, partial: str) -> str:
     """Tick label of a calendar year, with the part of it the record covers when partial."""
     if not partial:
         return str(year)
-    return f"{year}\n(from Oct.)" if "from" in partial else f"{year}\n(to 19 July)"
+    return f"{year}\n(from Oct.)" if "from" in partial else f"{year}\n(to July 19)"
 
 
 def share_active(activations: pd.DataFrame, months: pd.Series) -> pd.Series:
@@ -154,17 +154,17 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
     peak = table.loc[table["declined"].idxmax()]
     before = table[table["year"] < peak["year"]]["declined"].sum()
     fig, ax = charts.new_figure(
-        f"Local agencies declined {peak['declined']:,} ICE detainers in {peak['year']}, against {before:,} in all "
-        f"the years of the record before it",
+        f"Local agencies declined {peak['declined']:,} ICE detainers in {peak['year']}, against {before:,} from "
+        f"October {int(table['year'].min())} through {int(peak['year']) - 1}",
         f"Detainers declined by the local law enforcement agency, by calendar year and where the facility lies, "
-        f"{int(table['year'].min())} (from Oct.) to {int(table['year'].max())} (to 19 July)",
+        f"{int(table['year'].min())} (from October) to {int(table['year'].max())} (to July 19)",
         figsize=(7.6, 5.0),
     )
     x = np.arange(len(table))
     parts = [
         ("placed", "at a facility placed in a county", charts.PALETTE[0], None),
-        ("unplaced", "at a named facility not placed", charts.PALETTE[1], "///"),
-        ("no_place", "at 'OTHER-OTHER FACILITY' (no place given)", "#bbbbbb", ".."),
+        ("unplaced", "at a named facility not placed", charts.PALETTE[1], ".."),  # dots: a class, not approximate
+        ("no_place", "at 'OTHER-OTHER FACILITY' (no place given)", "#bbbbbb", None),
     ]
     bottom = np.zeros(len(table))
     for column, label, color, hatch in parts:
@@ -322,7 +322,7 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
         f"The share of detainers that ended with the person booked into ICE detention was highest in {hi} "
         f"({whole[hi]:.0f}%) and {whole.iloc[-1]:.0f}% in {whole.index[-1]}",
         "Detainers issued to local agencies each calendar year by recorded outcome ('lift reason'), percent of the "
-        "year's detainers; 2007 from Oct., 2015 to 19 July",
+        "year's detainers; 2007 from October, 2015 to July 19",
         figsize=(7.6, 5.0),
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
@@ -384,9 +384,11 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
     first_both = table.loc[table["with_secure_communities"] > 0, "year"].min()
     fig, ax = charts.new_figure(
         f"Sheriffs with 287(g) agreements were in {peak['counties']} counties in {peak['year']}, {both} with "
-        f"Secure Communities active; the two first overlapped in {first_both}",
-        f"Counties whose sheriff's office had a 287(g) agreement in the year (The Washington Post's panel), by "
-        f"whether Secure Communities was active there by 31 December, {int(table['year'].min())}-"
+        f"Secure Communities active; the two programs first overlapped in {first_both} "
+        f"({int(table.loc[table['year'] == first_both, 'with_secure_communities'].iloc[0])} counties)",
+        f"Counties whose sheriff's office had a 287(g) agreement (which lets local officers act as immigration "
+        f"agents) in the year (The Washington Post's panel), by "
+        f"whether Secure Communities was active there by Dec. 31, {int(table['year'].min())}-"
         f"{int(table['year'].max())}",
         figsize=(7.6, 4.9),
     )
@@ -403,8 +405,7 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
         table["year"],
         table["without_secure_communities"],
         bottom=table["with_secure_communities"],
-        color=charts.PALETTE[1],
-        hatch="///",
+        color=charts.PALETTE[1],  # a lighter solid (L* 71 against 46): hatching is kept for approximate values
         edgecolor="#333333",
         linewidth=0.4,
         label="287(g) only",
@@ -412,7 +413,7 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
     )
     ax.set_ylabel("counties")
     ax.set_ylim(0, float(table["counties"].max()) * 1.1)
-    ax.set_xticks(table["year"], [f"'{str(y)[2:]}" if i % 1 == 0 else "" for i, y in enumerate(table["year"])])
+    ax.set_xticks(table["year"], [f"\u2019{str(y)[2:]}" for y in table["year"]])
     ax.grid(axis="x", visible=False)
     unplaced = wapo[wapo["fips"].isna()]["office"].nunique()
     charts.add_source_note(
@@ -455,13 +456,14 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     for name, s in series.items():
         table[name] = [s.get(m, 0) if m in present else np.nan for m in months]
     fy = files.assign(fiscal_year=files["fiscal_year"].astype(int)).set_index("fiscal_year")
-    # a year's total is the records' own count, to the last day its file covers (the chart stops at the
-    # last whole month, so a partial year's total says where it ends)
-    ends = pd.to_datetime(files.set_index(fy.index)["last_date"])
+    # a year's total in the title is the sum of the months drawn (all areas), so it is what the reader sees; a
+    # year the chart cuts short says the last month it sums
+    drawn = table.assign(fiscal_year=table["month"].dt.year + (table["month"].dt.month >= 10))
+    drawn = drawn.dropna(subset=["all areas"]).groupby("fiscal_year")
+    sums, last_month = drawn["all areas"].sum(), drawn["month"].max()
     totals = ", ".join(
-        f"{int(d):,} in FY{y}" + (f" (to {day_words(ends[y])})" if st == "partial year" else "")
-        for y, d, st in zip(fy.index, fy["detainers"], fy["status"])
-        if pd.notna(d)
+        f"{int(sums[y]):,} in FY{y}" + (f" (to {fmt.month_year(last_month[y])})" if last_month[y].month != 9 else "")
+        for y in sums.index
     )
     held = {int(y) for y, d in zip(fy.index, fy["detainers"]) if pd.notna(d)}
     missing = [y for y in range(min(held), max(held) + 1) if y not in held]  # years with no records file
@@ -501,7 +503,7 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     ax.set_ylabel("encounters ending in a detainer")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7]))
-    ax.xaxis.set_major_formatter(lambda v, _: month_words(mdates.num2date(v)))
+    ax.xaxis.set_major_formatter(lambda v, _: fmt.month_tick(mdates.num2date(v)))
     table["source_id"] = ENCOUNTER_SOURCE
     charts.add_source_note(
         fig,

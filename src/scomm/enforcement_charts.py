@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Patch
 
-from scomm import charts, maps
+from scomm import charts, fmt, maps
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
@@ -185,6 +185,7 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
     the wider definition (jail pickups plus 287(g)) is a sensitivity check stated in the note and kept in the
     table."""
     defs = list(j.DEFINITIONS)
+    shares = charts.area_labels(shares)
     first = shares[shares["definition"] == defs[0]].sort_values("rank")
     change = first["change_points"]
     up, down = int((change > LITTLE_CHANGE).sum()), int((change < -LITTLE_CHANGE).sum())
@@ -347,6 +348,7 @@ def area_totals_chart(
     """Each ICE area's share of all removal records beside its share of all arrest records (shares of all records;
     the rows that are not areas, headquarters and blank, are counted in the note, not drawn). `covered`: the first
     and last dates the records cover, for the subtitle."""
+    totals = charts.area_labels(totals)
     kept = totals[~totals["aor"].isin(NOT_AN_AREA) & ~totals["name"].isin(NOT_AN_AREA)]
     left = totals.drop(kept.index)
     rows = kept[kept["removals"] + kept["arrests"] > 0].sort_values("removals_share", ascending=False)
@@ -427,7 +429,7 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     span = max(5.0, float(full["difference"].abs().max()) + 1)
     ax.set_xlim(-span, span)
     ax.xaxis.set_major_locator(matplotlib.ticker.MultipleLocator(1))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}" if v else "0")
+    ax.xaxis.set_major_formatter(lambda v, _: fmt.signed(v))
     ax.set_xlabel("records minus printed total")
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
@@ -463,10 +465,18 @@ CHANGE_LABELS = (
     f"rose by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
     f"rose by {BREAKS[2]:.0f} points or more",
 )
-# diverging, centred on zero: oranges (hatched) for falls, purples for rises, darker = larger; a pale neutral for
-# little change. Falls and rises of equal size share a lightness, so the hatch tells them apart in grey.
+# diverging, centred on zero: oranges (dotted) for falls, purples for rises, darker = larger; a pale neutral for
+# little change. Falls and rises of equal size share a lightness, so the dots tell them apart in grey (dots, not
+# hatching: hatching marks approximate values only).
 CHANGE_COLORS = ("#b35806", "#e08214", "#fdb863", "#dcdcdc", "#b2abd2", "#8073ac", "#2d004b")
-CHANGE_HATCH = ("////", "////", "////", "", "", "", "")
+CHANGE_HATCH = ("....", "....", "....", "", "", "", "")
+
+
+def change_label(points: float) -> str:
+    """A change in points as a map labels it: whole points ('+5', '\u221210'), one decimal when whole points would
+    put it across a class edge (-1.76 is '\u22121.8', not '\u22122', since it is 'little change')."""
+    near_edge = any(abs(abs(points) - edge) < 0.5 for edge in BREAKS)
+    return fmt.signed(points, 1 if near_edge else 0)
 
 
 def change_class(points: pd.Series) -> pd.Series:
@@ -513,7 +523,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
 
     The table has one row per county of the map with its area code and the area's shares and change.
     """
-    rows = shares[shares["definition"] == definition].set_index("aor")
+    rows = charts.area_labels(shares[shares["definition"] == definition]).set_index("aor")
     counties, states = maps.atlas()
     code_of = dict(zip(crosswalk["geoid"].astype(str), crosswalk["aor"].astype(str)))
     table = pd.DataFrame({"map_fips": [s.id for s in counties], "map_name": [s.name for s in counties]})
@@ -548,7 +558,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
                     [ring for ring, _ in falls],
                     facecolors=[colour for _, colour in falls],
                     edgecolors="none",
-                    hatch="////",
+                    hatch=CHANGE_HATCH[0],
                     linewidths=0,
                 )
             )
@@ -564,11 +574,11 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
     for code, c in main.groupby("aor")[["x", "y"]].mean().iterrows():
         if code in rows.index:
             x, y = c["x"] + LABEL_NUDGE.get(code, (0, 0))[0], c["y"] + LABEL_NUDGE.get(code, (0, 0))[1]
-            change = round(float(rows.loc[code, "change_points"]))
+            change = float(rows.loc[code, "change_points"])
             ax.text(
                 x,
                 y,
-                f"{rows.loc[code, 'name']}\n{change:+d}" if change else f"{rows.loc[code, 'name']}\n0",
+                f"{rows.loc[code, 'name']}\n{change_label(change)}",
                 fontsize=6.6,
                 ha="center",
                 va="center",

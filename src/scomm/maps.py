@@ -184,7 +184,7 @@ def sequential_colors(n: int) -> list[str]:
 def _fy_span(label: str) -> str:
     fy = int(label[2:6])
     if len(label) == 6:
-        return f"Oct. {fy - 1} to Sept. {fy}"
+        return f"October {fy - 1} to September {fy}"
     q = int(label[-1])
     start = pd.Timestamp(fy - 1, 10, 1) + pd.DateOffset(months=3 * (q - 1))
     end = start + pd.DateOffset(months=2)

@@ -17,7 +17,7 @@ QUINTILE_NAMES = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "f
 
 
 def human_date(stamp) -> str:
-    """'Jan. 2010' (the house style, `fmt.month_year`)."""
+    """'January 2010' (the house style for running text, `fmt.month_year`)."""
     return fmt.month_year(pd.Timestamp(stamp))
 
 
@@ -28,7 +28,7 @@ def human_day(stamp) -> str:
 
 def _date_axis(ax, months: tuple[int, ...] = (1,)) -> None:
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=list(months)))
-    ax.xaxis.set_major_formatter(lambda v, _: human_date(mdates.num2date(v)))
+    ax.xaxis.set_major_formatter(lambda v, _: fmt.month_tick(mdates.num2date(v)))
 
 
 # ---------------------------------------------------------------- notebook 11
@@ -208,7 +208,7 @@ def seattle_chart(
     top.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     top.legend(ncol=3, fontsize=7.8, loc="upper right", bbox_to_anchor=(1.0, 1.02))
     top.set_ylim(0, bottom_acc.max() * 1.35)
-    top.set_title("Arrests by fiscal year (FY2012 from Jan. 2012; FY2019 to July 6, 2019)", fontsize=9.5)
+    top.set_title("Arrests by fiscal year, January 2012 to July 6, 2019", fontsize=9.5)
 
     ms = milestones.set_index("milestone_id").loc[list(milestone_ids)]
     bottom.plot(
@@ -266,7 +266,7 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
         "mean of the months after minus mean of the months before, with 95% intervals robust to autocorrelation",
         figsize=(WIDTH, 8.2),
     )
-    table = pd.concat([national, areas], ignore_index=True)
+    table = charts.area_labels(pd.concat([national, areas], ignore_index=True))
     y = np.arange(len(table))[::-1]
     for yi, (_, row) in zip(y, table.iterrows()):
         beyond = row["low"] > 0 or row["high"] < 0
