@@ -231,9 +231,10 @@ def plot_points(ax, x, y, qualifiers: pd.Series, *, index: int = 0, label: str =
             zorder=3,
             s=36,
             linewidths=1.4,
-            label=None if ex else label,
         )
         mark_approximate(ax, "marker")
+        if not ex:  # the legend's key is filled whatever the points: hollow-for-approximate is the note's to explain
+            ax.scatter([], [], color=color, marker=marker, s=36, label=label)
 
 
 def hbar(

@@ -470,7 +470,7 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     gap = "; " + fmt.join_words([f"FY{y}" for y in missing]) + (" is" if len(missing) == 1 else " are") + " missing"
     fig, ax = charts.new_figure(
         f"ICE's encounter records show {totals} ending in a detainer" + (gap if missing else ""),
-        f"ICE ERO encounters that ended in a detainer, per month, {month_words(months[0])} to "
+        f"ICE Enforcement and Removal Operations (ERO) encounters that ended in a detainer, per month, {month_words(months[0])} to "
         f"{month_words(months[-1])}, with and without the encounters at ICE's Secure Communities center "
         "(recorded under Los Angeles)",
         figsize=(7.6, 5.2),

@@ -106,8 +106,8 @@ def monthly_methods_chart(
     after = local[local.index.isin(span.after)].mean()
     excluded = ", ".join(month_year(m) for m in span.excluded)
     fig, ax = charts.new_figure(
-        f"Arrests picked up from local jails averaged {format_number(round(before))} a month under the Priority "
-        f"Enforcement Program and {format_number(round(after))} a month after Secure Communities returned",
+        f"ICE picked up an average of {format_number(round(before))} people a month from local jails under the "
+        f"Priority Enforcement Program and {format_number(round(after))} after Secure Communities returned",
         f"ICE administrative arrests per month, by how ICE came to arrest the person, {month_year(wide.index[0])} to "
         f"{month_year(wide.index[-1])}, all ICE areas"
         + (f"; {excluded}, the month of the return, is left out of the averages" if excluded else ""),
@@ -405,7 +405,7 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()
     rest = (
-        f"; the other {len(off)} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
+        f"; the other {fmt.count_words(len(off))} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
         f"record{'s' if off.max() > 1 else ''}"
         if len(off)
         else ""
@@ -413,7 +413,8 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     fig, ax = charts.new_figure(
         f"{equal} of the {len(full)} annual totals ICE published for complete fiscal years equal the number of "
         f"records in its release{rest}",
-        "Records in ICE's record-level release minus the total printed, ERO administrative arrests and removals, "
+        "Records in ICE's record-level release minus the total printed, administrative arrests and removals by ICE "
+        "Enforcement and Removal Operations (ERO), "
         f"fiscal years {full['fiscal_year'].min()} to {full['fiscal_year'].max()} (one row per printed total)",
         figsize=(6.3, 0.3 * len(full) + 2.6),
     )

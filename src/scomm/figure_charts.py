@@ -59,7 +59,7 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     periods = [(label, when[a], when[b]) for label, a, b in PERIOD_MILESTONES if a in when and b in when]
     fig, ax = charts.new_figure(
         f"Secure Communities ran from {periods[0][1]:%Y} to {periods[0][2]:%Y}, was replaced by the "
-        f"{periods[1][0]} for about {round((periods[1][2] - periods[1][1]).days / 365.25)} years, and ran again to "
+        f"{periods[1][0]} for about {fmt.count_words(round((periods[1][2] - periods[1][1]).days / 365.25))} years, and ran again to "
         f"{periods[-1][2]:%Y}"
         if len(periods) == 3
         else "Secure Communities: dated events",
@@ -203,7 +203,7 @@ def rollout_chart(
     span = r.years_between(table["period_end"].iloc[0], full_date)
     fig, ax = charts.new_figure(
         f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} "
-        f"in about {span:.0f} years",
+        f"in about {fmt.count_words(round(span))} years",
         "Places where Secure Communities was active, United States, by date of the count; marker: what the source "
         "counted (jurisdictions, sites, localities or counties: not one series)",
         figsize=(6.3, 6.2),
@@ -798,6 +798,9 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     return fig, table
 
 
+WIDE_ALLOWED = 40.0  # percent of the published value: an allowed range wider than this is cut at the plot's edge
+
+
 def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     """For every published percentage: the range its printed precision and words allow (grey band) and the
     range of values its inputs allow, read the same way (line; a dot where the inputs are exact), both
@@ -815,7 +818,7 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
         f"{agree} of {len(pct)} published percentages can be recomputed from the counts they rest on, "
         f"read with the precision and wording the sources printed",
         "Each published percentage: the range its printed precision allows (grey) and the range its inputs "
-        "give (black), in percent of the published value",
+        "give (black line; a dot where they give one value), in percent of the published value",
         figsize=(6.3, 0.34 * len(pct) + 3.0),
     )
     fig.subplots_adjust(left=0.47, right=0.96)
@@ -844,13 +847,23 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
         fontsize=6.6,
         linespacing=1.0,
     )
-    reach = max(
-        10.0,
-        float(
-            pct[["computed_low_rel", "computed_high_rel", "allowed_low_rel", "allowed_high_rel"]].abs().to_numpy().max()
-        )
-        * 1.1,
-    )
+    # the scale fits the computed ranges and the ordinary allowed ranges; a far wider allowed range (a rounded
+    # "1 percent" allows +/-50%) is cut at the plot's edge and its width printed on it
+    computed = float(pct[["computed_low_rel", "computed_high_rel"]].abs().to_numpy().max())
+    ordinary = pct["allowed_high_rel"][pct["allowed_high_rel"] <= WIDE_ALLOWED]
+    reach = max(10.0, computed * 1.15, float(ordinary.max()) * 1.1 if len(ordinary) else 0.0)
+    for yi, row in zip(y, pct.itertuples()):
+        if row.allowed_high_rel > reach:
+            ax.text(
+                reach * 0.98,
+                yi,
+                f"\u00b1{row.allowed_high_rel:.0f}%: off the scale",
+                va="center",
+                ha="right",
+                fontsize=6.6,
+                color="#333333",
+                zorder=4,
+            )
     ax.set_xlim(-reach, reach)
     ax.set_ylim(-0.7, len(pct) - 0.3)
     # a published value whose source is weak: marked just outside the plot's right edge, beside its row and never
@@ -873,7 +886,7 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
                 if len(untested)
                 else ""
             )
-            + "A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
+            + "Level 1: ICE's most serious tier of criminal record. A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
             "last printed digit either way, 'nearly' only downwards; a share is checked only against the "
             "denominator its source used."
         ),

@@ -218,6 +218,15 @@ def signed(value: float, decimals: int = 0, unit: str = "") -> str:
     return text.replace("-", MINUS)
 
 
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def count_words(n: int) -> str:
+    """A whole count in running text as AP style has it: one to nine in words, 10 and up in figures ('two',
+    '12', '1,210'). Not for percentages, points or measures."""
+    return NUMBER_WORDS[n] if 0 <= n < 10 else f"{n:,}"
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

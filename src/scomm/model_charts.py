@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from scomm import charts, fmt
+from scomm import jails as j
+from scomm.enforcement_charts import METHOD_WORDS
 
 WIDTH = 7.6  # inches: the house NOTE_SIZE is readable at this width printed at 16 cm
 QUINTILE_NAMES = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "fourth fifth", 5: "highest fifth"}
@@ -169,7 +171,17 @@ def seattle_chart(
     years: tuple[int, int],
 ):
     """Seattle area: arrests per fiscal year by method (bars) and the monthly jail share (line), events dated;
-    the title compares the fiscal `years` (first, second) and the highest share of the years after."""
+    the title compares the fiscal `years` (first, second) and the highest share of the years after. Methods are
+    grouped and named as on the national chart of arrests by method (`jails.METHOD_GROUPS`, in plain words)."""
+    groups = [*j.METHOD_GROUPS, j.OTHER_METHODS]
+    by_method = (
+        by_method.assign(method=j.method_group(by_method["method"]))
+        .groupby(["fiscal_year", "method"], as_index=False)["arrests"]
+        .sum()
+        .sort_values(["fiscal_year", "method"], key=lambda s: s.map(groups.index) if s.name == "method" else s)
+        .assign(source_id=" ".join(dict.fromkeys(by_method["source_id"].astype(str))))
+        .reset_index(drop=True)
+    )
     share_fy = (
         by_method.assign(jail=by_method["arrests"].where(by_method["method"] == "CAP Local Incarceration", 0))
         .groupby("fiscal_year")[["arrests", "jail"]]
@@ -182,8 +194,8 @@ def seattle_chart(
         f"In ICE's Seattle area the share of arrests picked up from local jails fell from {share_fy[first]:.1f}% "
         f"in FY{first} to {share_fy[second]:.1f}% in FY{second}"
         + (f", and was no higher than {later.max():.1f}% in any later year" if len(later) else ""),
-        "ICE ERO administrative arrests in the Seattle area of responsibility (Washington, Oregon, Alaska) by "
-        "fiscal year and arrest method, and the monthly share that were 'CAP Local Incarceration' pickups",
+        "ICE Enforcement and Removal Operations (ERO) administrative arrests in the Seattle area of responsibility (Washington, Oregon, Alaska) by "
+        "fiscal year and how ICE came to arrest the person, and the monthly share picked up from local jails",
         nrows=2,
         figsize=(WIDTH, 8.4),
         gridspec_kw={"height_ratios": [1, 1.1], "hspace": 0.42},
@@ -200,14 +212,14 @@ def seattle_chart(
             hatch=charts.HATCHES[i],
             edgecolor="white",
             linewidth=0.4,
-            label=method,
+            label=" ".join(METHOD_WORDS.get(method, method).split()),
         )
         bottom_acc += wide[method].to_numpy()
     top.set_xticks(wide.index, [f"FY{y}" for y in wide.index])
     top.set_ylabel("arrests")
     top.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    top.legend(ncol=3, fontsize=7.8, loc="upper right", bbox_to_anchor=(1.0, 1.02))
-    top.set_ylim(0, bottom_acc.max() * 1.35)
+    top.legend(ncol=2, fontsize=7.5, loc="upper right", bbox_to_anchor=(1.0, 1.02))
+    top.set_ylim(0, bottom_acc.max() * 1.6)
     top.set_title("Arrests by fiscal year, January 2012 to July 6, 2019", fontsize=9.5)
 
     ms = milestones.set_index("milestone_id").loc[list(milestone_ids)]
@@ -248,7 +260,7 @@ def seattle_chart(
         fig,
         note_rows,
         sources,
-        extra=(keys + ". Counted from the arrest records of ICE's production; FY2012 leaves out 287(g) arrests."),
+        extra=(keys + ". Counted from the arrest records of ICE's FOIA release; FY2012 leaves out 287(g) arrests."),
     )
     return fig, table
 
@@ -262,7 +274,8 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     fig, ax = charts.new_figure(
         f"After Secure Communities returned the jail share rose by more than its uncertainty in {rose} of "
         f"{len(areas)} areas and fell by more than it in {fell}",
-        "Change in the monthly share of ICE ERO administrative arrests that were 'CAP Local Incarceration' pickups, "
+        "Change in the monthly share of ICE Enforcement and Removal Operations (ERO) administrative arrests that were "
+        "pickups from local jails, "
         "mean of the months after minus mean of the months before, with 95% intervals robust to autocorrelation",
         figsize=(WIDTH, 8.2),
     )
