@@ -34,6 +34,9 @@ def day_words(day) -> str:
     return fmt.day_month_year(pd.Timestamp(day))
 
 
+CLOSE_EVENTS_DAYS = 180  # events closer than this share a stretch of the axis: their numbers are staggered
+
+
 def year_label(year: int, partial: str) -> str:
     """Tick label of a calendar year, with the part of it the record covers when partial."""
     if not partial:
@@ -114,12 +117,16 @@ def monthly_chart(
     bottom.plot(table["month"], table["share_active"], color=charts.PALETTE[1], linestyle="--", linewidth=1.8)
     bottom.set_ylim(0, 105)
     bottom.set_ylabel("counties active (%)")
+    level, previous = 0, None
     for k, row in events.iterrows():
         for ax in (top, bottom):
             ax.axvline(row["date"], color="#777777", linewidth=0.8, linestyle=":", zorder=1)
+        # an event close to the one before gets its number one step lower, so the circles never overlap
+        close = previous is not None and (row["date"] - previous).days < CLOSE_EVENTS_DAYS
+        level, previous = (level + 1) % 2 if close else 0, row["date"]
         top.text(
             row["date"],
-            ymax * (0.97 - 0.075 * (k % 2)),
+            ymax * (0.97 - 0.11 * level),
             str(k + 1),
             ha="center",
             va="top",
@@ -128,7 +135,7 @@ def monthly_chart(
         )
     bottom.xaxis.set_major_locator(mdates.YearLocator())
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    legend = "; ".join(f"{k + 1} {day_words(r['date'])}: {r['event']}" for k, r in events.iterrows())
+    legend = "; ".join(f"({k + 1}) {day_words(r['date'])}: {r['event']}" for k, r in events.iterrows())
     note_rows = pd.concat([table[["source_id"]], events[["source_id", "milestone_id", "confidence"]]])
     charts.add_source_note(
         fig,
@@ -337,6 +344,19 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
             markersize=4,
             linewidth=1.6,
             label=label,
+        )
+    # the declines run along zero for years, under the axis: a direct label at their highest year shows the line
+    declined = table[table["outcome"] == OUTCOME_LINES[-1][1]].set_index("year")["percent"]
+    if declined.max() > 0:
+        ax.annotate(
+            f"{OUTCOME_LINES[-1][1]}: {declined.max():.0f}% in {declined.idxmax()}",
+            (declined.idxmax(), declined.max()),
+            xytext=(-10, 16),
+            textcoords="offset points",
+            ha="right",
+            fontsize=7.2,
+            color=charts.PALETTE[3],
+            arrowprops={"arrowstyle": "-", "color": charts.PALETTE[3], "linewidth": 0.6},
         )
     ax.set_ylim(0, 100)
     ax.set_ylabel("percent of the year's detainers")

@@ -339,6 +339,19 @@ def _count_words(n: float) -> str:
     return "no" if int(n) == 0 else format_number(int(n))
 
 
+def covered_words(first: pd.Timestamp, last: pd.Timestamp) -> str:
+    """The months records cover, in words: 'October 2015 to August 2019', and when the last day reaches only a few
+    days into a month, the last whole month with that day beside it ('... to August 2019 (some records to Sept. 1,
+    2019)'), so the period is not read as a whole month more."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    if last.day < FEW_DAYS and last > first:
+        whole = last.replace(day=1) - pd.Timedelta(days=1)
+        return f"{month_year(first)} to {month_year(whole)} (some records to {day_month_year(last)})"
+    return f"{month_year(first)} to {month_year(last)}"
+
+
+FEW_DAYS = 8  # a last day before the 8th of its month is 'a few days into' it
+
 NOT_AN_AREA = {"HQ": "at headquarters", "not recorded": "with no area recorded"}  # rows that are not field offices
 
 
@@ -358,7 +371,7 @@ def area_totals_chart(
         f"The {lead['name']} area holds {lead['removals_share']:.1f}% of ICE's removal records but "
         f"{lead['arrests_share']:.1f}% of its arrest records: {per_arrest:.1f} removals for every arrest there",
         "Each area's share of all ICE removal records and of all ICE administrative arrest records, "
-        + (f"{month_year(covered[0])} to {month_year(covered[1])}; " if covered else "")
+        + (f"{covered_words(*covered)}; " if covered else "")
         + "an area is an ICE field office's region; sorted by removals",
         figsize=(6.3, 7.0),
     )
@@ -506,6 +519,10 @@ LABEL_NUDGE = {
 }
 
 
+OFFSHORE = ("NYC", "NEW", "PHI", "BAL", "WAS")  # areas labelled in the Atlantic column (map units below)
+OFFSHORE_X, OFFSHORE_STEP = 885.0, 40.0
+
+
 def _boundary_arcs(topology: dict, code_of: dict[str, str]) -> list[int]:
     """Arcs that separate two counties of different areas (or a county from the sea or border)."""
     users: dict[int, set] = {}
@@ -572,16 +589,27 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
     centres = pd.DataFrame([(s.id, *s.polygons[0][0].mean(axis=0)) for s in counties], columns=["map_fips", "x", "y"])
     centres["aor"] = centres["map_fips"].map(code_of)
     main = centres[~centres["map_fips"].astype(str).str[:2].isin(["02", "15"])]  # not the Alaska, Hawaii insets
-    for code, c in main.groupby("aor")[["x", "y"]].mean().iterrows():
+    mean_centres = main.groupby("aor")[["x", "y"]].mean()
+    # the small north-eastern areas are labelled in a column out in the Atlantic, each with a leader line, so no
+    # label box covers the area it describes
+    offshore = mean_centres.loc[[c for c in OFFSHORE if c in mean_centres.index and c in rows.index]].sort_values("y")
+    column_y = offshore["y"].min() + OFFSHORE_STEP * np.arange(len(offshore))
+    placed = {code: (OFFSHORE_X, float(y)) for code, y in zip(offshore.index, column_y)}
+    for code, c in mean_centres.iterrows():
         if code in rows.index:
-            x, y = c["x"] + LABEL_NUDGE.get(code, (0, 0))[0], c["y"] + LABEL_NUDGE.get(code, (0, 0))[1]
+            x, y = placed.get(
+                code, (c["x"] + LABEL_NUDGE.get(code, (0, 0))[0], c["y"] + LABEL_NUDGE.get(code, (0, 0))[1])
+            )
+            if code in placed:
+                ax.plot([c["x"], x - 2], [c["y"], y], color="#333333", linewidth=0.5, zorder=4)
             change = float(rows.loc[code, "change_points"])
             ax.text(
                 x,
                 y,
-                f"{rows.loc[code, 'name']}\n{change_label(change)}",
+                f"{rows.loc[code, 'name'].replace(', ', ',' + chr(10)) if code in placed else rows.loc[code, 'name']}"
+                f"\n{change_label(change)}",
                 fontsize=6.6,
-                ha="center",
+                ha="left" if code in placed else "center",
                 va="center",
                 color="#000000",
                 linespacing=1.0,
@@ -593,6 +621,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
             facecolor=colors[c], edgecolor="#999999", hatch=hatches[c], linewidth=0.4, label=f"{c}: {counts.get(c, 0)}"
         )
         for c in CHANGE_LABELS
+        if counts.get(c, 0) or c == CHANGE_LABELS[3]  # classes no area falls in are left out of the key
     ]
     if table["aor"].isna().any():
         handles.append(Patch(facecolor=maps.MISSING_COLOR, edgecolor="#999999", label="county not in the crosswalk"))

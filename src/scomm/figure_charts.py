@@ -314,10 +314,11 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
         for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
             label = format_number(row["value"])
             if not np.isnan(row["pct_of_previous_stage"]):
-                label += f"  ({row['pct_of_previous_stage']:.1f}% of the stage before)"
+                label += f" ({row['pct_of_previous_stage']:.1f}% of the stage before)"
             ax.text(row["value"] * 1.5, y, label, va="center", fontsize=7)
         ax.set_xlim(1e3, 5e8)
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}" if v < 1e6 else f"{v / 1e6:,.0f} million")
+    np.atleast_1d(axes)[-1].set_xlabel("count (log scale)")
     _note(fig, table, sources)
     return fig, table
 
@@ -330,7 +331,7 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     last_step = conv[conv["stage"] == FUNNEL_STAGES[-1]].set_index("place")["pct_of_previous_stage"]
     fig, ax = charts.new_figure(
         "Removals as a share of ICE arrests: "
-        + fmt.join_words([f"{v:.0f}% in {'the ' if p == 'United States' else ''}{p}" for p, v in last_step.items()]),
+        + fmt.join_words([f"{v:.1f}% in {'the ' if p == 'United States' else ''}{p}" for p, v in last_step.items()]),
         "Each stage as a percent of the stage before, cumulative counts from activation to about June 2011 "
         "(ratios of totals, not follow-up rates)",
     )
@@ -346,7 +347,7 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
             edgecolor="white",
             label=place,
         )
-        ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7)
+        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in vals], fontsize=7)  # one decimal, as on the funnel
         charts.mark_weak(
             ax,
             x + i * width - 0.4 + width / 2,

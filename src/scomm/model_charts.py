@@ -70,6 +70,8 @@ def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources:
             for d, v in zip(dates, values)
         ]
     ax.axhline(50, color="#777777", linewidth=0.8, linestyle=(0, (2, 2)))
+    # the medians in the legend are where each curve crosses this line
+    ax.text(0.995, 51, "half", transform=ax.get_yaxis_transform(), va="bottom", ha="right", fontsize=7.2, color="#555555")
     ax.set_ylim(0, 102)
     ax.set_ylabel("percent of counties not yet active")
     _date_axis(ax, (1, 7))
@@ -272,8 +274,8 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     rose = int((areas["low"] > 0).sum())
     fell = int((areas["high"] < 0).sum())
     fig, ax = charts.new_figure(
-        f"After Secure Communities returned the jail share rose by more than its uncertainty in {rose} of "
-        f"{len(areas)} areas and fell by more than it in {fell}",
+        f"After Secure Communities returned the jail share rose in {rose} of {len(areas)} areas and fell in {fell}, "
+        "counting only changes whose 95% interval leaves out zero",
         "Change in the monthly share of ICE Enforcement and Removal Operations (ERO) administrative arrests that were "
         "pickups from local jails, "
         "mean of the months after minus mean of the months before, with 95% intervals robust to autocorrelation",
@@ -315,13 +317,15 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
         markersize=5,
         label="95% interval includes 0",
     )
+    if (table["aor"] == "US").any():  # the national row is drawn in black
+        ax.plot([], [], marker="o", linestyle="none", color=charts.PALETTE[2], markersize=5, label="all areas")
     charts.add_source_note(
         fig,
         table,
         sources,
         extra=(
             f"Months before: {table['months_before'].iloc[0]}; after: {table['months_after'].iloc[0]}; the month of the "
-            "return is left out. Intervals: OLS with Newey-West standard errors. Computed from ICE's record-level release "
+            "return is left out. Intervals allow for neighbouring months being alike (least squares, Newey-West standard errors). Computed from ICE's record-level release "
             "(FOIA 2019-ICFO-53623)."
         ),
     )
