@@ -149,8 +149,8 @@ def monthly_methods_chart(
         note_rows,
         sources,
         extra=(
-            "Dashed lines: average monthly jail pickups in each period. Monthly counts computed from ICE's "
-            "record-level release (FOIA 2019-ICFO-53623)."
+            "Dashed lines: average monthly jail pickups in each period. 287(g): agreements that let local officers act as immigration agents. Monthly counts computed "
+            "from ICE's record-level release (FOIA 2019-ICFO-53623)."
         ),
     )
     # labels at the right end of each line, moved apart where the lines end close together (placed once the

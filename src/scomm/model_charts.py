@@ -71,7 +71,9 @@ def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources:
         ]
     ax.axhline(50, color="#777777", linewidth=0.8, linestyle=(0, (2, 2)))
     # the medians in the legend are where each curve crosses this line
-    ax.text(0.995, 51, "half", transform=ax.get_yaxis_transform(), va="bottom", ha="right", fontsize=7.2, color="#555555")
+    ax.text(
+        0.995, 51, "half", transform=ax.get_yaxis_transform(), va="bottom", ha="right", fontsize=7.2, color="#555555"
+    )
     ax.set_ylim(0, 102)
     ax.set_ylabel("percent of counties not yet active")
     _date_axis(ax, (1, 7))
@@ -152,9 +154,9 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
         table,
         sources,
         extra=(
-            f"Fitted on {int(rows['n'].iloc[0]):,} counties (statsmodels PHReg, Efron ties). Describes the order of "
-            "activation; not a causal estimate. 287(g): a county-level agency in the Inspector General's roster of "
-            "Oct. 28, 2009."
+            f"Fitted on {int(rows['n'].iloc[0]):,} counties (Cox model). Describes the order of activation; not a "
+            "causal estimate. 287(g) (agreements that let local officers act as immigration agents): a county-level "
+            "agency in the Inspector General's roster of Oct. 28, 2009."
         ),
     )
     charts.legend_below(fig, ax, ncol=2)
@@ -236,14 +238,14 @@ def seattle_chart(
     bottom.set_ylim(0, 100)
     bottom.set_ylabel("percent of the month's arrests")
     bottom.set_title("Share picked up from local jails, by month", fontsize=9.5)
-    done: dict[pd.Timestamp, int] = {}
+    # events of one month share one line, lettered together ('A, B'): two dashed lines a few days apart read as one
+    by_month: dict[pd.Period, tuple[pd.Timestamp, list[str]]] = {}
     for k, (_mid, m) in enumerate(ms.iterrows()):
         when = pd.Timestamp(m["date"])
+        by_month.setdefault(when.to_period("M"), (when, []))[1].append(chr(ord("A") + k))
+    for when, letters in by_month.values():
         bottom.axvline(when, color="#555555", linewidth=0.9, linestyle="--")
-        level = done.setdefault(when, len(done))
-        bottom.text(
-            when + pd.Timedelta(days=15), 96 - 9 * level, chr(ord("A") + k), fontsize=8.5, va="top", fontweight="bold"
-        )
+        bottom.text(when + pd.Timedelta(days=15), 96, ", ".join(letters), fontsize=8.5, va="top", fontweight="bold")
     _date_axis(bottom)
     keys = "; ".join(
         f"{chr(ord('A') + k)}: {human_day(m['date']) if m['date_precision'] == 'day' else human_date(m['date'])}, "

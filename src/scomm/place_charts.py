@@ -12,6 +12,9 @@ from scomm.fmt import day_month_year, month_year
 LIST_COLOR, PUBLISHED_COLOR = charts.PALETTE[0], charts.PALETTE[6]
 
 
+FIRST_COLOR = "#a6cbe4"  # a light tint of LIST_COLOR
+
+
 def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     """Each state's rollout from its first county to its last (statewide), ordered by start."""
     states_only = spans[spans["state"] != "DC"]  # DC is one county: a single day says nothing there
@@ -28,8 +31,9 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     fig.subplots_adjust(left=0.25)
     y = np.arange(len(spans))[::-1]
     ax.hlines(y, spans["first"], spans["last"], color=LIST_COLOR, linewidth=2.2)
+    # the first county a filled light circle (hollow markers mean approximate dates on every chart)
     ax.scatter(
-        spans["first"], y, color="white", edgecolors=LIST_COLOR, marker="o", s=22, zorder=3, label="first county"
+        spans["first"], y, color=FIRST_COLOR, edgecolors=LIST_COLOR, marker="o", s=22, zorder=3, label="first county"
     )
     ax.scatter(spans["last"], y, color=LIST_COLOR, marker="s", s=18, zorder=3, label="statewide (last county)")
     ax.set_yticks(y, [f"{n} ({c:,})" for n, c in zip(spans["state_name"], spans["counties"])], fontsize=7)
@@ -40,7 +44,11 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     charts.date_axis(ax)
     table = spans.copy()
     charts.add_source_note(
-        fig, table, sources, extra="In brackets: counties in the list. Days = last minus first activation date."
+        fig,
+        table,
+        sources,
+        extra="In brackets: counties in the list. Days = last minus first activation date. A square alone: the whole "
+        "state on one day.",
     )
     fig.subplots_adjust(bottom=0.12)  # a tall chart: the note needs less than the house margin
     return fig, table
