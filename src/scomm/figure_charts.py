@@ -230,13 +230,15 @@ def rollout_chart(
         label=f"all jurisdictions, dated to the year only: {source_name(sources, full.source_ids[0], cut=RUNNING_TEXT)}",
         line=False,
     )
-    ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
-    ax.text(
-        table["period_end"].iloc[0],
-        full.value,
+    # the count of all jurisdictions is drawn once, as its point, labelled beside it (no second reference line)
+    ax.annotate(
         f"all {format_number(full.value)} jurisdictions",
+        (full_date, full.value),
+        xytext=(-9, 0),
+        textcoords="offset points",
         fontsize=7.5,
-        va="bottom",
+        ha="right",
+        va="center",
     )
     ax.set_ylim(0, full.value * 1.12)
     ax.set_ylabel("jurisdictions")
