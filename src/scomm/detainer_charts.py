@@ -135,7 +135,11 @@ def monthly_chart(
         )
     bottom.xaxis.set_major_locator(mdates.YearLocator())
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    legend = "; ".join(f"({k + 1}) {day_words(r['date'])}: {r['event']}" for k, r in events.iterrows())
+    # the key names each event in its short form, the words before its first colon (the milestones table and the
+    # notebook give the full text)
+    legend = "; ".join(
+        f"({k + 1}) {day_words(r['date'])}: {str(r['event']).split(': ')[0]}" for k, r in events.iterrows()
+    )
     note_rows = pd.concat([table[["source_id"]], events[["source_id", "milestone_id", "confidence"]]])
     charts.add_source_note(
         fig,
