@@ -175,7 +175,7 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
     parts = [
         ("placed", "at a facility placed in a county", charts.PALETTE[0], None),
         ("unplaced", "at a named facility not placed", charts.PALETTE[1], ".."),  # dots: a class, not approximate
-        ("no_place", "at 'OTHER-OTHER FACILITY' (no place given)", "#bbbbbb", None),
+        ("no_place", "at a facility the record leaves unnamed (ICE's 'other' code)", "#bbbbbb", None),
     ]
     bottom = np.zeros(len(table))
     for column, label, color, hatch in parts:
@@ -278,7 +278,8 @@ def declines_map(dec: pd.DataFrame, year: int, milestones: pd.DataFrame, sources
     out = pd.concat([out, extra_rows], ignore_index=True)
     out["source_id"] = f"{DETAINER_SOURCES} {FACILITY_SOURCE} {maps.MAP_SOURCE}"
     note = (
-        f"Not on the map: {no_place:,} declines at 'OTHER-OTHER FACILITY' (no place given) and {unplaced:,} at "
+        f"Not on the map: {no_place:,} declines at a facility the record leaves unnamed (ICE's 'other' code) and "
+        f"{unplaced:,} at "
         f"named facilities not placed in a county. Dated policies from the project's milestones: {law_text}."
     )
     if len(missing):
@@ -445,7 +446,7 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
         table,
         sources,
         extra=(
-            f"287(g) panel: The Washington Post, licence CC BY-NC-SA 4.0 (non-commercial, share-alike); "
+            f"287(g) panel: The Washington Post, license CC BY-NC-SA 4.0 (non-commercial, share-alike); "
             f"{unplaced} of its {wapo['office'].nunique()} offices have no county code and are left out. Activation "
             f"dates from ICE's list."
         ),

@@ -181,7 +181,7 @@ def monthly_methods_chart(
 
 
 def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sources: pd.DataFrame):
-    """Ranked dot plot: each area's jail share before (hollow) and after (filled), under the main definition;
+    """Ranked dot plot: each area's jail share before (circle) and after (square), under the main definition;
     the wider definition (jail pickups plus 287(g)) is a sensitivity check stated in the note and kept in the
     table."""
     defs = list(j.DEFINITIONS)
@@ -203,17 +203,10 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
     y = np.arange(len(labels))[::-1]
     for yi, (_, row) in zip(y, first.iterrows()):
         ax.plot([row["share_before"], row["share_after"]], [yi, yi], color="#999999", linewidth=1, zorder=1)
-    ax.scatter(
-        first["share_before"],
-        y,
-        facecolors="white",
-        edgecolors=charts.PALETTE[0],
-        s=26,
-        linewidths=1.3,
-        zorder=3,
-        label="before the return",
-    )
-    ax.scatter(first["share_after"], y, color=charts.PALETTE[1], marker="s", s=26, zorder=3, label="after the return")
+    # before: a filled circle, larger than the square drawn over it, so where the two nearly coincide the circle still
+    # shows round the square (a hollow marker would read as an approximate value, the house mark)
+    ax.scatter(first["share_before"], y, color=charts.PALETTE[0], s=48, zorder=3, label="before the return")
+    ax.scatter(first["share_after"], y, color=charts.PALETTE[1], marker="s", s=20, zorder=4, label="after the return")
     nat = national[defs[0]]
     ax.axvline(nat["share_before"], color=charts.PALETTE[0], linestyle=":", linewidth=1)
     ax.axvline(nat["share_after"], color=charts.PALETTE[1], linestyle="--", linewidth=1)
@@ -247,8 +240,7 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
     wide = national[defs[1]] if len(defs) > 1 else None
     sensitivity = (
         f" Counting arrests through 287(g) agreements as jail pickups too, the national share goes from "
-        f"{wide['share_before']:.0f}% to {wide['share_after']:.0f}% (every area in the table beside this "
-        "chart)."
+        f"{wide['share_before']:.0f}% to {wide['share_after']:.0f}% (every area: the chart's CSV file)."
         if wide is not None
         else ""
     )
@@ -257,7 +249,7 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
         table,
         sources,
         extra=(
-            "Hollow circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
+            "Circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
             "after (dashed), all arrests including those with no area recorded. The month of the return is left out."
             + sensitivity
             + " Counted from ICE's record-level release (FOIA request 2019-ICFO-53623)."

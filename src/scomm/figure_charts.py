@@ -241,6 +241,8 @@ def rollout_chart(
         va="center",
     )
     ax.set_ylim(0, full.value * 1.12)
+    # room left of the first count for its asterisk, clear of the axis
+    ax.set_xlim(left=table["period_end"].min() - pd.Timedelta(days=90))
     ax.set_ylabel("jurisdictions")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     extra = pd.concat([table, goal_full_rows]).drop_duplicates("figure_id")
@@ -525,6 +527,7 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
 # gaps after a horizontal bar's end, in points: to its value label, to its weak-source asterisk, and to the value
 # label of a marked bar (past the asterisk)
 VALUE_GAP, MARK_GAP, WEAK_LABEL_GAP = 3.0, 6.0, 12.0
+SHORT_BAR_SHARE = 0.03  # a bar shorter than this share of the axis shows no hatching at print size
 
 
 def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
@@ -594,11 +597,21 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
         ax.grid(axis="x", visible=True)
     axes[1].set_xlim(0, float(table["value"].max()) * 1.22)
     charts.count_axis(axes[1], "x")
+    # an approximate bar too short for its hatching to show is named, so the note never explains an unseen mark
+    short = table[
+        charts.is_approximate(table["qualifier"]) & (table["value"] < SHORT_BAR_SHARE * axes[1].get_xlim()[1])
+    ]
+    unseen = (
+        f" The {fmt.join_words([str(v) for v in short['as_printed']])} bar{'s are' if len(short) > 1 else ' is'} too "
+        "short for the hatching to show; the label's wording marks " + ("them." if len(short) > 1 else "it.")
+        if len(short)
+        else ""
+    )
     _note(
         fig,
         table,
         sources,
-        extra="Counts from different sources and dates are shown side by side, not as steps of one series.",
+        extra="Counts from different sources and dates are shown side by side, not as steps of one series." + unseen,
     )
     return fig, table
 
@@ -817,9 +830,11 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     pct["allowed_low_rel"], pct["allowed_high_rel"] = -half, half
     pct = pct.sort_values("computed_low_rel").reset_index(drop=True)
     agree = int((pct["verdict"] == "reproduces").sum())
+    untested = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] == "cannot compute")]
     fig, ax = charts.new_figure(
-        f"{agree} of {len(pct)} published percentages can be recomputed from the counts they rest on, "
-        f"read with the precision and wording the sources printed",
+        f"{agree} of the {len(pct)} checkable published percentages reproduce from their counts, read as precisely "
+        f"as the sources printed them"
+        + (f"; {fmt.count_words(len(untested))} cannot be checked" if len(untested) else ""),
         "Each published percentage: the range its printed precision allows (grey) and the range its inputs "
         "give (black line; a dot where they give one value), in percent of the published value",
         figsize=(6.3, 0.34 * len(pct) + 3.0),
@@ -877,7 +892,6 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))  # few ticks: the panel is narrow
     ax.xaxis.set_major_formatter(lambda v, _: fmt.signed(v, 0, "%"))
     ax.set_xlabel("difference from the published value, percent of it")
-    untested = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] == "cannot compute")]
     charts.add_source_note(
         fig,
         pct,

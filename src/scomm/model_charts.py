@@ -136,7 +136,7 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
             markersize=5,
             capsize=2,
             linewidth=1.2,
-            markerfacecolor="white" if k else charts.PALETTE[k],
+            markerfacecolor=charts.PALETTE[k],  # filled: hollow markers mean approximate values on every chart
             label=model,
         )
     ax.axvline(1, color="#555555", linewidth=0.9)
