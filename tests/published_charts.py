@@ -95,7 +95,8 @@ def record_all(dataset: Any, out: Path, notebooks: Sequence[str] | None = None) 
     """Every chart the notebooks publish (or those of `notebooks`), drawn now from `dataset` by its analysis
     (never the committed outputs), saved as PNG and CSV into `out`, measured, and closed: name -> texts,
     clipped texts, smallest printed size, overlapping texts, legend and fill clashes in grey, the plotted
-    numbers, bar lengths, the table, the rows marked as resting on a weak source, and the folder it was saved in."""
+    numbers, bar lengths, the table, the rows marked as resting on a weak source, where its hatching disagrees
+    with its qualifiers, its tick labels, and the folder it was saved in."""
     out.mkdir(parents=True, exist_ok=True)
     record = {}
     for notebook in notebooks or list(NOTEBOOKS):
@@ -105,7 +106,9 @@ def record_all(dataset: Any, out: Path, notebooks: Sequence[str] | None = None) 
             fills = charts.fill_grey_clashes(fig)
             marked = charts.weak_marked(fig)
             covered = charts.marks_over_texts(fig)
+            hatching = charts.hatch_mismatches(fig, table)
             charts.save_figure(fig, name, table, out_dir=out, formats=["png"])
+            ticks = {t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()}
             record[name] = {
                 **charts.describe(fig, table),  # measured while the PNG was drawn at 300 dpi
                 "fill_clashes": fills,
@@ -114,6 +117,8 @@ def record_all(dataset: Any, out: Path, notebooks: Sequence[str] | None = None) 
                 "table": table,
                 "weak_marked": marked,
                 "marks_over_texts": covered,
+                "hatch_mismatches": hatching,
+                "tick_texts": ticks,
                 "folder": out,
             }
             plt.close(fig)

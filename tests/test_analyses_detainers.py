@@ -127,7 +127,7 @@ def test_peak_and_last_whole_month_worked_by_hand(tiny, tmp_path):
     assert result.numbers() == "detainers in the peak month: 300 detainers"
     assert result.findings["peak"].text() == (
         "Finding: ICE issued the most detainers to local agencies in June 2010: 300. Secure Communities was then"
-        " active in 75% of the counties in ICE's list. In Feb. 2012, the last whole month of the record, with the"
+        " active in 75% of the counties in ICE's list. In February 2012, the last whole month of the record, with the"
         " program active in 100% of counties, ICE issued 200."
     )
     months = detainers.monthly_table(data.table("detainers_monthly"), data.table("activations"))

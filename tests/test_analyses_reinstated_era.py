@@ -112,9 +112,9 @@ def test_monthly_pickups_and_national_shares_worked_by_hand(data):
     assert q[before].value == pytest.approx(30)  # December 2016: 10 + 20 CAP Local
     assert q[after].value == pytest.approx(40)  # February and March 2017: 40 each
     text = result.findings["monthly"].text()
-    assert "an average of 30 people a month from local jails in Dec. 2016 to Dec. 2016 (1 month)" in text
-    assert "and 40 a month in Feb. 2017 to March 2017 (2 months), after Secure Communities returned on" in text
-    assert "Jan. 25, 2017: a third more. Jan. 2017 is left out." in text  # 40 / 30 - 1
+    assert "an average of 30 people a month from local jails in December 2016 to December 2016 (1 month)" in text
+    assert "and 40 a month in February 2017 to March 2017 (2 months), after Secure Communities returned on" in text
+    assert "Jan. 25, 2017: a third more. January 2017 is left out." in text  # 40 / 30 - 1
     shares = [q[k].value for k in result.keys("national")]
     assert shares == pytest.approx(
         [
@@ -146,8 +146,8 @@ def test_areas_removals_and_the_county_worked_by_hand(data):
     assert f"Dallas holds 62.5% of removal records but {120 / 1257 * 100:.1f}% of arrest records" in text
     text = result.findings["county"].text()
     assert text.startswith("Finding: Dallas County, Texas lies in ICE's Dallas area (DAL)")
-    assert "there, 50.0% of arrests were CAP Local pickups in Dec. 2016 to Dec. 2016 (1 month)" in text
-    assert "and 25.0% in Feb. 2017 to March 2017 (2 months)" in text
+    assert "there, 50.0% of arrests were CAP Local pickups in December 2016 to December 2016 (1 month)" in text
+    assert "and 25.0% in February 2017 to March 2017 (2 months)" in text
     window = result.findings["window"].text()
     assert "ends with March 2019, the last complete month; 7 arrest records dated after it" in window
 

@@ -347,6 +347,7 @@ READER_TEXT_DEFECTS = {
     "'0k'": re.compile(r"^0k$"),
     "a fiscal year with a separator": re.compile(r"\bFY ?\d,\d{3}\b|^2,0(0[5-9]|1\d|2[01])$"),
     "a cut label": re.compile(r"\[\.\.\.\]|\.\.\.$"),
+    "a hyphen for a minus sign": re.compile(r"(^|[\s(])-\d"),
 }
 
 
@@ -553,3 +554,84 @@ def test_map_legends_count_the_classes_of_their_tables(built):
     declines = built["10_declines_map"]["table"].dropna(subset=["class"])
     legend = _legend_counts(built["10_declines_map"]["texts"])
     assert {k: v for k, v in legend.items() if v} == declines["class"].value_counts().to_dict()
+
+
+# ---------------------------------------------------------------- the house rules of review 3
+
+
+def _fiscal_year_sums(table: pd.DataFrame, column: str) -> dict[int, int]:
+    """The sum of `column` over the months of `table` drawn (not NaN), by federal fiscal year (FY2019: Oct. 2018
+    to Sept. 2019)."""
+    months = pd.to_datetime(table["month"])
+    drawn = table.assign(fy=months.dt.year + (months.dt.month >= 10)).dropna(subset=[column])
+    return {int(y): int(v) for y, v in drawn.groupby("fy")[column].sum().items()}
+
+
+def _title_totals(title: str) -> dict[int, int]:
+    """'95,160 in FY2019' phrases of a title -> {2019: 95160}."""
+    return {int(y): int(n.replace(",", "")) for n, y in re.findall(r"([\d,]+) in FY(\d{4})", title)}
+
+
+def test_encounter_title_totals_are_the_sums_of_the_months_plotted(built):
+    chart = built["10_encounters_detainers"]
+    totals, sums = _title_totals(chart["title"]), _fiscal_year_sums(chart["table"], "all areas")
+    assert len(totals) >= 3 and totals == sums, (totals, sums)
+    # a year the chart cuts short says the last month it sums, spelled out
+    assert re.search(r"in FY2019 \(to [A-Z][a-z]+ 2019\)", chart["title"]), chart["title"]
+
+
+def test_title_total_check_catches_a_total_that_counts_an_unplotted_month():
+    table = pd.DataFrame({"month": ["2018-10-01", "2018-11-01", "2018-12-01"], "all areas": [10.0, 12.0, np.nan]})
+    planted = "ICE's records show 25 in FY2019 ending in a detainer"  # counts 3 of the undrawn December
+    assert _title_totals(planted) != _fiscal_year_sums(table, "all areas") == {2019: 22}
+
+
+def test_hatching_marks_only_approximate_values_and_every_approximate_bar(built):
+    wrong = {name: meta["hatch_mismatches"] for name, meta in built.items() if meta["hatch_mismatches"]}
+    assert not wrong, wrong
+    # the charts that draw approximate values as bars hatch them, and their notes say so
+    for name in ("04_ice_removals", "04_sc_share_of_removals", "05_case_review"):
+        assert "atched bars: the source gives an approximate value" in " ".join(
+            " ".join(built[name]["texts"]).split()
+        ), name
+
+
+def test_hatch_check_catches_a_hatched_exact_bar_and_a_solid_approximate_one():
+    fig, ax = charts.new_figure("Title", "Subtitle")
+    ax.bar([0], [40], hatch="///", color="white", edgecolor="black")  # exact value, hatched: wrong
+    ax.bar([1], [20])  # approximate value, solid: wrong
+    ax.bar([2], [30], hatch="..")  # an exact class told apart by dots: allowed
+    ax.bar([3], [10], hatch="///", color="white", edgecolor="black")  # approximate, hatched: right
+    table = pd.DataFrame({"value": [40, 20, 30, 10], "qualifier": ["exact", "about", "exact", "more_than"]})
+    found = charts.hatch_mismatches(fig, table)
+    assert len(found) == 2 and "40" in found[0] and "solid" in found[1], found
+    plt.close(fig)
+
+
+MONTH_TICK = re.compile(r"^(Jan|Feb|Aug|Sept|Oct|Nov|Dec)\.\s+(19|20)\d\d$")
+
+
+def _abbreviated_months_in_running_text(texts: list[str], ticks: set[str]) -> list[str]:
+    """Month-and-year phrases with an abbreviated month and no day, outside the date ticks of an axis."""
+    from scomm.fmt import abbreviated_months
+
+    return [t for t in texts if abbreviated_months(" ".join(t.split())) and not (t in ticks and MONTH_TICK.match(t))]
+
+
+def test_no_chart_abbreviates_a_month_that_has_no_day(built):
+    found = {
+        name: hits
+        for name, meta in built.items()
+        if (hits := _abbreviated_months_in_running_text(meta["texts"], meta["tick_texts"]))
+    }
+    assert not found, found
+
+
+def test_month_check_catches_an_abbreviated_month_in_a_title_but_not_on_a_tick():
+    from scomm import fmt
+
+    texts = ["By Oct. 2012, 10,998 cases", "Oct. 27, 2008: announced", "Oct.\n2012", "October 2012"]
+    assert _abbreviated_months_in_running_text(texts, {"Oct.\n2012"}) == ["By Oct. 2012, 10,998 cases"]
+    assert fmt.month_year(pd.Timestamp("2012-10-01")) == "October 2012"
+    assert fmt.month_tick(pd.Timestamp("2012-10-01")) == "Oct. 2012"
+    assert fmt.day_month_year(pd.Timestamp("2008-10-27")) == "Oct. 27, 2008"

@@ -97,7 +97,7 @@ def test_aor_summary_for_a_county(span):
     with_287g = j.aor_summary("48113", "cap_local_287g", arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)
     assert with_287g["share_before"] == 50.0
     text = j.aor_summary_text(s)
-    assert "Dallas (DAL)" in text and "37.5% in Nov. 2016 to Nov. 2016 (1 month)" in text
+    assert "Dallas (DAL)" in text and "37.5% in November 2016 to November 2016 (1 month)" in text
     assert "+12.5 percentage points; 3 of 8 and 6 of 12 arrests" in text
     with pytest.raises(KeyError, match="99999"):
         j.aor_summary("99999", arrests=tiny(), files=files, crosswalk=crosswalk, aors=AORS)

@@ -469,8 +469,8 @@ def test_place_for_a_county_prints_its_ice_area_and_jail_share(capsys):
     share_before = 100 * jail(before) / before["arrests"].sum()
     share_after = 100 * jail(after) / after["arrests"].sum()
     assert f"ICE area of responsibility: {name} ({code})." in out
-    assert f"{share_before:.1f}% in Oct. 2015 to Dec. 2016" in out
-    assert f"{share_after:.1f}% in Feb. 2017 to {fmt.month_year(last_whole.to_timestamp())}" in out
+    assert f"{share_before:.1f}% in October 2015 to December 2016" in out
+    assert f"{share_after:.1f}% in February 2017 to {fmt.month_year(last_whole.to_timestamp())}" in out
     assert f"{jail(before):,} of {int(before['arrests'].sum()):,}" in out
     assert f"{jail(after):,} of {int(after['arrests'].sum()):,} arrests" in out
 

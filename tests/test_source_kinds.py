@@ -90,13 +90,62 @@ def test_mark_weak_marks_only_weak_values_and_the_footer_names_their_kind():
     assert [tuple(p) for p in marks] == [(1.0, 20.0), (2.0, 30.0)] and len(ax.collections) == 3
     assert list(charts.weak_marked(fig)["figure_id"]) == ["T-1", "T-2"]
     note = charts.weak_note(fig, _sources())
-    assert note == (
-        "Asterisk beside a point or at the top of a bar: the source is blog or law-firm page (Some Law "
-        "Firm); repost or mirror (A forum), not the agency, a court, a study or a major news organisation."
+    # a repost is named by the copy read (who reposted whose text), never as if it were the agency it copies
+    assert (
+        note
+        == charts.WEAK_NOTE_LEAD
+        + "blog or law-firm page: Some Law Firm; repost or mirror: ICE text reposted by A forum."
     )
     charts.add_source_note(fig, rows, _sources())
     footer = " ".join(" ".join(t.split()) for t in charts.describe(fig, rows)["texts"])
-    assert "the source is blog or law-firm page (Some Law Firm); repost or mirror (A forum)" in footer
+    assert "blog or law-firm page: Some Law Firm; repost or mirror: ICE text reposted by A forum." in footer
+
+
+def test_a_repost_is_named_by_the_copy_read_from_the_sources_table():
+    from scomm.source_names import copy_read
+
+    sources = pd.DataFrame(
+        {
+            "source_id": ["R1", "R2", "R3", "R4", "G1"],
+            "author_or_publisher": [
+                "ICE (reposted on alipac.us forum)",
+                "U.S. Immigration and Customs Enforcement (memorandum reproduced by a law firm)",
+                "Security Magazine",
+                "Radio On Fire (repost of Fox News)",
+                "U.S. Immigration and Customs Enforcement (news release)",
+            ],
+            "kind": ["repost or mirror"] * 4 + ["government document"],
+            "original_publisher": [
+                "U.S. Immigration and Customs Enforcement (news release)",
+                "U.S. Immigration and Customs Enforcement (memorandum)",
+                "U.S. Immigration and Customs Enforcement (news release)",
+                "Fox News",
+                "",
+            ],
+        }
+    )
+    assert [copy_read(sources, s) for s in sources["source_id"]] == [
+        "ICE text reposted on alipac.us forum",
+        "U.S. Immigration and Customs Enforcement memorandum reproduced by a law firm",
+        "U.S. Immigration and Customs Enforcement text reposted by Security Magazine",
+        "Fox News text reposted by Radio On Fire",
+        "U.S. Immigration and Customs Enforcement",  # the agency's own document: named as the agency
+    ]
+
+
+def test_every_asterisk_key_names_each_marked_repost_by_its_copy(published, dataset):
+    from scomm.source_names import copy_read
+
+    kind = dataset.sources.set_index("source_id")["kind"].astype(str)
+    keyed = 0
+    for name, chart in published.items():
+        footer = " ".join(" ".join(t.split()) for t in chart["texts"])
+        assert "not the agency" not in footer, name
+        reposts = [s for s in charts._ids(chart["weak_marked"], "source_id") if kind.get(s) == "repost or mirror"]
+        for sid in reposts:
+            assert copy_read(dataset.sources, sid) in footer, (name, sid)
+            keyed += 1
+    assert keyed >= 5  # the charts of the bundled data mark several reposts
 
 
 def test_a_chart_without_weak_rows_has_no_mark_and_no_mark_line():
@@ -183,7 +232,7 @@ def test_no_chart_plots_a_digest_and_every_blog_or_repost_figure_is_marked(datas
         table, MUST_MARK, sources
     ):  # the footer names the kind of every marked source (the note is wrapped: read it as one text)
         footer = " ".join(" ".join(t.split()) for t in chart["texts"])
-        assert "Asterisk beside a point or at the top of a bar: the source is" in footer, name
+        assert charts.WEAK_NOTE_LEAD.strip() in footer, name
         kind = sources.set_index("source_id")["kind"].astype(str)
         used = {kind[s] for c in table["source_id"] for s in str(c).split() if kind.get(s) in MUST_MARK}
         assert all(k in footer for k in used), (name, used)

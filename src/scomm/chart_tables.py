@@ -145,15 +145,15 @@ def funnel_rows(run: Reader) -> pd.DataFrame:
 # the 2011-2012 case review: (step as the chart labels it, figure, who published it)
 CASE_REVIEW_STEPS = (
     ("cases to review (DHS)", "CRV-002", "DHS / ICE (as reported)"),
-    ("pending in court, Sept 2011 (TRAC)", "CRV-003", "TRAC"),
-    ("reviewed by 29 May 2012 (DHS)", "CRV-008", "DHS / ICE (as reported)"),
-    ("reviewed by Oct 2012 (TRAC, via news)", "CRV-035", "TRAC"),
-    ("eligible for closure, June 2012 (DHS, as read by FAIR)", "CRV-021", "DHS / ICE (as reported)"),
-    ("closure offered, May 2012 (DHS)", "CRV-009", "DHS / ICE (as reported)"),
-    ("offer accepted, May 2012 (DHS)", "CRV-011", "DHS / ICE (as reported)"),
-    ("closed by 31 May 2012 (TRAC)", "CRV-015", "TRAC"),
-    ("closed by 28 June 2012 (TRAC)", "CRV-023", "TRAC"),
-    ("closed by Oct 2012 (TRAC, via news)", "CRV-036", "TRAC"),
+    ("pending in court, Sept. 30, 2011 (TRAC)", "CRV-003", "TRAC"),
+    ("reviewed by May 29, 2012 (DHS)", "CRV-008", "DHS / ICE (as reported)"),
+    ("reviewed by October 2012 (TRAC, as reported)", "CRV-035", "TRAC"),
+    ("eligible for closure, May 29, 2012 (DHS)", "CRV-021", "DHS / ICE (as reported)"),
+    ("closure offered, May 29, 2012 (DHS)", "CRV-009", "DHS / ICE (as reported)"),
+    ("offer accepted, May 29, 2012 (DHS)", "CRV-011", "DHS / ICE (as reported)"),
+    ("closed by May 31, 2012 (TRAC)", "CRV-015", "TRAC"),
+    ("closed by June 28, 2012 (TRAC)", "CRV-023", "TRAC"),
+    ("closed by October 2012 (TRAC, as reported)", "CRV-036", "TRAC"),
 )
 
 

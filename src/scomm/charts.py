@@ -36,13 +36,18 @@ from scomm.fmt import DATE_FORMATS, MONTH_WORDS, published_label, published_year
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
 from scomm.safe_csv import defuse_formulas  # noqa: E402
 from scomm.settings import DEFAULT_FORMATS  # noqa: E402
-from scomm.source_names import FIRST_NAMED, source_name  # noqa: E402
+from scomm.source_names import FIRST_NAMED, copy_read, source_name  # noqa: E402,F401
 
 STYLE = PACKAGE_DIR / "scomm.mplstyle"
-# Okabe-Ito, plus markers and hatches so series stay apart in grey-scale.
+# Okabe-Ito, plus markers and fills so series stay apart in grey-scale.
 PALETTE = ["#0072B2", "#E69F00", "#000000", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]  # 7 markers x 8 colours: 56 distinct series
-HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+# Hatching (lines) means one thing on every chart: an approximate value or a bound (APPROX_HATCH). Series and
+# classes are told apart by colour and lightness, and where two palette colours print as one grey, by a dotted
+# fill (HATCHES, by palette index: orange and sky blue, green and vermilion, pink and sky blue differ in fill).
+APPROX_HATCH = "///"
+HATCHES = ["", "..", "", "oo", "", "oo", "..", ""]
+LINE_HATCH_MARKS = set("/\\|-+xX")  # hatch characters that draw lines: reserved for approximate values
 # Every chart is designed at its print width, 16 cm, so a point in the file is a point on paper.
 PRINT_WIDTH_IN = 16 / 2.54
 MIN_PRINT_PT = 6.5  # no text smaller than this when the chart is printed 16 cm wide
@@ -106,12 +111,13 @@ def new_figure(
     return fig, axes
 
 
-def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) -> str:
+def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150, marked: set[str] | None = None) -> str:
     """'Sources: Homeland Security Newswire (2011); ICE (2013).' -- publishers and years, in words.
 
     Publishers and years come from the sources table for the `source_id`s in `table`'s rows; a year is
     shown as far as the source's date is known. Sources of rows rated low confidence are named again as
-    weak or unverified. Row ids stay in the CSV beside the chart, never on it.
+    weak or unverified, unless they are among the `marked` source ids (asterisked on the plot, and called unverified
+    in the asterisk key instead). Row ids stay in the CSV beside the chart, never on it.
     """
     ids = _ids(table, "source_id")
     meta = sources.set_index("source_id")
@@ -119,7 +125,9 @@ def source_note(table: pd.DataFrame, sources: pd.DataFrame, width: int = 150) ->
     text = "Sources: " + "; ".join(parts) + "." if parts else ""
     if "confidence" in table.columns:  # weak or unverified sources are named on the chart itself
         low = table[table["confidence"].astype(str) == "low"]
-        weak = list(dict.fromkeys(source_name(meta, sid) for sid in _ids(low, "source_id")))
+        # a source already asterisked on the plot is called unverified in the asterisk key, not here
+        unmarked = [sid for sid in _ids(low, "source_id") if sid not in (marked or set())]
+        weak = list(dict.fromkeys(source_name(meta, sid) for sid in unmarked))
         if weak:
             text += " Weak or unverified source, not confirmed by a primary document: " + "; ".join(weak) + "."
     return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False))
@@ -178,7 +186,7 @@ def legend_below(fig, ax, *, ncol: int = 3, title: str | None = None, fontsize: 
 def add_source_note(fig, table: pd.DataFrame, sources: pd.DataFrame, extra: str = "") -> None:
     """Write the generated source line (and an optional method note) at the foot of `fig`."""
     width = int(fig.get_size_inches()[0] * NOTE_CHARS_PER_INCH)
-    note = source_note(table, sources, width=width)
+    note = source_note(table, sources, width=width, marked=weak_marked_sources(fig))
     weak = weak_note(fig, sources)  # the kinds of source behind the marked values, in words
     note = (note + "\n" + weak) if weak else note
     add_note(fig, (extra + "\n" + note) if extra else note)
@@ -223,9 +231,10 @@ def plot_points(ax, x, y, qualifiers: pd.Series, *, index: int = 0, label: str =
             zorder=3,
             s=36,
             linewidths=1.4,
-            label=None if ex else label,
         )
         mark_approximate(ax, "marker")
+        if not ex:  # the legend's key is filled whatever the points: hollow-for-approximate is the note's to explain
+            ax.scatter([], [], color=color, marker=marker, s=36, label=label)
 
 
 def hbar(
@@ -236,7 +245,9 @@ def hbar(
     color = PALETTE[index % len(PALETTE)]
     ypos = range(len(labels))[::-1]
     for y, value, ap in zip(ypos, values, approx):
-        ax.barh(y, value, color="white" if ap else color, edgecolor=color, hatch="///" if ap else "", linewidth=1.2)
+        ax.barh(
+            y, value, color="white" if ap else color, edgecolor=color, hatch=APPROX_HATCH if ap else "", linewidth=1.2
+        )
         if ap:
             mark_approximate(ax, "bar")
         if value_format:
@@ -547,6 +558,66 @@ def fill_grey_clashes(fig, step: float = GREY_STEP) -> list[list[str]]:
     return clashes
 
 
+def is_line_hatch(hatch: str | None) -> bool:
+    """True for a hatch drawn with lines (///, xx, ++): the house mark of an approximate value or bound only."""
+    return bool(hatch) and bool(set(str(hatch)) & LINE_HATCH_MARKS)
+
+
+def filled_shapes(fig) -> list[tuple[float, float, bool]]:
+    """Every filled shape `fig` draws on its axes (bars, shaded spans, map fills; not legend keys), as (width,
+    height, line-hatched): width and height in data units for rectangles, NaN for polygons."""
+    shapes: list[tuple[float, float, bool]] = []
+    for ax in fig.axes:
+        for patch in ax.patches:
+            if not (isinstance(patch, Patch) and patch.get_visible() and patch.get_fill()):
+                continue
+            width = float(patch.get_width()) if hasattr(patch, "get_width") else float("nan")
+            height = float(patch.get_height()) if hasattr(patch, "get_height") else float("nan")
+            shapes.append((width, height, is_line_hatch(patch.get_hatch())))
+        for coll in ax.collections:
+            if isinstance(coll, (PolyCollection, PatchCollection)) and coll.get_visible():
+                shapes.append((float("nan"), float("nan"), is_line_hatch(coll.get_hatch())))
+    return shapes
+
+
+QUALIFIED_VALUES = (("qualifier", "value"), ("total_qualifier", "total"))  # (qualifier column, value column)
+
+
+def hatch_mismatches(fig, table: pd.DataFrame) -> list[str]:
+    """Where `fig`'s hatching disagrees with the qualifiers of `table`: a line-hatched shape that is not a bar of an
+    approximate value, or a bar of an approximate value drawn without hatching. [] when hatching means only
+    'approximate value or bound'."""
+    approx_values, exact_values = [], []
+    for qualifier, value in QUALIFIED_VALUES:
+        if qualifier in table.columns and value in table.columns:
+            numbers = pd.to_numeric(table[value], errors="coerce")
+            approx = is_approximate(table[qualifier])
+            approx_values += [float(v) for v in numbers[approx].dropna()]
+            exact_values += [float(v) for v in numbers[~approx].dropna()]
+    problems = []
+    for width, height, hatched in filled_shapes(fig):
+        lengths = [v for v in (width, height) if v == v]
+        is_approx_bar = any(np.isclose(approx_values, v).any() for v in lengths if v)
+        is_exact_bar = any(np.isclose(exact_values, v).any() for v in lengths if v)
+        if hatched and not is_approx_bar:
+            problems.append(f"hatched shape {width:g} x {height:g} is no approximate value")
+        elif is_approx_bar and not is_exact_bar and not hatched:
+            problems.append(f"approximate value drawn as a solid bar {width:g} x {height:g}")
+    return problems
+
+
+# ICE areas whose name alone would be read as another place: ICE's Washington office covers Washington, D.C., and
+# Virginia (the state of Washington is in the Seattle area)
+AREA_LABELS = {"WAS": "Washington, D.C."}
+
+
+def area_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its `name` column as charts print ICE areas: by `AREA_LABELS` where the bare name misleads. The
+    area code is the `aor` column or, failing that, the index."""
+    codes = frame["aor"] if "aor" in frame.columns else pd.Series(frame.index, index=frame.index)
+    return frame.assign(name=codes.map(AREA_LABELS).fillna(frame["name"]))
+
+
 def date_axis(ax, which: str = "x", *, months: Sequence[int] | None = None) -> None:
     """Dates on `ax` as readers write them: years ("2010"), or "Jan. 2017" when `months` picks the ticks."""
     import matplotlib.dates as mdates
@@ -775,27 +846,37 @@ def weak_marked(fig) -> pd.DataFrame:
     return pd.concat(marked, ignore_index=True) if marked else pd.DataFrame(columns=["source_id"])
 
 
+WEAK_NOTE_LEAD = (
+    "Asterisk beside a value: read in a weaker kind of source than an agency's own document, a court record, a study "
+    "or a major news organisation: "
+)
+
+
 def weak_note(fig, sources: pd.DataFrame) -> str:
-    """'Asterisk beside a point or at the top of a bar: the source is blog or law-firm page (ImmigrationWire), not
-    the agency, ...' Generated from the rows `mark_weak` marked ('' when none)."""
+    """'Asterisk beside a value: read in a weaker kind of source than an agency's own document, a court record, a
+    study or a major news organisation: repost or mirror: ICE text reposted on alipac.us forum.' Generated from
+    the rows `mark_weak` marked ('' when none): a repost is named by the copy read (`source_names.copy_read`),
+    never by the publisher it copies; a source the marked rows rate low confidence is called unverified here."""
     rows = weak_marked(fig)
     if rows.empty:
         return ""
     meta = sources.set_index("source_id")
+    low = set(_ids(rows[rows["confidence"].astype(str) == "low"], "source_id")) if "confidence" in rows else set()
     by_kind: dict[str, list[str]] = {}
     for sid in dict.fromkeys(s for cell in rows["source_id"] for s in _row_source_ids(cell)):
         kind = str(meta.loc[sid, "kind"])
         if is_weak_kind(kind):
-            name = source_name(meta, sid, cut=FIRST_NAMED, dated=False)
+            name = copy_read(meta, sid) + (", unverified" if sid in low else "")
             by_kind.setdefault(kind, [])
             if name not in by_kind[kind]:
                 by_kind[kind].append(name)
     parts = [
-        f"{kind} ({', '.join(names)})"
+        f"{kind}: {', '.join(names)}"
         for kind, names in sorted(by_kind.items(), key=lambda kv: SOURCE_KINDS.index(kv[0]))
     ]
-    return (
-        "Asterisk beside a point or at the top of a bar: the source is "
-        + "; ".join(parts)
-        + ", not the agency, a court, a study or a major news organisation."
-    )
+    return WEAK_NOTE_LEAD + "; ".join(parts) + "."
+
+
+def weak_marked_sources(fig) -> set[str]:
+    """The source ids behind the values `fig` marks with an asterisk (see `mark_weak`)."""
+    return set(_ids(weak_marked(fig), "source_id"))

@@ -25,7 +25,7 @@ WAPO_LICENCE = "CC BY-NC-SA 4.0, The Washington Post"
 
 
 def month_words(day) -> str:
-    """'Aug. 2011' (the house style, `fmt.month_year`)."""
+    """'August 2011' (the house style for running text, `fmt.month_year`)."""
     return fmt.month_year(pd.Timestamp(day))
 
 
@@ -34,11 +34,14 @@ def day_words(day) -> str:
     return fmt.day_month_year(pd.Timestamp(day))
 
 
+CLOSE_EVENTS_DAYS = 180  # events closer than this share a stretch of the axis: their numbers are staggered
+
+
 def year_label(year: int, partial: str) -> str:
     """Tick label of a calendar year, with the part of it the record covers when partial."""
     if not partial:
         return str(year)
-    return f"{year}\n(from Oct.)" if "from" in partial else f"{year}\n(to 19 July)"
+    return f"{year}\n(from Oct.)" if "from" in partial else f"{year}\n(to July 19)"
 
 
 def share_active(activations: pd.DataFrame, months: pd.Series) -> pd.Series:
@@ -114,12 +117,16 @@ def monthly_chart(
     bottom.plot(table["month"], table["share_active"], color=charts.PALETTE[1], linestyle="--", linewidth=1.8)
     bottom.set_ylim(0, 105)
     bottom.set_ylabel("counties active (%)")
+    level, previous = 0, None
     for k, row in events.iterrows():
         for ax in (top, bottom):
             ax.axvline(row["date"], color="#777777", linewidth=0.8, linestyle=":", zorder=1)
+        # an event close to the one before gets its number one step lower, so the circles never overlap
+        close = previous is not None and (row["date"] - previous).days < CLOSE_EVENTS_DAYS
+        level, previous = (level + 1) % 2 if close else 0, row["date"]
         top.text(
             row["date"],
-            ymax * (0.97 - 0.075 * (k % 2)),
+            ymax * (0.97 - 0.11 * level),
             str(k + 1),
             ha="center",
             va="top",
@@ -128,7 +135,11 @@ def monthly_chart(
         )
     bottom.xaxis.set_major_locator(mdates.YearLocator())
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    legend = "; ".join(f"{k + 1} {day_words(r['date'])}: {r['event']}" for k, r in events.iterrows())
+    # the key names each event in its short form, the words before its first colon (the milestones table and the
+    # notebook give the full text)
+    legend = "; ".join(
+        f"({k + 1}) {day_words(r['date'])}: {str(r['event']).split(': ')[0]}" for k, r in events.iterrows()
+    )
     note_rows = pd.concat([table[["source_id"]], events[["source_id", "milestone_id", "confidence"]]])
     charts.add_source_note(
         fig,
@@ -154,17 +165,17 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
     peak = table.loc[table["declined"].idxmax()]
     before = table[table["year"] < peak["year"]]["declined"].sum()
     fig, ax = charts.new_figure(
-        f"Local agencies declined {peak['declined']:,} ICE detainers in {peak['year']}, against {before:,} in all "
-        f"the years of the record before it",
+        f"Local agencies declined {peak['declined']:,} ICE detainers in {peak['year']}, against {before:,} from "
+        f"October {int(table['year'].min())} through {int(peak['year']) - 1}",
         f"Detainers declined by the local law enforcement agency, by calendar year and where the facility lies, "
-        f"{int(table['year'].min())} (from Oct.) to {int(table['year'].max())} (to 19 July)",
+        f"{int(table['year'].min())} (from October) to {int(table['year'].max())} (to July 19)",
         figsize=(7.6, 5.0),
     )
     x = np.arange(len(table))
     parts = [
         ("placed", "at a facility placed in a county", charts.PALETTE[0], None),
-        ("unplaced", "at a named facility not placed", charts.PALETTE[1], "///"),
-        ("no_place", "at 'OTHER-OTHER FACILITY' (no place given)", "#bbbbbb", ".."),
+        ("unplaced", "at a named facility not placed", charts.PALETTE[1], ".."),  # dots: a class, not approximate
+        ("no_place", "at a facility the record leaves unnamed (ICE's 'other' code)", "#bbbbbb", None),
     ]
     bottom = np.zeros(len(table))
     for column, label, color, hatch in parts:
@@ -267,7 +278,8 @@ def declines_map(dec: pd.DataFrame, year: int, milestones: pd.DataFrame, sources
     out = pd.concat([out, extra_rows], ignore_index=True)
     out["source_id"] = f"{DETAINER_SOURCES} {FACILITY_SOURCE} {maps.MAP_SOURCE}"
     note = (
-        f"Not on the map: {no_place:,} declines at 'OTHER-OTHER FACILITY' (no place given) and {unplaced:,} at "
+        f"Not on the map: {no_place:,} declines at a facility the record leaves unnamed (ICE's 'other' code) and "
+        f"{unplaced:,} at "
         f"named facilities not placed in a county. Dated policies from the project's milestones: {law_text}."
     )
     if len(missing):
@@ -322,7 +334,7 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
         f"The share of detainers that ended with the person booked into ICE detention was highest in {hi} "
         f"({whole[hi]:.0f}%) and {whole.iloc[-1]:.0f}% in {whole.index[-1]}",
         "Detainers issued to local agencies each calendar year by recorded outcome ('lift reason'), percent of the "
-        "year's detainers; 2007 from Oct., 2015 to 19 July",
+        "year's detainers; 2007 from October, 2015 to July 19",
         figsize=(7.6, 5.0),
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
@@ -337,6 +349,19 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
             markersize=4,
             linewidth=1.6,
             label=label,
+        )
+    # the declines run along zero for years, under the axis: a direct label at their highest year shows the line
+    declined = table[table["outcome"] == OUTCOME_LINES[-1][1]].set_index("year")["percent"]
+    if declined.max() > 0:
+        ax.annotate(
+            f"{OUTCOME_LINES[-1][1]}: {declined.max():.0f}% in {declined.idxmax()}",
+            (declined.idxmax(), declined.max()),
+            xytext=(-10, 16),
+            textcoords="offset points",
+            ha="right",
+            fontsize=7.2,
+            color=charts.PALETTE[3],
+            arrowprops={"arrowstyle": "-", "color": charts.PALETTE[3], "linewidth": 0.6},
         )
     ax.set_ylim(0, 100)
     ax.set_ylabel("percent of the year's detainers")
@@ -384,9 +409,11 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
     first_both = table.loc[table["with_secure_communities"] > 0, "year"].min()
     fig, ax = charts.new_figure(
         f"Sheriffs with 287(g) agreements were in {peak['counties']} counties in {peak['year']}, {both} with "
-        f"Secure Communities active; the two first overlapped in {first_both}",
-        f"Counties whose sheriff's office had a 287(g) agreement in the year (The Washington Post's panel), by "
-        f"whether Secure Communities was active there by 31 December, {int(table['year'].min())}-"
+        f"Secure Communities active; the two programs first overlapped in {first_both} "
+        f"({int(table.loc[table['year'] == first_both, 'with_secure_communities'].iloc[0])} counties)",
+        f"Counties whose sheriff's office had a 287(g) agreement (which lets local officers act as immigration "
+        f"agents) in the year (The Washington Post's panel), by "
+        f"whether Secure Communities was active there by Dec. 31, {int(table['year'].min())}-"
         f"{int(table['year'].max())}",
         figsize=(7.6, 4.9),
     )
@@ -403,8 +430,7 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
         table["year"],
         table["without_secure_communities"],
         bottom=table["with_secure_communities"],
-        color=charts.PALETTE[1],
-        hatch="///",
+        color=charts.PALETTE[1],  # a lighter solid (L* 71 against 46): hatching is kept for approximate values
         edgecolor="#333333",
         linewidth=0.4,
         label="287(g) only",
@@ -412,7 +438,7 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
     )
     ax.set_ylabel("counties")
     ax.set_ylim(0, float(table["counties"].max()) * 1.1)
-    ax.set_xticks(table["year"], [f"'{str(y)[2:]}" if i % 1 == 0 else "" for i, y in enumerate(table["year"])])
+    ax.set_xticks(table["year"], [f"\u2019{str(y)[2:]}" for y in table["year"]])
     ax.grid(axis="x", visible=False)
     unplaced = wapo[wapo["fips"].isna()]["office"].nunique()
     charts.add_source_note(
@@ -420,7 +446,7 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
         table,
         sources,
         extra=(
-            f"287(g) panel: The Washington Post, licence CC BY-NC-SA 4.0 (non-commercial, share-alike); "
+            f"287(g) panel: The Washington Post, license CC BY-NC-SA 4.0 (non-commercial, share-alike); "
             f"{unplaced} of its {wapo['office'].nunique()} offices have no county code and are left out. Activation "
             f"dates from ICE's list."
         ),
@@ -455,20 +481,21 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     for name, s in series.items():
         table[name] = [s.get(m, 0) if m in present else np.nan for m in months]
     fy = files.assign(fiscal_year=files["fiscal_year"].astype(int)).set_index("fiscal_year")
-    # a year's total is the records' own count, to the last day its file covers (the chart stops at the
-    # last whole month, so a partial year's total says where it ends)
-    ends = pd.to_datetime(files.set_index(fy.index)["last_date"])
+    # a year's total in the title is the sum of the months drawn (all areas), so it is what the reader sees; a
+    # year the chart cuts short says the last month it sums
+    drawn = table.assign(fiscal_year=table["month"].dt.year + (table["month"].dt.month >= 10))
+    drawn = drawn.dropna(subset=["all areas"]).groupby("fiscal_year")
+    sums, last_month = drawn["all areas"].sum(), drawn["month"].max()
     totals = ", ".join(
-        f"{int(d):,} in FY{y}" + (f" (to {day_words(ends[y])})" if st == "partial year" else "")
-        for y, d, st in zip(fy.index, fy["detainers"], fy["status"])
-        if pd.notna(d)
+        f"{int(sums[y]):,} in FY{y}" + (f" (to {fmt.month_year(last_month[y])})" if last_month[y].month != 9 else "")
+        for y in sums.index
     )
     held = {int(y) for y, d in zip(fy.index, fy["detainers"]) if pd.notna(d)}
     missing = [y for y in range(min(held), max(held) + 1) if y not in held]  # years with no records file
     gap = "; " + fmt.join_words([f"FY{y}" for y in missing]) + (" is" if len(missing) == 1 else " are") + " missing"
     fig, ax = charts.new_figure(
         f"ICE's encounter records show {totals} ending in a detainer" + (gap if missing else ""),
-        f"ICE ERO encounters that ended in a detainer, per month, {month_words(months[0])} to "
+        f"ICE Enforcement and Removal Operations (ERO) encounters that ended in a detainer, per month, {month_words(months[0])} to "
         f"{month_words(months[-1])}, with and without the encounters at ICE's Secure Communities center "
         "(recorded under Los Angeles)",
         figsize=(7.6, 5.2),
@@ -501,7 +528,7 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     ax.set_ylabel("encounters ending in a detainer")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7]))
-    ax.xaxis.set_major_formatter(lambda v, _: month_words(mdates.num2date(v)))
+    ax.xaxis.set_major_formatter(lambda v, _: fmt.month_tick(mdates.num2date(v)))
     table["source_id"] = ENCOUNTER_SOURCE
     charts.add_source_note(
         fig,

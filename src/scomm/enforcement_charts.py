@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Patch
 
-from scomm import charts, maps
+from scomm import charts, fmt, maps
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
@@ -106,8 +106,8 @@ def monthly_methods_chart(
     after = local[local.index.isin(span.after)].mean()
     excluded = ", ".join(month_year(m) for m in span.excluded)
     fig, ax = charts.new_figure(
-        f"Arrests picked up from local jails averaged {format_number(round(before))} a month under the Priority "
-        f"Enforcement Program and {format_number(round(after))} a month after Secure Communities returned",
+        f"ICE picked up an average of {format_number(round(before))} people a month from local jails under the "
+        f"Priority Enforcement Program and {format_number(round(after))} after Secure Communities returned",
         f"ICE administrative arrests per month, by how ICE came to arrest the person, {month_year(wide.index[0])} to "
         f"{month_year(wide.index[-1])}, all ICE areas"
         + (f"; {excluded}, the month of the return, is left out of the averages" if excluded else ""),
@@ -149,8 +149,8 @@ def monthly_methods_chart(
         note_rows,
         sources,
         extra=(
-            "Dashed lines: average monthly jail pickups in each period. Monthly counts computed from ICE's "
-            "record-level release (FOIA 2019-ICFO-53623)."
+            "Dashed lines: average monthly jail pickups in each period. 287(g): agreements that let local officers act as immigration agents. Monthly counts computed "
+            "from ICE's record-level release (FOIA 2019-ICFO-53623)."
         ),
     )
     # labels at the right end of each line, moved apart where the lines end close together (placed once the
@@ -181,10 +181,11 @@ def monthly_methods_chart(
 
 
 def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sources: pd.DataFrame):
-    """Ranked dot plot: each area's jail share before (hollow) and after (filled), under the main definition;
+    """Ranked dot plot: each area's jail share before (circle) and after (square), under the main definition;
     the wider definition (jail pickups plus 287(g)) is a sensitivity check stated in the note and kept in the
     table."""
     defs = list(j.DEFINITIONS)
+    shares = charts.area_labels(shares)
     first = shares[shares["definition"] == defs[0]].sort_values("rank")
     change = first["change_points"]
     up, down = int((change > LITTLE_CHANGE).sum()), int((change < -LITTLE_CHANGE).sum())
@@ -202,17 +203,10 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
     y = np.arange(len(labels))[::-1]
     for yi, (_, row) in zip(y, first.iterrows()):
         ax.plot([row["share_before"], row["share_after"]], [yi, yi], color="#999999", linewidth=1, zorder=1)
-    ax.scatter(
-        first["share_before"],
-        y,
-        facecolors="white",
-        edgecolors=charts.PALETTE[0],
-        s=26,
-        linewidths=1.3,
-        zorder=3,
-        label="before the return",
-    )
-    ax.scatter(first["share_after"], y, color=charts.PALETTE[1], marker="s", s=26, zorder=3, label="after the return")
+    # before: a filled circle, larger than the square drawn over it, so where the two nearly coincide the circle still
+    # shows round the square (a hollow marker would read as an approximate value, the house mark)
+    ax.scatter(first["share_before"], y, color=charts.PALETTE[0], s=48, zorder=3, label="before the return")
+    ax.scatter(first["share_after"], y, color=charts.PALETTE[1], marker="s", s=20, zorder=4, label="after the return")
     nat = national[defs[0]]
     ax.axvline(nat["share_before"], color=charts.PALETTE[0], linestyle=":", linewidth=1)
     ax.axvline(nat["share_after"], color=charts.PALETTE[1], linestyle="--", linewidth=1)
@@ -246,8 +240,7 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
     wide = national[defs[1]] if len(defs) > 1 else None
     sensitivity = (
         f" Counting arrests through 287(g) agreements as jail pickups too, the national share goes from "
-        f"{wide['share_before']:.0f}% to {wide['share_after']:.0f}% (every area in the table beside this "
-        "chart)."
+        f"{wide['share_before']:.0f}% to {wide['share_after']:.0f}% (every area: the chart's CSV file)."
         if wide is not None
         else ""
     )
@@ -256,7 +249,7 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
         table,
         sources,
         extra=(
-            "Hollow circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
+            "Circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
             "after (dashed), all arrests including those with no area recorded. The month of the return is left out."
             + sensitivity
             + " Counted from ICE's record-level release (FOIA request 2019-ICFO-53623)."
@@ -338,6 +331,19 @@ def _count_words(n: float) -> str:
     return "no" if int(n) == 0 else format_number(int(n))
 
 
+def covered_words(first: pd.Timestamp, last: pd.Timestamp) -> str:
+    """The months records cover, in words: 'October 2015 to August 2019', and when the last day reaches only a few
+    days into a month, the last whole month with that day beside it ('... to August 2019 (some records to Sept. 1,
+    2019)'), so the period is not read as a whole month more."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    if last.day < FEW_DAYS and last > first:
+        whole = last.replace(day=1) - pd.Timedelta(days=1)
+        return f"{month_year(first)} to {month_year(whole)} (some records to {day_month_year(last)})"
+    return f"{month_year(first)} to {month_year(last)}"
+
+
+FEW_DAYS = 8  # a last day before the 8th of its month is 'a few days into' it
+
 NOT_AN_AREA = {"HQ": "at headquarters", "not recorded": "with no area recorded"}  # rows that are not field offices
 
 
@@ -347,6 +353,7 @@ def area_totals_chart(
     """Each ICE area's share of all removal records beside its share of all arrest records (shares of all records;
     the rows that are not areas, headquarters and blank, are counted in the note, not drawn). `covered`: the first
     and last dates the records cover, for the subtitle."""
+    totals = charts.area_labels(totals)
     kept = totals[~totals["aor"].isin(NOT_AN_AREA) & ~totals["name"].isin(NOT_AN_AREA)]
     left = totals.drop(kept.index)
     rows = kept[kept["removals"] + kept["arrests"] > 0].sort_values("removals_share", ascending=False)
@@ -356,7 +363,7 @@ def area_totals_chart(
         f"The {lead['name']} area holds {lead['removals_share']:.1f}% of ICE's removal records but "
         f"{lead['arrests_share']:.1f}% of its arrest records: {per_arrest:.1f} removals for every arrest there",
         "Each area's share of all ICE removal records and of all ICE administrative arrest records, "
-        + (f"{month_year(covered[0])} to {month_year(covered[1])}; " if covered else "")
+        + (f"{covered_words(*covered)}; " if covered else "")
         + "an area is an ICE field office's region; sorted by removals",
         figsize=(6.3, 7.0),
     )
@@ -403,7 +410,7 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()
     rest = (
-        f"; the other {len(off)} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
+        f"; the other {fmt.count_words(len(off))} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
         f"record{'s' if off.max() > 1 else ''}"
         if len(off)
         else ""
@@ -411,7 +418,8 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     fig, ax = charts.new_figure(
         f"{equal} of the {len(full)} annual totals ICE published for complete fiscal years equal the number of "
         f"records in its release{rest}",
-        "Records in ICE's record-level release minus the total printed, ERO administrative arrests and removals, "
+        "Records in ICE's record-level release minus the total printed, administrative arrests and removals by ICE "
+        "Enforcement and Removal Operations (ERO), "
         f"fiscal years {full['fiscal_year'].min()} to {full['fiscal_year'].max()} (one row per printed total)",
         figsize=(6.3, 0.3 * len(full) + 2.6),
     )
@@ -427,7 +435,7 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     span = max(5.0, float(full["difference"].abs().max()) + 1)
     ax.set_xlim(-span, span)
     ax.xaxis.set_major_locator(matplotlib.ticker.MultipleLocator(1))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}" if v else "0")
+    ax.xaxis.set_major_formatter(lambda v, _: fmt.signed(v))
     ax.set_xlabel("records minus printed total")
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
@@ -463,10 +471,18 @@ CHANGE_LABELS = (
     f"rose by {BREAKS[1]:.0f} to {BREAKS[2]:.0f} points",
     f"rose by {BREAKS[2]:.0f} points or more",
 )
-# diverging, centred on zero: oranges (hatched) for falls, purples for rises, darker = larger; a pale neutral for
-# little change. Falls and rises of equal size share a lightness, so the hatch tells them apart in grey.
+# diverging, centred on zero: oranges (dotted) for falls, purples for rises, darker = larger; a pale neutral for
+# little change. Falls and rises of equal size share a lightness, so the dots tell them apart in grey (dots, not
+# hatching: hatching marks approximate values only).
 CHANGE_COLORS = ("#b35806", "#e08214", "#fdb863", "#dcdcdc", "#b2abd2", "#8073ac", "#2d004b")
-CHANGE_HATCH = ("////", "////", "////", "", "", "", "")
+CHANGE_HATCH = ("....", "....", "....", "", "", "", "")
+
+
+def change_label(points: float) -> str:
+    """A change in points as a map labels it: whole points ('+5', '\u221210'), one decimal when whole points would
+    put it across a class edge (-1.76 is '\u22121.8', not '\u22122', since it is 'little change')."""
+    near_edge = any(abs(abs(points) - edge) < 0.5 for edge in BREAKS)
+    return fmt.signed(points, 1 if near_edge else 0)
 
 
 def change_class(points: pd.Series) -> pd.Series:
@@ -495,6 +511,10 @@ LABEL_NUDGE = {
 }
 
 
+OFFSHORE = ("NYC", "NEW", "PHI", "BAL", "WAS")  # areas labelled in the Atlantic column (map units below)
+OFFSHORE_X, OFFSHORE_STEP = 885.0, 40.0
+
+
 def _boundary_arcs(topology: dict, code_of: dict[str, str]) -> list[int]:
     """Arcs that separate two counties of different areas (or a county from the sea or border)."""
     users: dict[int, set] = {}
@@ -513,7 +533,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
 
     The table has one row per county of the map with its area code and the area's shares and change.
     """
-    rows = shares[shares["definition"] == definition].set_index("aor")
+    rows = charts.area_labels(shares[shares["definition"] == definition]).set_index("aor")
     counties, states = maps.atlas()
     code_of = dict(zip(crosswalk["geoid"].astype(str), crosswalk["aor"].astype(str)))
     table = pd.DataFrame({"map_fips": [s.id for s in counties], "map_name": [s.name for s in counties]})
@@ -548,7 +568,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
                     [ring for ring, _ in falls],
                     facecolors=[colour for _, colour in falls],
                     edgecolors="none",
-                    hatch="////",
+                    hatch=CHANGE_HATCH[0],
                     linewidths=0,
                 )
             )
@@ -561,16 +581,27 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
     centres = pd.DataFrame([(s.id, *s.polygons[0][0].mean(axis=0)) for s in counties], columns=["map_fips", "x", "y"])
     centres["aor"] = centres["map_fips"].map(code_of)
     main = centres[~centres["map_fips"].astype(str).str[:2].isin(["02", "15"])]  # not the Alaska, Hawaii insets
-    for code, c in main.groupby("aor")[["x", "y"]].mean().iterrows():
+    mean_centres = main.groupby("aor")[["x", "y"]].mean()
+    # the small north-eastern areas are labelled in a column out in the Atlantic, each with a leader line, so no
+    # label box covers the area it describes
+    offshore = mean_centres.loc[[c for c in OFFSHORE if c in mean_centres.index and c in rows.index]].sort_values("y")
+    column_y = offshore["y"].min() + OFFSHORE_STEP * np.arange(len(offshore))
+    placed = {code: (OFFSHORE_X, float(y)) for code, y in zip(offshore.index, column_y)}
+    for code, c in mean_centres.iterrows():
         if code in rows.index:
-            x, y = c["x"] + LABEL_NUDGE.get(code, (0, 0))[0], c["y"] + LABEL_NUDGE.get(code, (0, 0))[1]
-            change = round(float(rows.loc[code, "change_points"]))
+            x, y = placed.get(
+                code, (c["x"] + LABEL_NUDGE.get(code, (0, 0))[0], c["y"] + LABEL_NUDGE.get(code, (0, 0))[1])
+            )
+            if code in placed:
+                ax.plot([c["x"], x - 2], [c["y"], y], color="#333333", linewidth=0.5, zorder=4)
+            change = float(rows.loc[code, "change_points"])
             ax.text(
                 x,
                 y,
-                f"{rows.loc[code, 'name']}\n{change:+d}" if change else f"{rows.loc[code, 'name']}\n0",
+                f"{rows.loc[code, 'name'].replace(', ', ',' + chr(10)) if code in placed else rows.loc[code, 'name']}"
+                f"\n{change_label(change)}",
                 fontsize=6.6,
-                ha="center",
+                ha="left" if code in placed else "center",
                 va="center",
                 color="#000000",
                 linespacing=1.0,
@@ -582,6 +613,7 @@ def aor_map(shares: pd.DataFrame, crosswalk: pd.DataFrame, sources: pd.DataFrame
             facecolor=colors[c], edgecolor="#999999", hatch=hatches[c], linewidth=0.4, label=f"{c}: {counts.get(c, 0)}"
         )
         for c in CHANGE_LABELS
+        if counts.get(c, 0) or c == CHANGE_LABELS[3]  # classes no area falls in are left out of the key
     ]
     if table["aor"].isna().any():
         handles.append(Patch(facecolor=maps.MISSING_COLOR, edgecolor="#999999", label="county not in the crosswalk"))

@@ -19,6 +19,10 @@ from scomm.fmt import QUALIFIER_WORDS, format_number, significant
 from scomm.source_names import RUNNING_TEXT, source_name
 from scomm.tables import FUNNEL_STAGES
 
+PROGRAM_SHADE, PEP_SHADE = "#e8f0f9", "#cccccc"  # 01: Secure Communities' periods and the PEP years (L* 94 and 82)
+PLACE_FILLS = ("#0072B2", "#E69F00", "#000000")  # 03: three solid fills, far apart in grey (L* 46, 71, 0)
+COMPARISON_TINT = "#a6cbe4"  # 06: a light tint of the program's blue for the group compared with (L* 80)
+
 
 def compact(value: float) -> str:
     """Axis label for large counts: 1k, 10k, 1M."""
@@ -55,7 +59,7 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     periods = [(label, when[a], when[b]) for label, a, b in PERIOD_MILESTONES if a in when and b in when]
     fig, ax = charts.new_figure(
         f"Secure Communities ran from {periods[0][1]:%Y} to {periods[0][2]:%Y}, was replaced by the "
-        f"{periods[1][0]} for about {round((periods[1][2] - periods[1][1]).days / 365.25)} years, and ran again to "
+        f"{periods[1][0]} for about {fmt.count_words(round((periods[1][2] - periods[1][1]).days / 365.25))} years, and ran again to "
         f"{periods[-1][2]:%Y}"
         if len(periods) == 3
         else "Secure Communities: dated events",
@@ -64,9 +68,10 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
         figsize=(6.3, 2.6 + 0.34 * len(table)),  # a row per event, whatever their number
     )
     fig.subplots_adjust(left=0.03, right=0.97)
-    # Secure Communities' periods pale blue; the Priority Enforcement Program between them hatched, so the two
-    # kinds of period stay apart printed in grey
-    shades = [{"facecolor": "#d2e3f3"}, {"facecolor": "white", "hatch": "////", "edgecolor": "#c8c8c8"}] * 2
+    # Secure Communities' periods pale blue; the Priority Enforcement Program between them a plain, darker grey (as
+    # on the enforcement charts), so the two kinds of period stay apart printed in grey and no hatching (the house
+    # mark of approximate values) runs behind the labels
+    shades = [{"facecolor": PROGRAM_SHADE}, {"facecolor": PEP_SHADE}] * 2
     n = len(table)
     for (label, start, end), shade in zip(periods, shades):
         ax.axvspan(start, end, zorder=0, linewidth=0, **shade)
@@ -198,7 +203,7 @@ def rollout_chart(
     span = r.years_between(table["period_end"].iloc[0], full_date)
     fig, ax = charts.new_figure(
         f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} "
-        f"in about {span:.0f} years",
+        f"in about {fmt.count_words(round(span))} years",
         "Places where Secure Communities was active, United States, by date of the count; marker: what the source "
         "counted (jurisdictions, sites, localities or counties: not one series)",
         figsize=(6.3, 6.2),
@@ -225,15 +230,19 @@ def rollout_chart(
         label=f"all jurisdictions, dated to the year only: {source_name(sources, full.source_ids[0], cut=RUNNING_TEXT)}",
         line=False,
     )
-    ax.axhline(full.value, color="#555555", linestyle=":", linewidth=1)
-    ax.text(
-        table["period_end"].iloc[0],
-        full.value,
+    # the count of all jurisdictions is drawn once, as its point, labelled beside it (no second reference line)
+    ax.annotate(
         f"all {format_number(full.value)} jurisdictions",
+        (full_date, full.value),
+        xytext=(-9, 0),
+        textcoords="offset points",
         fontsize=7.5,
-        va="bottom",
+        ha="right",
+        va="center",
     )
     ax.set_ylim(0, full.value * 1.12)
+    # room left of the first count for its asterisk, clear of the axis
+    ax.set_xlim(left=table["period_end"].min() - pd.Timedelta(days=90))
     ax.set_ylabel("jurisdictions")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     extra = pd.concat([table, goal_full_rows]).drop_duplicates("figure_id")
@@ -309,10 +318,11 @@ def funnel_chart(table: pd.DataFrame, sources: pd.DataFrame):
         for y, (_, row) in zip(range(len(rows))[::-1], rows.iterrows()):
             label = format_number(row["value"])
             if not np.isnan(row["pct_of_previous_stage"]):
-                label += f"  ({row['pct_of_previous_stage']:.1f}% of the stage before)"
+                label += f" ({row['pct_of_previous_stage']:.1f}% of the stage before)"
             ax.text(row["value"] * 1.5, y, label, va="center", fontsize=7)
         ax.set_xlim(1e3, 5e8)
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}" if v < 1e6 else f"{v / 1e6:,.0f} million")
+    np.atleast_1d(axes)[-1].set_xlabel("count (log scale)")
     _note(fig, table, sources)
     return fig, table
 
@@ -325,7 +335,7 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
     last_step = conv[conv["stage"] == FUNNEL_STAGES[-1]].set_index("place")["pct_of_previous_stage"]
     fig, ax = charts.new_figure(
         "Removals as a share of ICE arrests: "
-        + fmt.join_words([f"{v:.0f}% in {'the ' if p == 'United States' else ''}{p}" for p, v in last_step.items()]),
+        + fmt.join_words([f"{v:.1f}% in {'the ' if p == 'United States' else ''}{p}" for p, v in last_step.items()]),
         "Each stage as a percent of the stage before, cumulative counts from activation to about June 2011 "
         "(ratios of totals, not follow-up rates)",
     )
@@ -337,12 +347,11 @@ def conversion_chart(table: pd.DataFrame, sources: pd.DataFrame):
             x + i * width - 0.4 + width / 2,
             vals,
             width,
-            color=charts.PALETTE[i],
-            hatch=charts.HATCHES[i],
-            edgecolor="white" if i != 2 else "#666666",
+            color=PLACE_FILLS[i % len(PLACE_FILLS)],
+            edgecolor="white",
             label=place,
         )
-        ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7)
+        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in vals], fontsize=7)  # one decimal, as on the funnel
         charts.mark_weak(
             ax,
             x + i * width - 0.4 + width / 2,
@@ -370,7 +379,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
     shares = table["convicted_pct"].dropna()
     fig, (ax1, ax2) = charts.new_figure(
         f"ICE removals peaked in FY{peak['fiscal_year']:.0f}; the convicted share ran from "
-        f"{shares.min():.0f} to {shares.max():.0f} percent",
+        f"{shares.min():.0f}% to {shares.max():.0f}%",
         "ICE removals by fiscal year (FY2005-FY2009: removals and returns, TRAC) and percent previously convicted",
         nrows=2,
         ncols=1,
@@ -388,7 +397,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
             v,
             color="white" if ap else (charts.PALETTE[5] if ret else charts.PALETTE[0]),
             edgecolor=charts.PALETTE[0],
-            hatch="///" if ap else ("..." if ret else ""),
+            hatch=charts.APPROX_HATCH if ap else ("..." if ret else ""),
             width=0.7,
         )
         if ap:
@@ -419,7 +428,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
                 label="removals and returns (TRAC)",
             ),
             Patch(facecolor=charts.PALETTE[0], label="removals (ICE)"),
-            Patch(facecolor="white", edgecolor=charts.PALETTE[0], hatch="///", label="'more than' (ICE)"),
+            Patch(facecolor="white", edgecolor=charts.PALETTE[0], hatch=charts.APPROX_HATCH, label="lower bound (ICE)"),
         ],
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
@@ -444,7 +453,7 @@ def removals_chart(table: pd.DataFrame, sources: pd.DataFrame):
         fig,
         table.rename(columns={"total_qualifier": "qualifier"}),
         sources,
-        extra="A fiscal year runs from October to September (FY2010: Oct. 2009 to Sept. 2010). Convicted share "
+        extra="A fiscal year runs from October to September (FY2010: October 2009 to September 2010). Convicted share "
         "computed here: convicted removals / all removals.",
     )
     return fig, table
@@ -458,15 +467,27 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     implies and the total it is a share of (both rounded no finer than GAO's rounded share)."""
     words = [f"{QUALIFIER_WORDS[str(q)]}{v:.0f}" for q, v in zip(rows["qualifier"], rows["value"])]
     fig, ax = charts.new_figure(
-        f"GAO put Secure Communities at {words[0]}% of ICE removals in {rows['label'].iloc[0]} and "
+        f"GAO put Secure Communities at {words[0]}% of removals in {rows['label'].iloc[0]} and "
         f"{words[-1]}% in {rows['label'].iloc[-1]}",
         "Share of all removals that year attributable to Secure Communities, as GAO rounded it, and the number of "
         "removals that share implies",
         figsize=(6.3, 3.4),
     )
-    approximate = bool(charts.is_approximate(rows["qualifier"]).all())
     y = np.arange(len(rows))[::-1].astype(float)
-    ax.barh(y, rows["value"], height=0.42, color=charts.PALETTE[0], zorder=2)
+    for yi, value, ap in zip(y, rows["value"], charts.is_approximate(rows["qualifier"])):
+        # an approximate share is hatched, as on every chart; an exact one solid
+        ax.barh(
+            yi,
+            value,
+            height=0.42,
+            color="white" if ap else charts.PALETTE[0],
+            edgecolor=charts.PALETTE[0],
+            hatch=charts.APPROX_HATCH if ap else "",
+            linewidth=1.2,
+            zorder=2,
+        )
+        if ap:
+            charts.mark_approximate(ax, "bar")
     for yi, (_, row) in zip(y, rows.iterrows()):
         # a count implied by a rounded percentage is no more precise than the percentage: two significant
         # digits ("about 16,000"), and the total it is a share of rounded to the thousand
@@ -491,13 +512,11 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     ax.grid(axis="x", visible=True)
     ax.grid(axis="y", visible=False)
     fig.subplots_adjust(left=0.04, bottom=0.12)
-    extra = "Both shares are GAO's rounded values ('about'), so every bar is approximate. " if approximate else ""
     _note(
         fig,
         rows,
         sources,
-        extra=extra
-        + "The two totals differ in kind: TRAC's FY2009 total counts removals and returns, ICE's FY2011 total removals only.",
+        extra="The two totals differ in kind: TRAC's FY2009 total counts removals and returns, ICE's FY2011 total removals only.",
     )
     return fig, rows
 
@@ -508,6 +527,7 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
 # gaps after a horizontal bar's end, in points: to its value label, to its weak-source asterisk, and to the value
 # label of a marked bar (past the asterisk)
 VALUE_GAP, MARK_GAP, WEAK_LABEL_GAP = 3.0, 6.0, 12.0
+SHORT_BAR_SHARE = 0.03  # a bar shorter than this share of the axis shows no hatching at print size
 
 
 def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
@@ -519,6 +539,7 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     closed = table[table["metric"] == "pd_cases_closed"].iloc[-1]
     reviewed = table[(table["metric"] == "pd_cases_reviewed") & (table["source_id"] == closed["source_id"])]
     when = fmt.month_year(closed["period_end"])
+    review = table[table["metric"].astype(str).str.startswith("pd_")]  # the review's own counts, not its target
     if len(reviewed):  # a ratio only between two counts of one source
         base = reviewed.iloc[-1]
         pct = r.share(r.Quantity(closed["value"]), r.Quantity(base["value"])).value
@@ -530,14 +551,14 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
         title = f"By {when}, {format_number(closed['value'])} cases had been closed"
     fig, axes = charts.new_figure(
         title,
-        "Prosecutorial-discretion review of pending removal cases, Nov. 2011 to Oct. 2012: each count as its "
-        "source printed it (cases)",
+        f"Prosecutorial-discretion review of pending removal cases, {fmt.month_year(review['period_start'].min())} to "
+        f"{fmt.month_year(review['period_end'].max())}: each count as its source printed it (cases)",
         nrows=2,
         figsize=(6.3, 5.6),
         sharex=True,
         gridspec_kw={"height_ratios": [int((~is_outcome).sum()), int(is_outcome.sum())]},
     )
-    fig.subplots_adjust(left=0.42, right=0.9, hspace=0.35)
+    fig.subplots_adjust(left=0.45, right=0.9, hspace=0.35)
     for ax, rows, heading in (
         (axes[0], table[~is_outcome], "Cases to review, and reviewed"),
         (axes[1], table[is_outcome], "What came of the review"),
@@ -551,7 +572,7 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
                 row["value"],
                 color="white" if ap else charts.PALETTE[0],
                 edgecolor=charts.PALETTE[0],
-                hatch="///" if ap else "",
+                hatch=charts.APPROX_HATCH if ap else "",
                 linewidth=1.0,
                 height=0.65,
             )
@@ -569,18 +590,28 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
         # the asterisk sits just past the end of the bar, so a short bar's mark never covers its label
         charts.mark_weak(ax, rows["value"], ypos, rows, sources, offset=(MARK_GAP, 0.0))
         ax.set_yticks(
-            ypos, [textwrap.fill(str(step), 34, break_on_hyphens=False) for step in rows["step"]], fontsize=7.5
+            ypos, [textwrap.fill(str(step), 40, break_on_hyphens=False) for step in rows["step"]], fontsize=7.2
         )
         ax.set_title(heading, fontsize=8.5, loc="left", fontweight="bold")
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
     axes[1].set_xlim(0, float(table["value"].max()) * 1.22)
     charts.count_axis(axes[1], "x")
+    # an approximate bar too short for its hatching to show is named, so the note never explains an unseen mark
+    short = table[
+        charts.is_approximate(table["qualifier"]) & (table["value"] < SHORT_BAR_SHARE * axes[1].get_xlim()[1])
+    ]
+    unseen = (
+        f" The {fmt.join_words([str(v) for v in short['as_printed']])} bar{'s are' if len(short) > 1 else ' is'} too "
+        "short for the hatching to show; the label's wording marks " + ("them." if len(short) > 1 else "it.")
+        if len(short)
+        else ""
+    )
     _note(
         fig,
         table,
         sources,
-        extra="Counts from different sources and dates are shown side by side, not as steps of one series.",
+        extra="Counts from different sources and dates are shown side by side, not as steps of one series." + unseen,
     )
     return fig, table
 
@@ -697,7 +728,7 @@ def due_process_chart(table: pd.DataFrame, sources: pd.DataFrame, sample: r.Quan
     fig, axes = charts.new_figure(
         _gap_clauses(table),
         f"Percent of each group. Filled bars: people arrested through Secure Communities in one study's sample "
-        f"(Warren Institute{size}, 2008-2011); hatched bars: the group each measure is compared with",
+        f"(Warren Institute{size}, 2008-2011); light bars: the group each measure is compared with",
         ncols=len(comparisons),
         figsize=(6.3, 4.6),
         sharey=True,
@@ -709,7 +740,7 @@ def due_process_chart(table: pd.DataFrame, sources: pd.DataFrame, sample: r.Quan
         measures = list(dict.fromkeys(rows["measure"]))
         x = np.arange(len(measures))
         for i, (group, color, hatch) in enumerate(
-            ((_program_group(rows), charts.PALETTE[0], ""), (comparison, "white", "////"))
+            ((_program_group(rows), charts.PALETTE[0], ""), (comparison, COMPARISON_TINT, ""))
         ):
             values = rows[rows["group"] == group].set_index("measure").reindex(measures)["value"]
             bars = ax.bar(
@@ -725,7 +756,7 @@ def due_process_chart(table: pd.DataFrame, sources: pd.DataFrame, sample: r.Quan
         ax.set_xticks(x, measures)
         ax.set_ylim(0, 118)
         ax.set_yticks([0, 20, 40, 60, 80, 100])
-        ax.set_title(f"Hatched: {comparison}", fontsize=7.8, loc="left", pad=10)
+        ax.set_title(textwrap.fill(f"Compared with {comparison}", 30), fontsize=7.8, loc="left", pad=6)
     axes[0].set_ylabel("percent")
     fig.subplots_adjust(top=fig.subplotpars.top - 0.04, wspace=0.12, bottom=0.12)
     _note(
@@ -749,9 +780,9 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     """Figures per kind of source, split by confidence (`counts` from audit.figures_by)."""
     primary = counts.loc[[k for k in charts.STRONG_KINDS[:4] if k in counts.index]].to_numpy().sum()
     fig, ax = charts.new_figure(
-        f"{primary / counts.to_numpy().sum() * 100:.0f}% of the figures come from government, court, statistics or "
-        f"research sources; the rest from news, advocacy, blogs and copies",
-        "Published numbers in the data, by the kind of source that printed them and how far it can be trusted",
+        f"{primary / counts.to_numpy().sum() * 100:.0f}% of the published numbers come from government, court, "
+        f"statistics or research sources; the rest from news, advocacy, blogs and reposts or mirrors",
+        "Published numbers in the data, by the kind of source that printed them and the project's confidence rating",
     )
     fig.subplots_adjust(left=0.30)  # room for the longest kind of source ("official statistics release")
     kinds = list(counts.index)
@@ -777,10 +808,13 @@ def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     table = counts.reset_index()
     charts.add_note(
         fig,
-        "Counts of published numbers, not of people: every number in the data, by the kind of its "
-        f"source as listed in the sources table ({len(sources)} sources).",
+        f"Source: the project's sources table ({len(sources)} sources). Counts of published numbers, not of "
+        "people: every number in the data, by the kind of its source.",
     )
     return fig, table
+
+
+WIDE_ALLOWED = 40.0  # percent of the published value: an allowed range wider than this is cut at the plot's edge
 
 
 def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
@@ -796,11 +830,13 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
     pct["allowed_low_rel"], pct["allowed_high_rel"] = -half, half
     pct = pct.sort_values("computed_low_rel").reset_index(drop=True)
     agree = int((pct["verdict"] == "reproduces").sum())
+    untested = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] == "cannot compute")]
     fig, ax = charts.new_figure(
-        f"{agree} of {len(pct)} published percentages can be recomputed from the counts they rest on, "
-        f"read with the precision and wording the sources printed",
+        f"{agree} of the {len(pct)} checkable published percentages reproduce from their counts, read as precisely "
+        f"as the sources printed them"
+        + (f"; {fmt.count_words(len(untested))} cannot be checked" if len(untested) else ""),
         "Each published percentage: the range its printed precision allows (grey) and the range its inputs "
-        "give (black), in percent of the published value",
+        "give (black line; a dot where they give one value), in percent of the published value",
         figsize=(6.3, 0.34 * len(pct) + 3.0),
     )
     fig.subplots_adjust(left=0.47, right=0.96)
@@ -822,30 +858,40 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
         if row.verdict == "diverges":
             ax.text(hi + 0.5, yi, "does not reproduce", va="center", fontsize=7)
     ax.axvline(0, color="#555555", linewidth=0.8)
-    labels = [textwrap.shorten(str(s), 200) for s in pct["statement"]]
+    labels = [textwrap.shorten(fmt.true_minus(fmt.spelled_months(str(s))), 200) for s in pct["statement"]]
     ax.set_yticks(
         y,
         [textwrap.fill(t, 46, break_on_hyphens=False) if len(t) > 46 else t for t in labels],
         fontsize=6.6,
         linespacing=1.0,
     )
-    reach = max(
-        10.0,
-        float(
-            pct[["computed_low_rel", "computed_high_rel", "allowed_low_rel", "allowed_high_rel"]].abs().to_numpy().max()
-        )
-        * 1.1,
-    )
+    # the scale fits the computed ranges and the ordinary allowed ranges; a far wider allowed range (a rounded
+    # "1 percent" allows +/-50%) is cut at the plot's edge and its width printed on it
+    computed = float(pct[["computed_low_rel", "computed_high_rel"]].abs().to_numpy().max())
+    ordinary = pct["allowed_high_rel"][pct["allowed_high_rel"] <= WIDE_ALLOWED]
+    reach = max(10.0, computed * 1.15, float(ordinary.max()) * 1.1 if len(ordinary) else 0.0)
+    for yi, row in zip(y, pct.itertuples()):
+        if row.allowed_high_rel > reach:
+            ax.text(
+                reach * 0.98,
+                yi,
+                f"\u00b1{row.allowed_high_rel:.0f}%: off the scale",
+                va="center",
+                ha="right",
+                fontsize=6.6,
+                color="#333333",
+                zorder=4,
+            )
     ax.set_xlim(-reach, reach)
     ax.set_ylim(-0.7, len(pct) - 0.3)
-    # a published value whose source is weak: marked in a column at the right, clear of the ranges
-    charts.mark_weak(ax, [reach * 0.92] * len(pct), y, pct, sources)
+    # a published value whose source is weak: marked just outside the plot's right edge, beside its row and never
+    # over a range (inside the plot an asterisk would read as a value)
+    charts.mark_weak(ax, [reach] * len(pct), y, pct, sources, offset=(7.0, 0.0))
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))  # few ticks: the panel is narrow
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0f}%" if v else "0")
+    ax.xaxis.set_major_formatter(lambda v, _: fmt.signed(v, 0, "%"))
     ax.set_xlabel("difference from the published value, percent of it")
-    untested = checks[checks["unit"].isin(["percent", "percent_change"]) & (checks["verdict"] == "cannot compute")]
     charts.add_source_note(
         fig,
         pct,
@@ -857,7 +903,7 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
                 if len(untested)
                 else ""
             )
-            + "A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
+            + "Level 1: ICE's most serious tier of criminal record. A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
             "last printed digit either way, 'nearly' only downwards; a share is checked only against the "
             "denominator its source used."
         ),

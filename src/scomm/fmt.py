@@ -152,16 +152,79 @@ def published_year(published, precision="year") -> str:
 
 
 MONTH_WORDS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def month_year(when) -> str:
-    """A month as readers write it: 'Jan. 2010', 'June 2017'."""
+    """A month in running text (titles, decks, labels, notes), spelled out as AP style has it when no day is
+    given: 'January 2010', 'June 2017'."""
+    return f"{MONTH_NAMES[when.month - 1]} {when.year}"
+
+
+def month_tick(when) -> str:
+    """A month on an axis tick, where space is short: 'Jan. 2010', 'June 2017' (never in running text)."""
     return f"{MONTH_WORDS[when.month - 1]} {when.year}"
 
 
 def day_month_year(when) -> str:
-    """A day as readers write it: 'Oct. 27, 2008'."""
+    """A day as readers write it, the month abbreviated as AP style has it with a day: 'Oct. 27, 2008'."""
     return f"{MONTH_WORDS[when.month - 1]} {when.day}, {when.year}"
+
+
+# a month abbreviated (or cut to three letters) and followed by a year, with no day between: AP spells these out
+ABBREVIATED_MONTH_YEAR = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.? ((19|20)\d\d)\b")
+
+
+def abbreviated_months(text: str) -> list[str]:
+    """The month-and-year phrases of `text` written with an abbreviated month and no day ('Oct. 2012',
+    'Sept 2011'): in running text these are spelled out ('October 2012'); see `month_year`."""
+    return [m.group(0) for m in ABBREVIATED_MONTH_YEAR.finditer(text)]
+
+
+def spelled_months(text: str) -> str:
+    """`text` with each abbreviated month-and-year spelled out ('Oct 2008 - Mar 2010' -> 'October 2008 - March
+    2010'), for quoted statements shown as running text; a month with a day is left as it is."""
+    full = {name[:3]: name for name in MONTH_NAMES}
+    return ABBREVIATED_MONTH_YEAR.sub(lambda m: f"{full[m.group(1)[:3]]} {m.group(2)}", text)
+
+
+MINUS = "\u2212"  # the true minus sign of printed numbers
+
+
+def true_minus(text: str) -> str:
+    """`text` with each hyphen that stands for a minus sign (before a digit, not inside a word or range) printed
+    as a true minus: '-30%' -> '\u221230%'; '2008-2011' is left alone."""
+    return re.sub(r"(?<![\w.])-(?=\d)", MINUS, text)
+
+
+def signed(value: float, decimals: int = 0, unit: str = "") -> str:
+    """A change with its sign, the minus a true minus: '+5', '\u221210', '0', '+1.5%'."""
+    if round(value, decimals) == 0:
+        return f"0{unit}"
+    text = f"{value:+.{decimals}f}{unit}"
+    return text.replace("-", MINUS)
+
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def count_words(n: int) -> str:
+    """A whole count in running text as AP style has it: one to nine in words, 10 and up in figures ('two',
+    '12', '1,210'). Not for percentages, points or measures."""
+    return NUMBER_WORDS[n] if 0 <= n < 10 else f"{n:,}"
 
 
 def ordinal(n: int) -> str:

@@ -184,7 +184,7 @@ def sequential_colors(n: int) -> list[str]:
 def _fy_span(label: str) -> str:
     fy = int(label[2:6])
     if len(label) == 6:
-        return f"Oct. {fy - 1} to Sept. {fy}"
+        return f"October {fy - 1} to September {fy}"
     q = int(label[-1])
     start = pd.Timestamp(fy - 1, 10, 1) + pd.DateOffset(months=3 * (q - 1))
     end = start + pd.DateOffset(months=2)
@@ -242,8 +242,8 @@ def rollout_map(acts: pd.DataFrame, changes: pd.DataFrame, sources: pd.DataFrame
     extra = (
         f"Dates from ICE's list of activated jurisdictions ({len(acts):,} rows); the map draws the "
         f"{len(table):,} counties of 2017, and {len(changed)} of them take the date of the list code they were "
-        "split or renamed from (the Census Bureau's record of county changes). Counts in the legend are counties on the map, as in "
-        "the CSV beside this chart."
+        "split or renamed from (the Census Bureau's record of county changes). Counts in the legend are counties on the map, "
+        "as in the chart's CSV file."
     )
     charts.add_source_note(fig, table, sources, extra=extra)
     # the map keeps its shape: full width, directly under the header; legend and note below it

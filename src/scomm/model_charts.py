@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 
 from scomm import charts, fmt
+from scomm import jails as j
+from scomm.enforcement_charts import METHOD_WORDS
 
 WIDTH = 7.6  # inches: the house NOTE_SIZE is readable at this width printed at 16 cm
 QUINTILE_NAMES = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "fourth fifth", 5: "highest fifth"}
 
 
 def human_date(stamp) -> str:
-    """'Jan. 2010' (the house style, `fmt.month_year`)."""
+    """'January 2010' (the house style for running text, `fmt.month_year`)."""
     return fmt.month_year(pd.Timestamp(stamp))
 
 
@@ -28,7 +30,7 @@ def human_day(stamp) -> str:
 
 def _date_axis(ax, months: tuple[int, ...] = (1,)) -> None:
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=list(months)))
-    ax.xaxis.set_major_formatter(lambda v, _: human_date(mdates.num2date(v)))
+    ax.xaxis.set_major_formatter(lambda v, _: fmt.month_tick(mdates.num2date(v)))
 
 
 # ---------------------------------------------------------------- notebook 11
@@ -68,6 +70,10 @@ def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources:
             for d, v in zip(dates, values)
         ]
     ax.axhline(50, color="#777777", linewidth=0.8, linestyle=(0, (2, 2)))
+    # the medians in the legend are where each curve crosses this line
+    ax.text(
+        0.995, 51, "half", transform=ax.get_yaxis_transform(), va="bottom", ha="right", fontsize=7.2, color="#555555"
+    )
     ax.set_ylim(0, 102)
     ax.set_ylabel("percent of counties not yet active")
     _date_axis(ax, (1, 7))
@@ -130,7 +136,7 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
             markersize=5,
             capsize=2,
             linewidth=1.2,
-            markerfacecolor="white" if k else charts.PALETTE[k],
+            markerfacecolor=charts.PALETTE[k],  # filled: hollow markers mean approximate values on every chart
             label=model,
         )
     ax.axvline(1, color="#555555", linewidth=0.9)
@@ -148,9 +154,9 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
         table,
         sources,
         extra=(
-            f"Fitted on {int(rows['n'].iloc[0]):,} counties (statsmodels PHReg, Efron ties). Describes the order of "
-            "activation; not a causal estimate. 287(g): a county-level agency in the Inspector General's roster of "
-            "Oct. 28, 2009."
+            f"Fitted on {int(rows['n'].iloc[0]):,} counties (Cox model). Describes the order of activation; not a "
+            "causal estimate. 287(g) (agreements that let local officers act as immigration agents): a county-level "
+            "agency in the Inspector General's roster of Oct. 28, 2009."
         ),
     )
     charts.legend_below(fig, ax, ncol=2)
@@ -169,7 +175,17 @@ def seattle_chart(
     years: tuple[int, int],
 ):
     """Seattle area: arrests per fiscal year by method (bars) and the monthly jail share (line), events dated;
-    the title compares the fiscal `years` (first, second) and the highest share of the years after."""
+    the title compares the fiscal `years` (first, second) and the highest share of the years after. Methods are
+    grouped and named as on the national chart of arrests by method (`jails.METHOD_GROUPS`, in plain words)."""
+    groups = [*j.METHOD_GROUPS, j.OTHER_METHODS]
+    by_method = (
+        by_method.assign(method=j.method_group(by_method["method"]))
+        .groupby(["fiscal_year", "method"], as_index=False)["arrests"]
+        .sum()
+        .sort_values(["fiscal_year", "method"], key=lambda s: s.map(groups.index) if s.name == "method" else s)
+        .assign(source_id=" ".join(dict.fromkeys(by_method["source_id"].astype(str))))
+        .reset_index(drop=True)
+    )
     share_fy = (
         by_method.assign(jail=by_method["arrests"].where(by_method["method"] == "CAP Local Incarceration", 0))
         .groupby("fiscal_year")[["arrests", "jail"]]
@@ -182,8 +198,8 @@ def seattle_chart(
         f"In ICE's Seattle area the share of arrests picked up from local jails fell from {share_fy[first]:.1f}% "
         f"in FY{first} to {share_fy[second]:.1f}% in FY{second}"
         + (f", and was no higher than {later.max():.1f}% in any later year" if len(later) else ""),
-        "ICE ERO administrative arrests in the Seattle area of responsibility (Washington, Oregon, Alaska) by "
-        "fiscal year and arrest method, and the monthly share that were 'CAP Local Incarceration' pickups",
+        "ICE Enforcement and Removal Operations (ERO) administrative arrests in the Seattle area of responsibility (Washington, Oregon, Alaska) by "
+        "fiscal year and how ICE came to arrest the person, and the monthly share picked up from local jails",
         nrows=2,
         figsize=(WIDTH, 8.4),
         gridspec_kw={"height_ratios": [1, 1.1], "hspace": 0.42},
@@ -200,15 +216,15 @@ def seattle_chart(
             hatch=charts.HATCHES[i],
             edgecolor="white",
             linewidth=0.4,
-            label=method,
+            label=" ".join(METHOD_WORDS.get(method, method).split()),
         )
         bottom_acc += wide[method].to_numpy()
     top.set_xticks(wide.index, [f"FY{y}" for y in wide.index])
     top.set_ylabel("arrests")
     top.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    top.legend(ncol=3, fontsize=7.8, loc="upper right", bbox_to_anchor=(1.0, 1.02))
-    top.set_ylim(0, bottom_acc.max() * 1.35)
-    top.set_title("Arrests by fiscal year (FY2012 from Jan. 2012; FY2019 to July 6, 2019)", fontsize=9.5)
+    top.legend(ncol=2, fontsize=7.5, loc="upper right", bbox_to_anchor=(1.0, 1.02))
+    top.set_ylim(0, bottom_acc.max() * 1.6)
+    top.set_title("Arrests by fiscal year, January 2012 to July 6, 2019", fontsize=9.5)
 
     ms = milestones.set_index("milestone_id").loc[list(milestone_ids)]
     bottom.plot(
@@ -222,14 +238,14 @@ def seattle_chart(
     bottom.set_ylim(0, 100)
     bottom.set_ylabel("percent of the month's arrests")
     bottom.set_title("Share picked up from local jails, by month", fontsize=9.5)
-    done: dict[pd.Timestamp, int] = {}
+    # events of one month share one line, lettered together ('A, B'): two dashed lines a few days apart read as one
+    by_month: dict[pd.Period, tuple[pd.Timestamp, list[str]]] = {}
     for k, (_mid, m) in enumerate(ms.iterrows()):
         when = pd.Timestamp(m["date"])
+        by_month.setdefault(when.to_period("M"), (when, []))[1].append(chr(ord("A") + k))
+    for when, letters in by_month.values():
         bottom.axvline(when, color="#555555", linewidth=0.9, linestyle="--")
-        level = done.setdefault(when, len(done))
-        bottom.text(
-            when + pd.Timedelta(days=15), 96 - 9 * level, chr(ord("A") + k), fontsize=8.5, va="top", fontweight="bold"
-        )
+        bottom.text(when + pd.Timedelta(days=15), 96, ", ".join(letters), fontsize=8.5, va="top", fontweight="bold")
     _date_axis(bottom)
     keys = "; ".join(
         f"{chr(ord('A') + k)}: {human_day(m['date']) if m['date_precision'] == 'day' else human_date(m['date'])}, "
@@ -248,7 +264,7 @@ def seattle_chart(
         fig,
         note_rows,
         sources,
-        extra=(keys + ". Counted from the arrest records of ICE's production; FY2012 leaves out 287(g) arrests."),
+        extra=(keys + ". Counted from the arrest records of ICE's FOIA release; FY2012 leaves out 287(g) arrests."),
     )
     return fig, table
 
@@ -260,13 +276,14 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
     rose = int((areas["low"] > 0).sum())
     fell = int((areas["high"] < 0).sum())
     fig, ax = charts.new_figure(
-        f"After Secure Communities returned the jail share rose by more than its uncertainty in {rose} of "
-        f"{len(areas)} areas and fell by more than it in {fell}",
-        "Change in the monthly share of ICE ERO administrative arrests that were 'CAP Local Incarceration' pickups, "
+        f"After Secure Communities returned the jail share rose in {rose} of {len(areas)} areas and fell in {fell}, "
+        "counting only changes whose 95% interval leaves out zero",
+        "Change in the monthly share of ICE Enforcement and Removal Operations (ERO) administrative arrests that were "
+        "pickups from local jails, "
         "mean of the months after minus mean of the months before, with 95% intervals robust to autocorrelation",
         figsize=(WIDTH, 8.2),
     )
-    table = pd.concat([national, areas], ignore_index=True)
+    table = charts.area_labels(pd.concat([national, areas], ignore_index=True))
     y = np.arange(len(table))[::-1]
     for yi, (_, row) in zip(y, table.iterrows()):
         beyond = row["low"] > 0 or row["high"] < 0
@@ -302,13 +319,15 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
         markersize=5,
         label="95% interval includes 0",
     )
+    if (table["aor"] == "US").any():  # the national row is drawn in black
+        ax.plot([], [], marker="o", linestyle="none", color=charts.PALETTE[2], markersize=5, label="all areas")
     charts.add_source_note(
         fig,
         table,
         sources,
         extra=(
             f"Months before: {table['months_before'].iloc[0]}; after: {table['months_after'].iloc[0]}; the month of the "
-            "return is left out. Intervals: OLS with Newey-West standard errors. Computed from ICE's record-level release "
+            "return is left out. Intervals allow for neighbouring months being alike (least squares, Newey-West standard errors). Computed from ICE's record-level release "
             "(FOIA 2019-ICFO-53623)."
         ),
     )

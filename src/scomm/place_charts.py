@@ -6,10 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scomm import charts, place_profile, rollout_counts
+from scomm import charts, fmt, place_profile, rollout_counts
 from scomm.fmt import day_month_year, month_year
 
 LIST_COLOR, PUBLISHED_COLOR = charts.PALETTE[0], charts.PALETTE[6]
+
+
+FIRST_COLOR = "#a6cbe4"  # a light tint of LIST_COLOR
 
 
 def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
@@ -28,8 +31,9 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     fig.subplots_adjust(left=0.25)
     y = np.arange(len(spans))[::-1]
     ax.hlines(y, spans["first"], spans["last"], color=LIST_COLOR, linewidth=2.2)
+    # the first county a filled light circle (hollow markers mean approximate dates on every chart)
     ax.scatter(
-        spans["first"], y, color="white", edgecolors=LIST_COLOR, marker="o", s=22, zorder=3, label="first county"
+        spans["first"], y, color=FIRST_COLOR, edgecolors=LIST_COLOR, marker="o", s=22, zorder=3, label="first county"
     )
     ax.scatter(spans["last"], y, color=LIST_COLOR, marker="s", s=18, zorder=3, label="statewide (last county)")
     ax.set_yticks(y, [f"{n} ({c:,})" for n, c in zip(spans["state_name"], spans["counties"])], fontsize=7)
@@ -40,7 +44,11 @@ def spans_chart(spans: pd.DataFrame, sources: pd.DataFrame):
     charts.date_axis(ax)
     table = spans.copy()
     charts.add_source_note(
-        fig, table, sources, extra="In brackets: counties in the list. Days = last minus first activation date."
+        fig,
+        table,
+        sources,
+        extra="In brackets: counties in the list. Days = last minus first activation date. A square alone: the whole "
+        "state on one day.",
     )
     fig.subplots_adjust(bottom=0.12)  # a tall chart: the note needs less than the house margin
     return fig, table
@@ -59,7 +67,7 @@ def state_rollout_chart(
         t = place_profile.county_timing(mark_fips, acts)
         county = rows.set_index("fips").at[mark_fips, "county"]
         title = (
-            f"{county} was among the first {t['state_active']:,} of {name}'s {len(rows):,} counties to join, in "
+            f"{county} was among the first {fmt.count_words(int(t['state_active']))} of {name}'s {len(rows):,} counties to join, in "
             f"{month_year(t['activated'])}; all were active by {month_year(last)}"
         )
     else:
@@ -67,9 +75,9 @@ def state_rollout_chart(
     fig, ax = charts.new_figure(
         title, f"Share of {name}'s {len(rows):,} counties with Secure Communities active, by date", figsize=(6.3, 4.0)
     )
-    x = list(steps["date"]) + [last + pd.Timedelta(days=30)]
-    y = list(steps["share_pct"]) + [100.0]
-    ax.step(x, y, where="post", color=LIST_COLOR, linewidth=1.6)
+    # the line stops on the last activation, marked with a square: the list says nothing of later dates
+    ax.step(list(steps["date"]), list(steps["share_pct"]), where="post", color=LIST_COLOR, linewidth=1.6)
+    ax.scatter([last], [100.0], color=LIST_COLOR, marker="s", s=30, zorder=3)
     if mark_fips is not None:
         share = t["state_active"] / t["state_of"] * 100
         ax.scatter([t["activated"]], [share], color=PUBLISHED_COLOR, marker="D", s=42, zorder=3, label=county)
@@ -77,20 +85,21 @@ def state_rollout_chart(
             f"{county}, {day_month_year(t['activated'])}",
             (t["activated"], share),
             textcoords="offset points",
-            xytext=(10, 14),
+            xytext=(12, 18),
             fontsize=7.5,
             va="bottom",
+            arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 4},
         )
     ax.annotate(
         f"all counties, {day_month_year(last)}",
         (last, 100.0),
         textcoords="offset points",
-        xytext=(-6, -14),
+        xytext=(-7, 4),
         fontsize=7.5,
         ha="right",
-        va="top",
+        va="bottom",
     )
-    ax.set_ylim(-2, 108)
+    ax.set_ylim(-2, 114)
     ax.set_ylabel("% of counties active")
     charts.date_axis(ax)
     table = steps.assign(state=state, source_id=rows["source_id"].iloc[0])

@@ -51,6 +51,34 @@ def source_name(
     return f"{name} ({published_year(row['published'], row.get('published_precision', 'year'))})"
 
 
+REPOST_VERBS = ("reposted", "reproduced", "excerpted", "republished", "copied", "quoted")  # how a copy says it copies
+
+
+def copy_read(sources: pd.DataFrame, source_id: str) -> str:
+    """Whose copy of a text the project read, in words, for a repost or mirror: 'ICE text reposted on alipac.us
+    forum', 'U.S. Immigration and Customs Enforcement memorandum reproduced by a law firm', 'U.S. Immigration and
+    Customs Enforcement text reposted by Security Magazine'. Built from the sources table: the repost's own
+    publisher (`author_or_publisher`, whose bracketed detail says how it copies) and, where that detail is missing,
+    the `original_publisher` it copies. Any other kind of source is named as `source_name` names it (no year)."""
+    table = sources if sources.index.name == "source_id" else sources.set_index("source_id")
+    row = table.loc[source_id]
+    if str(row.get("kind")) != "repost or mirror":
+        return source_name(table, source_id, cut=FIRST_NAMED, dated=False)
+    carrier = str(row["author_or_publisher"]).strip()
+    original = str(row.get("original_publisher") or "").split(" (")[0].strip()
+    name, _, detail = carrier.partition(" (")
+    detail = detail.rstrip(")").strip()
+    if detail.startswith("repost of "):  # 'Radio On Fire (repost of Fox News)'
+        return f"{detail.removeprefix('repost of ')} text reposted by {name}"
+    if detail and detail.split()[0] in REPOST_VERBS:  # 'UPI (reposted by Gephardt Daily)'
+        return f"{name} text {detail}"
+    if detail and any(verb in detail.split() for verb in REPOST_VERBS):  # '... (memorandum reproduced by a law firm)'
+        return f"{name} {detail}"
+    if " via " in name or not original or original == "nan":  # 'TRAC via memorybase.org'
+        return carrier
+    return f"{original}, as posted by {name}" if original[:1].islower() else f"{original} text reposted by {name}"
+
+
 def source_labels(sources: pd.DataFrame) -> dict[str, str]:
     """Every source by id as 'S25 ImmigrationWire (2011)': its id and `source_name`."""
     table = sources.set_index("source_id")

@@ -19,16 +19,16 @@ DHS, TRAC = "DHS / ICE (as reported)", "TRAC"
 # the New York Times reported, as UPI carried them (CRV-050, CRV-051), not an advocacy group's rounding of them.
 STEPS = [
     ("cases to review (DHS)", "CRV-002", DHS),
-    ("pending in court, Sept 2011 (TRAC)", "CRV-003", TRAC),
-    ("reviewed by 29 May 2012 (DHS)", "CRV-050", DHS),
-    ("reviewed by Oct 2012 (TRAC, via news)", "CRV-035", TRAC),
-    ("eligible for closure, June 2012 (DHS, as read by FAIR)", "CRV-021", DHS),
-    ("closure offered, May 2012 (DHS)", "CRV-009", DHS),
-    ("offer accepted, May 2012 (DHS)", "CRV-011", DHS),
-    ("closed by 29 May 2012 (DHS)", "CRV-051", DHS),
-    ("closed by 31 May 2012 (TRAC)", "CRV-015", TRAC),
-    ("closed by 28 June 2012 (TRAC)", "CRV-023", TRAC),
-    ("closed by Oct 2012 (TRAC, via news)", "CRV-036", TRAC),
+    ("pending in court, Sept. 30, 2011 (TRAC)", "CRV-003", TRAC),
+    ("reviewed by May 29, 2012 (DHS)", "CRV-050", DHS),
+    ("reviewed by October 2012 (TRAC, as reported)", "CRV-035", TRAC),
+    ("eligible for closure, May 29, 2012 (DHS)", "CRV-021", DHS),
+    ("closure offered, May 29, 2012 (DHS)", "CRV-009", DHS),
+    ("offer accepted, May 29, 2012 (DHS)", "CRV-011", DHS),
+    ("closed by May 29, 2012 (DHS)", "CRV-051", DHS),
+    ("closed by May 31, 2012 (TRAC)", "CRV-015", TRAC),
+    ("closed by June 28, 2012 (TRAC)", "CRV-023", TRAC),
+    ("closed by October 2012 (TRAC, as reported)", "CRV-036", TRAC),
 ]
 TO_REVIEW = "CRV-002"  # the cases the review set out to cover
 CLOSED, REVIEWED = "CRV-036", "CRV-035"  # TRAC's latest counts of cases closed and reviewed (Oct 2012)
