@@ -120,6 +120,7 @@ def record_all(dataset: Any, out: Path, notebooks: Sequence[str] | None = None) 
                 "hatch_mismatches": hatching,
                 "tick_texts": ticks,
                 "folder": out,
+                "notebook": notebook,
             }
             plt.close(fig)
     return record

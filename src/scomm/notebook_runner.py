@@ -207,13 +207,14 @@ def execute_notebook(
 # ---------------------------------------------------------------- kernels reused across notebooks
 
 _BASELINE: dict = {}  # in a kernel: its state right after the warm-up, which `kernel_reset` restores
-WARM_UP_CODE = "import scomm.notebook_runner as _runner; _runner.kernel_warm_up(); _runner.kernel_reset()"
+WARM_UP_CODE = "import scomm.notebook_runner as _runner; _runner.kernel_warm_up({stems!r}); _runner.kernel_reset()"
 RESET_CODE = "import scomm.notebook_runner as _runner; _runner.kernel_reset()"
 
 
-def kernel_warm_up() -> None:
+def kernel_warm_up(notebooks: Sequence[str] = ()) -> None:
     """In a kernel: import what every notebook imports (in the order a notebook does, so the chart module
-    picks its drawing backend first) and record the state `kernel_reset` restores."""
+    picks its drawing backend first), and the analysis modules of `notebooks` (file stems) that have one, and
+    record the state `kernel_reset` restores."""
     import os
     import warnings
 
@@ -223,8 +224,8 @@ def kernel_warm_up() -> None:
     import scomm.notebook  # noqa: F401  (pandas, matplotlib, the chart style)
     from scomm import analyses, charts, figure_charts, fmt, ratios, tables  # noqa: F401
 
-    for notebook in analyses.ANALYSES:  # every analysis module (the registry imports each when first asked)
-        analyses.ANALYSES[notebook]
+    for notebook in notebooks:  # their analysis modules (the registry imports each when first asked)
+        analyses.ANALYSES.get(notebook)
 
     _BASELINE.update(
         rc=dict(matplotlib.rcParams),
@@ -264,8 +265,9 @@ class _Worker:
     """One kernel that runs notebooks one after another (started on its first notebook, and again after a
     notebook that killed it)."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, kernels: Kernels):
+    def __init__(self, env: dict[str, str], cwd: Path, kernels: Kernels, stems: Sequence[str] = ()):
         self.env, self.cwd, self.kernels = env, cwd, kernels
+        self.stems = list(stems)  # the notebooks of the run: their analysis modules are imported at start
         self.km: Any = None  # AsyncKernelManager, once started
         self.kc: Any = None  # its AsyncKernelClient
 
@@ -283,7 +285,7 @@ class _Worker:
         run_sync(kc.wait_for_ready)(timeout=60)
         kc.allow_stdin = False
         self.kc = kc
-        self._quiet(WARM_UP_CODE)
+        self._quiet(WARM_UP_CODE.format(stems=self.stems))
 
     def _quiet(self, code: str) -> None:
         """Run `code` silently (no output, no execution count); RuntimeError when it raised."""
@@ -424,7 +426,7 @@ def run_notebooks(
     cwd = Path(order[0]).parent if order else NOTEBOOKS_DIR
 
     def work() -> None:
-        worker = _Worker(env, cwd, kernels)
+        worker = _Worker(env, cwd, kernels, [Path(p).stem for p in order])
         try:
             while not kernels.stopping:
                 try:
