@@ -237,6 +237,16 @@ def plot_points(ax, x, y, qualifiers: pd.Series, *, index: int = 0, label: str =
             ax.scatter([], [], color=color, marker=marker, s=36, label=label)
 
 
+def bar_fill(approximate: bool, color: str = PALETTE[0]) -> dict[str, str]:
+    """How a bar is filled: solid in `color`, or white hatched with a `color` edge when its value is approximate
+    or a bound (the house rule: hatching means only that)."""
+    return {
+        "color": "white" if approximate else color,
+        "edgecolor": color,
+        "hatch": APPROX_HATCH if approximate else "",
+    }
+
+
 def hbar(
     ax, labels: Sequence[str], values: Sequence[float], qualifiers: pd.Series, *, index: int = 0, value_format=None
 ) -> None:
@@ -245,9 +255,7 @@ def hbar(
     color = PALETTE[index % len(PALETTE)]
     ypos = range(len(labels))[::-1]
     for y, value, ap in zip(ypos, values, approx):
-        ax.barh(
-            y, value, color="white" if ap else color, edgecolor=color, hatch=APPROX_HATCH if ap else "", linewidth=1.2
-        )
+        ax.barh(y, value, **bar_fill(ap, color), linewidth=1.2)
         if ap:
             mark_approximate(ax, "bar")
         if value_format:

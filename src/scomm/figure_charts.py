@@ -480,9 +480,7 @@ def sc_share_chart(rows: pd.DataFrame, sources: pd.DataFrame):
             yi,
             value,
             height=0.42,
-            color="white" if ap else charts.PALETTE[0],
-            edgecolor=charts.PALETTE[0],
-            hatch=charts.APPROX_HATCH if ap else "",
+            **charts.bar_fill(ap),
             linewidth=1.2,
             zorder=2,
         )
@@ -570,9 +568,7 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
             ax.barh(
                 y,
                 row["value"],
-                color="white" if ap else charts.PALETTE[0],
-                edgecolor=charts.PALETTE[0],
-                hatch=charts.APPROX_HATCH if ap else "",
+                **charts.bar_fill(ap),
                 linewidth=1.0,
                 height=0.65,
             )
