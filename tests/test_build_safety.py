@@ -379,6 +379,46 @@ def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, 
     assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
 
 
+def test_ctrl_c_received_by_another_thread_still_stops_the_build(tmp_path):
+    """The operating system may hand a process's SIGINT to any of its threads (kernel clients start several):
+    the build must stop as when the main thread receives it. Here a thread of the build sends SIGINT to
+    itself once the notebook writes; the build exits 130, saying so, and leaves nothing staged."""
+    data = tmp_path / "data"
+    copy_data(data)
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    writer = (
+        "import time\nfrom pathlib import Path\nd = Path(settings['figures_dir'])\n"
+        "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)"
+    )
+    notebook(nbs / "01_writer.ipynb", writer)
+    out = tmp_path / "out"
+    script = (
+        "import signal, sys, threading, time; from pathlib import Path; from scomm.cli import main; "
+        "import scomm.build as b\n"
+        f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
+        f"out = Path({str(out)!r})\n"
+        "def interrupt():\n"
+        f"    while not list(out.glob('{STAGING_PREFIX}*/figures/part*.txt')):\n"
+        "        time.sleep(0.05)\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # to this thread, not the main one\n"
+        "threading.Thread(target=interrupt, daemon=True).start()\n"
+        f"sys.exit(main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', str(out), "
+        "'--formats', 'png', '--force']))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = proc.communicate(timeout=120)  # a generous bound: the speed itself is benchmarks/interrupt.py's
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    time.sleep(1.0)  # a kernel still running would have written again by now
+    assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
+
+
 # ---------------------------------------------------------------- files that are not what they should be
 
 

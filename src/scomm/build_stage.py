@@ -23,7 +23,7 @@ from scomm.build_inputs import DATA_NAMES
 from scomm.build_plan import Plan, sha
 from scomm.build_state import AUX_FILES, MANIFEST, OUTPUT_SUBDIRS, STATE
 from scomm.data import Dataset
-from scomm.notebook_runner import Progress, run_notebooks
+from scomm.notebook_runner import Progress, run_notebooks, wait_interruptibly
 from scomm.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 from scomm.safe_csv import defuse_formulas
 from scomm.settings import RunSettings
@@ -116,7 +116,9 @@ def stage(
         raise
     finally:
         bar.close()
-    helper.shutdown(wait=True)  # both parts finish (never cancelled: the build needs them)
+    for part in (prepared, checks_later, analysed_later):  # they finish (never cancelled: the build needs them)
+        wait_interruptibly(part)
+    helper.shutdown(wait=True)
     for name in AUX_FILES:
         if (NOTEBOOKS_DIR / name).exists():
             shutil.copy2(NOTEBOOKS_DIR / name, nb_dir / name)

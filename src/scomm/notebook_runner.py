@@ -17,7 +17,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -447,7 +448,7 @@ def run_notebooks(
     try:
         futures = [pool.submit(work) for _ in range(max(1, min(jobs, len(order) or 1)))]
         for future in futures:
-            future.result()
+            wait_interruptibly(future)
         failed = [errors[path] for path in sources if path in errors]  # reported in reading order
         if failed:
             raise failed[0]
@@ -457,6 +458,17 @@ def run_notebooks(
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def wait_interruptibly(future: Future, tick: float = 0.25) -> Any:
+    """`future.result()`, waking every `tick` seconds. A signal that the operating system hands to another
+    thread (a kernel client's) does not wake a main thread blocked on a lock; waking often lets Python run
+    the handler (Ctrl-C's KeyboardInterrupt) within `tick` whichever thread received it."""
+    while True:
+        try:
+            return future.result(timeout=tick)
+        except FutureTimeout:
+            continue
 
 
 def _expected_cost(path: Path) -> int:
