@@ -341,6 +341,11 @@ def test_a_held_lock_refuses_a_second_build_with_the_holders_id(project, capsys)
 # ---------------------------------------------------------------- signals
 
 
+# The build under test runs as a terminal's foreground job, where Ctrl-C raises KeyboardInterrupt: a shell
+# without job control starts background commands with SIGINT ignored, and a child inherits that.
+FOREGROUND = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
 @pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, code):
     """A notebook that keeps writing into the build's folder until it is stopped: after the signal the
@@ -356,7 +361,7 @@ def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, 
     notebook(nbs / "01_writer.ipynb", writer)
     out = tmp_path / "out"
     script = (
-        "import sys; from pathlib import Path; from scomm.cli import main; import scomm.build as b\n"
+        f"{FOREGROUND}import sys; from pathlib import Path; from scomm.cli import main; import scomm.build as b\n"
         f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
         f"sys.exit(main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', {str(out)!r}, "
         "'--formats', 'png', '--force']))"
@@ -394,7 +399,7 @@ def test_ctrl_c_received_by_another_thread_still_stops_the_build(tmp_path):
     notebook(nbs / "01_writer.ipynb", writer)
     out = tmp_path / "out"
     script = (
-        "import signal, sys, threading, time; from pathlib import Path; from scomm.cli import main; "
+        f"{FOREGROUND}import signal, sys, threading, time; from pathlib import Path; from scomm.cli import main; "
         "import scomm.build as b\n"
         f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
         f"out = Path({str(out)!r})\n"
