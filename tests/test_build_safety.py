@@ -346,82 +346,73 @@ def test_a_held_lock_refuses_a_second_build_with_the_holders_id(project, capsys)
 FOREGROUND = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
 
 
-@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, code):
-    """A notebook that keeps writing into the build's folder until it is stopped: after the signal the
-    build exits with the shell's code, and nothing it staged (or its lock) is left, even seconds later."""
+WRITER = (  # a notebook that keeps writing into the build's folder until it is stopped
+    "import time\nfrom pathlib import Path\nd = Path(settings['figures_dir'])\n"
+    "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)"
+)
+
+
+def _writer_build(tmp_path: Path, before: str = "") -> tuple[subprocess.Popen, Path]:
+    """A build of the writer notebook in a child process (code `before` run first in it); (process, OUT)."""
     data = tmp_path / "data"
     copy_data(data)
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    writer = (
-        "import time\nfrom pathlib import Path\nd = Path(settings['figures_dir'])\n"
-        "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)"
-    )
-    notebook(nbs / "01_writer.ipynb", writer)
+    notebook(nbs / "01_writer.ipynb", WRITER)
     out = tmp_path / "out"
     script = (
         f"{FOREGROUND}import sys; from pathlib import Path; from scomm.cli import main; import scomm.build as b\n"
         f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
-        f"sys.exit(main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', {str(out)!r}, "
-        "'--formats', 'png', '--force']))"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")):
-        time.sleep(0.1)
-    assert list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")), "the notebook never started writing"
-    proc.send_signal(signum)
-    try:
-        _, err = proc.communicate(timeout=60)  # a generous bound: the speed itself is benchmarks/interrupt.py's
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == code
-    assert "interrupted" in err and "Traceback" not in err
-    time.sleep(1.0)  # a kernel still running would have written again by now
-    assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
-
-
-def test_ctrl_c_received_by_another_thread_still_stops_the_build(tmp_path):
-    """The operating system may hand a process's SIGINT to any of its threads (kernel clients start several):
-    the build must stop as when the main thread receives it. Here a thread of the build sends SIGINT to
-    itself once the notebook writes; the build exits 130, saying so, and leaves nothing staged."""
-    data = tmp_path / "data"
-    copy_data(data)
-    nbs = tmp_path / "nbs"
-    nbs.mkdir()
-    writer = (
-        "import time\nfrom pathlib import Path\nd = Path(settings['figures_dir'])\n"
-        "for i in range(100000):\n    (d / f'part{i % 5}.txt').write_text('x')\n    time.sleep(0.01)"
-    )
-    notebook(nbs / "01_writer.ipynb", writer)
-    out = tmp_path / "out"
-    script = (
-        f"{FOREGROUND}import signal, sys, threading, time; from pathlib import Path; from scomm.cli import main; "
-        "import scomm.build as b\n"
-        f"b.notebook_paths = lambda *a: sorted(Path({str(nbs)!r}).glob('*.ipynb'))\n"
-        f"out = Path({str(out)!r})\n"
-        "def interrupt():\n"
-        f"    while not list(out.glob('{STAGING_PREFIX}*/figures/part*.txt')):\n"
-        "        time.sleep(0.05)\n"
-        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # to this thread, not the main one\n"
-        "threading.Thread(target=interrupt, daemon=True).start()\n"
+        f"out = Path({str(out)!r})\n{before}"
         f"sys.exit(main(['build', '--data', {str(data / 'figures.csv')!r}, '--out', str(out), "
         "'--formats', 'png', '--force']))"
     )
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ), out
+
+
+def _stopped(proc: subprocess.Popen, out: Path, code: int) -> None:
+    """`proc` exits with `code`, saying it was interrupted, and leaves nothing staged and no lock, even a
+    second later."""
     try:
         _, err = proc.communicate(timeout=120)  # a generous bound: the speed itself is benchmarks/interrupt.py's
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "interrupted" in err and "Traceback" not in err
     time.sleep(1.0)  # a kernel still running would have written again by now
     assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, code):
+    """After the signal the build exits with the shell's code, and nothing it staged (or its lock) is left."""
+    proc, out = _writer_build(tmp_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")):
+        time.sleep(0.1)
+    assert list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")), "the notebook never started writing"
+    proc.send_signal(signum)
+    _stopped(proc, out, code)
+
+
+def test_ctrl_c_received_by_another_thread_still_stops_the_build(tmp_path):
+    """The operating system may hand a process's SIGINT to any of its threads (kernel clients start several):
+    the build must stop as when the main thread receives it. Here a thread of the build sends SIGINT to
+    itself once the notebook writes; the build exits 130, saying so, and leaves nothing staged."""
+    interrupt = (
+        "import signal, threading, time\n"
+        "def interrupt():\n"
+        f"    while not list(out.glob('{STAGING_PREFIX}*/figures/part*.txt')):\n"
+        "        time.sleep(0.05)\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # to this thread, not the main one\n"
+        "threading.Thread(target=interrupt, daemon=True).start()\n"
+    )
+    proc, out = _writer_build(tmp_path, interrupt)
+    _stopped(proc, out, 130)
 
 
 # ---------------------------------------------------------------- files that are not what they should be
