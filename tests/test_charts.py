@@ -6,7 +6,7 @@ import hashlib
 
 import pandas as pd
 
-from scomm import charts, figure_charts, tables
+from scomm import charts, figure_charts, source_kinds, tables
 
 
 def _draw(dataset):
@@ -194,10 +194,10 @@ def test_rows_resting_only_on_a_digest_or_an_encyclopedia_mirror_are_left_out_wh
             "notes": ["", "", "do not use (words in notes decide nothing)", ""],
         }
     )
-    kept, left_out = charts.split_plottable(rows, sources)
+    kept, left_out = source_kinds.split_plottable(rows, sources)
     assert list(kept["figure_id"]) == ["A-3", "A-4"] and list(left_out["figure_id"]) == ["A-1", "A-2"]
-    assert charts.never_plotted_reason("D1", sources) == "its only source is an AI-written digest"
-    assert charts.never_plotted_reason("W1", sources) == "its only source is a mirror of Wikipedia"
+    assert source_kinds.never_plotted_reason("D1", sources) == "its only source is an AI-written digest"
+    assert source_kinds.never_plotted_reason("W1", sources) == "its only source is a mirror of Wikipedia"
 
 
 def test_rollout_chart_leaves_out_the_unusable_count_and_says_so(built):

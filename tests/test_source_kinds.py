@@ -15,7 +15,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from scomm import charts, data  # noqa: E402
+from scomm import charts, data, source_kinds  # noqa: E402
 from scomm.paths import DATA_DIR  # noqa: E402
 
 MUST_MARK = {"blog or law-firm page", "repost or mirror"}
@@ -60,25 +60,25 @@ def _rows(source_ids: list[str]) -> pd.DataFrame:
 
 
 def test_weak_kinds_are_all_but_primary_documents_and_major_news():
-    assert [k for k in charts.SOURCE_KINDS if not charts.is_weak_kind(k)] == [
+    assert [k for k in source_kinds.SOURCE_KINDS if not source_kinds.is_weak_kind(k)] == [
         "government document",
         "court record",
         "official statistics release",
         "research report",
         "major news organisation",
     ]
-    assert charts.is_weak_kind("local news") and charts.is_weak_kind("repost or mirror")
+    assert source_kinds.is_weak_kind("local news") and source_kinds.is_weak_kind("repost or mirror")
 
 
 def test_a_row_is_weak_when_any_of_its_sources_is():
     rows = _rows(["G1", "B1", "G1 P1", "G1 G1"])
-    assert list(charts.weak_rows(rows, _sources())) == [False, True, True, False]
+    assert list(source_kinds.weak_rows(rows, _sources())) == [False, True, True, False]
 
 
 def test_digests_and_encyclopedia_mirrors_are_not_plottable_but_other_reposts_are():
     rows = _rows(["A1", "P2", "P1", "G1 P2", "G1"])
     # a row with a second, independent source stays (the rule drops figures *only* a mirror or digest prints)
-    assert list(charts.plottable(rows, _sources())["figure_id"]) == ["T-2", "T-3", "T-4"]
+    assert list(source_kinds.plottable(rows, _sources())["figure_id"]) == ["T-2", "T-3", "T-4"]
 
 
 def test_mark_weak_marks_only_weak_values_and_the_footer_names_their_kind():
@@ -228,7 +228,7 @@ def _check_marks(dataset, name: str, chart: dict) -> None:
     sources = dataset.sources
     assert not _ids_on(table, {"AI-written digest"}, sources), name
     must = _ids_on(table, MUST_MARK, sources) if "figure_id" in table.columns else set()
-    marked = _ids_on(chart["weak_marked"], set(charts.SOURCE_KINDS), sources)
+    marked = _ids_on(chart["weak_marked"], set(source_kinds.SOURCE_KINDS), sources)
     assert must <= marked, (name, sorted(must - marked))
     if _ids_on(
         table, MUST_MARK, sources
@@ -251,7 +251,7 @@ def test_figures_by_kind_counts_each_kind_and_says_how_charts_show_it():
         }
     )
     table = audit.figures_by_kind(figures, _sources()).set_index("kind")
-    assert list(table.index) == list(charts.SOURCE_KINDS)
+    assert list(table.index) == list(source_kinds.SOURCE_KINDS)
     assert table.loc["government document", ["on charts", "figures", "high"]].tolist() == ["drawn plainly", 1, 1]
     assert table.loc["blog or law-firm page", ["on charts", "figures", "medium", "low"]].tolist() == ["marked", 2, 1, 1]
     assert table.loc["AI-written digest", ["on charts", "figures", "low"]].tolist() == ["never drawn", 1, 1]
@@ -285,7 +285,7 @@ def test_use_by_kind_counts_each_use_once_per_figure():
         "none": [],
     }
     table = audit.use_by_kind(rows, _sources(), uses).set_index("kind")
-    assert list(table.index) == [*charts.SOURCE_KINDS, "all kinds"]
+    assert list(table.index) == [*source_kinds.SOURCE_KINDS, "all kinds"]
     assert table.loc["government document", ["on charts", "plotted", "stated"]].tolist() == ["drawn plainly", 1, 1]
     assert table.loc["blog or law-firm page", ["on charts", "plotted", "stated"]].tolist() == ["marked", 2, 0]
     assert table.loc["repost or mirror", ["plotted", "stated"]].tolist() == [1, 0]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from scomm import charts
+from scomm import source_kinds
 
 # Funnel stages in order, with the metrics that count each stage.
 FUNNEL_ORDER = [
@@ -33,13 +33,13 @@ def figures_by_kind(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
     kinds = figures.merge(sources[["source_id", "kind"]], on="source_id", how="left")["kind"].astype(str)
     conf = figures["confidence"].astype(str).to_numpy()
     rows = []
-    for kind in charts.SOURCE_KINDS:
+    for kind in source_kinds.SOURCE_KINDS:
         mine = (kinds == kind).to_numpy()
         shown = (
             "never drawn"
-            if kind in charts.NEVER_PLOTTED_KINDS
+            if kind in source_kinds.NEVER_PLOTTED_KINDS
             else "marked"
-            if charts.is_weak_kind(kind)
+            if source_kinds.is_weak_kind(kind)
             else "drawn plainly"
         )
         rows.append(
@@ -182,10 +182,10 @@ NAMED_KINDS = ("blog or law-firm page", "repost or mirror")  # a chart drawing o
 
 def figure_kinds(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
     """Each figure's kind of source, indexed by figure_id: the weakest kind among its sources (the order of
-    `charts.SOURCE_KINDS`), so a figure with a primary document and a blog counts as resting on the blog, as a
+    `source_kinds.SOURCE_KINDS`), so a figure with a primary document and a blog counts as resting on the blog, as a
     chart marks it. A source_id missing from `sources` raises KeyError."""
     kind = sources.set_index("source_id")["kind"].astype(str)
-    rank = {k: i for i, k in enumerate(charts.SOURCE_KINDS)}
+    rank = {k: i for i, k in enumerate(source_kinds.SOURCE_KINDS)}
     out = {}
     for fid, cell in zip(figures["figure_id"], figures["source_id"]):
         ids = [s for s in str(cell).split() if s and s != "nan"]
@@ -220,12 +220,12 @@ def use_by_kind(figures: pd.DataFrame, sources: pd.DataFrame, uses: Mapping[str,
             raise KeyError(f"{column}: figure ids not in the figures table: {', '.join(unknown[:10])}")
         counts[column] = kinds.loc[distinct].value_counts()
     rows = []
-    for kind in charts.SOURCE_KINDS:
+    for kind in source_kinds.SOURCE_KINDS:
         shown = (
             "never drawn"
-            if kind in charts.NEVER_PLOTTED_KINDS
+            if kind in source_kinds.NEVER_PLOTTED_KINDS
             else "marked"
-            if charts.is_weak_kind(kind)
+            if source_kinds.is_weak_kind(kind)
             else "drawn plainly"
         )
         rows.append({"kind": kind, "on charts": shown, **{c: int(n.get(kind, 0)) for c, n in counts.items()}})
@@ -245,7 +245,7 @@ def unnamed_kinds(figures: pd.DataFrame, sources: pd.DataFrame, charts_meta: Map
         text = " ".join(" ".join(str(t).split()) for t in meta.get("texts", []))
         for fid in meta.get("figure_ids", []):
             kind = kinds.get(str(fid))
-            if kind in charts.NEVER_PLOTTED_KINDS or (kind in NAMED_KINDS and kind not in text):
+            if kind in source_kinds.NEVER_PLOTTED_KINDS or (kind in NAMED_KINDS and kind not in text):
                 rows.append({"chart": name, "figure_id": str(fid), "kind": kind})
     return pd.DataFrame(rows, columns=["chart", "figure_id", "kind"])
 

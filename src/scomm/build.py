@@ -27,6 +27,7 @@ This module runs a build from start to end and says what it did; the steps live 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -47,7 +48,7 @@ from scomm.build_state import (
     record_output_stats,
     swap_in,
 )
-from scomm.notebook_runner import notebook_paths, warm_up_executor
+from scomm.notebook_runner import KernelPool, default_jobs, kernel_env, notebook_paths
 from scomm.paths import DATAPACKAGE_JSON, PROJECT_ROOT, resolve
 from scomm.settings import DEFAULT_FORMATS
 
@@ -95,8 +96,30 @@ def run_build(
         ):
             _finish_message(out_dir, _nothing_changed(started), progress)
             return 0
-    else:  # every notebook will run: load the executor while the data is checked
-        warm_up_executor()
+    # the kernels start once the data is valid, while the plan is made (their imports take about 1.5 s each)
+    jobs = jobs or default_jobs()
+    cwd = nb_sources[0].parent if nb_sources else PROJECT_ROOT
+    with KernelPool(kernel_env(os.environ), cwd, [nb.stem for nb in nb_sources]) as pool:
+        return _checked_build(
+            data, sources, metrics, out, jobs, formats, force, progress, nb_sources, replace, started, pool
+        )
+
+
+def _checked_build(
+    data,
+    sources,
+    metrics,
+    out,
+    jobs: int,
+    formats,
+    force: bool,
+    progress: bool,
+    nb_sources,
+    replace: bool,
+    started: float,
+    pool: KernelPool,
+) -> int:
+    """run_build after the no-op check: the inputs checked, the lock taken, the build staged and moved in."""
     # pandas and the record modules: imported only now, so that a build with nothing to do returns before
     # them (benchmarks/rebuild.py's no-op build, under 1 s; test_no_op_build_imports_neither_pandas_nor_matplotlib)
     from scomm.data import dataset_paths
@@ -134,6 +157,7 @@ def run_build(
                 replace,
                 started,
                 stamp_ok,
+                pool,
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -152,7 +176,8 @@ def _build_in(
     progress: bool,
     replace: bool,
     started: float,
-    stamp_ok: bool = False,
+    stamp_ok: bool,
+    pool: KernelPool,
 ) -> int:
     """The build proper, inside the lock, with `staging` made (and removed by the caller)."""
     # the build's work (pandas, the analyses, the report): see run_build for why it is imported only here
@@ -168,6 +193,8 @@ def _build_in(
     if out_dir.resolve() != PROJECT_ROOT.resolve():  # out of date derived tables: derived into the snapshot
         derive_for_build(announce=progress, out_dir=snapshot / "derived")
     ds = load_dataset(*(snapshot / name for name in DATA_NAMES), data_dir=snapshot, names=[p.name for p in paths])
+    if force:  # every notebook runs: its kernels start now, while the plan is made
+        pool.start(min(jobs, len(nb_sources)))
     previous = read_manifest(out_dir)
     foreign = foreign_files(out_dir, previous)
     if foreign and not replace:
@@ -181,8 +208,8 @@ def _build_in(
     code = code_hash()
     extra = lambda nb: json.dumps([notebook_source_hash(nb), code, list(formats), label])  # noqa: E731
     the_plan = plan(nb_sources, ds, previous, extra, force, out_dir)
-    if the_plan.run and not force:
-        warm_up_executor()
+    if the_plan.run:  # the kernels start while unchanged outputs are staged and the report's parts made
+        pool.start(min(jobs, len(the_plan.run)), [nb.stem for nb in the_plan.run])
     data_hashes["datapackage.json"] = sha(DATAPACKAGE_JSON)
     outputs_present = all((out_dir / rel).is_file() for rel in previous.get("outputs", {}))
     if (
@@ -218,6 +245,7 @@ def _build_in(
         jobs,
         progress,
         snapshot,
+        pool,
     )
     manifest = json.loads((staging / "figures" / STATE / MANIFEST).read_text(encoding="utf-8"))
     swap_in(

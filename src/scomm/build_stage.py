@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from scomm import lineage, report
+from scomm import lineage, output_folder, report
 from scomm.analyses import ANALYSES
 from scomm.build_analyses import analyse_notebooks, claims_checks, collect_ratios, merged_reads, previous_ratios
 from scomm.build_inputs import DATA_NAMES
 from scomm.build_plan import Plan, sha
 from scomm.build_state import AUX_FILES, MANIFEST, OUTPUT_SUBDIRS, STATE
 from scomm.data import Dataset
-from scomm.notebook_runner import Progress, run_notebooks, wait_interruptibly
+from scomm.notebook_runner import KernelPool, Progress, default_jobs, kernel_env, run_notebooks, wait_interruptibly
 from scomm.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 from scomm.safe_csv import defuse_formulas
 from scomm.settings import RunSettings
@@ -54,8 +54,10 @@ def stage(
     jobs,
     progress: bool,
     snapshot: Path,
+    pool: KernelPool | None = None,
 ) -> None:
-    """Write every output of the build into `staging` (same layout as OUT), reading only `snapshot`."""
+    """Write every output of the build into `staging` (same layout as OUT), reading only `snapshot`; the
+    notebooks run on `pool`'s kernels when given (started early by the build)."""
     nb_dir, fig_dir = staging / "notebooks", staging / "figures"
     state = fig_dir / STATE
     for d in (nb_dir, fig_dir, state):
@@ -65,17 +67,15 @@ def stage(
     for nb in the_plan.reuse:
         rec = recorded[nb.stem]
         for rel in rec["outputs"]:
-            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(out_dir / rel, staging / rel)
+            output_folder.link_or_copy(out_dir / rel, staging / rel)
         for suffix in (".lineage.json", ".ratios.jsonl"):
             src = out_dir / "figures" / STATE / f"{nb.stem}{suffix}"
             if src.exists():
-                shutil.copy2(src, state / src.name)
+                output_folder.link_or_copy(src, state / src.name)
         charts = [Path(rel).stem for rel in rec["outputs"] if rel.startswith("figures/") and rel.endswith(".png")]
         for chart in charts:  # the report's screen copies of an unchanged PNG stay as they are
             for screen in sorted((out_dir / "figures" / "screen").glob(f"{chart}-*.png")):
-                (fig_dir / "screen").mkdir(exist_ok=True)
-                shutil.copy2(screen, fig_dir / "screen" / screen.name)
+                output_folder.link_or_copy(screen, fig_dir / "screen" / screen.name)
     # an unchanged notebook keeps the derived numbers of the last build (its reads did not change)
     kept_ratios = previous_ratios(
         out_dir / "figures" / "ratios.csv", [nb.stem for nb in the_plan.reuse if nb.stem in ANALYSES]
@@ -83,10 +83,7 @@ def stage(
     settings = RunSettings(
         figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label, data_dir=snapshot
     )
-    env = dict(os.environ)
-    env["PYTHONHASHSEED"] = "0"  # set sets and dicts of strings iterate the same way in every kernel
-    # one more notebook than cores: a kernel spends part of its start-up waiting, and the spare one fills that
-    jobs = jobs or (os.cpu_count() or 1) + 1
+    jobs = jobs or default_jobs()
     bar = Progress(len(the_plan.run), progress)
     if progress and the_plan.run:
         print(
@@ -105,11 +102,12 @@ def stage(
         run_notebooks(
             the_plan.run,
             nb_dir,
-            env,
+            kernel_env(os.environ),
             jobs,
             bar,
             failed_dir=out_dir / FAILED_DIR,
             parameters={"settings": settings.to_parameters()},
+            pool=pool,
         )
     except BaseException:
         helper.shutdown(wait=False, cancel_futures=True)  # the data-only parts are not needed any more

@@ -36,6 +36,7 @@ from scomm.fmt import DATE_FORMATS, MONTH_WORDS, published_label, published_year
 from scomm.paths import FIGURES_DIR, PACKAGE_DIR  # noqa: E402
 from scomm.safe_csv import defuse_formulas  # noqa: E402
 from scomm.settings import DEFAULT_FORMATS  # noqa: E402
+from scomm.source_kinds import SOURCE_KINDS, is_weak_kind, row_source_ids, weak_rows  # noqa: E402
 from scomm.source_names import FIRST_NAMED, copy_read, source_name  # noqa: E402,F401
 
 STYLE = PACKAGE_DIR / "scomm.mplstyle"
@@ -736,21 +737,8 @@ def show_saved(png_path: Path, width: int = PREVIEW_WIDTH_PX):
     return display.Image(data=preview_png(png_path), format="png", width=width)
 
 
-# ---------------------------------------------------------------- kinds of source
+# ---------------------------------------------------------------- the weak-source mark
 
-# The sources table's `kind` vocabulary (data/datapackage.json), strongest first. Figures from the first five
-# are drawn plainly; the next four are drawn with a distinct mark and named in the footer; the last never.
-STRONG_KINDS = (
-    "government document",
-    "court record",
-    "official statistics release",
-    "research report",
-    "major news organisation",
-)
-MARKED_KINDS = ("local news", "advocacy or think tank", "blog or law-firm page", "repost or mirror")
-NEVER_PLOTTED_KINDS = ("AI-written digest",)
-SOURCE_KINDS = STRONG_KINDS + MARKED_KINDS + NEVER_PLOTTED_KINDS
-TERTIARY_ORIGINALS = ("Wikipedia",)  # a mirror of these copies no document of record: never plotted on its own
 WEAK_MARK_ATTRIBUTE = "_scomm_weak_marks"
 # the mark: a six-armed asterisk (drawn as lines, no font needed) on a white halo, so it reads on any fill and in
 # grey; it sits beside a point (left, clear of the labels the builders put on the right) or inside a bar's top
@@ -760,72 +748,6 @@ WEAK_MARK = {"marker": (6, 2, 0), "s": WEAK_MARK_AREA, "zorder": 5, "clip_on": F
 WEAK_MARK_HALO, WEAK_MARK_INK = {"color": "white", "linewidths": 3.2}, {"color": "#222222", "linewidths": 1.1}
 BESIDE_POINT, INSIDE_BAR_TOP = (-10.0, 0.0), (0.0, -8.0)  # offsets of the mark from the value, in points
 ABOVE_BAR_LABEL = (0.0, 17.0)  # for short bars that carry a value label on top
-
-
-def is_weak_kind(kind: str) -> bool:
-    """True for a kind of source that a chart must mark (not primary, not a major news organisation)."""
-    return str(kind) not in STRONG_KINDS
-
-
-def _row_source_ids(cell) -> list[str]:
-    return [s for s in str(cell).split() if s and s != "nan"]
-
-
-def _kinds_of(table: pd.DataFrame, sources: pd.DataFrame) -> list[list[str]]:
-    kind = sources.set_index("source_id")["kind"].astype(str)
-    return [[kind.get(s, "") for s in _row_source_ids(cell)] for cell in table["source_id"]]
-
-
-def weak_rows(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
-    """Per row of `table`: True when the row rests on a kind of source the chart must mark."""
-    return pd.Series(
-        [any(is_weak_kind(k) for k in ks) for ks in _kinds_of(table, sources)], index=table.index, dtype=bool
-    )
-
-
-def unplottable_rows(table: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
-    """Per row: True when the row rests only on an AI-written digest or on a mirror of an encyclopedia."""
-    meta = sources.set_index("source_id")
-
-    def never(sid: str) -> bool:
-        row = meta.loc[sid]
-        return str(row["kind"]) in NEVER_PLOTTED_KINDS or (
-            str(row["kind"]) == "repost or mirror" and str(row.get("original_publisher")) in TERTIARY_ORIGINALS
-        )
-
-    return pd.Series(
-        [bool(ids) and all(never(s) for s in ids) for ids in map(_row_source_ids, table["source_id"])],
-        index=table.index,
-        dtype=bool,
-    )
-
-
-def plottable(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """`table` without the rows no chart may draw (see `unplottable_rows`)."""
-    return table[~unplottable_rows(table, sources)]
-
-
-def split_plottable(table: pd.DataFrame, sources: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows a chart may draw, rows it leaves out): left out are the rows that rest only on a kind of source no
-    chart draws (see `unplottable_rows`), decided from the sources table's `kind`, never from words in notes."""
-    never = unplottable_rows(table, sources)
-    return table[~never], table[never]
-
-
-def never_plotted_reason(source_cell: str, sources: pd.DataFrame) -> str:
-    """Why a left-out row is not drawn, from its sources' kinds: 'its only source is an AI-written digest', 'its
-    only source is a mirror of Wikipedia'."""
-    meta = sources.set_index("source_id")
-    kinds = []
-    for sid in _row_source_ids(source_cell):
-        row = meta.loc[sid]
-        kind = str(row["kind"])
-        original = str(row.get("original_publisher"))
-        if kind == "repost or mirror" and original in TERTIARY_ORIGINALS:
-            kinds.append(f"a mirror of {original}")
-        else:
-            kinds.append(("an " if kind[:1].lower() in "aeiou" else "a ") + kind)
-    return ("its only source is " if len(kinds) == 1 else "its sources are ") + " and ".join(dict.fromkeys(kinds))
 
 
 def mark_weak(ax, x, y, table: pd.DataFrame, sources: pd.DataFrame, offset: tuple[float, float] = BESIDE_POINT) -> None:
@@ -871,7 +793,7 @@ def weak_note(fig, sources: pd.DataFrame) -> str:
     meta = sources.set_index("source_id")
     low = set(_ids(rows[rows["confidence"].astype(str) == "low"], "source_id")) if "confidence" in rows else set()
     by_kind: dict[str, list[str]] = {}
-    for sid in dict.fromkeys(s for cell in rows["source_id"] for s in _row_source_ids(cell)):
+    for sid in dict.fromkeys(s for cell in rows["source_id"] for s in row_source_ids(cell)):
         kind = str(meta.loc[sid, "kind"])
         if is_weak_kind(kind):
             name = copy_read(meta, sid) + (", unverified" if sid in low else "")

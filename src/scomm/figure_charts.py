@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from scomm import charts, fmt
+from scomm import charts, fmt, source_kinds
 from scomm import ratios as r
 from scomm.fmt import QUALIFIER_WORDS, format_number, significant
 from scomm.source_names import RUNNING_TEXT, source_name
@@ -51,8 +51,8 @@ PERIOD_MILESTONES = [  # (label, milestone that opens the period, milestone that
 
 def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
     """Dated events on a real time axis, with the program's periods shaded (opened and closed by events)."""
-    # an event dated only by an encyclopedia mirror or an AI digest is not drawn (see charts.plottable)
-    table = charts.plottable(milestones, sources)
+    # an event dated only by an encyclopedia mirror or an AI digest is not drawn (see source_kinds.plottable)
+    table = source_kinds.plottable(milestones, sources)
     local = table[table["scope"].astype(str) != "program"] if "scope" in table.columns else table.iloc[0:0]
     table = table.drop(local.index).sort_values("date").reset_index(drop=True)
     when = table.set_index("milestone_id")["date"]
@@ -161,10 +161,10 @@ def _when(day, precision) -> str:
 
 def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
     """'Left out: factually.co (2026), "more than 1,210" for March 2011: its only source is an AI-written
-    digest.' Generated from the rows `charts.split_plottable` set aside ('' when none)."""
+    digest.' Generated from the rows `source_kinds.split_plottable` set aside ('' when none)."""
     items = [
         f'{source_name(sources, row["source_id"].split()[0])}, "{row["as_printed"]}" for '
-        f"{_when(row['period_end'], row['date_precision'])}: {charts.never_plotted_reason(row['source_id'], sources)}"
+        f"{_when(row['period_end'], row['date_precision'])}: {source_kinds.never_plotted_reason(row['source_id'], sources)}"
         for _, row in left_out.iterrows()
     ]
     return ("Left out: " + "; ".join(items) + ".") if items else ""
@@ -197,7 +197,7 @@ def rollout_chart(
     """Active jurisdictions over time (`points`: national counts dated to the day or month), marked by the kind
     of source, against the target year and the full count (`goal_full_rows`: the rows of `goal` and `full`).
     Rows that rest only on a kind of source no chart draws are left out and named in the note."""
-    table, left_out = charts.split_plottable(points.reset_index(drop=True), sources)
+    table, left_out = source_kinds.split_plottable(points.reset_index(drop=True), sources)
     table = table.reset_index(drop=True)
     full_date = goal_full_rows.set_index("figure_id").loc[full.figure_ids[0], "period_end"]  # 2013: year only
     span = r.years_between(table["period_end"].iloc[0], full_date)
@@ -256,7 +256,7 @@ def states_chart(table: pd.DataFrame, sources: pd.DataFrame):
     """States with at least one active jurisdiction, over time (`table`: counts dated to the day or month),
     marked by the kind of source; rows that rest only on a kind of source no chart draws are left out and named in
     the note."""
-    table, left_out = charts.split_plottable(table.reset_index(drop=True), sources)
+    table, left_out = source_kinds.split_plottable(table.reset_index(drop=True), sources)
     table = table.reset_index(drop=True)
     first, last = table.iloc[0], table.iloc[-1]
     fig, ax = charts.new_figure(
@@ -562,7 +562,7 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
         (axes[1], table[is_outcome], "What came of the review"),
     ):
         ypos = np.arange(len(rows))[::-1]
-        weak = list(charts.weak_rows(rows, sources))
+        weak = list(source_kinds.weak_rows(rows, sources))
         for y, (_, row), marked in zip(ypos, rows.iterrows(), weak):
             ap = row["qualifier"] in charts.APPROXIMATE
             ax.barh(
@@ -774,7 +774,7 @@ def _program_group(rows: pd.DataFrame) -> str:
 
 def audit_chart(counts: pd.DataFrame, sources: pd.DataFrame):
     """Figures per kind of source, split by confidence (`counts` from audit.figures_by)."""
-    primary = counts.loc[[k for k in charts.STRONG_KINDS[:4] if k in counts.index]].to_numpy().sum()
+    primary = counts.loc[[k for k in source_kinds.STRONG_KINDS[:4] if k in counts.index]].to_numpy().sum()
     fig, ax = charts.new_figure(
         f"{primary / counts.to_numpy().sum() * 100:.0f}% of the published numbers come from government, court, "
         f"statistics or research sources; the rest from news, advocacy, blogs and reposts or mirrors",

@@ -10,6 +10,7 @@ libraries already loaded, and writes the same bytes.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,7 +273,8 @@ class _Worker:
         self.km: Any = None  # AsyncKernelManager, once started
         self.kc: Any = None  # its AsyncKernelClient
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start this worker's kernel and warm it up."""
         from jupyter_client.manager import AsyncKernelManager
         from nbclient.util import run_sync
 
@@ -313,7 +315,7 @@ class _Worker:
         self.kernels.check()
         try:
             if self.km is None:
-                self._start()
+                self.start()
             else:
                 self._quiet(RESET_CODE)
         except KeyboardInterrupt:
@@ -393,6 +395,134 @@ class Progress:
             self.bar.close()
 
 
+class KernelPool:
+    """Kernels started before the build knows which notebooks they will run, so that their start-up (about
+    1.5 s of imports each) overlaps the build's own imports, checks and plan. Each kernel has a thread of its
+    own that starts it at once and then runs the notebooks handed to the pool, one after the other (see
+    `_Worker`); `run` hands over a batch and waits for it; `close` stops every kernel. Use it as a context
+    manager, so that kernels never outlive the build whatever stops it."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, stems: Sequence[str] = ()):
+        import queue
+
+        self.env, self.cwd, self.stems = env, cwd, list(stems)
+        self.kernels = Kernels()
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._imported = threading.Event()
+        self._started = False
+
+    def start(self, count: int, stems: Sequence[str] | None = None) -> None:
+        """Start `count` kernels in the background, each importing the analysis modules of `stems` (the
+        notebooks they will run; default: those given to the pool). Once only; `run` starts more when needed."""
+        if self._started:
+            return
+        self._started = True
+        if stems is not None:
+            self.stems = list(stems)
+        # the client libraries are imported once, before any worker thread starts a kernel (two threads
+        # importing jupyter_client at the same time can see it half-initialised)
+        threading.Thread(target=self._import_then_start, args=(count,), daemon=True).start()
+
+    def _import_then_start(self, count: int) -> None:
+        try:
+            import nbclient  # noqa: F401
+            import nbformat  # noqa: F401
+            from jupyter_client.manager import AsyncKernelManager  # noqa: F401
+        finally:
+            self._imported.set()
+        self.grow(count)
+
+    @property
+    def size(self) -> int:
+        """How many kernel threads the pool has started so far."""
+        return len(self._threads)
+
+    def grow(self, count: int) -> None:
+        """Start kernel threads until there are `count` (none once the pool is stopping)."""
+        self._imported.wait()
+        with self._lock:
+            while len(self._threads) < count and not self.kernels.stopping:
+                thread = threading.Thread(target=self._work, daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def _work(self) -> None:
+        worker = _Worker(self.env, self.cwd, self.kernels, self.stems)
+        try:
+            try:
+                worker.start()
+            except KeyboardInterrupt:  # the build is stopping
+                return
+            except Exception:  # reported by the first notebook this kernel is given (it tries again)
+                worker.stop()
+            while not self.kernels.stopping:
+                item = self._todo.get()
+                if item is None:
+                    return
+                path, target_dir, failed_dir, parameters, progress, errors, left = item
+                started = time.perf_counter()
+                try:
+                    worker.run(path, target_dir / path.name, failed_dir, parameters)
+                    progress.done(path.stem, time.perf_counter() - started)
+                except NotebookFailure as err:
+                    errors[path] = err
+                except BaseException as err:  # noqa: BLE001  (an interrupt: the waiting build re-raises it)
+                    errors[path] = err
+                finally:
+                    left.release()
+        finally:
+            worker.stop()
+
+    def run(
+        self,
+        sources: Sequence[Path],
+        target_dir: Path,
+        jobs: int,
+        progress: Progress,
+        failed_dir: Path | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Execute `sources` on the pool's kernels (grown to `jobs` when there are more notebooks than kernels),
+        longest first; raise the first failure in reading order once all have finished."""
+        order = sorted(sources, key=_expected_cost, reverse=True)
+        self.start(min(jobs, len(order)))
+        self.grow(max(self.size, min(jobs, len(order))))
+        errors: dict[Path, BaseException] = {}
+        left = threading.Semaphore(0)
+        for path in order:
+            self._todo.put((path, target_dir, failed_dir, parameters, progress, errors, left))
+        done = Future()  # type: ignore[var-annotated]
+
+        def wait_all() -> None:
+            for _ in order:
+                left.acquire()
+            done.set_result(None)
+
+        threading.Thread(target=wait_all, daemon=True).start()
+        wait_interruptibly(done)
+        for path in sources:  # reported in reading order
+            if path in errors:
+                raise errors[path]
+
+    def close(self) -> None:
+        """Stop every kernel: the idle ones are told to finish, and any still running is killed."""
+        with self._lock:
+            threads = list(self._threads)
+            self.kernels.stop_all()  # no thread starts after this
+        for _ in threads:
+            self._todo.put(None)
+        for thread in threads:
+            thread.join(timeout=10)
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def run_notebooks(
     sources: Sequence[Path],
     target_dir: Path,
@@ -401,63 +531,27 @@ def run_notebooks(
     progress: Progress,
     failed_dir: Path | None = None,
     parameters: Mapping[str, Any] | None = None,
+    pool: KernelPool | None = None,
 ) -> None:
     """Execute `sources` `jobs` at a time: one thread and one kernel per job, each kernel running notebook
     after notebook (reset in between, see `kernel_reset`), longest first; `parameters` are set in each
-    notebook's parameters cell.
+    notebook's parameters cell. `pool`: kernels already started (by the build, see `KernelPool`); without
+    one, a pool of its own is started here and stopped at the end.
 
     Interrupted (Ctrl-C, or a signal the command line turns into KeyboardInterrupt), it kills every
     kernel and waits for them to exit before passing the interrupt on, so none writes afterwards."""
-    import queue
-
-    # the client libraries are imported here, once, before any worker thread imports them (two threads
-    # importing jupyter_client at the same time can see it half-initialised)
-    import nbclient  # noqa: F401
-    import nbformat  # noqa: F401
-    from jupyter_client.manager import AsyncKernelManager  # noqa: F401
-
-    kernels = Kernels()
-    # longest first, so the last notebook to finish is a short one; a notebook's size (it holds its
-    # charts) is a good enough estimate of its run time
-    order = sorted(sources, key=_expected_cost, reverse=True)
-    todo: queue.SimpleQueue[Path] = queue.SimpleQueue()
-    for path in order:
-        todo.put(path)
-    errors: dict[Path, NotebookFailure] = {}
-    cwd = Path(order[0]).parent if order else NOTEBOOKS_DIR
-
-    def work() -> None:
-        worker = _Worker(env, cwd, kernels, [Path(p).stem for p in order])
+    if not sources:
+        return
+    if pool is not None:
         try:
-            while not kernels.stopping:
-                try:
-                    path = todo.get_nowait()
-                except queue.Empty:
-                    return
-                started = time.perf_counter()
-                try:
-                    worker.run(path, target_dir / path.name, failed_dir, parameters)
-                except NotebookFailure as err:
-                    errors[path] = err
-                    continue
-                progress.done(path.stem, time.perf_counter() - started)
-        finally:
-            worker.stop()
-
-    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order) or 1)))
-    try:
-        futures = [pool.submit(work) for _ in range(max(1, min(jobs, len(order) or 1)))]
-        for future in futures:
-            wait_interruptibly(future)
-        failed = [errors[path] for path in sources if path in errors]  # reported in reading order
-        if failed:
-            raise failed[0]
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        kernels.stop_all()
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+            pool.run(sources, target_dir, jobs, progress, failed_dir, parameters)
+        except BaseException:
+            pool.kernels.stop_all()
+            raise
+        return
+    cwd = Path(sources[0]).parent
+    with KernelPool(env, cwd, [Path(p).stem for p in sources]) as own:
+        own.run(sources, target_dir, jobs, progress, failed_dir, parameters)
 
 
 def wait_interruptibly(future: Future, tick: float = 0.25) -> Any:
@@ -479,7 +573,15 @@ def _expected_cost(path: Path) -> int:
         return 0
 
 
-def warm_up_executor() -> None:
-    """Import the notebook executor (nbclient and nbformat take about a second) in a thread, so that it
-    is ready when the first notebook starts; called only when notebooks will run."""
-    threading.Thread(target=lambda: (__import__("nbformat"), __import__("nbclient")), daemon=True).start()
+def default_jobs() -> int:
+    """Notebooks run at a time by default: one more than cores (a kernel spends part of its start-up
+    waiting, and the spare one fills that)."""
+    return (os.cpu_count() or 1) + 1
+
+
+def kernel_env(base: Mapping[str, str]) -> dict[str, str]:
+    """The environment a build's kernels run with: `base` (the build's own), with string hashing fixed so that
+    sets and dicts of strings iterate the same way in every kernel."""
+    env = dict(base)
+    env["PYTHONHASHSEED"] = "0"
+    return env

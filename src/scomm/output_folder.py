@@ -149,6 +149,26 @@ def move_in(staging: Path, folder: Path, names: Iterable[str], manifest: str) ->
     os.replace(staging / manifest, folder / manifest)
 
 
+def link_or_copy(source: Path, target: Path) -> None:
+    """Put an unchanged output at `target` in a staging folder: a hard link to `source` when the file system
+    allows it (no bytes copied), else a copy with its times. Staged files are only ever replaced, never written
+    in place (see `replace_bytes`), so the last build's file behind a link is never changed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)  # staged twice: the last wins, as a copy would
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def replace_bytes(target: Path, data: bytes) -> None:
+    """Write `data` to `target` through a new file moved into place (a staged hard link is replaced, not written
+    through)."""
+    part = target.with_name(f".{target.name}.part")
+    part.write_bytes(data)
+    os.replace(part, target)
+
+
 def staging_name(prefix: str) -> str:
     """The start of a staging folder's name: `prefix` and this process's id (so others can tell it is live)."""
     return f"{prefix}{os.getpid()}-"

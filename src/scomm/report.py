@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ import mistune
 import pandas as pd
 from PIL import Image
 
-from scomm import audit, claims
+from scomm import audit, claims, output_folder
 from scomm.data import Dataset
 from scomm.fmt import format_number, month_year, published_label
 from scomm.source_names import source_name
@@ -391,16 +392,18 @@ def screen_images(fig_dir: Path, name: str, widths: Sequence[int] = SCREEN_WIDTH
         return {}
     out = {}
     (fig_dir / "screen").mkdir(exist_ok=True)
-    with Image.open(png) as image:
-        image.load()
+    made = png.stat().st_mtime
+    with Image.open(png) as image:  # decoded only when a copy is missing or out of date
         for width in widths:
             target = fig_dir / "screen" / f"{name}-{width}.png"
-            if not target.exists() or target.stat().st_mtime < png.stat().st_mtime:
+            if not target.exists() or target.stat().st_mtime < made:
                 height = round(image.height * width / image.width)
                 small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
                 # 256 colours keep every class of a chart and a quarter of the bytes
                 small = small.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-                small.save(target, format="PNG", compress_level=9)
+                buffer = io.BytesIO()
+                small.save(buffer, format="PNG", compress_level=9)
+                output_folder.replace_bytes(target, buffer.getvalue())  # a staged link is replaced, not written
             out[width] = f"screen/{target.name}"
     return out
 

@@ -39,6 +39,9 @@ class _Registry(Mapping[str, Callable[[RecordingDataset], Analysis]]):
         module = importlib.import_module(f"scomm.analyses.{MODULES[notebook]}")
         return module.analyse
 
+    def __contains__(self, notebook: object) -> bool:  # without importing the module (Mapping's would)
+        return notebook in MODULES
+
     def __iter__(self) -> Iterator[str]:
         return iter(MODULES)
 

@@ -4,7 +4,7 @@ statistics, and the consistency checks."""
 
 from __future__ import annotations
 
-from scomm import audit, charts, figure_charts, fmt
+from scomm import audit, figure_charts, fmt, source_kinds
 from scomm import claims as cl
 from scomm import ratios as r
 from scomm.analysis import Analysis
@@ -12,7 +12,7 @@ from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
 
 NOTEBOOK = "07_data_audit"
-PRIMARY_KINDS = charts.STRONG_KINDS[:4]  # government documents, court records, official statistics, research
+PRIMARY_KINDS = source_kinds.STRONG_KINDS[:4]  # government documents, court records, official statistics, research
 ARTICLE_ARRESTS, ARTICLE_DEPORTATIONS = "FUN-025", "FUN-026"  # the article the project started from
 ICE_ARRESTS, ICE_REMOVALS, ICE_CONVICTED = "FUN-022", "FUN-023", "FUN-024"  # ICE's statistics to 31 March 2011
 CLOSE_POINTS = 0.5  # percentage points: closer than a coincidence of rounded shares would usually be

@@ -4,7 +4,7 @@ counts, the pace of the rollout, and the charts of jurisdictions and states over
 
 from __future__ import annotations
 
-from scomm import charts, figure_charts, fmt, tables
+from scomm import figure_charts, fmt, source_kinds, tables
 from scomm import ratios as r
 from scomm.analysis import Analysis
 from scomm.recording import RecordingDataset
@@ -97,12 +97,15 @@ def analyse(data: RecordingDataset) -> Analysis:
         "02_rollout_jurisdictions",
         lambda: figure_charts.rollout_chart(points, goal_full, sources, goal=goal, full=full),
     )
-    _, left_out = charts.split_plottable(points, sources)
+    _, left_out = source_kinds.split_plottable(points, sources)
     out.note(
         "rule",
         "Rule: a count whose only source is {never} is kept in the data and in the audit, but not plotted. {note}",
         never=" or ".join(
-            [*(f"an {k}" for k in charts.NEVER_PLOTTED_KINDS), *(f"a mirror of {o}" for o in charts.TERTIARY_ORIGINALS)]
+            [
+                *(f"an {k}" for k in source_kinds.NEVER_PLOTTED_KINDS),
+                *(f"a mirror of {o}" for o in source_kinds.TERTIARY_ORIGINALS),
+            ]
         ),
         note=figure_charts.left_out_note(left_out, sources) or "No count was left out.",
     )
