@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 
 from scomm import charts, figure_charts, source_kinds, tables
+from tiny_project import tree
 
 
 def _draw(dataset):
@@ -22,9 +21,9 @@ def test_two_saves_are_byte_identical(tmp_path, dataset):
     for run in ("a", "b"):
         fig, table = _draw(dataset)
         charts.save_figure(fig, "chart", table, out_dir=tmp_path / run)
-        hashes.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / run).iterdir())})
+        hashes.append(tree(tmp_path / run))
     assert hashes[0] == hashes[1]
-    assert set(hashes[0]) == {"chart.png", "chart.svg", "chart.pdf", "chart.csv"}
+    assert set(hashes[0]) == {"chart.png", "chart.svg", "chart.pdf", "chart.csv", "screen/chart-720.png"}
 
 
 def test_png_is_300_dpi(tmp_path, dataset):

@@ -551,7 +551,7 @@ def test_state_html_escapes_data_and_names_the_licence():
     wapo = pd.DataFrame(
         {"fips": ["06071", "06071", None], "office": ["San B & Co", "San B & Co", "x"], "year": [2008, 2009, 2010]}
     )
-    text = det.state_html("CA", declines, wapo)
+    text = det.state_html("CA", "06", declines, wapo)
     assert "2014: 3, 2015 (to 19 July): 2" in text and "&lt;b&gt;Santa Clara&lt;/b&gt; 5" in text
     assert "San B &amp; Co 2008-2009" in text and "CC BY-NC-SA 4.0" in text
-    assert "No detainer declined" in det.state_html("AK", declines, wapo.iloc[:0])
+    assert "No detainer declined" in det.state_html("AK", "02", declines, wapo.iloc[:0])

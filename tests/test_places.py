@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 import pytest
 
 from scomm import (
+    detainers,
     fmt,
     geography,
     maps,
@@ -26,6 +26,7 @@ from scomm.cli import main
 from scomm.data import load_table
 from scomm.paths import DATA_DIR
 from scomm.problems import FiguresValidationError
+from tiny_project import tree
 
 
 @pytest.fixture(scope="module")
@@ -365,13 +366,16 @@ def test_place_command_errors_exit_1_without_traceback(capsys, query, text):
 
 
 def test_state_html(dataset, geo):
+    tables = detainers.lookup_tables(dataset.data_dir)
     html = state_sections.state_section_html(
-        "TX", geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"]
+        "TX", geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"], tables
     )
     assert html.startswith("<section class='state' id='state-tx'>") and html.endswith("</section>")
     assert "<h3>Texas (TX)</h3>" in html and "ROL-006" in html and "STA-015" in html
     assert "<td>FY2009</td><td>41</td>" in html
-    everything = state_sections.states_html(geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"])
+    everything = state_sections.states_html(
+        geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"], tables
+    )
     assert everything.count("<section") == 51
 
 
@@ -417,9 +421,9 @@ def test_map_export_is_byte_identical(tmp_path, dataset, geo):
         from scomm import charts
 
         charts.save_figure(fig, "map", table, out_dir=tmp_path / run)
-        digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / run).iterdir())})
+        digests.append(tree(tmp_path / run))
     assert digests[0] == digests[1]
-    assert set(digests[0]) == {"map.png", "map.svg", "map.pdf", "map.csv"}
+    assert set(digests[0]) == {"map.png", "map.svg", "map.pdf", "map.csv", "screen/map-720.png"}
 
 
 def test_chart_titles_come_from_the_data(dataset, geo):

@@ -22,9 +22,10 @@ is `partial year`, not a comparison.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from itertools import product
+from typing import Any
 
 import pandas as pd
 
@@ -336,7 +337,7 @@ def _records_row(claim: pd.Series, published: r.Quantity, records: pd.DataFrame 
 
 
 def evaluate_one(
-    claim: pd.Series,
+    claim: Mapping[str, Any],
     get: Callable[[str], r.Quantity],
     have: set[str],
     records: pd.DataFrame | None = None,
@@ -479,13 +480,13 @@ def evaluate(
     info = figures.set_index("figure_id").reindex(columns=["as_printed", "locator", "period_start", "period_end"])
     printed = info["as_printed"].astype(str).to_dict()
     rows = []
-    for _, claim in claims.iterrows():
-        claim = claim.copy()
-        pid = claim["published_id"]
-        claim["_as_printed"] = info.at[pid, "as_printed"] if pid in info.index else ""
-        claim["_locator"] = info.at[pid, "locator"] if pid in info.index else ""
-        claim["_period_start"] = info.at[pid, "period_start"] if pid in info.index else None
-        claim["_period_end"] = info.at[pid, "period_end"] if pid in info.index else None
+    published = info.to_dict("index")
+    for claim in claims.to_dict("records"):  # plain rows: a Series per claim costs more than the checks
+        about = published.get(claim["published_id"], {})
+        claim["_as_printed"] = about.get("as_printed", "")
+        claim["_locator"] = about.get("locator", "")
+        claim["_period_start"] = about.get("period_start")
+        claim["_period_end"] = about.get("period_end")
         rows.append(evaluate_one(claim, get, have, records, monthly, printed))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 

@@ -25,7 +25,6 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -980,17 +979,18 @@ def place_text(
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=1)
-def _lookup_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The bundled declines and the Post's panel, read once for all the report's state sections."""
-    return load_table("detainer_declines_facility"), load_table("wapo_287g_sheriffs")
+def lookup_tables(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The declines by facility and the Post's 287(g) panel of the data in `data_dir`, for `state_html`."""
+    return (
+        load_table("detainer_declines_facility", data_dir=data_dir),
+        load_table("wapo_287g_sheriffs", data_dir=data_dir),
+    )
 
 
-def state_html(state: str, declines: pd.DataFrame | None = None, wapo: pd.DataFrame | None = None) -> str:
-    """The report's lines for a state: declined detainers at facilities placed in its counties by year (with
-    the counties that declined most) and its sheriffs' 287(g) years; every data text is HTML-escaped."""
-    if declines is None or wapo is None:
-        declines, wapo = _lookup_tables()
+def state_html(state: str, state_fips: str, declines: pd.DataFrame, wapo: pd.DataFrame) -> str:
+    """The report's lines for a state (`state_fips` its two-digit code): declined detainers at facilities placed
+    in its counties by year (with the counties that declined most) and its sheriffs' 287(g) years, from the
+    tables of `lookup_tables`; every data text is HTML-escaped."""
     e = html.escape
     rows = declines[(declines["state"] == state) & declines["placed_by"].isin(PLACED_BY)]
     parts = []
@@ -1016,7 +1016,7 @@ def state_html(state: str, declines: pd.DataFrame | None = None, wapo: pd.DataFr
             "<p>No detainer declined at a facility placed in its counties in ICE's detainer record "
             "(October 2007 to 19 July 2015).</p>"
         )
-    post = wapo[wapo["fips"].astype(str).str[:2].isin(_state_fips(state)) & wapo["fips"].notna()]
+    post = wapo[wapo["fips"].notna() & (wapo["fips"].astype(str).str[:2] == state_fips)]
     if len(post):
         offices = "; ".join(f"{e(_printable(o))} {_years(g['year'].tolist())}" for o, g in post.groupby("office"))
         parts.append(
@@ -1024,8 +1024,3 @@ def state_html(state: str, declines: pd.DataFrame | None = None, wapo: pd.DataFr
             f"CC BY-NC-SA 4.0): {offices}.</p>"
         )
     return "\n".join(parts)
-
-
-def _state_fips(state: str) -> set[str]:
-    st = pd.read_csv(STATES, dtype=str)
-    return set(st.loc[st["state"] == state, "state_fips"])

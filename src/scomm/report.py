@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
 from collections.abc import Sequence
@@ -16,9 +15,10 @@ import mistune
 import pandas as pd
 from PIL import Image
 
-from scomm import audit, claims, output_folder
+from scomm import audit, claims
 from scomm.data import Dataset
 from scomm.fmt import format_number, month_year, published_label
+from scomm.screen_copies import SCREEN_WIDTHS, screen_copies
 from scomm.source_names import source_name
 from scomm.tables import readable
 
@@ -316,7 +316,7 @@ class Prepared:
 
 def prepare(ds: Dataset) -> Prepared:
     """The glossary, the sources table's rows and every state's section (without derived numbers)."""
-    from scomm import geography, state_sections
+    from scomm import detainers, geography, state_sections
 
     glossary = "".join(
         f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
@@ -338,6 +338,7 @@ def prepare(ds: Dataset) -> Prepared:
         ds.figures,
         ds.sources,
         geography.places(folder / "places.csv"),
+        detainers.lookup_tables(folder),
     )
     return Prepared(glossary, rows, states)
 
@@ -378,34 +379,13 @@ FRAMING = (
     "the sourced figures beside each of them, and says where the data hold none."
 )
 METHODS_NOTEBOOKS = ("07_data_audit",)
-SCREEN_WIDTHS = (720, 1440)  # px of the screen copies of a chart's PNG (1x and 2x of the column; 2x: key charts)
 
 
 def screen_images(fig_dir: Path, name: str, widths: Sequence[int] = SCREEN_WIDTHS[:1]) -> dict[int, str]:
-    """Screen-resolution copies of NAME.png (SCREEN_WIDTHS px wide) in fig_dir/screen/; width -> relative path.
-
-    Written only when missing or older than the PNG; resized with Pillow's Lanczos filter and reduced to 256
-    colours, which gives the same bytes for the same PNG."""
-
-    png = fig_dir / f"{name}.png"
-    if not png.exists():
-        return {}
-    out = {}
-    (fig_dir / "screen").mkdir(exist_ok=True)
-    made = png.stat().st_mtime
-    with Image.open(png) as image:  # decoded only when a copy is missing or out of date
-        for width in widths:
-            target = fig_dir / "screen" / f"{name}-{width}.png"
-            if not target.exists() or target.stat().st_mtime < made:
-                height = round(image.height * width / image.width)
-                small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
-                # 256 colours keep every class of a chart and a quarter of the bytes
-                small = small.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-                buffer = io.BytesIO()
-                small.save(buffer, format="PNG", compress_level=9)
-                output_folder.replace_bytes(target, buffer.getvalue())  # a staged link is replaced, not written
-            out[width] = f"screen/{target.name}"
-    return out
+    """The report's screen copies of NAME.png in fig_dir/screen/ (`screen_copies`: the 720-px one is normally
+    written with the chart); width -> path relative to fig_dir."""
+    made = screen_copies(fig_dir / f"{name}.png", tuple(widths))
+    return {width: path.relative_to(fig_dir).as_posix() for width, path in made.items()}
 
 
 def make_screen_images(fig_dir: Path, names: Sequence[str], workers: int) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scomm.detainers import state_html
+from scomm.detainers import PLACED_BY, state_html
 from scomm.fmt import ordinal
 from scomm.place_lookup import Place
 from scomm.place_profile import figures_about, figures_in_state, ratios_using
@@ -44,11 +44,13 @@ def state_section(
     figures: pd.DataFrame,
     sources: pd.DataFrame,
     plc: pd.DataFrame,
+    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
     spans: pd.DataFrame | None = None,
     labels: dict[str, str] | None = None,
 ) -> StateSection:
     """A state's (or DC's) section: its rollout (first county, statewide date, counties activated per fiscal
-    year) and every figure about it and its counties, with sources.
+    year), every figure about it and its counties, with sources, and its declined detainers and 287(g)
+    agreements (`detainer_tables`: from `detainers.lookup_tables` of the same data).
 
     `spans` (from `state_spans`) and `labels` (from `source_labels`) can be passed in when many sections
     are built at once, so they are computed once."""
@@ -102,7 +104,7 @@ def state_section(
         ids = tuple(about["figure_id"])
     else:
         parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
-    parts.append(state_html(state))  # declined detainers and 287(g) agreements in its counties
+    parts.append(state_html(state, state_fips, *detainer_tables))  # declined detainers, 287(g) agreements
     tail = f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>"
     return StateSection("\n".join(parts), ids, tail)
 
@@ -114,22 +116,34 @@ def state_section_html(
     figures: pd.DataFrame,
     sources: pd.DataFrame,
     plc: pd.DataFrame,
+    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
     ratios: pd.DataFrame | None = None,
     spans: pd.DataFrame | None = None,
     labels: dict[str, str] | None = None,
 ) -> str:
     """One <section> for a state (or DC), with the derived numbers (rows of `ratios`) that use its figures."""
-    return state_section(state, acts, sts, figures, sources, plc, spans, labels).html(ratios)
+    return state_section(state, acts, sts, figures, sources, plc, detainer_tables, spans, labels).html(ratios)
 
 
 def states_sections(
-    acts: pd.DataFrame, sts: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame, plc: pd.DataFrame
+    acts: pd.DataFrame,
+    sts: pd.DataFrame,
+    figures: pd.DataFrame,
+    sources: pd.DataFrame,
+    plc: pd.DataFrame,
+    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
 ) -> list[StateSection]:
     """Every state's section (and DC's), in alphabetical order of name, without the derived numbers."""
     order = sts.sort_values("state_name")["state"]
     spans = state_spans(acts, sts)  # once, not once per state
     labels = source_labels(sources)
-    return [state_section(st, acts, sts, figures, sources, plc, spans, labels) for st in order]
+    declines, wapo = detainer_tables
+    declines = declines[declines["placed_by"].isin(PLACED_BY)]  # split by state once, not once per state
+    by_state = {st: part for st, part in declines.groupby("state", observed=True)}
+    return [
+        state_section(st, acts, sts, figures, sources, plc, (by_state.get(st, declines.iloc[:0]), wapo), spans, labels)
+        for st in order
+    ]
 
 
 def states_html(
@@ -138,10 +152,11 @@ def states_html(
     figures: pd.DataFrame,
     sources: pd.DataFrame,
     plc: pd.DataFrame,
+    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
     ratios: pd.DataFrame | None = None,
     sections: list[StateSection] | None = None,
 ) -> str:
     """Every state's section (and DC's), in alphabetical order of name, as one HTML string; `sections`
     from `states_sections` when they were built beforehand."""
-    sections = states_sections(acts, sts, figures, sources, plc) if sections is None else sections
+    sections = states_sections(acts, sts, figures, sources, plc, detainer_tables) if sections is None else sections
     return "\n".join(section.html(ratios) for section in sections)
