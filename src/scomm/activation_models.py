@@ -16,10 +16,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from scomm.results import result_row
 
@@ -146,7 +147,7 @@ def ph_check(
     for i, cov in enumerate(covariates):
         y = resid[:, i]
         keep = observed & np.isfinite(y)
-        ols = sm.OLS(y[keep], sm.add_constant(rank[keep])).fit()
+        ols = OLS(y[keep], add_constant(rank[keep])).fit()
         rows.append(
             {
                 "term": cov,

@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--sources", help="sources CSV (default: beside --data, else bundled)")
     b.add_argument("--metrics", help="metrics CSV (default: beside --data, else bundled)")
     b.add_argument("--out", help="output folder (default: the project itself: notebooks/, figures/)")
-    b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: number of cores + 1)")
+    b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one per core)")
     b.add_argument("--formats", default="png,svg,pdf", help="chart formats to write (default: png,svg,pdf)")
     b.add_argument("--force", action="store_true", help="re-run every notebook even when nothing changed")
     b.add_argument(

@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from scomm.results import result_row
 
@@ -48,7 +49,7 @@ def design(months, event_date) -> pd.DataFrame:
 def _fit(y, X, maxlags: int | None):
     n = len(y)
     lags = newey_west_lags(n) if maxlags is None else maxlags
-    return sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(cov_type="HAC", cov_kwds={"maxlags": lags}), lags
+    return OLS(y, add_constant(X, has_constant="add")).fit(cov_type="HAC", cov_kwds={"maxlags": lags}), lags
 
 
 def segmented(

@@ -574,9 +574,10 @@ def _expected_cost(path: Path) -> int:
 
 
 def default_jobs() -> int:
-    """Notebooks run at a time by default: one more than cores (a kernel spends part of its start-up
-    waiting, and the spare one fills that)."""
-    return (os.cpu_count() or 1) + 1
+    """Notebooks run at a time by default: one per core. (The kernels start while the build plans, so none
+    waits on another's start-up; on 2 cores a third kernel made a forced build about 15% slower: 26.6 and
+    28.0 s against 22.1 and 23.9 s.)"""
+    return os.cpu_count() or 1
 
 
 def kernel_env(base: Mapping[str, str]) -> dict[str, str]:
