@@ -354,6 +354,7 @@ WRITER = (  # a notebook that keeps writing into the build's folder until it is 
 
 def _writer_build(tmp_path: Path, before: str = "") -> tuple[subprocess.Popen, Path]:
     """A build of the writer notebook in a child process (code `before` run first in it); (process, OUT)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     data = tmp_path / "data"
     copy_data(data)
     nbs = tmp_path / "nbs"
@@ -372,47 +373,51 @@ def _writer_build(tmp_path: Path, before: str = "") -> tuple[subprocess.Popen, P
     ), out
 
 
-def _stopped(proc: subprocess.Popen, out: Path, code: int) -> None:
-    """`proc` exits with `code`, saying it was interrupted, and leaves nothing staged and no lock, even a
-    second later."""
-    try:
-        _, err = proc.communicate(timeout=120)  # a generous bound: the speed itself is benchmarks/interrupt.py's
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == code, err
-    assert "interrupted" in err and "Traceback" not in err
-    time.sleep(1.0)  # a kernel still running would have written again by now
-    assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
+def _writing(out: Path) -> bool:
+    return bool(list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")))
 
 
-@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_a_signal_stops_kernels_then_removes_staging_and_lock(tmp_path, signum, code):
-    """After the signal the build exits with the shell's code, and nothing it staged (or its lock) is left."""
-    proc, out = _writer_build(tmp_path)
+INTERRUPT_FROM_ANOTHER_THREAD = (  # run in the build's process: SIGINT to a thread of its own once the notebook writes
+    "import signal, threading, time\n"
+    "def interrupt():\n"
+    f"    while not list(out.glob('{STAGING_PREFIX}*/figures/part*.txt')):\n"
+    "        time.sleep(0.05)\n"
+    "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # to this thread, not the main one\n"
+    "threading.Thread(target=interrupt, daemon=True).start()\n"
+)
+
+
+def test_each_signal_stops_kernels_then_removes_staging_and_lock(tmp_path):
+    """Builds of the writer notebook, each stopped once its notebook writes: by SIGINT, SIGTERM and SIGHUP, and by
+    a SIGINT that the operating system hands to another thread than the main one (kernel clients start several;
+    here a thread of the build sends it to itself). Each exits with the shell's code, saying it was interrupted,
+    and leaves nothing staged and no lock, even a second later. The builds run side by side, so that their
+    start-ups overlap; the bound is generous (the speed itself is benchmarks/interrupt.py's)."""
+    signals = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143), "SIGHUP": (signal.SIGHUP, 129)}
+    runs = {name: _writer_build(tmp_path / name) for name in signals}
+    runs["SIGINT to another thread"] = _writer_build(tmp_path / "thread", INTERRUPT_FROM_ANOTHER_THREAD)
+    codes = {name: code for name, (_, code) in signals.items()} | {"SIGINT to another thread": 130}
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")):
-        time.sleep(0.1)
-    assert list(out.glob(f"{STAGING_PREFIX}*/figures/part*.txt")), "the notebook never started writing"
-    proc.send_signal(signum)
-    _stopped(proc, out, code)
-
-
-def test_ctrl_c_received_by_another_thread_still_stops_the_build(tmp_path):
-    """The operating system may hand a process's SIGINT to any of its threads (kernel clients start several):
-    the build must stop as when the main thread receives it. Here a thread of the build sends SIGINT to
-    itself once the notebook writes; the build exits 130, saying so, and leaves nothing staged."""
-    interrupt = (
-        "import signal, threading, time\n"
-        "def interrupt():\n"
-        f"    while not list(out.glob('{STAGING_PREFIX}*/figures/part*.txt')):\n"
-        "        time.sleep(0.05)\n"
-        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # to this thread, not the main one\n"
-        "threading.Thread(target=interrupt, daemon=True).start()\n"
-    )
-    proc, out = _writer_build(tmp_path, interrupt)
-    _stopped(proc, out, 130)
+    try:
+        for name, (signum, _) in signals.items():
+            proc, out = runs[name]
+            while time.monotonic() < deadline and not _writing(out) and proc.poll() is None:
+                time.sleep(0.1)
+            assert _writing(out), f"{name}: the notebook never started writing"
+            proc.send_signal(signum)
+        errors = {
+            name: proc.communicate(timeout=max(1.0, deadline - time.monotonic()))[1] for name, (proc, _) in runs.items()
+        }
+    finally:
+        for proc, _ in runs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    time.sleep(1.0)  # a kernel still running would have written again by now
+    for name, (proc, out) in runs.items():
+        assert proc.returncode == codes[name], f"{name}: {errors[name]}"
+        assert "interrupted" in errors[name] and "Traceback" not in errors[name], f"{name}: {errors[name]}"
+        assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists(), name
 
 
 # ---------------------------------------------------------------- files that are not what they should be

@@ -352,7 +352,8 @@ def text_outside(fig, dpi: float = 300) -> list[str]:
 
 
 def describe(fig, table: pd.DataFrame) -> dict:
-    """What a chart shows, for the report and the tests: ids, title, subtitle, all texts, clipped texts.
+    """What a chart shows, for the report and the tests: ids, title, subtitle, all texts, clipped texts, the
+    smallest print size, overlapping texts and texts under a weak-source mark.
 
     After `save_figure` wrote the PNG, the texts and the clipped ones are those that draw measured (no
     further drawing); otherwise the figure is drawn here, at the PNG's resolution."""
@@ -365,8 +366,9 @@ def describe(fig, table: pd.DataFrame) -> dict:
             text_outside(fig),
             smallest_print_pt(fig, drawn),
             overlapping_texts(fig, drawn, fig.canvas.get_renderer()),
+            marks_over_texts(fig, drawn, fig.canvas.get_renderer()),
         )
-    texts, outside, smallest, overlaps = layout
+    texts, outside, smallest, overlaps, covered = layout
     return {
         "figure_ids": _ids(table, "figure_id") or _ids(table, "milestone_id"),
         "source_ids": _ids(table, "source_id"),
@@ -376,11 +378,12 @@ def describe(fig, table: pd.DataFrame) -> dict:
         "outside": outside,
         "smallest_pt": smallest,
         "overlaps": overlaps,
+        "marks_over_texts": covered,
         "grey_clashes": legend_grey_clashes(fig),
     }
 
 
-LAYOUT_ATTRIBUTE = "_scomm_layout"  # (texts, clipped texts) measured while the PNG was drawn
+LAYOUT_ATTRIBUTE = "_scomm_layout"  # what `describe` reports of the texts, measured while the PNG was drawn
 
 
 def _measure_while_drawing(fig):
@@ -396,6 +399,7 @@ def _measure_while_drawing(fig):
                 _outside(texts, fig, event.renderer),
                 smallest_print_pt(fig, texts),
                 overlapping_texts(fig, texts, event.renderer),
+                marks_over_texts(fig, texts, event.renderer),
             ),
         )
 
@@ -444,9 +448,12 @@ def overlapping_texts(
     return pairs
 
 
-def marks_over_texts(fig, renderer=None, slack_px: float = 0.5) -> list[str]:
-    """The texts (first characters) that a weak-source asterisk (see `mark_weak`) covers, as the figure draws."""
-    texts = drawn_texts(fig)
+def marks_over_texts(
+    fig, texts: Sequence[matplotlib.text.Text] | None = None, renderer=None, slack_px: float = 0.5
+) -> list[str]:
+    """The texts (first characters) that a weak-source asterisk (see `mark_weak`) covers, as the figure draws
+    (`texts` and `renderer` of a draw in progress, else the figure is drawn here)."""
+    texts = drawn_texts(fig) if texts is None else texts
     renderer = renderer or fig.canvas.get_renderer()
     boxes = [(t, t.get_window_extent(renderer)) for t in texts]
     half = math.sqrt(WEAK_MARK_AREA) / 2 * fig.dpi / 72  # the marker's half width, in pixels
