@@ -552,6 +552,22 @@ def test_state_html_escapes_data_and_names_the_licence():
         {"fips": ["06071", "06071", None], "office": ["San B & Co", "San B & Co", "x"], "year": [2008, 2009, 2010]}
     )
     text = det.state_html("CA", "06", declines, wapo)
-    assert "2014: 3, 2015 (to 19 July): 2" in text and "&lt;b&gt;Santa Clara&lt;/b&gt; 5" in text
+    assert "2014: 3, 2015 (to July 19): 2" in text and "&lt;b&gt;Santa Clara&lt;/b&gt; 5" in text
     assert "San B &amp; Co 2008-2009" in text and "CC BY-NC-SA 4.0" in text
     assert "No detainer declined" in det.state_html("AK", "02", declines, wapo.iloc[:0])
+
+
+def test_the_part_of_a_year_the_record_covers_is_worded_from_its_first_and_last_day():
+    from scomm import detainer_charts
+
+    assert det.covered("2001-10-01", "2001-12-31") == "from October"
+    assert det.covered("2001-10-01", "2001-12-31", short=True) == "from Oct."
+    assert det.covered("2003-01-01", "2003-07-19") == "to July 19" and det.covered("2002-01-01", "2002-12-31") == ""
+    assert det.covered("2001-03-05", "2001-12-31") == "from March 5"
+    yearly = pd.DataFrame(
+        {"year": [2001, 2002], "first_date": ["2001-10-01", "2002-01-01"], "last_date": ["2001-12-31", "2002-06-30"]}
+    )
+    days = det.year_days(yearly)
+    assert detainer_charts.year_label(2001, days) == "2001\n(from Oct.)"
+    assert detainer_charts.year_label(2002, days) == "2002\n(to June 30)"
+    assert detainer_charts.year_label(2003, days) == "2003"

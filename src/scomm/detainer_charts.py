@@ -37,11 +37,29 @@ def day_words(day) -> str:
 CLOSE_EVENTS_DAYS = 180  # events closer than this share a stretch of the axis: their numbers are staggered
 
 
-def year_label(year: int, partial: str) -> str:
-    """Tick label of a calendar year, with the part of it the record covers when partial."""
-    if not partial:
-        return str(year)
-    return f"{year}\n(from Oct.)" if "from" in partial else f"{year}\n(to July 19)"
+def _year_start(year: int, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> str:
+    """'from October' when the record starts inside `year`, else ''."""
+    if year not in days:
+        return ""
+    first = days[year][0]
+    return det.covered(first, pd.Timestamp(year, 12, 31))
+
+
+def _partial_years(years, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> list[str]:
+    """'2007 from October', '2015 to July 19': each of `years` the record covers only in part."""
+    return [f"{y} {part}" for y in sorted(int(y) for y in years) if y in days and (part := det.covered(*days[y]))]
+
+
+def _year_covered(year: int, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> str:
+    """'2007 (from October)', '2015 (to July 19)', '2012': `days` from `detainers.year_days`."""
+    part = det.covered(*days[year]) if year in days else ""
+    return f"{year} ({part})" if part else str(year)
+
+
+def year_label(year: int, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> str:
+    """Tick label of a calendar year, with the part of it the record covers when partial (`days` as above)."""
+    part = det.covered(*days[year], short=True) if year in days else ""
+    return f"{year}\n({part})" if part else str(year)
 
 
 def share_active(activations: pd.DataFrame, months: pd.Series) -> pd.Series:
@@ -154,9 +172,10 @@ def monthly_chart(
     return fig, table[["month", "calendar_year", "fiscal_year", "detainers", "partial", "share_active", "source_id"]]
 
 
-def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
+def declines_chart(placement: pd.DataFrame, yearly: pd.DataFrame, sources: pd.DataFrame):
     """Declined detainers per calendar year: at facilities placed in a county, at named facilities not placed,
-    and at 'OTHER-OTHER FACILITY' (no place)."""
+    and at 'OTHER-OTHER FACILITY' (no place); the part of a partial year it covers from `yearly`'s dates."""
+    days = det.year_days(yearly)
     table = _ints(
         placement, ["year", "declined", "no_place", "at_named_facilities", "placed", "unplaced", "lift_reason_declined"]
     )
@@ -164,11 +183,13 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
     table["source_id"] = f"{DETAINER_SOURCES} {FACILITY_SOURCE}"
     peak = table.loc[table["declined"].idxmax()]
     before = table[table["year"] < peak["year"]]["declined"].sum()
+    first = int(table["year"].min())
     fig, ax = charts.new_figure(
-        f"Local agencies declined {peak['declined']:,} ICE detainers in {peak['year']}, against {before:,} from "
-        f"October {int(table['year'].min())} through {int(peak['year']) - 1}",
+        f"Local agencies declined {peak['declined']:,} ICE detainers in {peak['year']}, against {before:,} "
+        f"{start if (start := _year_start(first, days)).startswith('from') else 'from'} {first} through "
+        f"{int(peak['year']) - 1}",
         f"Detainers declined by the local law enforcement agency, by calendar year and where the facility lies, "
-        f"{int(table['year'].min())} (from October) to {int(table['year'].max())} (to July 19)",
+        f"{_year_covered(int(table['year'].min()), days)} to {_year_covered(int(table['year'].max()), days)}",
         figsize=(7.6, 5.0),
     )
     x = np.arange(len(table))
@@ -193,7 +214,7 @@ def declines_chart(placement: pd.DataFrame, sources: pd.DataFrame):
         bottom += table[column].to_numpy()
     for xi, total in zip(x, table["declined"]):
         ax.text(xi, total, f"{total:,}", ha="center", va="bottom", fontsize=7.5)
-    ax.set_xticks(x, [year_label(int(y), p) for y, p in zip(table["year"], table["partial"])])
+    ax.set_xticks(x, [year_label(int(y), days) for y in table["year"]])
     ax.set_ylim(0, float(table["declined"].max()) * 1.12)
     ax.set_ylabel("declined detainers")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
@@ -308,6 +329,7 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
         _ints(outcomes, ["year", "detainers"]).pivot(index="year", columns="lift_reason", values="detainers").fillna(0)
     )
     totals = _ints(yearly, ["year", "detainers", "with_lift_reason"]).set_index("year")
+    days = det.year_days(yearly)
     rows = []
     for reason, label in OUTCOME_LINES:
         for y in totals.index:
@@ -334,7 +356,7 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
         f"The share of detainers that ended with the person booked into ICE detention was highest in {hi} "
         f"({whole[hi]:.0f}%) and {whole.iloc[-1]:.0f}% in {whole.index[-1]}",
         "Detainers issued to local agencies each calendar year by recorded outcome ('lift reason'), percent of the "
-        "year's detainers; 2007 from October, 2015 to July 19",
+        "year's detainers" + "".join(f"; {part}" for part in [", ".join(_partial_years(totals.index, days))] if part),
         figsize=(7.6, 5.0),
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
@@ -365,9 +387,7 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
         )
     ax.set_ylim(0, 100)
     ax.set_ylabel("percent of the year's detainers")
-    ax.set_xticks(
-        list(totals.index), [year_label(int(y), p if isinstance(p, str) else "") for y, p in totals["partial"].items()]
-    )
+    ax.set_xticks(list(totals.index), [year_label(int(y), days) for y in totals.index])
     charts.add_source_note(
         fig,
         table,

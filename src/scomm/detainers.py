@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scomm import checksums, output_folder
+from scomm import checksums, fmt, output_folder
 from scomm.data import load_table
 from scomm.enforcement import RecordsError, sha256
 from scomm.paths import DATA_DIR
@@ -956,7 +956,7 @@ def place_text(
     rows = declines[declines["fips"] == fips]
     lines = [
         "Detainers declined by local agencies at facilities in the county (ICE's detainer record, "
-        "October 2007 to 19 July 2015, tabulated by NPR):"
+        f"{record_period()}, tabulated by NPR):"
     ]
     if rows.empty:
         lines.append("  none recorded at a facility placed in this county")
@@ -987,6 +987,38 @@ def lookup_tables(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
+def record_period() -> str:
+    """The days ICE's detainer record covers, in running text: 'October 2007 to July 19, 2015'."""
+    return f"{fmt.month_year(pd.Timestamp(RECORD_START))} to {fmt.day_month_year(pd.Timestamp(RECORD_END))}"
+
+
+def record_days(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day of calendar `year` that ICE's detainer record covers (RECORD_START, RECORD_END)."""
+    start, end = pd.Timestamp(RECORD_START), pd.Timestamp(RECORD_END)
+    return max(start, pd.Timestamp(year, 1, 1)), min(end, pd.Timestamp(year, 12, 31))
+
+
+def year_days(yearly: pd.DataFrame) -> dict[int, tuple[pd.Timestamp, pd.Timestamp]]:
+    """Year -> its first and last day in the record, from the yearly table's `first_date` and `last_date`."""
+    return {
+        int(y): (pd.Timestamp(a), pd.Timestamp(b))
+        for y, a, b in zip(yearly["year"], yearly["first_date"], yearly["last_date"])
+    }
+
+
+def covered(first, last, short: bool = False) -> str:
+    """The part of a calendar year between `first` and `last` (days of the same year), in words: 'from October',
+    'to July 19' ('from Oct.' when `short`, for a tick); '' for the whole year."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    months = fmt.MONTH_WORDS if short else fmt.MONTH_NAMES
+    parts = []
+    if (first.month, first.day) != (1, 1):
+        parts.append(f"from {months[first.month - 1]}" + ("" if first.day == 1 else f" {first.day}"))
+    if (last.month, last.day) != (12, 31):
+        parts.append(f"to {fmt.MONTH_WORDS[last.month - 1]} {last.day}")
+    return " ".join(parts)
+
+
 def state_html(state: str, state_fips: str, declines: pd.DataFrame, wapo: pd.DataFrame) -> str:
     """The report's lines for a state (`state_fips` its two-digit code): declined detainers at facilities placed
     in its counties by year (with the counties that declined most) and its sheriffs' 287(g) years, from the
@@ -997,7 +1029,7 @@ def state_html(state: str, state_fips: str, declines: pd.DataFrame, wapo: pd.Dat
     if len(rows):
         by_year = rows.groupby(rows["year"].astype(int))["declined"].sum()
         years = ", ".join(
-            f"{y}{' (to 19 July)' if y == 2015 else ' (from Oct.)' if y == 2007 else ''}: {int(n):,}"
+            f"{y}{f' ({part})' if (part := covered(*record_days(int(y)), short=True)) else ''}: {int(n):,}"
             for y, n in by_year.items()
         )
         top = (
@@ -1014,7 +1046,7 @@ def state_html(state: str, state_fips: str, declines: pd.DataFrame, wapo: pd.Dat
     else:
         parts.append(
             "<p>No detainer declined at a facility placed in its counties in ICE's detainer record "
-            "(October 2007 to 19 July 2015).</p>"
+            f"({record_period()}).</p>"
         )
     post = wapo[wapo["fips"].notna() & (wapo["fips"].astype(str).str[:2] == state_fips)]
     if len(post):

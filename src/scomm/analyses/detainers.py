@@ -152,7 +152,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         ln=int(last["detainers"]),
     )
 
-    out.chart("10_declines_by_year", lambda: dc.declines_chart(placement, sources))
+    out.chart("10_declines_by_year", lambda: dc.declines_chart(placement, yearly, sources))
     p = placement.assign(year=placement["year"].astype(int))
     out.tables["placement"] = p.assign(year=p["year"].astype(str), percent_placed=p["share_placed"] * 100)
     named = p[p["at_named_facilities"] > 0]
