@@ -463,3 +463,20 @@ def test_a_kept_notebook_keeps_the_last_builds_derived_numbers(tmp_path):
     rows = collect_ratios(tmp_path, [Path("01_a.ipynb")], {}, kept)
     assert rows[["notebook", "order", "key"]].values.tolist() == [["01_a", 1, "share"], ["01_a", 2, "gap"]]
     assert previous_ratios(tmp_path / "missing.csv", ["01_a"]) == {}
+
+
+def test_a_kernel_pool_waits_for_kernels_it_started_and_stops_them_on_close(tmp_path):
+    from scomm.notebook_runner import KernelPool, kernel_env
+
+    env = kernel_env(os.environ)
+    with KernelPool(env, tmp_path) as idle:  # no kernel asked for: nothing to wait for, nothing started
+        assert idle.wait_warm(0.0) and idle.size == 0
+    pool = KernelPool(env, tmp_path)
+    pool.start(1)
+    try:
+        assert pool.wait_warm(120) and pool.size == 1
+        processes = [manager.provisioner.process for manager in pool.kernels._clients]
+        assert len(processes) == 1 and processes[0].poll() is None  # warm and running
+    finally:
+        pool.close()
+    assert processes[0].poll() is not None  # close stopped it

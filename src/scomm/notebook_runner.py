@@ -412,6 +412,9 @@ class KernelPool:
         self._lock = threading.Lock()
         self._imported = threading.Event()
         self._started = False
+        self._warm = threading.Condition()
+        self._warmed = 0  # kernels that finished starting (or failed to)
+        self._wanted = 0  # kernels asked for by `start`
 
     def start(self, count: int, stems: Sequence[str] | None = None) -> None:
         """Start `count` kernels in the background, each importing the analysis modules of `stems` (the
@@ -419,6 +422,7 @@ class KernelPool:
         if self._started:
             return
         self._started = True
+        self._wanted = count
         if stems is not None:
             self.stems = list(stems)
         # the client libraries are imported once, before any worker thread starts a kernel (two threads
@@ -457,6 +461,10 @@ class KernelPool:
                 return
             except Exception:  # reported by the first notebook this kernel is given (it tries again)
                 worker.stop()
+            finally:
+                with self._warm:
+                    self._warmed += 1
+                    self._warm.notify_all()
             while not self.kernels.stopping:
                 item = self._todo.get()
                 if item is None:
@@ -474,6 +482,16 @@ class KernelPool:
                     left.release()
         finally:
             worker.stop()
+
+    def wait_warm(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) until every kernel started so far is warm (at once when none was
+        asked for); True when they are."""
+        if not self._started:
+            return True
+        with self._warm:
+            return self._warm.wait_for(
+                lambda: self._warmed >= max(self._wanted, len(self._threads)) or self.kernels.stopping, timeout
+            )
 
     def run(
         self,
@@ -511,6 +529,8 @@ class KernelPool:
         with self._lock:
             threads = list(self._threads)
             self.kernels.stop_all()  # no thread starts after this
+        with self._warm:
+            self._warm.notify_all()  # a wait for warm kernels ends
         for _ in threads:
             self._todo.put(None)
         for thread in threads:
