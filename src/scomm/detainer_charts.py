@@ -37,28 +37,23 @@ def day_words(day) -> str:
 CLOSE_EVENTS_DAYS = 180  # events closer than this share a stretch of the axis: their numbers are staggered
 
 
-def _year_start(year: int, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> str:
-    """'from October' when the record starts inside `year`, else ''."""
-    if year not in days:
-        return ""
-    first = days[year][0]
-    return det.covered(first, pd.Timestamp(year, 12, 31))
+Days = dict[int, tuple[pd.Timestamp, pd.Timestamp]]  # year -> its first and last day in the record (`year_days`)
 
 
-def _partial_years(years, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> list[str]:
-    """'2007 from October', '2015 to July 19': each of `years` the record covers only in part."""
-    return [f"{y} {part}" for y in sorted(int(y) for y in years) if y in days and (part := det.covered(*days[y]))]
+def _part(year: int, days: Days, short: bool = False) -> str:
+    """The part of `year` the record covers ('from October', 'to July 19'); '' for a whole year."""
+    return det.covered(*days[year], short=short) if year in days else ""
 
 
-def _year_covered(year: int, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> str:
-    """'2007 (from October)', '2015 (to July 19)', '2012': `days` from `detainers.year_days`."""
-    part = det.covered(*days[year]) if year in days else ""
+def _with_part(year: int, days: Days) -> str:
+    """'2007 (from October)', '2012'."""
+    part = _part(year, days)
     return f"{year} ({part})" if part else str(year)
 
 
-def year_label(year: int, days: dict[int, tuple[pd.Timestamp, pd.Timestamp]]) -> str:
-    """Tick label of a calendar year, with the part of it the record covers when partial (`days` as above)."""
-    part = det.covered(*days[year], short=True) if year in days else ""
+def year_label(year: int, days: Days) -> str:
+    """Tick label of a calendar year, with the part of it the record covers when partial."""
+    part = _part(year, days, short=True)
     return f"{year}\n({part})" if part else str(year)
 
 
@@ -183,13 +178,14 @@ def declines_chart(placement: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Da
     table["source_id"] = f"{DETAINER_SOURCES} {FACILITY_SOURCE}"
     peak = table.loc[table["declined"].idxmax()]
     before = table[table["year"] < peak["year"]]["declined"].sum()
-    first = int(table["year"].min())
+    first, last = int(table["year"].min()), int(table["year"].max())
+    start = days.get(first, (pd.Timestamp(first, 1, 1),))[0]  # 'October 2007' when the record starts inside it
+    since = fmt.month_year(start) if (start.month, start.day) != (1, 1) else str(first)
     fig, ax = charts.new_figure(
         f"Local agencies declined {peak['declined']:,} ICE detainers in {peak['year']}, against {before:,} "
-        f"{start if (start := _year_start(first, days)).startswith('from') else 'from'} {first} through "
-        f"{int(peak['year']) - 1}",
+        f"from {since} through {int(peak['year']) - 1}",
         f"Detainers declined by the local law enforcement agency, by calendar year and where the facility lies, "
-        f"{_year_covered(int(table['year'].min()), days)} to {_year_covered(int(table['year'].max()), days)}",
+        f"{_with_part(first, days)} to {_with_part(last, days)}",
         figsize=(7.6, 5.0),
     )
     x = np.arange(len(table))
@@ -356,7 +352,8 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
         f"The share of detainers that ended with the person booked into ICE detention was highest in {hi} "
         f"({whole[hi]:.0f}%) and {whole.iloc[-1]:.0f}% in {whole.index[-1]}",
         "Detainers issued to local agencies each calendar year by recorded outcome ('lift reason'), percent of the "
-        "year's detainers" + "".join(f"; {part}" for part in [", ".join(_partial_years(totals.index, days))] if part),
+        "year's detainers"
+        + "".join(f"; {p}" for p in [", ".join(f"{y} {_part(y, days)}" for y in totals.index if _part(y, days))] if p),
         figsize=(7.6, 5.0),
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
