@@ -5,6 +5,10 @@
 # Set-up installs requirements/lock.txt (every package, direct and transitive, pinned with its hashes)
 # with uv, itself installed by pip from requirements/uv.txt (pinned, hashed); where uv cannot be had,
 # pip installs the same lock. `make lock` writes the lock again after a pin in pyproject.toml changed.
+# The lock is complete, so it installs with --no-deps. It leaves out rfc3987-syntax (and lark, its only
+# use), an optional format checker of jsonschema that jupyter-events asks for: importing it builds a
+# grammar, 1.65 s in every process that imports nbformat (the build, the tests), for a format
+# ("iri") that no notebook, schema or event here checks.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,18 +25,19 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(LOCK) requirements/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	if $(BIN)/python -m pip install $(QUIET_PIP) --require-hashes -r requirements/uv.txt 2>/dev/null; then \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK) && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps -r $(LOCK) && \
 	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . ; \
 	else \
 	  echo "make setup: uv not available; installing with pip (slower)"; \
-	  $(BIN)/python -m pip install $(QUIET_PIP) --require-hashes -r $(LOCK) && \
+	  $(BIN)/python -m pip install $(QUIET_PIP) --require-hashes --no-deps -r $(LOCK) && \
 	  $(BIN)/python -m pip install $(QUIET_PIP) --no-deps --no-build-isolation -e . ; \
 	fi
 	touch $(STAMP)
 
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra test --generate-hashes \
-	  --python-version 3.11 --universal --custom-compile-command "make lock" -q -o $(LOCK)
+	  --python-version 3.11 --universal --custom-compile-command "make lock" \
+	  --no-emit-package rfc3987-syntax --no-emit-package lark -q -o $(LOCK)
 	$(BIN)/uv pip compile requirements/uv.in --generate-hashes --python-version 3.11 --universal \
 	  --custom-compile-command "make lock" -q -o requirements/uv.txt
 
