@@ -172,3 +172,35 @@ def test_the_report_takes_findings_from_the_output_metadata_never_from_the_words
     assert is_finding(output(result.findings["plain"]))
     assert not is_finding(output(result.notes["rule"]))
     assert not is_finding({"output_type": "display_data", "data": {"text/markdown": "Finding: typed"}, "metadata": {}})
+
+
+def test_a_lazy_module_runs_only_when_a_name_of_it_is_first_used(tmp_path, monkeypatch):
+    import sys
+
+    from scomm.lazy_import import lazy_module
+
+    (tmp_path / "lazy_probe.py").write_text("import sys\nsys.lazy_probe_runs += 1\nX = 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "lazy_probe_runs", 0, raising=False)
+    probe = lazy_module("lazy_probe")
+    assert sys.lazy_probe_runs == 0  # named, not run
+    assert probe.X == 7 and sys.lazy_probe_runs == 1  # run at the first name used, once
+    assert lazy_module("lazy_probe").X == 7 and sys.lazy_probe_runs == 1  # the real module from then on
+    with pytest.raises(ModuleNotFoundError):
+        lazy_module("lazy_probe_absent")
+    monkeypatch.delitem(sys.modules, "lazy_probe")
+
+
+def test_analyses_import_no_drawing_library_until_a_chart_is_drawn():
+    """The build computes each analysis in its own process and never draws there: importing every analysis
+    module must not import matplotlib (their chart modules are named with `lazy_module`)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib; from scomm.analyses import MODULES; "
+        "[importlib.import_module(f'scomm.analyses.{m}') for m in MODULES.values()]; "
+        "print(sorted(m for m in ('matplotlib', 'IPython') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -13,9 +13,8 @@ from typing import Protocol
 import pandas as pd
 
 from scomm import activation_models as am
-from scomm import its, tables
+from scomm import fmt, its, tables
 from scomm import jails as j
-from scomm import model_charts as mc
 from scomm import ratios as r
 
 DETAINER_IDS = ("DET-014", "DET-015", "DET-016", "DET-017", "DET-018", "DET-019")  # ICE detainers, FY2012-FY2017
@@ -232,6 +231,8 @@ def jail_share_changes(
     span = j.periods(arrests["month"], return_date, last_month)
     for side in ("before", "after"):
         months = getattr(span, side)
-        chg[f"months_{side}"] = f"{mc.human_date(months[0])} to {mc.human_date(months[-1])} ({len(months)} months)"
+        chg[f"months_{side}"] = (
+            f"{fmt.month_year(pd.Timestamp(months[0]))} to {fmt.month_year(pd.Timestamp(months[-1]))} ({len(months)} months)"
+        )
     chg["source_id"] = j.RECORDS_SOURCE
     return seg, chg

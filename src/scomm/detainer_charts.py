@@ -13,6 +13,7 @@ from matplotlib.patches import Patch
 
 from scomm import charts, fmt, maps
 from scomm import detainers as det
+from scomm.rollout_counts import share_active
 from scomm.schema import source_ids
 
 # the sources of each table, as data/datapackage.json lists them
@@ -55,13 +56,6 @@ def year_label(year: int, days: Days) -> str:
     """Tick label of a calendar year, with the part of it the record covers when partial."""
     part = _part(year, days, short=True)
     return f"{year}\n({part})" if part else str(year)
-
-
-def share_active(activations: pd.DataFrame, months: pd.Series) -> pd.Series:
-    """Percent of the listed counties where Secure Communities was active by the end of each month."""
-    dates = pd.to_datetime(activations["activated"]).dropna().sort_values().to_numpy()
-    ends = (pd.to_datetime(months) + pd.offsets.MonthEnd(0)).to_numpy()
-    return pd.Series(np.searchsorted(dates, ends, side="right") / len(activations) * 100, index=months.index)
 
 
 def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

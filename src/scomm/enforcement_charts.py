@@ -14,6 +14,7 @@ from scomm import charts, fmt, maps
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
+from scomm.jails import LITTLE_CHANGE
 from scomm.schema import source_ids
 from scomm.source_names import NO_DETAIL, source_name
 from scomm.vendor import read_atlas
@@ -460,7 +461,6 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
 
 # ---------------------------------------------------------------- map of the areas
 
-LITTLE_CHANGE = 2.0  # points: a change within +/- this is "little change"
 BREAKS = (LITTLE_CHANGE, 10.0, 20.0)  # symmetric about zero
 CHANGE_LABELS = (
     f"fell by {BREAKS[2]:.0f} points or more",

@@ -154,22 +154,6 @@ UNIT_WORDS = {
 }
 
 
-def _when(day, precision) -> str:
-    """A date as precisely as its source gives it, in words: 'Oct. 27, 2008', 'March 2011', '2013'."""
-    return {"day": fmt.day_month_year, "month": fmt.month_year}.get(str(precision), lambda d: f"{d:%Y}")(day)
-
-
-def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
-    """'Left out: factually.co (2026), "more than 1,210" for March 2011: its only source is an AI-written
-    digest.' Generated from the rows `source_kinds.split_plottable` set aside ('' when none)."""
-    items = [
-        f'{source_name(sources, row["source_id"].split()[0])}, "{row["as_printed"]}" for '
-        f"{_when(row['period_end'], row['date_precision'])}: {source_kinds.never_plotted_reason(row['source_id'], sources)}"
-        for _, row in left_out.iterrows()
-    ]
-    return ("Left out: " + "; ".join(items) + ".") if items else ""
-
-
 def _plot_by_unit(ax, table: pd.DataFrame, sources: pd.DataFrame | None = None) -> list[str]:
     """One marker per thing counted (jurisdictions, sites, localities, counties), never joined by a line: the
     counts are of different units, so they are points beside each other, not one series."""
@@ -246,7 +230,7 @@ def rollout_chart(
     ax.set_ylabel("jurisdictions")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     extra = pd.concat([table, goal_full_rows]).drop_duplicates("figure_id")
-    _note(fig, extra, sources, extra=left_out_note(left_out, sources))
+    _note(fig, extra, sources, extra=source_kinds.left_out_note(left_out, sources))
     charts.legend_below(fig, ax, ncol=2, title="what each count counts")
     charts.date_axis(ax)
     return fig, extra.reset_index(drop=True)
@@ -271,7 +255,7 @@ def states_chart(table: pd.DataFrame, sources: pd.DataFrame):
     ax.text(table["period_end"].iloc[0], 51, "50 states and DC", fontsize=7.5, va="bottom")
     ax.set_ylabel("states")
     ax.set_ylim(0, 55)
-    _note(fig, table, sources, extra=left_out_note(left_out, sources))
+    _note(fig, table, sources, extra=source_kinds.left_out_note(left_out, sources))
     charts.date_axis(ax)
     return fig, table
 

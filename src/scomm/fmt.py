@@ -184,6 +184,12 @@ def day_month_year(when) -> str:
     return f"{MONTH_WORDS[when.month - 1]} {when.day}, {when.year}"
 
 
+def date_words(when, precision) -> str:
+    """A date as precisely as its source gives it ('day', 'month' or else the year): 'Oct. 27, 2008',
+    'March 2011', '2013'."""
+    return {"day": day_month_year, "month": month_year}.get(str(precision), lambda d: f"{d:%Y}")(when)
+
+
 # a month abbreviated (or cut to three letters) and followed by a year, with no day between: AP spells these out
 ABBREVIATED_MONTH_YEAR = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.? ((19|20)\d\d)\b")
 

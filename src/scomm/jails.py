@@ -22,6 +22,7 @@ from scomm.enforcement import NOT_RECORDED
 from scomm.fmt import format_number, month_year
 from scomm.schema import source_ids
 
+LITTLE_CHANGE = 2.0  # points: a change in the jail share within +/- this is "little change"
 CAP_LOCAL = "CAP Local Incarceration"
 G287 = "287(g) Program"
 DEFINITIONS = {

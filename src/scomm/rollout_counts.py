@@ -57,3 +57,10 @@ def state_spans(acts: pd.DataFrame, sts: pd.DataFrame) -> pd.DataFrame:
     out = out.join(sts.set_index("state")[["state_name", "statewide", "source_id"]])
     out["days"] = (out["last"] - out["first"]).dt.days
     return out.reset_index().sort_values(["first", "state"]).reset_index(drop=True)
+
+
+def share_active(activations: pd.DataFrame, months: pd.Series) -> pd.Series:
+    """Percent of the listed counties where Secure Communities was active by the end of each month."""
+    dates = pd.to_datetime(activations["activated"]).dropna().sort_values().to_numpy()
+    ends = (pd.to_datetime(months) + pd.offsets.MonthEnd(0)).to_numpy()
+    return pd.Series(np.searchsorted(dates, ends, side="right") / len(activations) * 100, index=months.index)

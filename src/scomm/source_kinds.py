@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scomm.fmt import date_words
+from scomm.source_names import source_name
+
 # The sources table's `kind` vocabulary (data/datapackage.json), strongest first. Figures from the first five
 # are drawn plainly; the next four are drawn with a distinct mark and named in the footer; the last never.
 STRONG_KINDS = (
@@ -86,3 +89,14 @@ def never_plotted_reason(source_cell: str, sources: pd.DataFrame) -> str:
         else:
             kinds.append(("an " if kind[:1].lower() in "aeiou" else "a ") + kind)
     return ("its only source is " if len(kinds) == 1 else "its sources are ") + " and ".join(dict.fromkeys(kinds))
+
+
+def left_out_note(left_out: pd.DataFrame, sources: pd.DataFrame) -> str:
+    """'Left out: factually.co (2026), "more than 1,210" for March 2011: its only source is an AI-written
+    digest.' Generated from the rows `split_plottable` set aside ('' when none)."""
+    items = [
+        f'{source_name(sources, row["source_id"].split()[0])}, "{row["as_printed"]}" for '
+        f"{date_words(row['period_end'], row['date_precision'])}: {never_plotted_reason(row['source_id'], sources)}"
+        for _, row in left_out.iterrows()
+    ]
+    return ("Left out: " + "; ".join(items) + ".") if items else ""

@@ -8,16 +8,22 @@ so no time is censored. The models are `activation_models`' (statsmodels surviva
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from scomm import activation_models as am
-from scomm import model_charts as mc
+from scomm import fmt
 from scomm import results as res
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
 from scomm.schema import source_ids
+
+if TYPE_CHECKING:
+    from scomm import model_charts as mc
+else:  # imported at the first chart drawn (see `lazy_import`)
+    mc = lazy_module("scomm.model_charts")
 
 NOTEBOOK = "11_activation_order"
 TABLE = "county_covariates"
@@ -93,12 +99,12 @@ def analyse(data: RecordingDataset) -> Analysis:
         " (below {d:2}%) by {b} ({bl} to {bh}), {gap} days later.",
         c=float(top["share_from"]),
         d=float(bottom["share_to"]),
-        t=mc.human_day(top["median_date"]),
-        tl=mc.human_day(top["low_date"]),
-        th=mc.human_day(top["high_date"]),
-        b=mc.human_day(bottom["median_date"]),
-        bl=mc.human_day(bottom["low_date"]),
-        bh=mc.human_day(bottom["high_date"]),
+        t=fmt.day_month_year(pd.Timestamp(top["median_date"])),
+        tl=fmt.day_month_year(pd.Timestamp(top["low_date"])),
+        th=fmt.day_month_year(pd.Timestamp(top["high_date"])),
+        b=fmt.day_month_year(pd.Timestamp(bottom["median_date"])),
+        bl=fmt.day_month_year(pd.Timestamp(bottom["low_date"])),
+        bh=fmt.day_month_year(pd.Timestamp(bottom["high_date"])),
         gap=int(bottom["median_days"] - top["median_days"]),
     )
     out.chart("11_activation_by_fifth", lambda: mc.km_chart(curves, medians, origin, sources, curve_ids))

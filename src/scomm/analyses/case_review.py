@@ -4,12 +4,20 @@ checked against their counts, the cases reviewed implied by the eligible count, 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from scomm import figure_charts, fmt
+from scomm import fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import figure_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    figure_charts = lazy_module("scomm.figure_charts")
 
 NOTEBOOK = "05_case_review"
 TERMS = ["prosecutorial discretion", "administrative closure"]  # glossary entries the notebook opens with

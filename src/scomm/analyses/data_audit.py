@@ -4,12 +4,20 @@ statistics, and the consistency checks."""
 
 from __future__ import annotations
 
-from scomm import audit, figure_charts, fmt, source_kinds
+from typing import TYPE_CHECKING
+
+from scomm import audit, fmt, source_kinds
 from scomm import claims as cl
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
+
+if TYPE_CHECKING:
+    from scomm import figure_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    figure_charts = lazy_module("scomm.figure_charts")
 
 NOTEBOOK = "07_data_audit"
 PRIMARY_KINDS = source_kinds.STRONG_KINDS[:4]  # government documents, court records, official statistics, research

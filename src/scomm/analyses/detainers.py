@@ -5,13 +5,21 @@ activation, and the detainers of the reinstated era with and without ICE's Secur
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from scomm import detainer_charts as dc
 from scomm import detainers as det
+from scomm import fmt, rollout_counts
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import detainer_charts as dc
+else:  # imported at the first chart drawn (see `lazy_import`)
+    dc = lazy_module("scomm.detainer_charts")
 
 NOTEBOOK = "10_detainers"
 # Dated events drawn on the monthly chart: ICE's detainer guidance, court rulings, local and state laws.
@@ -38,7 +46,7 @@ def monthly_table(monthly: pd.DataFrame, activations: pd.DataFrame) -> pd.DataFr
         detainers=monthly["detainers"].astype("int64"),
         partial=monthly["partial"].fillna(""),
     )
-    table["share_active"] = dc.share_active(activations, table["month"]).round(2)
+    table["share_active"] = rollout_counts.share_active(activations, table["month"]).round(2)
     return table
 
 
@@ -144,11 +152,11 @@ def analyse(data: RecordingDataset) -> Analysis:
         "Finding: ICE issued the most detainers to local agencies in {m}: {n}. Secure Communities"
         " was then active in {s:0} of the counties in ICE's list. In {lm}, the last whole month of"
         " the record, with the program active in {sl:0} of counties, ICE issued {ln}.",
-        m=dc.month_words(peak["month"]),
+        m=fmt.month_year(pd.Timestamp(peak["month"])),
         n=int(peak["detainers"]),
         s=r.Quantity(float(peak["share_active"]), "percent"),
         sl=r.Quantity(float(last["share_active"]), "percent"),
-        lm=dc.month_words(last["month"]),
+        lm=fmt.month_year(pd.Timestamp(last["month"])),
         ln=int(last["detainers"]),
     )
 

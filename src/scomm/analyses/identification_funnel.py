@@ -4,11 +4,19 @@ counts compare with ICE's own statistics and with yearly arrests of non-citizens
 
 from __future__ import annotations
 
-from scomm import figure_charts, tables
+from typing import TYPE_CHECKING
+
 from scomm import ratios as r
+from scomm import tables
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
+
+if TYPE_CHECKING:
+    from scomm import figure_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    figure_charts = lazy_module("scomm.figure_charts")
 
 NOTEBOOK = "03_identification_funnel"
 # The four stages (fingerprints checked, matches, ICE arrests, removals) of each place, by figure id.

@@ -8,14 +8,21 @@ Every date comes from the milestones table, chosen by milestone id."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from scomm import its, rates, seattle
+from scomm import fmt, its, rates, seattle
 from scomm import jails as j
-from scomm import model_charts as mc
 from scomm import results as res
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import model_charts as mc
+else:  # imported at the first chart drawn (see `lazy_import`)
+    mc = lazy_module("scomm.model_charts")
 
 NOTEBOOK = "12_jail_channel"
 RETURN = j.RETURN_MILESTONE  # Secure Communities reinstated
@@ -68,7 +75,9 @@ def area_models(
     seg, chg = pd.DataFrame(segments), pd.DataFrame(changes)
     for side in ("before", "after"):
         months = getattr(span, side)
-        chg[f"months_{side}"] = f"{mc.human_date(months[0])} to {mc.human_date(months[-1])} ({len(months)} months)"
+        chg[f"months_{side}"] = (
+            f"{fmt.month_year(pd.Timestamp(months[0]))} to {fmt.month_year(pd.Timestamp(months[-1]))} ({len(months)} months)"
+        )
     chg["source_id"] = j.RECORDS_SOURCE
     return seg, chg
 
@@ -137,8 +146,8 @@ def analyse(data: RecordingDataset) -> Analysis:
         n1=int(fy.loc[first, "arrests"]),
         j2=int(fy.loc[second, "jail"]),
         n2=int(fy.loc[second, "arrests"]),
-        d24=mc.human_day(events.loc[OREGON_RULING, "date"]),
-        d12=mc.human_day(events.loc[SC_ENDED, "date"]),
+        d24=fmt.day_month_year(pd.Timestamp(events.loc[OREGON_RULING, "date"])),
+        d12=fmt.day_month_year(pd.Timestamp(events.loc[SC_ENDED, "date"])),
     )
     monthly_share = seattle.jail_share(sea_monthly, by="month")
     out.chart(

@@ -4,11 +4,19 @@ rate its own arrests and deportations give, the case review against TRAC's court
 
 from __future__ import annotations
 
-from scomm import figure_charts, fmt
+from typing import TYPE_CHECKING
+
+from scomm import fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
+
+if TYPE_CHECKING:
+    from scomm import figure_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    figure_charts = lazy_module("scomm.figure_charts")
 
 NOTEBOOK = "01_program_overview"
 ARTICLE_ARRESTS, ARTICLE_DEPORTATIONS = "FUN-025", "FUN-026"  # the article the project started from

@@ -4,14 +4,21 @@ agree with the annual totals ICE published?"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from scomm import chart_tables, fmt
-from scomm import enforcement_charts as ec
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import enforcement_charts as ec
+else:  # imported at the first chart drawn (see `lazy_import`)
+    ec = lazy_module("scomm.enforcement_charts")
 
 NOTEBOOK = "09_reinstated_era"
 PUBLISHED = chart_tables.PUBLISHED_TOTALS  # ICE's annual totals by (event, fiscal year): figure ids
@@ -161,9 +168,9 @@ def analyse(data: RecordingDataset) -> Analysis:
         "Finding: the share of arrests picked up from local jails rose by more than {lc} points in {n}"
         " of {m} areas and fell by more than {lc} in {k}. The three largest changes: {t}. With 287(g)"
         " arrests counted too, the three largest are {u}.",
-        lc=f"{ec.LITTLE_CHANGE:.0f}",
-        n=int((main["change_points"] > ec.LITTLE_CHANGE).sum()),
-        k=int((main["change_points"] < -ec.LITTLE_CHANGE).sum()),
+        lc=f"{j.LITTLE_CHANGE:.0f}",
+        n=int((main["change_points"] > j.LITTLE_CHANGE).sum()),
+        k=int((main["change_points"] < -j.LITTLE_CHANGE).sum()),
         m=len(main),
         t="; ".join(area_words(row) for _, row in top.iterrows()),
         u="; ".join(area_words(row) for _, row in top287.iterrows()),

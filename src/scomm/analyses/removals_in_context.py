@@ -3,10 +3,18 @@ what share did Secure Communities account for?"""
 
 from __future__ import annotations
 
-from scomm import chart_tables, figure_charts
+from typing import TYPE_CHECKING
+
+from scomm import chart_tables
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import figure_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    figure_charts = lazy_module("scomm.figure_charts")
 
 NOTEBOOK = "04_removals_in_context"
 FISCAL_YEARS = chart_tables.REMOVAL_YEARS  # (fiscal year, all removals, convicted removals or None)

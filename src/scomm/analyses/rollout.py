@@ -4,10 +4,18 @@ counts, the pace of the rollout, and the charts of jurisdictions and states over
 
 from __future__ import annotations
 
-from scomm import figure_charts, fmt, source_kinds, tables
+from typing import TYPE_CHECKING
+
+from scomm import fmt, source_kinds, tables
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import figure_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    figure_charts = lazy_module("scomm.figure_charts")
 
 NOTEBOOK = "02_rollout"
 PILOT, OCT_2011, FULL = "ROL-003", "ROL-034", "ROL-039"  # pilot count (2008), October 2011, full coverage
@@ -107,7 +115,7 @@ def analyse(data: RecordingDataset) -> Analysis:
                 *(f"a mirror of {o}" for o in source_kinds.TERTIARY_ORIGINALS),
             ]
         ),
-        note=figure_charts.left_out_note(left_out, sources) or "No count was left out.",
+        note=source_kinds.left_out_note(left_out, sources) or "No count was left out.",
     )
 
     states = data.rows(metric=[STATES_METRIC], geography=NATIONAL)

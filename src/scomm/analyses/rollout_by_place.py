@@ -5,13 +5,21 @@ others published during the rollout agree with the list?"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from scomm import fmt, maps, place_charts, place_lookup, place_profile, rollout_counts, rollout_reconcile
+from scomm import fmt, place_lookup, place_profile, rollout_counts, rollout_reconcile
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import maps, place_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    maps = lazy_module("scomm.maps")
+    place_charts = lazy_module("scomm.place_charts")
 
 NOTEBOOK = "08_rollout_by_place"
 PLACE = "Dallas County, TX"  # the place profiled at the end (the same lookup as `scomm place`)

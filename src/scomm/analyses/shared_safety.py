@@ -5,10 +5,18 @@ provide services): which sourced figures bear on each, and where is there none?"
 
 from __future__ import annotations
 
-from scomm import chart_tables, figure_charts, fmt
+from typing import TYPE_CHECKING
+
+from scomm import chart_tables, fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
+from scomm.lazy_import import lazy_module
 from scomm.recording import RecordingDataset
+
+if TYPE_CHECKING:
+    from scomm import figure_charts
+else:  # imported at the first chart drawn (see `lazy_import`)
+    figure_charts = lazy_module("scomm.figure_charts")
 
 NOTEBOOK = "06_shared_safety"
 # 1. Separate policing from immigration enforcement: the figures listed, and the Latino shares compared.
