@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,15 @@ def no_default_build(tmp_path_factory, monkeypatch):
     from scomm import build_stage
 
     monkeypatch.setattr(build_stage, "LAST_DEFAULT_BUILD", tmp_path_factory.mktemp("no-default-build"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_kernels():
+    """The tiny builds' shared kernels (`tiny_project.SHARED_KERNELS`), stopped when the session ends."""
+    yield
+    tiny_project = sys.modules.get("tiny_project")
+    if tiny_project is not None:
+        tiny_project.SHARED_KERNELS.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

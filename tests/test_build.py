@@ -25,7 +25,7 @@ from scomm.build import STAGING_PREFIX, run_build
 from scomm.build_stamp import STAMP_NAME
 from scomm.cli import main
 from scomm.notebook_runner import notebook_paths
-from tiny_project import build, copy_data, drop_figures, set_value, set_value_in, tree, write_notebooks
+from tiny_project import SHARED_KERNELS, build, copy_data, drop_figures, set_value, set_value_in, tree, write_notebooks
 
 
 def findings(out: Path) -> str:
@@ -52,7 +52,7 @@ def base(tmp_path_factory):
     data, nbs = copy_data(root / "data"), write_notebooks(root / "nbs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(build_stage, "LAST_DEFAULT_BUILD", root / "no-default-build")
-        assert build(data, root / "out", nbs) == 0
+        assert build(data, root / "out", nbs, own_kernels=True) == 0  # as `scomm build` runs: a pool of its own
     return data, nbs, root / "out"
 
 
@@ -227,7 +227,12 @@ def test_change_log_compares_with_previous_build_whatever_the_file_is_called(cop
     def build_other() -> int:
         notebooks = sorted(nbs.glob("*.ipynb"))
         return run_build(
-            data=str(data / "other.csv"), out=str(out), formats=("png",), progress=False, notebooks=notebooks
+            data=str(data / "other.csv"),
+            out=str(out),
+            formats=("png",),
+            progress=False,
+            notebooks=notebooks,
+            kernels=SHARED_KERNELS.get(),
         )
 
     assert build_other() == 0

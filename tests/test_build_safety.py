@@ -25,7 +25,7 @@ from scomm import build_stage, output_folder
 from scomm.build import LOCK_NAME, STAGING_PREFIX, run_build
 from scomm.cli import main
 from scomm.paths import DATA_DIR, PROJECT_ROOT
-from tiny_project import TINY_DATA, build, copy_data, drop_figures, notebook, set_value, tree
+from tiny_project import SHARED_KERNELS, TINY_DATA, build, copy_data, drop_figures, notebook, set_value, tree
 
 OPEN = "from scomm.notebook import open_run\nrun = open_run('{name}', data_path, sources_path, metrics_path, settings)"
 READ = "q = run.show(run.get('TNY-001'), key='arrests')\nrun.finding('Finding: {q} arrests', q=q)"
@@ -209,6 +209,7 @@ def test_a_file_saved_during_the_build_changes_nothing_in_it(tmp_path):
             progress=False,
             notebooks=sorted(nbs.glob("*.ipynb")),
             jobs=1,
+            kernels=SHARED_KERNELS.get(),
         )
         == 0
     )
@@ -241,6 +242,7 @@ def test_a_folder_given_as_data_is_read_whole(project, tmp_path):
             progress=False,
             notebooks=sorted(nbs.glob("*.ipynb")),
             jobs=2,
+            kernels=SHARED_KERNELS.get(),
         )
         == 0
     )

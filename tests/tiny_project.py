@@ -21,6 +21,7 @@ import nbformat
 import pandas as pd
 
 from scomm.build import run_build
+from scomm.notebook_runner import KernelPool, kernel_env
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "tiny_data"
 DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")
@@ -75,9 +76,41 @@ def copy_data(target: Path) -> Path:
     return target
 
 
-def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: bool = False, jobs: int = 1) -> int:
-    """`run_build` with the notebooks in `nbs`; expected faults printed as the command line prints them. One
-    kernel by default (both notebooks in turn): half the kernel start-ups of two, for the same mechanics."""
+class SharedKernels:
+    """The kernels a test process's tiny builds share (`run_build(kernels=...)`), so that each build does not
+    start its own: a kernel's start-up (about 1.5 s of imports) is most of a tiny build's time. A pool that a
+    fault or a signal closed is replaced at the next build; `close` stops it (at the end of the session)."""
+
+    def __init__(self) -> None:
+        self._pool: KernelPool | None = None
+
+    def get(self) -> KernelPool:
+        if self._pool is None or self._pool.kernels.stopping:
+            self._pool = KernelPool(kernel_env(os.environ), Path(__file__).parent)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+SHARED_KERNELS = SharedKernels()
+
+
+def build(
+    data: Path,
+    out: Path,
+    nbs: Path,
+    *,
+    force: bool = False,
+    replace: bool = False,
+    jobs: int = 1,
+    own_kernels: bool = False,
+) -> int:
+    """`run_build` with the notebooks in `nbs`; expected faults printed as the command line prints them. The
+    kernels are this test process's shared ones (`SHARED_KERNELS`) unless `own_kernels` (the build then starts
+    and stops a pool of its own, as `scomm build` does). One kernel by default (both notebooks in turn)."""
     from scomm.build_state import BuildError
     from scomm.notebook_runner import NotebookFailure
     from scomm.problems import FiguresValidationError
@@ -92,6 +125,7 @@ def build(data: Path, out: Path, nbs: Path, *, force: bool = False, replace: boo
             force=force,
             replace=replace,
             jobs=jobs,
+            kernels=None if own_kernels else SHARED_KERNELS.get(),
         )
     except (BuildError, NotebookFailure, FiguresValidationError, OSError) as err:  # as the CLI reports them
         print(f"scomm build: {err}", file=sys.stderr)

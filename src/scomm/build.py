@@ -26,6 +26,7 @@ This module runs a build from start to end and says what it did; the steps live 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -78,8 +79,13 @@ def run_build(
     progress: bool = True,
     notebooks: Sequence[Path] | None = None,
     replace: bool = False,
+    kernels: KernelPool | None = None,
 ) -> int:
     """Run a build; return 0 when it is done (or there was nothing to do).
+
+    `kernels`: a pool of kernels the caller keeps across builds (one that builds many times, as the tests
+    do); the build runs its notebooks there and leaves the pool open, unless a fault or a signal made it stop
+    every kernel. Without it, the build starts a pool of its own and stops it before it returns.
 
     Raises BuildError, NotebookFailure, FiguresValidationError or OSError for expected faults: the
     command line turns them into messages. Nothing in OUT changes unless the build succeeds, and nothing
@@ -100,7 +106,12 @@ def run_build(
     # then compete with the build's own checks; a forced build took 28-32 s against 25-27 s)
     jobs = jobs or default_jobs()
     cwd = nb_sources[0].parent if nb_sources else PROJECT_ROOT
-    with KernelPool(kernel_env(os.environ), cwd, [nb.stem for nb in nb_sources]) as pool:
+    pools: contextlib.AbstractContextManager[KernelPool] = (
+        KernelPool(kernel_env(os.environ), cwd, [nb.stem for nb in nb_sources])
+        if kernels is None
+        else contextlib.nullcontext(kernels)
+    )
+    with pools as pool:
         return _checked_build(
             data, sources, metrics, out, jobs, formats, force, progress, nb_sources, replace, started, pool
         )

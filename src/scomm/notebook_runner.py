@@ -504,6 +504,8 @@ class KernelPool:
     ) -> None:
         """Execute `sources` on the pool's kernels (grown to `jobs` when there are more notebooks than kernels),
         longest first; raise the first failure in reading order once all have finished."""
+        if self.kernels.stopping:  # no thread would take the notebooks
+            raise RuntimeError("the kernel pool was closed: a build needs a new one")
         order = sorted(sources, key=_expected_cost, reverse=True)
         self.start(min(jobs, len(order)))
         self.grow(max(self.size, min(jobs, len(order))))
@@ -565,7 +567,9 @@ def run_notebooks(
     if pool is not None:
         try:
             pool.run(sources, target_dir, jobs, progress, failed_dir, parameters)
-        except BaseException:
+        except NotebookFailure:  # raised once every notebook finished: no kernel is running, the pool stays
+            raise
+        except BaseException:  # an interrupt: every kernel is stopped before it is passed on
             pool.kernels.stop_all()
             raise
         return
