@@ -366,16 +366,19 @@ def test_place_command_errors_exit_1_without_traceback(capsys, query, text):
 
 
 def test_state_html(dataset, geo):
-    tables = detainers.lookup_tables(dataset.data_dir)
-    html = state_sections.state_section_html(
-        "TX", geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"], tables
+    tables = state_sections.StateTables(
+        geo["acts"],
+        geo["states"],
+        dataset.figures,
+        dataset.sources,
+        geo["places"],
+        *detainers.lookup_tables(dataset.data_dir),
     )
+    html = state_sections.state_section_html("TX", tables)
     assert html.startswith("<section class='state' id='state-tx'>") and html.endswith("</section>")
     assert "<h3>Texas (TX)</h3>" in html and "ROL-006" in html and "STA-015" in html
     assert "<td>FY2009</td><td>41</td>" in html
-    everything = state_sections.states_html(
-        geo["acts"], geo["states"], dataset.figures, dataset.sources, geo["places"], tables
-    )
+    everything = state_sections.states_html(tables)
     assert everything.count("<section") == 51
 
 

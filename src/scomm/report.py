@@ -333,12 +333,14 @@ def prepare(ds: Dataset) -> Prepared:
     )
     folder = ds.data_dir
     states = state_sections.states_sections(
-        geography.activations(folder / "activations.csv", folder / "states.csv"),
-        geography.states(folder / "states.csv"),
-        ds.figures,
-        ds.sources,
-        geography.places(folder / "places.csv"),
-        detainers.lookup_tables(folder),
+        state_sections.StateTables(
+            geography.activations(folder / "activations.csv", folder / "states.csv"),
+            geography.states(folder / "states.csv"),
+            ds.figures,
+            ds.sources,
+            geography.places(folder / "places.csv"),
+            *detainers.lookup_tables(folder),
+        )
     )
     return Prepared(glossary, rows, states)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -37,29 +39,76 @@ class StateSection:
         return "\n".join(p for p in (self.head, middle, self.tail) if p is not None)
 
 
-def state_section(
-    state: str,
-    acts: pd.DataFrame,
-    sts: pd.DataFrame,
-    figures: pd.DataFrame,
-    sources: pd.DataFrame,
-    plc: pd.DataFrame,
-    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
-    spans: pd.DataFrame | None = None,
-    labels: dict[str, str] | None = None,
-) -> StateSection:
+class StateRows(NamedTuple):
+    """One state's rows of each table a section reads, and its two-digit FIPS code."""
+
+    fips: str
+    acts: pd.DataFrame
+    places: pd.DataFrame  # the state itself and its counties
+    figures: pd.DataFrame  # figures about those places
+    declines: pd.DataFrame  # declined detainers at facilities placed in its counties
+    sheriffs: pd.DataFrame  # its sheriffs' rows of the 287(g) panel
+
+
+@dataclass(frozen=True)
+class StateTables:
+    """The tables the state sections read: activations, states, figures, sources, places, and the declined
+    detainers by facility and the Post's 287(g) panel (`detainers.lookup_tables` of the same data). What
+    every section needs is worked out once here (`by_state`), so 51 sections do not each filter every table."""
+
+    acts: pd.DataFrame
+    sts: pd.DataFrame
+    figures: pd.DataFrame
+    sources: pd.DataFrame
+    plc: pd.DataFrame
+    declines: pd.DataFrame
+    wapo: pd.DataFrame
+
+    @cached_property
+    def spans(self) -> pd.DataFrame:
+        """`state_spans`, one row per state, indexed by state."""
+        return state_spans(self.acts, self.sts).set_index("state")
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return source_labels(self.sources)
+
+    @cached_property
+    def by_state(self) -> dict[str, StateRows]:
+        """State -> its rows of each table (`StateRows`)."""
+        fips = self.sts.set_index("state")["state_fips"].astype(str)
+        code = self.plc["place_code"].astype(str)
+        county = self.plc["place_type"] == "county"
+        place_state = code.where(~county, code.str[:2].map({f: st for st, f in fips.items()}))
+        places = {st: part for st, part in self.plc.groupby(place_state.where(county | code.isin(fips.index)))}
+        declines = self.declines[self.declines["placed_by"].isin(PLACED_BY)]
+        decl = {st: part for st, part in declines.groupby("state", observed=True)}
+        sheriffs = self.wapo[self.wapo["fips"].notna()]
+        posts = {f: part for f, part in sheriffs.groupby(sheriffs["fips"].astype(str).str[:2])}
+        acts = {st: part for st, part in self.acts.groupby("state", observed=True)}
+        out = {}
+        for st, state_fips in fips.items():
+            plc = places.get(st, self.plc.iloc[:0])
+            out[st] = StateRows(
+                state_fips,
+                acts.get(st, self.acts.iloc[:0]),
+                plc,
+                self.figures[self.figures["geography"].isin(set(plc["geography"]))],
+                decl.get(st, declines.iloc[:0]),
+                posts.get(state_fips, self.wapo.iloc[:0]),
+            )
+        return out
+
+
+def state_section(state: str, tables: StateTables) -> StateSection:
     """A state's (or DC's) section: its rollout (first county, statewide date, counties activated per fiscal
     year), every figure about it and its counties, with sources, and its declined detainers and 287(g)
-    agreements (`detainer_tables`: from `detainers.lookup_tables` of the same data).
-
-    `spans` (from `state_spans`) and `labels` (from `source_labels`) can be passed in when many sections
-    are built at once, so they are computed once."""
+    agreements."""
     e = html.escape
-    labels = source_labels(sources) if labels is None else labels
-    spans = (state_spans(acts, sts) if spans is None else spans).set_index("state")
+    labels, spans, sources = tables.labels, tables.spans, tables.sources
+    state_fips, rows, plc, figures, declines, sheriffs = tables.by_state[state]
     s = spans.loc[state]
     rank = int((spans["first"] < s["first"]).sum()) + 1
-    rows = acts[acts["state"] == state]
     first_names = rows.loc[rows["activated"] == s["first"], "county"].tolist()
     by_fy = rows.assign(fy=fiscal_year(rows["activated"])).groupby("fy").size()
     cumulative_n = by_fy.cumsum()
@@ -77,7 +126,6 @@ def state_section(
         fy_rows,
         "</table>",
     ]
-    state_fips = str(sts.set_index("state").at[state, "state_fips"])
     about = pd.concat(
         [
             figures_about(Place("state", state, str(s["state_name"]), state), figures, plc),
@@ -104,59 +152,25 @@ def state_section(
         ids = tuple(about["figure_id"])
     else:
         parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
-    parts.append(state_html(state, state_fips, *detainer_tables))  # declined detainers, 287(g) agreements
+    parts.append(state_html(state, state_fips, declines, sheriffs))  # declined detainers, 287(g) agreements
     tail = f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>"
     return StateSection("\n".join(parts), ids, tail)
 
 
-def state_section_html(
-    state: str,
-    acts: pd.DataFrame,
-    sts: pd.DataFrame,
-    figures: pd.DataFrame,
-    sources: pd.DataFrame,
-    plc: pd.DataFrame,
-    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
-    ratios: pd.DataFrame | None = None,
-    spans: pd.DataFrame | None = None,
-    labels: dict[str, str] | None = None,
-) -> str:
+def state_section_html(state: str, tables: StateTables, ratios: pd.DataFrame | None = None) -> str:
     """One <section> for a state (or DC), with the derived numbers (rows of `ratios`) that use its figures."""
-    return state_section(state, acts, sts, figures, sources, plc, detainer_tables, spans, labels).html(ratios)
+    return state_section(state, tables).html(ratios)
 
 
-def states_sections(
-    acts: pd.DataFrame,
-    sts: pd.DataFrame,
-    figures: pd.DataFrame,
-    sources: pd.DataFrame,
-    plc: pd.DataFrame,
-    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
-) -> list[StateSection]:
+def states_sections(tables: StateTables) -> list[StateSection]:
     """Every state's section (and DC's), in alphabetical order of name, without the derived numbers."""
-    order = sts.sort_values("state_name")["state"]
-    spans = state_spans(acts, sts)  # once, not once per state
-    labels = source_labels(sources)
-    declines, wapo = detainer_tables
-    declines = declines[declines["placed_by"].isin(PLACED_BY)]  # split by state once, not once per state
-    by_state = {st: part for st, part in declines.groupby("state", observed=True)}
-    return [
-        state_section(st, acts, sts, figures, sources, plc, (by_state.get(st, declines.iloc[:0]), wapo), spans, labels)
-        for st in order
-    ]
+    return [state_section(st, tables) for st in tables.sts.sort_values("state_name")["state"]]
 
 
 def states_html(
-    acts: pd.DataFrame,
-    sts: pd.DataFrame,
-    figures: pd.DataFrame,
-    sources: pd.DataFrame,
-    plc: pd.DataFrame,
-    detainer_tables: tuple[pd.DataFrame, pd.DataFrame],
-    ratios: pd.DataFrame | None = None,
-    sections: list[StateSection] | None = None,
+    tables: StateTables, ratios: pd.DataFrame | None = None, sections: list[StateSection] | None = None
 ) -> str:
     """Every state's section (and DC's), in alphabetical order of name, as one HTML string; `sections`
     from `states_sections` when they were built beforehand."""
-    sections = states_sections(acts, sts, figures, sources, plc, detainer_tables) if sections is None else sections
+    sections = states_sections(tables) if sections is None else sections
     return "\n".join(section.html(ratios) for section in sections)
