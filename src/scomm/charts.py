@@ -166,8 +166,7 @@ def legend_below(fig, ax, *, ncol: int = 3, title: str | None = None, fontsize: 
     """The legend of `ax` under the plot, just above the footer note (call after the note is written), so it
     never covers data; the axes shrink to make room."""
     height_in = fig.get_size_inches()[1]
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # texts and legends are measured without drawing the figure
     note_top = fig.texts[-1].get_window_extent(renderer).y1 / fig.bbox.height if len(fig.texts) > 2 else 0.0
     legend = fig.legend(
         *ax.get_legend_handles_labels(),
@@ -180,7 +179,6 @@ def legend_below(fig, ax, *, ncol: int = 3, title: str | None = None, fontsize: 
         title_fontsize=fontsize,
         alignment="left",
     )
-    fig.canvas.draw()
     legend_top = legend.get_window_extent(renderer).y1 / fig.bbox.height
     fig.subplots_adjust(bottom=legend_top + 0.5 / height_in)
 
