@@ -477,11 +477,12 @@ def test_a_kernel_pool_waits_for_kernels_it_started_and_stops_them_on_close(tmp_
     with KernelPool(env, tmp_path) as idle:  # no kernel asked for: nothing to wait for, nothing started
         assert idle.wait_warm(0.0) and idle.size == 0
     pool = KernelPool(env, tmp_path)
-    pool.start(1)
+    pool.start(1, ())  # as a build starts one before its plan
     try:
-        assert pool.wait_warm(120) and pool.size == 1
+        pool.start(2, ["01_a"])  # the plan asks for two: the first is kept, one more starts
+        assert pool.wait_warm(120) and pool.size == 2
         processes = [manager.provisioner.process for manager in pool.kernels._clients]
-        assert len(processes) == 1 and processes[0].poll() is None  # warm and running
+        assert len(processes) == 2 and all(p.poll() is None for p in processes)  # warm and running
     finally:
         pool.close()
-    assert processes[0].poll() is not None  # close stopped it
+    assert all(p.poll() is not None for p in processes)  # close stopped them

@@ -132,6 +132,8 @@ def _checked_build(
     pool: KernelPool,
 ) -> int:
     """run_build after the no-op check: the inputs checked, the lock taken, the build staged and moved in."""
+    if not force:  # some notebook most likely runs again: one kernel warms up while the inputs are checked
+        pool.start(1, ())  # (its notebook imports its own analysis; the plan adds the other kernels)
     # pandas and the record modules: imported only now, so that a build with nothing to do returns before
     # them (benchmarks/rebuild.py's no-op build, under 1 s; test_no_op_build_imports_neither_pandas_nor_matplotlib)
     from scomm.data import dataset_paths

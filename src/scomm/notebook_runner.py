@@ -283,6 +283,7 @@ class _Worker:
         # the kernel's own start-up chatter (warnings about its transport) stays off the terminal
         run_sync(km.start_kernel)(env=self.env, cwd=str(self.cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.km = km
+        self.kernels.check()  # stopped while this kernel was launched: it is stopped at once, not once warm
         kc = km.client()
         kc.start_channels()
         run_sync(kc.wait_for_ready)(timeout=60)
@@ -417,26 +418,30 @@ class KernelPool:
         self._wanted = 0  # kernels asked for by `start`
 
     def start(self, count: int, stems: Sequence[str] | None = None) -> None:
-        """Start `count` kernels in the background, each importing the analysis modules of `stems` (the
-        notebooks they will run; default: those given to the pool). Once only; `run` starts more when needed."""
+        """Start kernels in the background until there are `count`, each importing the analysis modules of
+        `stems` (the notebooks they will run; default: those given to the pool). A kernel started earlier,
+        before the build knew which notebooks run, is kept; `run` starts more when needed."""
+        if stems is not None:
+            self.stems = list(stems)  # for the kernels started from now on
         if self._started:
+            with self._warm:
+                self._wanted = max(self._wanted, count)
+            threading.Thread(target=self.grow, args=(count,), daemon=True).start()
             return
         self._started = True
         self._wanted = count
-        if stems is not None:
-            self.stems = list(stems)
         # the client libraries are imported once, before any worker thread starts a kernel (two threads
         # importing jupyter_client at the same time can see it half-initialised)
         threading.Thread(target=self._import_then_start, args=(count,), daemon=True).start()
 
     def _import_then_start(self, count: int) -> None:
         try:
-            import nbclient  # noqa: F401
-            import nbformat  # noqa: F401
-            from jupyter_client.manager import AsyncKernelManager  # noqa: F401
+            from jupyter_client.manager import AsyncKernelManager  # noqa: F401  (all a kernel's start needs)
         finally:
             self._imported.set()
         self.grow(count)
+        import nbclient  # noqa: F401  (the notebooks' clients, once the kernels are on their way)
+        import nbformat  # noqa: F401
 
     @property
     def size(self) -> int:
