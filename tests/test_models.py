@@ -185,8 +185,14 @@ def test_the_border_runs_from_the_pacific_to_the_gulf():
     assert border[:, 0].max() == pytest.approx(-97.15, abs=0.05)  # the mouth of the Rio Grande
 
 
-def test_county_join_counts_every_county_and_lists_the_unmatched():
-    table, unplaced = ct.derive()
+@pytest.fixture(scope="module")
+def county_derivation():
+    """The county table derived now from the bundled raw files (once for the tests below; none changes it)."""
+    return ct.derive()
+
+
+def test_county_join_counts_every_county_and_lists_the_unmatched(county_derivation):
+    table, unplaced = county_derivation
     activations = pd.read_csv(DATA_DIR / "activations.csv", dtype=str)
     assert len(table) == len(activations) and set(table["fips"]) == set(activations["fips"])
     raw = pd.read_csv(ct.NONCITIZEN_CSV, dtype={"fips": str})
@@ -198,8 +204,8 @@ def test_county_join_counts_every_county_and_lists_the_unmatched():
     assert len(placed) + len(unplaced) == len(roster)  # every agency is placed or listed
 
 
-def test_committed_county_table_is_what_the_step_derives():
-    table, _ = ct.derive()
+def test_committed_county_table_is_what_the_step_derives(county_derivation):
+    table, _ = county_derivation
     from scomm.vendor import to_csv
 
     assert (DATA_DIR / "county_covariates.csv").read_text(encoding="utf-8") == to_csv(
@@ -207,8 +213,8 @@ def test_committed_county_table_is_what_the_step_derives():
     )
 
 
-def test_share_margin_of_error_follows_the_census_formula():
-    table, _ = ct.derive()
+def test_share_margin_of_error_follows_the_census_formula(county_derivation):
+    table, _ = county_derivation
     row = table.set_index("fips").loc["48113"]
     expected = 100 * float(row["noncitizen_2009_moe"]) / float(row["population_2010"])
     assert float(row["noncitizen_share_moe"]) == pytest.approx(expected, abs=1e-4)
