@@ -108,7 +108,9 @@ def test_result_keys_stay_unique_and_rows_keep_order():
 
 
 def test_settings_travel_as_notebook_parameters(tmp_path):
-    settings = RunSettings(figures_dir=tmp_path / "f", formats=("png",), state_dir=tmp_path / "s", data_label="x.csv")
+    settings = RunSettings(
+        figures_dir=tmp_path / "f", formats=("png",), state_dir=tmp_path / "s", data_label="x.csv", wide_screen=("a",)
+    )
     assert RunSettings.from_parameters(settings.to_parameters()) == settings
     assert RunSettings.for_notebook(settings.to_parameters()) == settings
     assert RunSettings.for_notebook(None, environ={}) == RunSettings()

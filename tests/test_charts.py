@@ -26,6 +26,20 @@ def test_two_saves_are_byte_identical(tmp_path, dataset):
     assert set(hashes[0]) == {"chart.png", "chart.svg", "chart.pdf", "chart.csv", "screen/chart-720.png"}
 
 
+def test_screen_copies_made_as_the_png_is_written_equal_those_made_later_from_the_file(tmp_path, dataset):
+    """The kernel writes a key chart's two screen copies from the pixels in hand; the report makes any that are
+    missing from the PNG file: both ways give the same bytes."""
+    from PIL import Image
+
+    from scomm.screen_copies import SCREEN_WIDTHS, screen_copy, screen_path
+
+    fig, table = _draw(dataset)
+    png = charts.save_figure(fig, "c", table, out_dir=tmp_path, formats=["png"], screen_widths=SCREEN_WIDTHS)
+    with Image.open(png) as image:
+        for width in SCREEN_WIDTHS:
+            assert screen_path(png, width).read_bytes() == screen_copy(image, width), width
+
+
 def test_png_is_300_dpi(tmp_path, dataset):
     fig, table = _draw(dataset)
     png = charts.save_figure(fig, "c", table, out_dir=tmp_path, formats=["png"])

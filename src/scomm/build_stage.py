@@ -80,8 +80,13 @@ def stage(
     kept_ratios = previous_ratios(
         out_dir / "figures" / "ratios.csv", [nb.stem for nb in the_plan.reuse if nb.stem in ANALYSES]
     )
-    settings = RunSettings(
-        figures_dir=fig_dir, formats=tuple(formats), state_dir=state, data_label=label, data_dir=snapshot
+    settings = RunSettings(  # the report's key charts get their wide screen copy as the kernel writes them
+        figures_dir=fig_dir,
+        formats=tuple(formats),
+        state_dir=state,
+        data_label=label,
+        data_dir=snapshot,
+        wide_screen=report.KEY_CHARTS,
     )
     jobs = jobs or default_jobs()
     bar = Progress(len(the_plan.run), progress)

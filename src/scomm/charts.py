@@ -657,9 +657,10 @@ PNG_COMPRESS_LEVEL = 3  # zlib level of the PNGs: smaller than the default RGBA 
 _PREVIEWS: dict[str, bytes] = {}  # PNG path -> its preview's bytes, made from the pixels the PNG was written from
 
 
-def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
+def _write_png(fig, path: Path, metadata: dict[str, str | None], screen_widths: Sequence[int]) -> None:
     """Draw `fig` once at PNG_DPI and write the pixels as an RGB PNG (the charts are opaque) with fixed
-    metadata, plus its screen copy (screen/NAME-720.png, also kept for `show_saved`). Same figure, same bytes."""
+    metadata, plus its screen copies (screen/NAME-720.png, also kept for `show_saved`, and any other of
+    `screen_widths`). Same figure, same bytes."""
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="rgba", dpi=PNG_DPI)  # savefig's own draw (facecolour, dpi) into raw pixels
@@ -679,20 +680,29 @@ def _write_png(fig, path: Path, metadata: dict[str, str | None]) -> None:
         if value:
             info.add_text(key, value)
     image.save(path, format="png", pnginfo=info, dpi=(PNG_DPI, PNG_DPI), compress_level=PNG_COMPRESS_LEVEL)
-    # the screen copy (the notebook's preview and the report's image) from the pixels in hand: no decoding later
-    preview = screen_copy(image, PREVIEW_WIDTH_PX)
-    write_screen_copy(path, PREVIEW_WIDTH_PX, preview)
-    _PREVIEWS[str(path)] = preview
+    # the screen copies (the notebook's preview and the report's images) from the pixels in hand: no decoding later
+    for width in dict.fromkeys((PREVIEW_WIDTH_PX, *screen_widths)):
+        copy = screen_copy(image, width)
+        write_screen_copy(path, width, copy)
+        if width == PREVIEW_WIDTH_PX:
+            _PREVIEWS[str(path)] = copy
 
 
 def save_figure(
-    fig, name: str, table: pd.DataFrame, *, out_dir: str | Path | None = None, formats: Sequence[str] = DEFAULT_FORMATS
+    fig,
+    name: str,
+    table: pd.DataFrame,
+    *,
+    out_dir: str | Path | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    screen_widths: Sequence[int] = (PREVIEW_WIDTH_PX,),
 ) -> Path:
     """Write NAME.png (300 dpi), NAME.svg, NAME.pdf and NAME.csv (the plotted table); return the PNG path.
 
     Metadata dates, the software tag and SVG ids are fixed, so saving the same chart twice gives
     byte-identical files. The PNG's draw also measures the texts (for `describe`) and gives the
-    notebook's screen-size preview (for `show_saved`), so the chart is drawn once per format.
+    notebook's screen-size preview (for `show_saved`) and the screen copies of `screen_widths` (the report's
+    key charts have a wider one), so the chart is drawn once per format.
     """
     target = Path(out_dir) if out_dir else FIGURES_DIR
     target.mkdir(parents=True, exist_ok=True)
@@ -706,7 +716,7 @@ def save_figure(
             # the PNG's own draw, at 300 dpi, also measures the texts for `describe` (no extra drawing)
             listener = _measure_while_drawing(fig)
             try:
-                _write_png(fig, path, metadata)
+                _write_png(fig, path, metadata, screen_widths)
             finally:
                 fig.canvas.mpl_disconnect(listener)
         else:

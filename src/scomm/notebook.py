@@ -32,6 +32,7 @@ from scomm.analysis import Analysis, ChartSpec, Finding, ratio_row
 from scomm.data import dataset_paths, load_dataset
 from scomm.paths import CLAIMS_CSV, FIGURES_CSV, FIGURES_DIR, METRICS_CSV, MILESTONES_CSV, PROJECT_ROOT, SOURCES_CSV
 from scomm.recording import MissingFigureError, RecordingDataset
+from scomm.screen_copies import SCREEN_WIDTHS
 from scomm.settings import RunSettings
 from scomm.tables import readable
 
@@ -201,7 +202,10 @@ class Run:
             fig, table = fig.draw()
         if name is None or table is None:
             raise TypeError("publish needs a figure, its file name and its table (or a ChartSpec)")
-        png = charts.save_figure(fig, name, table, out_dir=self.out_dir, formats=self.settings.formats)
+        widths = SCREEN_WIDTHS if name in self.settings.wide_screen else SCREEN_WIDTHS[:1]
+        png = charts.save_figure(
+            fig, name, table, out_dir=self.out_dir, formats=self.settings.formats, screen_widths=widths
+        )
         meta = charts.describe(fig, table)  # after saving: the PNG's draw measured the texts
         self.charts[name] = meta
         self._save_state()

@@ -29,6 +29,7 @@ class RunSettings:
     state_dir: Path | None = None
     data_label: str | None = None
     data_dir: Path | None = None  # a folder in data/ layout: figures.csv, sources.csv, ..., derived/
+    wide_screen: tuple[str, ...] = ()  # charts whose wider screen copy is made as they are written (the report's)
 
     def to_parameters(self) -> dict[str, Any]:
         """These settings as plain values for a notebook's `settings` parameter (JSON-able)."""
@@ -38,12 +39,13 @@ class RunSettings:
             "state_dir": None if self.state_dir is None else str(self.state_dir),
             "data_label": self.data_label,
             "data_dir": None if self.data_dir is None else str(self.data_dir),
+            "wide_screen": list(self.wide_screen),
         }
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> RunSettings:
         """The settings a build wrote into a notebook's `settings` parameter."""
-        unknown = set(values) - {"figures_dir", "formats", "state_dir", "data_label", "data_dir"}
+        unknown = set(values) - {"figures_dir", "formats", "state_dir", "data_label", "data_dir", "wide_screen"}
         if unknown:
             raise ValueError(f"unknown run settings: {', '.join(sorted(unknown))}")
 
@@ -56,6 +58,7 @@ class RunSettings:
             state_dir=path("state_dir"),
             data_label=values.get("data_label"),
             data_dir=path("data_dir"),
+            wide_screen=tuple(values.get("wide_screen") or ()),
         )
 
     @classmethod
