@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from scomm import claims
+from scomm import audit, claims
 from scomm.data import Dataset
 from scomm.schema import table_schema
 
@@ -40,8 +40,6 @@ def apply_filter(figures: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 
 def _derived_registry() -> dict[str, Callable[[Dataset], pd.DataFrame]]:
-    from scomm import audit  # it draws on charts (matplotlib, about 1.2 s): not loaded by `scomm validate`
-
     return {
         "claims": lambda ds: claims.evaluate(ds.claims, ds.figures),
         "conflicts": lambda ds: audit.conflicts(ds.figures),
