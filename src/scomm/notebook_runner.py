@@ -281,7 +281,7 @@ class _Worker:
     def start(self) -> None:
         """Start this worker's kernel and warm it up."""
         from jupyter_client.manager import AsyncKernelManager
-        from nbclient.util import run_sync
+        from jupyter_core.utils import run_sync  # (nbclient.util's own; a kernel starts without nbclient)
 
         km = AsyncKernelManager(kernel_name="python3")
         self.kernels.add(km)
@@ -298,7 +298,7 @@ class _Worker:
 
     def _quiet(self, code: str) -> None:
         """Run `code` silently (no output, no execution count); RuntimeError when it raised."""
-        from nbclient.util import run_sync
+        from jupyter_core.utils import run_sync  # (nbclient.util's own; a kernel starts without nbclient)
 
         async def run() -> dict:
             msg_id = self.kc.execute(code, silent=True, store_history=False)
@@ -340,7 +340,7 @@ class _Worker:
 
     def stop(self) -> None:
         """Stop this worker's kernel (at once: every notebook it ran has replied)."""
-        from nbclient.util import run_sync
+        from jupyter_core.utils import run_sync  # (nbclient.util's own; a kernel starts without nbclient)
 
         km, kc, self.km, self.kc = self.km, self.kc, None, None
         if kc is not None:
@@ -445,7 +445,9 @@ class KernelPool:
         finally:
             self._imported.set()
         self.grow(count)
-        import nbclient  # noqa: F401  (the notebooks' clients, once the kernels are on their way)
+        # the notebooks' clients, once the kernels are on their way: a worker imports the nbclient package
+        # itself (never a submodule first), so it waits for this import instead of seeing it half-done
+        import nbclient  # noqa: F401
         import nbformat  # noqa: F401
 
     @property
