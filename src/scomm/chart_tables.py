@@ -12,10 +12,8 @@ from typing import Protocol
 
 import pandas as pd
 
-from scomm import activation_models as am
-from scomm import fmt, its, tables
-from scomm import jails as j
 from scomm import ratios as r
+from scomm import tables
 
 DETAINER_IDS = ("DET-014", "DET-015", "DET-016", "DET-017", "DET-018", "DET-019")  # ICE detainers, FY2012-FY2017
 # (measure, how a title says it, program figure, comparison figure, the comparison group)
@@ -122,23 +120,12 @@ def program_share_rows(run: Reader) -> tuple[pd.DataFrame, dict[str, r.Quantity]
     return table.assign(all_removals_metric=table["label"].map(metric)), counts
 
 
-def dated_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows dated more precisely than a year, in order (the points the rollout charts draw; counts dated only
-    to a year are listed beside the charts, not drawn)."""
-    return rows[rows["date_precision"] != "year"].reset_index(drop=True)
-
-
 # place -> the four stages' figures: fingerprints, immigration matches, ICE arrests, removals
 FUNNEL_IDS = {
     "United States": ["FUN-030", "FUN-031", "FUN-032", "FUN-033"],
     "Texas": ["STA-011", "STA-012", "STA-013", "STA-014"],
     "Dallas County, TX": ["STA-015", "STA-016", "STA-017", "STA-018"],
 }
-
-
-def funnel_rows(run: Reader) -> pd.DataFrame:
-    """The identification funnel of each place in `FUNNEL_IDS` (`tables.funnel_table`), for the funnel charts."""
-    return tables.funnel_table({place: run.select(ids) for place, ids in FUNNEL_IDS.items()})
 
 
 # the 2011-2012 case review: (step as the chart labels it, figure, who published it)
@@ -154,19 +141,6 @@ CASE_REVIEW_STEPS = (
     ("closed by June 28, 2012 (TRAC)", "CRV-023", "TRAC"),
     ("closed by October 2012 (TRAC, as reported)", "CRV-036", "TRAC"),
 )
-
-
-def case_review_rows(run: Reader) -> pd.DataFrame:
-    """The case review's counts in `CASE_REVIEW_STEPS` order, with columns `step` and `publisher` added."""
-    review = run.select([fid for _, fid, _ in CASE_REVIEW_STEPS])
-    review.insert(0, "step", [step for step, _, _ in CASE_REVIEW_STEPS])
-    review["publisher"] = [who for _, _, who in CASE_REVIEW_STEPS]
-    return review
-
-
-def peak_decline_year(placement: pd.DataFrame) -> int:
-    """The year with the most declined detainers in the placement table (the year the declines map draws)."""
-    return int(placement.loc[placement["declined"].idxmax(), "year"])
 
 
 # (event, fiscal year) -> ICE's published annual totals for that year (two printed totals for some years)
@@ -185,54 +159,3 @@ PUBLISHED_TOTALS = {
 # ---------------------------------------------------------------- the model notebooks' chart inputs
 
 COX_COVARIATES = ("noncitizen_share", "log_population", "border_100km", "g287")
-
-
-def activation_curves(frame: pd.DataFrame, origin: pd.Timestamp) -> tuple[dict, pd.DataFrame]:
-    """Kaplan-Meier curves of days to activation by fifth of non-citizen share, and each fifth's median date with
-    the range of shares it spans (`share_from`, `share_to`): (curves, medians), for `model_charts.km_chart`."""
-    curves = am.kaplan_meier(frame["days"], frame["event"], frame["quintile"])
-    medians = am.median_times(frame["days"], frame["event"], frame["quintile"], origin)
-    cuts = frame.groupby("quintile")["noncitizen_share"].agg(["min", "max"])
-    medians = medians.assign(share_from=medians["group"].map(cuts["min"]), share_to=medians["group"].map(cuts["max"]))
-    return curves, medians
-
-
-def cox_models(
-    frame: pd.DataFrame, covariates: tuple[str, ...] = COX_COVARIATES
-) -> tuple[list[str], dict, pd.DataFrame]:
-    """The two Cox models of time to activation (all counties; within states) and their hazard ratios:
-    (covariates, fits by model name, hazard-ratio table for `model_charts.hazard_chart`)."""
-    covs = list(covariates)
-    fits = {"all counties": am.cox(frame, covs), "within states": am.cox(frame, covs, strata="state")}
-    hr = pd.concat(
-        [am.hazard_ratios(fit, covs, model=name, n=len(frame)) for name, fit in fits.items()], ignore_index=True
-    )
-    return covs, fits, hr
-
-
-def jail_share_changes(
-    arrests: pd.DataFrame,
-    names: dict[str, str],
-    return_date: pd.Timestamp,
-    last_month: pd.Timestamp,
-    data: str = "data/derived/ice_arrests_monthly.csv",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each area's monthly jail share around the return: segmented-regression terms and the before/after change
-    with its interval and verdict (`data`: the table the estimates name as their data): (segments, changes), the
-    latter for `model_charts.area_change_chart`."""
-    monthly = j.monthly_jail_share(arrests, last_month=last_month)
-    segments, changes = [], []
-    for aor, part in monthly.groupby("aor", sort=True):
-        for row in its.segmented(part["month"], part["share"], return_date, label=aor, data=data):
-            segments.append({**row, "aor": aor, "name": names.get(aor, aor)})
-        row = its.before_after(part["month"], part["share"], return_date, label=aor, data=data)
-        changes.append({**row, "aor": aor, "name": names.get(aor, aor), "verdict": its.exceeds(row)})
-    seg, chg = pd.DataFrame(segments), pd.DataFrame(changes)
-    span = j.periods(arrests["month"], return_date, last_month)
-    for side in ("before", "after"):
-        months = getattr(span, side)
-        chg[f"months_{side}"] = (
-            f"{fmt.month_year(pd.Timestamp(months[0]))} to {fmt.month_year(pd.Timestamp(months[-1]))} ({len(months)} months)"
-        )
-    chg["source_id"] = j.RECORDS_SOURCE
-    return seg, chg

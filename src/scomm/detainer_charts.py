@@ -25,16 +25,6 @@ ENCOUNTER_SOURCE = source_ids("ice_encounters_monthly")
 WAPO_LICENCE = "CC BY-NC-SA 4.0, The Washington Post"
 
 
-def month_words(day) -> str:
-    """'August 2011' (the house style for running text, `fmt.month_year`)."""
-    return fmt.month_year(pd.Timestamp(day))
-
-
-def day_words(day) -> str:
-    """'Oct. 5, 2013' (the house style, `fmt.day_month_year`)."""
-    return fmt.day_month_year(pd.Timestamp(day))
-
-
 CLOSE_EVENTS_DAYS = 180  # events closer than this share a stretch of the axis: their numbers are staggered
 
 
@@ -86,11 +76,11 @@ def monthly_chart(
     last = table[table["partial"].fillna("") == ""].iloc[-1]  # the last whole month
     events = _milestone_rows(milestones, event_ids)
     fig, (top, bottom) = charts.new_figure(
-        f"Detainers to local jails peaked at {peak['detainers']:,} in {month_words(peak['month'])}, when Secure "
-        f"Communities was active in {peak['share_active']:.0f}% of counties; in {month_words(last['month'])} "
+        f"Detainers to local jails peaked at {peak['detainers']:,} in {fmt.month_year(peak['month'])}, when Secure "
+        f"Communities was active in {peak['share_active']:.0f}% of counties; in {fmt.month_year(last['month'])} "
         f"ICE issued {last['detainers']:,}",
-        f"ICE detainers issued to local law enforcement agencies per month, {month_words(table['month'].iloc[0])} to "
-        f"{month_words(table['month'].iloc[-1])} (July 2015 to the 19th), and the percent of counties in ICE's list where "
+        f"ICE detainers issued to local law enforcement agencies per month, {fmt.month_year(table['month'].iloc[0])} to "
+        f"{fmt.month_year(table['month'].iloc[-1])} (July 2015 to the 19th), and the percent of counties in ICE's list where "
         f"Secure Communities was active",
         nrows=2,
         figsize=(7.6, 6.6),
@@ -145,7 +135,7 @@ def monthly_chart(
     # the key names each event in its short form, the words before its first colon (the milestones table and the
     # notebook give the full text)
     legend = "; ".join(
-        f"({k + 1}) {day_words(r['date'])}: {str(r['event']).split(': ')[0]}" for k, r in events.iterrows()
+        f"({k + 1}) {fmt.day_month_year(r['date'])}: {str(r['event']).split(': ')[0]}" for k, r in events.iterrows()
     )
     note_rows = pd.concat([table[["source_id"]], events[["source_id", "milestone_id", "confidence"]]])
     charts.add_source_note(
@@ -277,7 +267,7 @@ def declines_map(dec: pd.DataFrame, year: int, milestones: pd.DataFrame, sources
         bbox_to_anchor=(0.5, 0.0),
     )
     laws = _milestone_rows(milestones, law_ids)
-    law_text = "; ".join(f"{r['event']} ({day_words(r['date'])})" for _, r in laws.iterrows())
+    law_text = "; ".join(f"{r['event']} ({fmt.day_month_year(r['date'])})" for _, r in laws.iterrows())
     out = table[table["declined"].notna()].copy()
     out["year"] = year
     extra_rows = pd.DataFrame(
@@ -475,9 +465,7 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     if last_day != last_day + pd.offsets.MonthEnd(0):  # a month the records cover only in part is not drawn
         cut = last_day.replace(day=1)
         n = int(enc.loc[enc["month"] == cut, "encounters"].sum())
-        dropped = (
-            f" {month_words(cut)} is left out: the records hold {n:,} encounters of it, to {day_words(last_day)} only."
-        )
+        dropped = f" {fmt.month_year(cut)} is left out: the records hold {n:,} encounters of it, to {fmt.day_month_year(last_day)} only."
         enc = enc[enc["month"] < cut]
     months = pd.date_range(enc["month"].min(), enc["month"].max(), freq="MS")
     present = set(enc["month"])
@@ -506,8 +494,8 @@ def encounters_chart(enc: pd.DataFrame, files: pd.DataFrame, sources: pd.DataFra
     gap = "; " + fmt.join_words([f"FY{y}" for y in missing]) + (" is" if len(missing) == 1 else " are") + " missing"
     fig, ax = charts.new_figure(
         f"ICE's encounter records show {totals} ending in a detainer" + (gap if missing else ""),
-        f"ICE Enforcement and Removal Operations (ERO) encounters that ended in a detainer, per month, {month_words(months[0])} to "
-        f"{month_words(months[-1])}, with and without the encounters at ICE's Secure Communities center "
+        f"ICE Enforcement and Removal Operations (ERO) encounters that ended in a detainer, per month, {fmt.month_year(months[0])} to "
+        f"{fmt.month_year(months[-1])}, with and without the encounters at ICE's Secure Communities center "
         "(recorded under Los Angeles)",
         figsize=(7.6, 5.2),
     )

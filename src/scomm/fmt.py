@@ -168,19 +168,28 @@ MONTH_NAMES = [
 ]
 
 
+def _day(when):
+    """`when` as something with a year, month and day: a date or timestamp as it is, anything else (a numpy
+    datetime, ISO text) read from its ISO date."""
+    return when if hasattr(when, "month") else date.fromisoformat(str(when)[:10])
+
+
 def month_year(when) -> str:
     """A month in running text (titles, decks, labels, notes), spelled out as AP style has it when no day is
     given: 'January 2010', 'June 2017'."""
+    when = _day(when)
     return f"{MONTH_NAMES[when.month - 1]} {when.year}"
 
 
 def month_tick(when) -> str:
     """A month on an axis tick, where space is short: 'Jan. 2010', 'June 2017' (never in running text)."""
+    when = _day(when)
     return f"{MONTH_WORDS[when.month - 1]} {when.year}"
 
 
 def day_month_year(when) -> str:
     """A day as readers write it, the month abbreviated as AP style has it with a day: 'Oct. 27, 2008'."""
+    when = _day(when)
     return f"{MONTH_WORDS[when.month - 1]} {when.day}, {when.year}"
 
 

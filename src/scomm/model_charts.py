@@ -18,16 +18,6 @@ WIDTH = 7.6  # inches: the house NOTE_SIZE is readable at this width printed at 
 QUINTILE_NAMES = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "fourth fifth", 5: "highest fifth"}
 
 
-def human_date(stamp) -> str:
-    """'January 2010' (the house style for running text, `fmt.month_year`)."""
-    return fmt.month_year(pd.Timestamp(stamp))
-
-
-def human_day(stamp) -> str:
-    """'Sept. 28, 2010' (the house style, `fmt.day_month_year`)."""
-    return fmt.day_month_year(pd.Timestamp(stamp))
-
-
 def _date_axis(ax, months: tuple[int, ...] = (1,)) -> None:
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=list(months)))
     ax.xaxis.set_major_formatter(lambda v, _: fmt.month_tick(mdates.num2date(v)))
@@ -42,10 +32,10 @@ def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources:
     last = origin + pd.Timedelta(days=float(max(t.max() for t, _ in curves.values())))
     top, bottom = med.loc[max(med.index)], med.loc[min(med.index)]
     fig, ax = charts.new_figure(
-        f"Half the counties with the highest non-citizen shares were switched on by {human_date(top['median_date'])}; "
-        f"half of those with the lowest by {human_date(bottom['median_date'])}",
+        f"Half the counties with the highest non-citizen shares were switched on by {fmt.month_year(top['median_date'])}; "
+        f"half of those with the lowest by {fmt.month_year(bottom['median_date'])}",
         "Share of counties where Secure Communities was not yet active, by fifth of the 2009 non-citizen share of "
-        f"the population (Kaplan-Meier estimate; every county was switched on by {human_date(last)})",
+        f"the population (Kaplan-Meier estimate; every county was switched on by {fmt.month_year(last)})",
         figsize=(WIDTH, 5.6),
     )
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
@@ -63,7 +53,7 @@ def km_chart(curves: dict, medians: pd.DataFrame, origin: pd.Timestamp, sources:
             marker=charts.MARKERS[i],
             markevery=0.12,
             markersize=3.5,
-            label=f"{QUINTILE_NAMES[group]} (median {human_date(med.loc[group, 'median_date'])})",
+            label=f"{QUINTILE_NAMES[group]} (median {fmt.month_year(med.loc[group, 'median_date'])})",
         )
         rows += [
             {"quintile": group, "date": d, "percent_not_active": v, "source_id": source_ids}
@@ -248,7 +238,7 @@ def seattle_chart(
         bottom.text(when + pd.Timedelta(days=15), 96, ", ".join(letters), fontsize=8.5, va="top", fontweight="bold")
     _date_axis(bottom)
     keys = "; ".join(
-        f"{chr(ord('A') + k)}: {human_day(m['date']) if m['date_precision'] == 'day' else human_date(m['date'])}, "
+        f"{chr(ord('A') + k)}: {fmt.day_month_year(m['date']) if m['date_precision'] == 'day' else fmt.month_year(m['date'])}, "
         f"{m['event']}"
         for k, (_, m) in enumerate(ms.iterrows())
     )

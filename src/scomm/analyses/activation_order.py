@@ -99,12 +99,12 @@ def analyse(data: RecordingDataset) -> Analysis:
         " (below {d:2}%) by {b} ({bl} to {bh}), {gap} days later.",
         c=float(top["share_from"]),
         d=float(bottom["share_to"]),
-        t=fmt.day_month_year(pd.Timestamp(top["median_date"])),
-        tl=fmt.day_month_year(pd.Timestamp(top["low_date"])),
-        th=fmt.day_month_year(pd.Timestamp(top["high_date"])),
-        b=fmt.day_month_year(pd.Timestamp(bottom["median_date"])),
-        bl=fmt.day_month_year(pd.Timestamp(bottom["low_date"])),
-        bh=fmt.day_month_year(pd.Timestamp(bottom["high_date"])),
+        t=fmt.day_month_year(top["median_date"]),
+        tl=fmt.day_month_year(top["low_date"]),
+        th=fmt.day_month_year(top["high_date"]),
+        b=fmt.day_month_year(bottom["median_date"]),
+        bl=fmt.day_month_year(bottom["low_date"]),
+        bh=fmt.day_month_year(bottom["high_date"]),
         gap=int(bottom["median_days"] - top["median_days"]),
     )
     out.chart("11_activation_by_fifth", lambda: mc.km_chart(curves, medians, origin, sources, curve_ids))

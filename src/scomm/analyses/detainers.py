@@ -152,11 +152,11 @@ def analyse(data: RecordingDataset) -> Analysis:
         "Finding: ICE issued the most detainers to local agencies in {m}: {n}. Secure Communities"
         " was then active in {s:0} of the counties in ICE's list. In {lm}, the last whole month of"
         " the record, with the program active in {sl:0} of counties, ICE issued {ln}.",
-        m=fmt.month_year(pd.Timestamp(peak["month"])),
+        m=fmt.month_year(peak["month"]),
         n=int(peak["detainers"]),
         s=r.Quantity(float(peak["share_active"]), "percent"),
         sl=r.Quantity(float(last["share_active"]), "percent"),
-        lm=fmt.month_year(pd.Timestamp(last["month"])),
+        lm=fmt.month_year(last["month"]),
         ln=int(last["detainers"]),
     )
 

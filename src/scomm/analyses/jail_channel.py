@@ -75,9 +75,7 @@ def area_models(
     seg, chg = pd.DataFrame(segments), pd.DataFrame(changes)
     for side in ("before", "after"):
         months = getattr(span, side)
-        chg[f"months_{side}"] = (
-            f"{fmt.month_year(pd.Timestamp(months[0]))} to {fmt.month_year(pd.Timestamp(months[-1]))} ({len(months)} months)"
-        )
+        chg[f"months_{side}"] = f"{fmt.month_year(months[0])} to {fmt.month_year(months[-1])} ({len(months)} months)"
     chg["source_id"] = j.RECORDS_SOURCE
     return seg, chg
 
@@ -146,8 +144,8 @@ def analyse(data: RecordingDataset) -> Analysis:
         n1=int(fy.loc[first, "arrests"]),
         j2=int(fy.loc[second, "jail"]),
         n2=int(fy.loc[second, "arrests"]),
-        d24=fmt.day_month_year(pd.Timestamp(events.loc[OREGON_RULING, "date"])),
-        d12=fmt.day_month_year(pd.Timestamp(events.loc[SC_ENDED, "date"])),
+        d24=fmt.day_month_year(events.loc[OREGON_RULING, "date"]),
+        d12=fmt.day_month_year(events.loc[SC_ENDED, "date"]),
     )
     monthly_share = seattle.jail_share(sea_monthly, by="month")
     out.chart(
