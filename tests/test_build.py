@@ -212,10 +212,12 @@ def test_missing_figure_names_figure_and_notebook_and_changes_nothing(copy, caps
 def test_missing_figure_in_a_fresh_folder_fails_in_the_notebook(copy, tmp_path, capsys):
     data, nbs, _ = copy
     drop_figures(data, "TNY-002")
+    kept = SHARED_KERNELS.get()
     assert build(data, tmp_path / "fresh", nbs) == 1
     err = capsys.readouterr().err
     assert "figure TNY-002 is not in figures.csv; notebook 01_first needs it" in err
     assert "executed notebook" in err and not (tmp_path / "fresh" / "figures" / "report.html").exists()
+    assert not kept.kernels.stopping and SHARED_KERNELS.get() is kept  # a failing notebook leaves a kept pool open
 
 
 def test_change_log_compares_with_previous_build_whatever_the_file_is_called(copy, tmp_path):
