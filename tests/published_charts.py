@@ -1,5 +1,5 @@
-"""Every chart the notebooks publish, drawn as each notebook draws it: by its analysis's chart specification
-(`scomm.analyses`), on the bundled data. Nothing here reads the committed outputs.
+"""Every chart the notebooks publish, drawn as each notebook draws it in a build: by its analysis's chart
+specification (`scomm.analyses`), handed over pickled, on the bundled data. Nothing here reads the committed outputs.
 
 `NOTEBOOKS[notebook](dataset)` yields one notebook's (name, (figure, table)); `record_all(dataset, out)` draws
 every chart once, saves it as PNG and CSV into `out` and returns what the chart tests measure of it;
@@ -29,9 +29,11 @@ from scomm.recording import RecordingDataset
 
 
 def _charts_of(notebook: str, dataset: Any) -> Iterator[tuple[str, tuple[Any, pd.DataFrame]]]:
-    """(name, (figure, table)) for each chart of `notebook`'s analysis, drawn one at a time."""
+    """(name, (figure, table)) for each chart of `notebook`'s analysis, drawn one at a time from the result as
+    a build hands it to the kernel (pickled and read back, see `scomm.analysis_files`)."""
     recording = RecordingDataset(dataset, "data/figures.csv", notebook)
-    for name, spec in ANALYSES[notebook](recording).charts.items():
+    handed = pickle.loads(pickle.dumps(ANALYSES[notebook](recording)))
+    for name, spec in handed.charts.items():
         yield name, spec.draw()
 
 

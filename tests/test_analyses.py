@@ -204,7 +204,7 @@ print(json.dumps({"problems": problems, "drawing": sorted(m for m in ("matplotli
 def test_every_analysis_runs_on_the_bundled_data_without_a_drawing_library():
     """Every analysis, run in a fresh process as the build runs them (never drawing): each gives derived numbers
     and findings with every value filled in, and none imports matplotlib or IPython (their chart modules are
-    named with `lazy_module`, and nothing an analysis computes comes from a chart module)."""
+    named with `lazy_functions`, and nothing an analysis computes comes from a chart module)."""
     import json
     import subprocess
     import sys

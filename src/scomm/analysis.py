@@ -6,7 +6,11 @@ it in-process; a test checks it on a tiny hand-made dataset.
     out = Analysis("03_identification_funnel")
     q = out.add(r.share(data.get("FUN-026"), data.get("FUN-025"), "deportations per arrest"))
     out.finding("seed", "Finding: deportations were {q} of arrests.", q=q)
-    out.chart("03_funnel", lambda: figure_charts.funnel_chart(funnel, data.sources))
+    out.chart("03_funnel", figure_charts.funnel_chart, funnel, data.sources)
+
+A result is plain data that pickles: a chart is its drawing function (by module and name, see
+`lazy_import.lazy_functions`) and the values it is drawn from, so a build hands the results it computed to
+the kernels that show them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
 import pandas as pd
 
@@ -76,12 +80,22 @@ class Finding:
         return FindingFormatter().format(self.template, **self.values)
 
 
+P = ParamSpec("P")
+
+
 @dataclass(frozen=True)
 class ChartSpec:
-    """A chart an analysis publishes: its file name and a function that draws it (figure, table)."""
+    """A chart an analysis publishes: its file name, the function that draws it (returning the figure and its
+    table) and the values it is called with."""
 
     name: str
-    draw: Callable[[], tuple[Any, pd.DataFrame]]
+    function: Callable[..., tuple[Any, pd.DataFrame]]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def draw(self) -> tuple[Any, pd.DataFrame]:
+        """Draw the chart: (figure, the table of what it plots)."""
+        return self.function(*self.args, **self.kwargs)
 
 
 @dataclass
@@ -118,9 +132,11 @@ class Analysis:
         self.notes[name] = Finding(template, values, is_finding=False)
         return self.notes[name]
 
-    def chart(self, name: str, draw: Callable[[], tuple[Any, pd.DataFrame]]) -> ChartSpec:
-        """Keep a chart under its file name `name`, drawn by `draw()` when it is published."""
-        self.charts[name] = ChartSpec(name, draw)
+    def chart(
+        self, name: str, draw: Callable[P, tuple[Any, pd.DataFrame]], *args: P.args, **kwargs: P.kwargs
+    ) -> ChartSpec:
+        """Keep a chart under its file name `name`, drawn by `draw(*args, **kwargs)` when it is published."""
+        self.charts[name] = ChartSpec(name, draw, args, dict(kwargs))
         return self.charts[name]
 
     def keys(self, group: str | None = None) -> list[str]:

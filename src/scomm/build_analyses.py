@@ -1,17 +1,18 @@
 """The numbers a build computes in its own process, from the analysis functions of the notebooks: each
-notebook's analysis on the build's snapshot (with what it read), ratios.csv's rows and the
-published-claims checks."""
+notebook's analysis on the build's snapshot (with what it read), handed to the kernel that shows it,
+ratios.csv's rows and the published-claims checks."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from scomm import claims, lineage
+from scomm import analysis_files, claims, lineage
 from scomm.analyses import ANALYSES
 from scomm.analysis import Analysis
 from scomm.build_state import BuildError
@@ -29,9 +30,12 @@ class Analysed:
     reads: dict
 
 
-def analyse_notebooks(ds: Dataset, label: str, notebooks: Sequence[Path]) -> dict[str, Analysed]:
-    """Call the analysis function of every notebook that has one on `ds` (the build's snapshot), each
-    through its own recording dataset; an analysis that fails is a BuildError naming the notebook."""
+def analyse_notebooks(
+    ds: Dataset, label: str, notebooks: Sequence[Path], each: Callable[[str, Analysed], None] | None = None
+) -> dict[str, Analysed]:
+    """Call the analysis function of every notebook that has one on `ds` (the build's snapshot), in the order
+    given, each through its own recording dataset (`each(stem, analysed)` as each is done); an analysis that
+    fails is a BuildError naming the notebook."""
     done = {}
     for nb in notebooks:
         analyse = ANALYSES.get(nb.stem)
@@ -42,7 +46,58 @@ def analyse_notebooks(ds: Dataset, label: str, notebooks: Sequence[Path]) -> dic
             done[nb.stem] = Analysed(analyse(data), data.reads)
         except (KeyError, ValueError, TypeError, ZeroDivisionError) as err:
             raise BuildError(f"the analysis of notebook {nb.stem} failed on this data: {err}") from None
+        if each is not None:
+            each(nb.stem, done[nb.stem])
     return done
+
+
+class KernelHandoff:
+    """The analyses of the notebooks a build runs, computed once in its own process and kept in `folder` (see
+    `analysis_files`) for the kernels that show them: `compute` makes them in the order the kernels take the
+    notebooks; a kernel's thread calls `wait` before its notebook; `stop` wakes every wait (the build stops)."""
+
+    def __init__(self, folder: Path, stems: Sequence[str]):
+        self.folder = folder
+        self._ready = {stem: threading.Event() for stem in stems}
+        self._kept: set[str] = set()
+        self._failure = ""
+
+    def compute(self, ds: Dataset, label: str, notebooks: Sequence[Path]) -> dict[str, Analysed]:
+        """`analyse_notebooks`, each result kept for its kernel as soon as it is made."""
+
+        def keep(stem: str, analysed: Analysed) -> None:
+            if stem in self._ready:
+                analysis_files.save(self.folder, analysed.result, analysed.reads)
+                self._kept.add(stem)
+                self._ready[stem].set()
+
+        try:
+            return analyse_notebooks(ds, label, notebooks, keep)
+        except BuildError as err:
+            self.stop(str(err))
+            raise
+        except BaseException:
+            self.stop("the build stopped before the analysis of notebook {notebook} was computed")
+            raise
+        finally:  # a kernel never waits for an analysis that will not come
+            self.stop("the build computed no analysis for notebook {notebook}")
+
+    def stop(self, why: str) -> None:
+        """Wake every kernel still waiting: its notebook fails with `why` ("{notebook}" there names it) unless its
+        analysis is kept."""
+        self._failure = self._failure or why
+        for event in self._ready.values():
+            event.set()
+
+    def wait(self, notebook: Path) -> None:
+        """Return once `notebook`'s analysis is kept (at once for a notebook without one); BuildError when it
+        will not be."""
+        event = self._ready.get(notebook.stem)
+        if event is None:
+            return
+        event.wait()
+        if notebook.stem not in self._kept:
+            raise BuildError(self._failure.replace("{notebook}", notebook.stem))
 
 
 def previous_ratios(path: Path, notebooks: Sequence[str]) -> dict[str, list[dict]]:

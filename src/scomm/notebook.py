@@ -5,28 +5,29 @@ publish its charts with their tables.
     from scomm.analyses import funnel
     from scomm.notebook import open_run
     run = open_run("03_identification_funnel", data_path, sources_path, metrics_path, settings)
-    result = funnel.analyse(run.data)
+    result = run.analyse(funnel.analyse)  # funnel.analyse(run.data)
     run.show_numbers(result)
     run.say(result.findings["national"])
     run.publish(result.charts["03_funnel"])
 
-The settings (where charts go, which formats, the build's state folder and snapshot) arrive as the
-notebook's `settings` parameter, which `scomm build` fills in; left at None, the notebook reads the data
-named by its other parameters (the bundled data/ by default).
+The settings (where charts go, which formats, the build's state folder and snapshot, the analyses it has
+computed) arrive as the notebook's `settings` parameter, which `scomm build` fills in; left at None, the
+notebook reads the data named by its other parameters (the bundled data/ by default) and computes its
+analysis itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from IPython.display import Image, Markdown
 
-from scomm import charts
+from scomm import analysis_files, charts
 from scomm import ratios as r
 from scomm.analysis import Analysis, ChartSpec, Finding, ratio_row
 from scomm.data import dataset_paths, load_dataset
@@ -152,6 +153,18 @@ class Run:
     def claims(self, claim_ids: Sequence[str]) -> pd.DataFrame:
         """The checks table rows of these published claims (reproduces / diverges / cannot compute)."""
         return self.data.claims(claim_ids)
+
+    def analyse(self, analysis: Callable[[RecordingDataset], Analysis]) -> Analysis:
+        """This notebook's analysis: `analysis(self.data)`. In a build, the result the build computed from the
+        same snapshot in its own process (`settings.analysed_dir`), its reads added to this run's record."""
+        kept = (
+            None if self.settings.analysed_dir is None else analysis_files.load(self.settings.analysed_dir, self.name)
+        )
+        if kept is None:  # outside a build, or a notebook the build has no analysis function of
+            return analysis(self.data)
+        result, reads = kept
+        self.data.record_reads(reads)
+        return result
 
     # ------------------------------------------------------------ showing
 

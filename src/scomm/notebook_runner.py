@@ -481,9 +481,11 @@ class KernelPool:
                 item = self._todo.get()
                 if item is None:
                     return
-                path, target_dir, failed_dir, parameters, progress, errors, left = item
+                path, target_dir, failed_dir, parameters, before, progress, errors, left = item
                 started = time.perf_counter()
                 try:
+                    if before is not None:
+                        before(path)  # e.g. until the build has computed this notebook's analysis
                     worker.run(path, target_dir / path.name, failed_dir, parameters)
                     progress.done(path.stem, time.perf_counter() - started)
                 except NotebookFailure as err:
@@ -513,18 +515,21 @@ class KernelPool:
         progress: Progress,
         failed_dir: Path | None = None,
         parameters: Mapping[str, Any] | None = None,
+        before: Callable[[Path], None] | None = None,
     ) -> None:
         """Execute `sources` on the pool's kernels (grown to `jobs` when there are more notebooks than kernels),
-        longest first; raise the first failure in reading order once all have finished."""
+        in `run_order`; `before(path)`, when given, is called by the kernel's thread before each notebook (an
+        exception there is that notebook's failure); raise the first failure in reading order once all have
+        finished."""
         if self.kernels.stopping:  # no thread would take the notebooks
             raise RuntimeError("the kernel pool was closed: a build needs a new one")
-        order = sorted(sources, key=_expected_cost, reverse=True)
+        order = run_order(sources)
         self.start(min(jobs, len(order)))
         self.grow(max(self.size, min(jobs, len(order))))
         errors: dict[Path, BaseException] = {}
         left = threading.Semaphore(0)
         for path in order:
-            self._todo.put((path, target_dir, failed_dir, parameters, progress, errors, left))
+            self._todo.put((path, target_dir, failed_dir, parameters, before, progress, errors, left))
         done = Future()  # type: ignore[var-annotated]
 
         def wait_all() -> None:
@@ -566,11 +571,12 @@ def run_notebooks(
     failed_dir: Path | None = None,
     parameters: Mapping[str, Any] | None = None,
     pool: KernelPool | None = None,
+    before: Callable[[Path], None] | None = None,
 ) -> None:
     """Execute `sources` `jobs` at a time: one thread and one kernel per job, each kernel running notebook
-    after notebook (reset in between, see `kernel_reset`), longest first; `parameters` are set in each
-    notebook's parameters cell. `pool`: kernels already started (by the build, see `KernelPool`); without
-    one, a pool of its own is started here and stopped at the end.
+    after notebook (reset in between, see `kernel_reset`), in `run_order`; `parameters` are set in each
+    notebook's parameters cell; `before` see `KernelPool.run`. `pool`: kernels already started (by the
+    build, see `KernelPool`); without one, a pool of its own is started here and stopped at the end.
 
     Interrupted (Ctrl-C, or a signal the command line turns into KeyboardInterrupt), it kills every
     kernel and waits for them to exit before passing the interrupt on, so none writes afterwards."""
@@ -578,8 +584,8 @@ def run_notebooks(
         return
     if pool is not None:
         try:
-            pool.run(sources, target_dir, jobs, progress, failed_dir, parameters)
-        except NotebookFailure:  # raised once every notebook finished: no kernel is running, the pool stays
+            pool.run(sources, target_dir, jobs, progress, failed_dir, parameters, before)
+        except Exception:  # a failure, raised once every notebook finished: no kernel is running, the pool stays
             raise
         except BaseException:  # an interrupt: every kernel is stopped before it is passed on
             pool.kernels.stop_all()
@@ -587,7 +593,7 @@ def run_notebooks(
         return
     cwd = Path(sources[0]).parent
     with KernelPool(env, cwd, [Path(p).stem for p in sources]) as own:
-        own.run(sources, target_dir, jobs, progress, failed_dir, parameters)
+        own.run(sources, target_dir, jobs, progress, failed_dir, parameters, before)
 
 
 def wait_interruptibly(future: Future, tick: float = 0.25) -> Any:
@@ -599,6 +605,11 @@ def wait_interruptibly(future: Future, tick: float = 0.25) -> Any:
             return future.result(timeout=tick)
         except FutureTimeout:
             continue
+
+
+def run_order(sources: Sequence[Path]) -> list[Path]:
+    """The order kernels take notebooks in: longest first (by `_expected_cost`), so the last to finish is short."""
+    return sorted(sources, key=_expected_cost, reverse=True)
 
 
 def _expected_cost(path: Path) -> int:

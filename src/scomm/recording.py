@@ -44,6 +44,15 @@ class RecordingDataset:
             if self._on_read is not None:
                 self._on_read()
 
+    def record_reads(self, reads: dict) -> None:
+        """Add the reads of another record of this data (an analysis the build computed on the same snapshot)."""
+        for kind, items in reads.items():
+            for item in items:
+                if item not in self.reads.setdefault(kind, []):
+                    self.reads[kind].append(item)
+        if self._on_read is not None:
+            self._on_read()
+
     @property
     def figures(self) -> pd.DataFrame:
         """The whole figures table (recorded as reading every figure: prefer `get`, `select` or `rows`)."""

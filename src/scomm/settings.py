@@ -30,6 +30,7 @@ class RunSettings:
     data_label: str | None = None
     data_dir: Path | None = None  # a folder in data/ layout: figures.csv, sources.csv, ..., derived/
     wide_screen: tuple[str, ...] = ()  # charts whose wider screen copy is made as they are written (the report's)
+    analysed_dir: Path | None = None  # a build's folder of the analyses it computed (see `analysis_files`)
 
     def to_parameters(self) -> dict[str, Any]:
         """These settings as plain values for a notebook's `settings` parameter (JSON-able)."""
@@ -40,12 +41,21 @@ class RunSettings:
             "data_label": self.data_label,
             "data_dir": None if self.data_dir is None else str(self.data_dir),
             "wide_screen": list(self.wide_screen),
+            "analysed_dir": None if self.analysed_dir is None else str(self.analysed_dir),
         }
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> RunSettings:
         """The settings a build wrote into a notebook's `settings` parameter."""
-        unknown = set(values) - {"figures_dir", "formats", "state_dir", "data_label", "data_dir", "wide_screen"}
+        unknown = set(values) - {
+            "figures_dir",
+            "formats",
+            "state_dir",
+            "data_label",
+            "data_dir",
+            "wide_screen",
+            "analysed_dir",
+        }
         if unknown:
             raise ValueError(f"unknown run settings: {', '.join(sorted(unknown))}")
 
@@ -59,6 +69,7 @@ class RunSettings:
             data_label=values.get("data_label"),
             data_dir=path("data_dir"),
             wide_screen=tuple(values.get("wide_screen") or ()),
+            analysed_dir=path("analysed_dir"),
         )
 
     @classmethod

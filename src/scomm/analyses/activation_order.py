@@ -12,18 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from scomm import activation_models as am
 from scomm import fmt
 from scomm import results as res
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions, lazy_module
 from scomm.recording import RecordingDataset
 from scomm.schema import source_ids
 
 if TYPE_CHECKING:
+    from scomm import activation_models as am
     from scomm import model_charts as mc
-else:  # imported at the first chart drawn (see `lazy_import`)
-    mc = lazy_module("scomm.model_charts")
+else:  # imported when a chart is drawn, or a model fitted (see `lazy_import`)
+    am = lazy_module("scomm.activation_models")
+    mc = lazy_functions("scomm.model_charts")
 
 NOTEBOOK = "11_activation_order"
 TABLE = "county_covariates"
@@ -107,7 +108,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         bh=fmt.day_month_year(bottom["high_date"]),
         gap=int(bottom["median_days"] - top["median_days"]),
     )
-    out.chart("11_activation_by_fifth", lambda: mc.km_chart(curves, medians, origin, sources, curve_ids))
+    out.chart("11_activation_by_fifth", mc.km_chart, curves, medians, origin, sources, curve_ids)
 
     fits = {ALL: am.cox(frame, COVARIATES), WITHIN: am.cox(frame, COVARIATES, strata=STRATA)}
     hr = pd.concat(
@@ -133,7 +134,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         wl=float(w["low"]),
         wh=float(w["high"]),
     )
-    out.chart("11_hazard_ratios", lambda: mc.hazard_chart(hr, sources, " ".join(all_ids)))
+    out.chart("11_hazard_ratios", mc.hazard_chart, hr, sources, " ".join(all_ids))
 
     ph = pd.concat(
         [am.ph_check(fit, frame, COVARIATES).assign(model=name) for name, fit in fits.items()], ignore_index=True

@@ -11,13 +11,13 @@ import pandas as pd
 from scomm import fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
     from scomm import figure_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    figure_charts = lazy_module("scomm.figure_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    figure_charts = lazy_functions("scomm.figure_charts")
 
 NOTEBOOK = "05_case_review"
 TERMS = ["prosecutorial discretion", "administrative closure"]  # glossary entries the notebook opens with
@@ -65,7 +65,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     review.insert(0, "step", [step for step, _, _ in STEPS])
     review["publisher"] = [who for _, _, who in STEPS]
     out.tables["review"] = review
-    out.chart("05_case_review", lambda: figure_charts.case_review_chart(review, sources))
+    out.chart("05_case_review", figure_charts.case_review_chart, review, sources)
 
     closed, reviewed = data.get(CLOSED), data.get(REVIEWED)
     closed_by = data.select([CLOSED])["period_end"].iloc[0]

@@ -10,14 +10,14 @@ from scomm import audit, fmt, source_kinds
 from scomm import claims as cl
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
 
 if TYPE_CHECKING:
     from scomm import figure_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    figure_charts = lazy_module("scomm.figure_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    figure_charts = lazy_functions("scomm.figure_charts")
 
 NOTEBOOK = "07_data_audit"
 PRIMARY_KINDS = source_kinds.STRONG_KINDS[:4]  # government documents, court records, official statistics, research
@@ -32,10 +32,10 @@ def analyse(data: RecordingDataset) -> Analysis:
     sources = data.sources
     _sources_and_coverage(data, out)
     counts = out.tables["by_source"]
-    out.chart("07_figures_by_source", lambda: figure_charts.audit_chart(counts, sources))
+    out.chart("07_figures_by_source", figure_charts.audit_chart, counts, sources)
     _conflicts(data, out)
     checks = _claims(data, out)
-    out.chart("07_published_checks", lambda: figure_charts.published_checks_chart(checks, sources))
+    out.chart("07_published_checks", figure_charts.published_checks_chart, checks, sources)
     _article(data, out)
     _consistency(data, out)
     return out

@@ -13,13 +13,13 @@ from scomm import detainers as det
 from scomm import fmt, rollout_counts
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
     from scomm import detainer_charts as dc
-else:  # imported at the first chart drawn (see `lazy_import`)
-    dc = lazy_module("scomm.detainer_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    dc = lazy_functions("scomm.detainer_charts")
 
 NOTEBOOK = "10_detainers"
 # Dated events drawn on the monthly chart: ICE's detainer guidance, court rulings, local and state laws.
@@ -141,9 +141,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     out.tables["reconciliation"] = recon.assign(year=recon["year"].astype(int).astype(str))
     _checks_finding(out, recon)
 
-    out.chart(
-        "10_detainers_by_month", lambda: dc.monthly_chart(monthly, activations, milestones, sources, MONTHLY_EVENTS)
-    )
+    out.chart("10_detainers_by_month", dc.monthly_chart, monthly, activations, milestones, sources, MONTHLY_EVENTS)
     months = monthly_table(monthly, activations)
     peak, last = det.peak_month(months), last_whole_month(months)
     out.add(r.Quantity(float(peak["detainers"]), "detainers", label="detainers in the peak month"), group="peak")
@@ -160,7 +158,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         ln=int(last["detainers"]),
     )
 
-    out.chart("10_declines_by_year", lambda: dc.declines_chart(placement, yearly, sources))
+    out.chart("10_declines_by_year", dc.declines_chart, placement, yearly, sources)
     p = placement.assign(year=placement["year"].astype(int))
     out.tables["placement"] = p.assign(year=p["year"].astype(str), percent_placed=p["share_placed"] * 100)
     named = p[p["at_named_facilities"] > 0]
@@ -179,7 +177,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     )
 
     peak_year = int(p.loc[p["declined"].idxmax(), "year"])
-    out.chart("10_declines_map", lambda: dc.declines_map(declines, peak_year, milestones, sources, MAP_LAWS))
+    out.chart("10_declines_map", dc.declines_map, declines, peak_year, milestones, sources, MAP_LAWS)
     top = det.top_counties(declines, peak_year, TOP_N)
     out.tables["top_counties"] = top
     out.finding(
@@ -192,7 +190,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         names="; ".join(f"{c}, {st} ({n:,})" for c, st, n in zip(top.county, top.state, top.declined)),
     )
 
-    out.chart("10_detainer_outcomes", lambda: dc.outcomes_chart(outcomes, yearly, sources))
+    out.chart("10_detainer_outcomes", dc.outcomes_chart, outcomes, yearly, sources)
     shares = outcome_percents(outcomes, yearly)
     whole = shares[shares["partial"] == ""]
     ya = int(whole[BOOKED].idxmax())  # the whole year with the highest booked share
@@ -211,7 +209,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     )
 
     wapo = data.table("wapo_287g_sheriffs")
-    out.chart("10_287g_and_activation", lambda: dc.agreements_chart(wapo, activations, sources))
+    out.chart("10_287g_and_activation", dc.agreements_chart, wapo, activations, sources)
     roster = det.roster_counties(data.table("agreements_287g_2009"), activations)
     out.tables["roster"] = roster
     out.finding(
@@ -224,7 +222,7 @@ def analyse(data: RecordingDataset) -> Analysis:
 
     enc = data.table("ice_encounters_monthly")
     enc_files = data.table("ice_encounter_files")
-    out.chart("10_encounters_detainers", lambda: dc.encounters_chart(enc, enc_files, sources))
+    out.chart("10_encounters_detainers", dc.encounters_chart, enc, enc_files, sources)
     share = det.centre_share(enc, AREA)
     out.tables["centre_share"] = share.assign(fiscal_year="FY" + share["fiscal_year"].astype(str))
     ranks = det.area_ranks(enc)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from scomm import ratios as r
 from scomm import tables
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
 
 if TYPE_CHECKING:
     from scomm import figure_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    figure_charts = lazy_module("scomm.figure_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    figure_charts = lazy_functions("scomm.figure_charts")
 
 NOTEBOOK = "03_identification_funnel"
 # The four stages (fingerprints checked, matches, ICE arrests, removals) of each place, by figure id.
@@ -58,7 +58,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         c=rates[NATIONAL, STEPS[2]],
         d=rates[NATIONAL, "end to end"],
     )
-    out.chart("03_funnel", lambda: figure_charts.funnel_chart(funnel, sources))
+    out.chart("03_funnel", figure_charts.funnel_chart, funnel, sources)
 
     last = {place: rates[place, STEPS[2]] for place in STAGES}
     hi, lo = max(last, key=lambda p: last[p].value), min(last, key=lambda p: last[p].value)
@@ -72,7 +72,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         l=last[lo],
         lp=lo,
     )
-    out.chart("03_conversion_rates", lambda: figure_charts.conversion_chart(funnel, sources))
+    out.chart("03_conversion_rates", figure_charts.conversion_chart, funnel, sources)
 
     article = source_name(sources, data.select([ARTICLE_ARRESTS])["source_id"].iloc[0], cut=RUNNING_TEXT)
     arrests, deportations = data.get(ARTICLE_ARRESTS), data.get(ARTICLE_DEPORTATIONS)

@@ -12,17 +12,19 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from scomm import fmt, its, rates, seattle
+from scomm import fmt, rates, seattle
 from scomm import jails as j
 from scomm import results as res
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions, lazy_module
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
+    from scomm import its
     from scomm import model_charts as mc
-else:  # imported at the first chart drawn (see `lazy_import`)
-    mc = lazy_module("scomm.model_charts")
+else:  # imported when a chart is drawn, or a model fitted (see `lazy_import`)
+    its = lazy_module("scomm.its")
+    mc = lazy_functions("scomm.model_charts")
 
 NOTEBOOK = "12_jail_channel"
 RETURN = j.RETURN_MILESTONE  # Secure Communities reinstated
@@ -150,9 +152,13 @@ def analyse(data: RecordingDataset) -> Analysis:
     monthly_share = seattle.jail_share(sea_monthly, by="month")
     out.chart(
         "12_seattle_arrests",
-        lambda: mc.seattle_chart(
-            by_method, monthly_share, milestones, sources, CHART_MILESTONES, years=(first, second)
-        ),
+        mc.seattle_chart,
+        by_method,
+        monthly_share,
+        milestones,
+        sources,
+        CHART_MILESTONES,
+        years=(first, second),
     )
 
     monthly = j.monthly_jail_share(arrests, last_month=last_month)
@@ -198,7 +204,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         any=int((pooled["change_points"] > 0).sum()),
         k=len(small),
     )
-    out.chart("12_jail_share_change", lambda: mc.area_change_chart(changes, sources))
+    out.chart("12_jail_share_change", mc.area_change_chart, changes, sources)
 
     population = data.table("aor_noncitizens")
     removals = j.as_counts(data.table("ice_removals_monthly"))

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from scomm import fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 from scomm.source_names import RUNNING_TEXT, source_name
 
 if TYPE_CHECKING:
     from scomm import figure_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    figure_charts = lazy_module("scomm.figure_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    figure_charts = lazy_functions("scomm.figure_charts")
 
 NOTEBOOK = "01_program_overview"
 ARTICLE_ARRESTS, ARTICLE_DEPORTATIONS = "FUN-025", "FUN-026"  # the article the project started from
@@ -44,7 +44,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         b=last["date"],
         b_event=last["event"],
     )
-    out.chart("01_milestones", lambda: figure_charts.milestones_chart(milestones, sources))
+    out.chart("01_milestones", figure_charts.milestones_chart, milestones, sources)
 
     start = data.select([ARTICLE_ARRESTS]).iloc[0]
     article = f"the {source_name(sources, start['source_id'], cut=RUNNING_TEXT)} article"

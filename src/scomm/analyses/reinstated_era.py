@@ -12,13 +12,13 @@ from scomm import chart_tables, fmt
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
     from scomm import enforcement_charts as ec
-else:  # imported at the first chart drawn (see `lazy_import`)
-    ec = lazy_module("scomm.enforcement_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    ec = lazy_functions("scomm.enforcement_charts")
 
 NOTEBOOK = "09_reinstated_era"
 PUBLISHED = chart_tables.PUBLISHED_TOTALS  # ICE's annual totals by (event, fiscal year): figure ids
@@ -92,7 +92,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         lo=r.Quantity(part["records_share"].min(), "percent"),
         hi=r.Quantity(part["records_share"].max(), "percent"),
     )
-    out.chart("09_records_vs_published", lambda: ec.records_vs_published_chart(comparison, sources))
+    out.chart("09_records_vs_published", ec.records_vs_published_chart, comparison, sources)
 
     # Arrests by month and apprehension method
     monthly = j.monthly_by_method(arrests, last_month)
@@ -125,7 +125,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         ex=", ".join(fmt.month_year(m) for m in span.excluded),
         d=fmt.day_month_year(span.return_date),
     )
-    out.chart("09_arrests_by_method", lambda: ec.monthly_methods_chart(monthly, milestones, sources, span))
+    out.chart("09_arrests_by_method", ec.monthly_methods_chart, monthly, milestones, sources, span)
 
     # The share of arrests that started in a local jail, nationally
     national = {d: j.jail_shares(arrests, span, d).set_index("aor").loc[j.NATIONAL] for d in j.DEFINITIONS}
@@ -175,13 +175,13 @@ def analyse(data: RecordingDataset) -> Analysis:
         t="; ".join(area_words(row) for _, row in top.iterrows()),
         u="; ".join(area_words(row) for _, row in top287.iterrows()),
     )
-    out.chart("09_jail_share_by_area", lambda: ec.jail_share_chart(shares, national, sources))
+    out.chart("09_jail_share_by_area", ec.jail_share_chart, shares, national, sources)
     crosswalk = data.table(CROSSWALK_TABLE)
-    out.chart("09_jail_share_map", lambda: ec.aor_map(shares, crosswalk, sources))
+    out.chart("09_jail_share_map", ec.aor_map, shares, crosswalk, sources)
 
     # Removals beside arrests
     side = j.monthly_totals(arrests, removals, last_month)
-    out.chart("09_arrests_and_removals", lambda: ec.arrests_removals_chart(side, milestones, sources, span=span))
+    out.chart("09_arrests_and_removals", ec.arrests_removals_chart, side, milestones, sources, span=span)
     by_area = j.area_totals(arrests, removals, aors)
     lead = by_area.loc[by_area["removals"].idxmax()]  # the area with the most removal records
     out.finding(
@@ -196,7 +196,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         as_=r.Quantity(lead["arrests_share"], "percent"),
     )
     covered = (files["first_date"].min(), files["last_date"].max())  # the days the records cover
-    out.chart("09_records_by_area", lambda: ec.area_totals_chart(by_area, sources, covered))
+    out.chart("09_records_by_area", ec.area_totals_chart, by_area, sources, covered)
 
     # One county's area
     county = j.aor_summary(

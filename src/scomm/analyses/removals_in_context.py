@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from scomm import chart_tables
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
     from scomm import figure_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    figure_charts = lazy_module("scomm.figure_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    figure_charts = lazy_functions("scomm.figure_charts")
 
 NOTEBOOK = "04_removals_in_context"
 FISCAL_YEARS = chart_tables.REMOVAL_YEARS  # (fiscal year, all removals, convicted removals or None)
@@ -53,7 +53,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         hi=shares[high],
         hy=str(high),
     )
-    out.chart("04_ice_removals", lambda: figure_charts.removals_chart(removals, sources))
+    out.chart("04_ice_removals", figure_charts.removals_chart, removals, sources)
 
     gao09, all09, gao11, all11 = (
         data.get(GAO_FY2009),
@@ -76,7 +76,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     )
     implied, _ = chart_tables.program_share_rows(data)  # the same counts, with each year's removals metric
     out.tables["implied"] = implied
-    out.chart("04_sc_share_of_removals", lambda: figure_charts.sc_share_chart(implied, sources))
+    out.chart("04_sc_share_of_removals", figure_charts.sc_share_chart, implied, sources)
 
     base_2010 = out.add(
         r.difference(

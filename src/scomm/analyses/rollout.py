@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from scomm import fmt, source_kinds, tables
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
     from scomm import figure_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    figure_charts = lazy_module("scomm.figure_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    figure_charts = lazy_functions("scomm.figure_charts")
 
 NOTEBOOK = "02_rollout"
 PILOT, OCT_2011, FULL = "ROL-003", "ROL-034", "ROL-039"  # pilot count (2008), October 2011, full coverage
@@ -101,10 +101,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     points = rollout[rollout["date_precision"] != UNDATED]
     goal_full = data.select([GOAL, FULL])
     goal = data.get(GOAL)
-    out.chart(
-        "02_rollout_jurisdictions",
-        lambda: figure_charts.rollout_chart(points, goal_full, sources, goal=goal, full=full),
-    )
+    out.chart("02_rollout_jurisdictions", figure_charts.rollout_chart, points, goal_full, sources, goal=goal, full=full)
     _, left_out = source_kinds.split_plottable(points, sources)
     out.note(
         "rule",
@@ -132,6 +129,6 @@ def analyse(data: RecordingDataset) -> Analysis:
         b=last["value"],
         db=last["period_end"],
     )
-    out.chart("02_rollout_states", lambda: figure_charts.states_chart(dated, sources))
+    out.chart("02_rollout_states", figure_charts.states_chart, dated, sources)
     out.tables["undated"] = rollout[rollout["date_precision"] == UNDATED]
     return out

@@ -12,14 +12,14 @@ import pandas as pd
 from scomm import fmt, place_lookup, place_profile, rollout_counts, rollout_reconcile
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
     from scomm import maps, place_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    maps = lazy_module("scomm.maps")
-    place_charts = lazy_module("scomm.place_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    maps = lazy_functions("scomm.maps")
+    place_charts = lazy_functions("scomm.place_charts")
 
 NOTEBOOK = "08_rollout_by_place"
 PLACE = "Dallas County, TX"  # the place profiled at the end (the same lookup as `scomm place`)
@@ -93,7 +93,7 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
         d1=fmt.day_month_year(last_day),
         y=round((last_day - first["activated"]).days / 365.25),
     )
-    out.chart("08_county_map", lambda: maps.rollout_map(acts, changes, sources))
+    out.chart("08_county_map", maps.rollout_map, acts, changes, sources)
 
     by_fy = fiscal_year_counts(acts)
     out.tables["fiscal_years"] = by_fy
@@ -166,7 +166,7 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
         d0=longest["first"],
         d1=longest["last"],
     )
-    out.chart("08_state_spans", lambda: place_charts.spans_chart(spans, sources))
+    out.chart("08_state_spans", place_charts.spans_chart, spans, sources)
 
     try:
         place = place_lookup.lookup(PLACE, acts, sts, plc)
@@ -176,8 +176,5 @@ def analyse(data: RecordingDataset) -> RolloutByPlace:
         raise ValueError(f"{PLACE} is not a county of the activation list (found: {place.kind} {place.code})")
     state = place.state
     out.texts["place"] = place_profile.profile_text(place, acts, sts, figures, sources, plc)
-    out.chart(
-        "08_dallas_county_rollout",
-        lambda: place_charts.state_rollout_chart(acts, sts, sources, state, place.code),
-    )
+    out.chart("08_dallas_county_rollout", place_charts.state_rollout_chart, acts, sts, sources, state, place.code)
     return out

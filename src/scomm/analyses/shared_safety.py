@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from scomm import chart_tables, fmt
 from scomm import ratios as r
 from scomm.analysis import Analysis
-from scomm.lazy_import import lazy_module
+from scomm.lazy_import import lazy_functions
 from scomm.recording import RecordingDataset
 
 if TYPE_CHECKING:
     from scomm import figure_charts
-else:  # imported at the first chart drawn (see `lazy_import`)
-    figure_charts = lazy_module("scomm.figure_charts")
+else:  # imported when a chart is drawn (see `lazy_import`)
+    figure_charts = lazy_functions("scomm.figure_charts")
 
 NOTEBOOK = "06_shared_safety"
 # 1. Separate policing from immigration enforcement: the figures listed, and the Latino shares compared.
@@ -102,7 +102,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         e=data.get(DECLINED_SHARE),
         f=implied,
     )
-    out.chart("06_detainers", lambda: figure_charts.detainers_chart(detainers, sources, milestones))
+    out.chart("06_detainers", figure_charts.detainers_chart, detainers, sources, milestones)
 
     # 3. Due process
     due = chart_tables.due_process_rows(data)
@@ -121,7 +121,7 @@ def analyse(data: RecordingDataset) -> Analysis:
         d=data.get(pairs[RELIEF][1]),
     )
     sample = data.get(chart_tables.DUE_PROCESS_SAMPLE)
-    out.chart("06_due_process", lambda: figure_charts.due_process_chart(due, sources, sample))
+    out.chart("06_due_process", figure_charts.due_process_chart, due, sources, sample)
 
     # 4. Fund counsel
     glossary = data.table("glossary").set_index("term")

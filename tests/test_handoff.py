@@ -1,0 +1,148 @@
+"""A build computes each notebook's analysis once, in its own process, and hands the result to the kernel
+that shows it: results pickle (charts as function names and values), a kernel's run shows the kept result
+with its reads, the kernels wait for each analysis and never for one that will not come."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from scomm import analysis_files
+from scomm import ratios as r
+from scomm.analysis import Analysis
+from scomm.lazy_import import LazyFunction, lazy_functions
+from scomm.settings import RunSettings
+from tiny_data import write_tiny_data
+
+FIGURE = "FUN-025"
+
+
+def _result(notebook: str = "03_identification_funnel") -> Analysis:
+    out = Analysis(notebook)
+    out.add(r.Quantity(7.0, "cases", label="seven cases"), group="g")
+    out.finding("seven", "Finding: {q} cases.", q=out.quantities["seven cases"])
+    return out
+
+
+def test_a_chart_function_is_named_without_its_module_and_pickles_as_two_names(tmp_path, monkeypatch):
+    (tmp_path / "lazy_charts_probe.py").write_text(
+        "import sys\nsys.lazy_charts_runs += 1\ndef draw(a, b=0):\n    return a + b\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "lazy_charts_runs", 0, raising=False)
+    functions = lazy_functions("lazy_charts_probe")
+    draw = functions.draw
+    assert draw == LazyFunction("lazy_charts_probe", "draw") and sys.lazy_charts_runs == 0  # named, not imported
+    assert pickle.loads(pickle.dumps(draw)) == draw and sys.lazy_charts_runs == 0
+    assert draw(2, b=3) == 5 and sys.lazy_charts_runs == 1  # imported when called
+    with pytest.raises(ModuleNotFoundError):
+        lazy_functions("lazy_charts_probe_absent")
+    monkeypatch.delitem(sys.modules, "lazy_charts_probe")
+
+
+def test_a_chart_keeps_its_function_and_values_and_draws_the_same_after_a_round_trip():
+    out = Analysis("01_program_overview")
+    spec = out.chart("01_x", LazyFunction("builtins", "divmod"), 17, 5)
+    back = pickle.loads(pickle.dumps(out))
+    assert back.charts["01_x"].draw() == spec.draw() == (3, 2)
+
+
+def test_a_notebook_in_a_build_shows_the_analysis_the_build_computed_with_its_reads(tmp_path):
+    from scomm.notebook import Run
+
+    data = write_tiny_data(tmp_path / "data", {FIGURE: 10})
+    kept_reads = {"figure_ids": [FIGURE], "tables": ["glossary"]}
+    analysis_files.save(tmp_path / "analysed", _result(), kept_reads)
+
+    def never(_data):
+        raise AssertionError("the kernel computed the analysis again")
+
+    settings = RunSettings(figures_dir=tmp_path / "charts", analysed_dir=tmp_path / "analysed")
+    run = Run("03_identification_funnel", data, settings=settings)
+    shown = run.analyse(never)
+    assert shown.quantities["seven cases"].value == 7.0 and shown.findings["seven"].text() == "Finding: 7 cases."
+    assert run.reads["figure_ids"] == [FIGURE] and run.reads["tables"] == ["glossary"]
+
+    # outside a build, or for a notebook the build kept nothing for, the notebook computes it
+    plain = Run("03_identification_funnel", data, settings=RunSettings(figures_dir=tmp_path / "charts"))
+    assert plain.analyse(lambda d: _result()).quantities["seven cases"].value == 7.0
+    other = Run("05_case_review", data, settings=settings)
+    assert other.analyse(lambda d: _result("05_case_review")).notebook == "05_case_review"
+
+
+def test_a_kept_file_of_another_notebook_is_refused(tmp_path):
+    analysis_files.save(tmp_path, _result("05_case_review"), {})
+    analysis_files.path_for(tmp_path, "05_case_review").rename(analysis_files.path_for(tmp_path, "03_x"))
+    with pytest.raises(ValueError, match="no analysis of notebook 03_x"):
+        analysis_files.load(tmp_path, "03_x")
+
+
+def _handoff(tmp_path, monkeypatch, analyses: dict):
+    from scomm import build_analyses
+
+    monkeypatch.setattr(build_analyses, "ANALYSES", analyses)
+    return build_analyses.KernelHandoff(tmp_path / "analysed", list(analyses) + ["99_unregistered"])
+
+
+def test_a_kernel_waits_for_its_analysis_and_reads_the_kept_result(tmp_path, monkeypatch):
+    from scomm.data import load_dataset
+
+    release = threading.Event()
+
+    def slow(data):
+        release.wait(60)
+        data.get(FIGURE)
+        return _result("01_a")
+
+    handoff = _handoff(tmp_path, monkeypatch, {"01_a": slow})
+    ds = load_dataset(write_tiny_data(tmp_path / "data", {FIGURE: 10}))
+    computing = threading.Thread(target=handoff.compute, args=(ds, "figures.csv", [Path("01_a.ipynb")]))
+    computing.start()
+    waited = threading.Thread(target=handoff.wait, args=(Path("01_a.ipynb"),))
+    waited.start()
+    waited.join(0.5)
+    assert waited.is_alive()  # the kernel's thread waits while the analysis is computed
+    release.set()
+    waited.join(60)
+    computing.join(60)
+    assert not waited.is_alive()
+    result, reads = analysis_files.load(handoff.folder, "01_a")
+    assert result.quantities["seven cases"].value == 7.0 and reads["figure_ids"] == [FIGURE]
+
+
+def test_a_failed_analysis_fails_the_notebooks_that_wait_naming_it_and_none_waits_for_ever(tmp_path, monkeypatch):
+    from scomm.build_state import BuildError
+    from scomm.data import load_dataset
+
+    def broken(data):
+        return data.get("NOT-THERE")
+
+    handoff = _handoff(tmp_path, monkeypatch, {"01_a": lambda d: _result("01_a"), "02_b": broken, "03_c": broken})
+    ds = load_dataset(write_tiny_data(tmp_path / "data", {FIGURE: 10}))
+    with pytest.raises(BuildError, match="analysis of notebook 02_b failed"):
+        handoff.compute(ds, "figures.csv", [Path(f"{s}.ipynb") for s in ("01_a", "02_b", "03_c")])
+    handoff.wait(Path("01_a.ipynb"))  # kept before the failure: shown
+    for stem in ("02_b", "03_c"):
+        with pytest.raises(BuildError, match="analysis of notebook 02_b failed"):
+            handoff.wait(Path(f"{stem}.ipynb"))
+    handoff.wait(Path("42_not_asked.ipynb"))  # a notebook without an analysis runs at once
+
+    fine = _handoff(tmp_path / "2", monkeypatch, {"01_a": lambda d: _result("01_a")})
+    fine.compute(ds, "figures.csv", [Path("01_a.ipynb")])
+    raised: list[BaseException] = []
+
+    def wait_unregistered() -> None:
+        try:
+            fine.wait(Path("99_unregistered.ipynb"))
+        except BaseException as err:  # noqa: BLE001  (checked below)
+            raised.append(err)
+
+    waiting = threading.Thread(target=wait_unregistered, daemon=True)
+    waiting.start()
+    waiting.join(30)
+    assert not waiting.is_alive(), "a kernel waits for an analysis that will never come"
+    assert isinstance(raised[0], BuildError) and "no analysis for notebook 99_unregistered" in str(raised[0])
