@@ -2,7 +2,7 @@
 specification (`scomm.analyses`), handed over pickled, on the bundled data. Nothing here reads the committed outputs.
 
 `NOTEBOOKS[notebook](dataset)` yields one notebook's (name, (figure, table)); `record_all(dataset, out)` draws
-every chart once, saves it as PNG and CSV into `out` and returns what the chart tests measure of it;
+every chart once at 300 dpi, saves its table as CSV into `out` and returns what the chart tests measure of it;
 `record_shared` shares that work between test processes (the `published` fixture in conftest.py holds the
 record for the whole run, so each chart is drawn once).
 """
@@ -95,7 +95,7 @@ def record_shared(dataset: Any, folder: Path, wait_seconds: float = 900.0) -> di
 
 def record_all(dataset: Any, out: Path, notebooks: Sequence[str] | None = None) -> dict[str, dict]:
     """Every chart the notebooks publish (or those of `notebooks`), drawn now from `dataset` by its analysis
-    (never the committed outputs), saved as PNG and CSV into `out`, measured, and closed: name -> texts,
+    (never the committed outputs) as its PNG is drawn, measured, its table saved as CSV into `out`, and closed: name -> texts,
     clipped texts, smallest printed size, overlapping texts, legend and fill clashes in grey, the plotted
     numbers, bar lengths, the table, the rows marked as resting on a weak source, where its hatching disagrees
     with its qualifiers, its tick labels, and the folder it was saved in."""
@@ -108,7 +108,8 @@ def record_all(dataset: Any, out: Path, notebooks: Sequence[str] | None = None) 
             fills = charts.fill_grey_clashes(fig)
             marked = charts.weak_marked(fig)
             hatching = charts.hatch_mismatches(fig, table)
-            charts.save_figure(fig, name, table, out_dir=out, formats=["png"])
+            charts.draw_measured(fig)  # drawn as the PNG is (300 dpi), the file not written
+            charts.save_figure(fig, name, table, out_dir=out, formats=[])  # the chart's table (CSV)
             ticks = {t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()}
             record[name] = {
                 **charts.describe(fig, table),  # measured while the PNG was drawn at 300 dpi (marks over texts too)

@@ -307,6 +307,13 @@ def test_texts_measured_while_the_png_is_drawn_match_a_separate_measurement(tmp_
     assert getattr(fig, charts.LAYOUT_ATTRIBUTE, None) is not None  # the PNG's draw measured it
     assert during["outside"] == separate["outside"] == ["a label that runs off the right edge of the figure"]
     assert during["texts"] == separate["texts"]
+    # the chart tests' draw without a file (`draw_measured`) measures what the PNG's draw measures
+    again, ax = charts.new_figure("Title", "Subtitle")
+    ax.plot([0, 1], [0, 1], label="a series")
+    ax.legend()
+    again.text(0.97, 0.5, "a label that runs off the right edge of the figure")
+    charts.draw_measured(again)
+    assert charts.describe(again, pd.DataFrame({"figure_id": ["A-1"]})) == during
 
 
 def test_source_years_say_undated_when_the_source_gives_no_date():

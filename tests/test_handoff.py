@@ -146,3 +146,20 @@ def test_a_failed_analysis_fails_the_notebooks_that_wait_naming_it_and_none_wait
     waiting.join(30)
     assert not waiting.is_alive(), "a kernel waits for an analysis that will never come"
     assert isinstance(raised[0], BuildError) and "no analysis for notebook 99_unregistered" in str(raised[0])
+
+
+def test_a_derived_table_is_computed_once_per_dataset_and_each_reader_gets_its_own_copy(tmp_path, monkeypatch):
+    """The plan fingerprints the derived tables a notebook read, and its analysis reads them again: computed once."""
+    from scomm import audit, lineage
+    from scomm.data import load_dataset
+
+    calls = []
+    real = audit.coverage
+    monkeypatch.setattr(audit, "coverage", lambda figures: calls.append(1) or real(figures))
+    ds = load_dataset(write_tiny_data(tmp_path / "data", {FIGURE: 10}))
+    first = lineage.derived("coverage", ds)
+    first["figures"] = first["figures"] + 1000  # a reader that changes its copy
+    again = lineage.derived("coverage", ds)
+    assert len(calls) == 1 and not again.equals(first) and again.equals(real(ds.figures))
+    lineage.derived("coverage", load_dataset(write_tiny_data(tmp_path / "other", {FIGURE: 11})))
+    assert len(calls) == 2  # another dataset: its own table

@@ -404,6 +404,23 @@ def _measure_while_drawing(fig):
     return fig.canvas.mpl_connect("draw_event", measure)
 
 
+def _draw_at_png_dpi(fig) -> memoryview:
+    """The PNG's draw: `fig` rendered once at PNG_DPI (savefig's own draw: facecolour, dpi) into raw RGBA pixels."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba", dpi=PNG_DPI)
+    return buffer.getbuffer()
+
+
+def draw_measured(fig) -> None:
+    """Draw `fig` as its PNG is drawn (300 dpi) without writing a file, measuring its texts for `describe`: for
+    checks of a chart's layout as it is published, at the cost of the draw alone."""
+    listener = _measure_while_drawing(fig)
+    try:
+        _draw_at_png_dpi(fig)
+    finally:
+        fig.canvas.mpl_disconnect(listener)
+
+
 def export_metadata(fig) -> dict[str, dict[str, str]]:
     """Title, subject (the subtitle) and author of a chart for each export format's own metadata fields."""
     header = [" ".join(t.get_text().split()) for t in fig.texts[:2]]
@@ -662,11 +679,9 @@ def _write_png(fig, path: Path, metadata: dict[str, str | None], screen_widths: 
     metadata, plus its screen copies (screen/NAME-720.png, also kept for `show_saved`, and any other of
     `screen_widths`). Same figure, same bytes."""
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="rgba", dpi=PNG_DPI)  # savefig's own draw (facecolour, dpi) into raw pixels
+    raw = _draw_at_png_dpi(fig)
     width_in, height_in = fig.get_size_inches()
     size = (int(width_in * PNG_DPI), int(height_in * PNG_DPI))
-    raw = buffer.getbuffer()
     if size[0] * size[1] * 4 != raw.nbytes:  # not the size Agg drew: let matplotlib write the file itself
         fig.savefig(path, format="png", dpi=PNG_DPI, metadata=metadata, pil_kwargs={"compress_level": 6})
         _PREVIEWS.pop(str(path), None)

@@ -51,11 +51,15 @@ def _derived_registry() -> dict[str, Callable[[Dataset], pd.DataFrame]]:
 
 
 def derived(name: str, ds: Dataset) -> pd.DataFrame:
-    """The named derived table computed from `ds`."""
+    """The named derived table computed from `ds` (once per dataset: the build's plan fingerprints it, and the
+    analysis that reads it gets a copy of the same table)."""
     registry = _derived_registry()
     if name not in registry:
         raise KeyError(f"no derived table called {name!r}; known: {', '.join(sorted(registry))}")
-    return registry[name](ds)
+    tables = _cache(ds).setdefault("derived_tables", {})
+    if name not in tables:
+        tables[name] = registry[name](ds)
+    return tables[name].copy()
 
 
 def _cache(ds: Dataset) -> dict:
