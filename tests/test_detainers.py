@@ -571,3 +571,19 @@ def test_the_part_of_a_year_the_record_covers_is_worded_from_its_first_and_last_
     assert detainer_charts.year_label(2001, days) == "2001\n(from Oct.)"
     assert detainer_charts.year_label(2002, days) == "2002\n(to June 30)"
     assert detainer_charts.year_label(2003, days) == "2003"
+
+
+def test_state_html_names_the_three_counties_that_declined_most_ties_by_fips():
+    # worked by hand: A 5+1=6, B 6, C 7, D 2, E 6; a row placed without a county counts in its year only
+    declines = pd.DataFrame(
+        {
+            "year": [2013, 2014, 2014, 2014, 2014, 2013, 2014],
+            "state": ["CA"] * 7,
+            "fips": ["06005", "06005", "06002", "06003", "06004", "06001", None],
+            "county": ["A", "A", "B", "C", "D", "E", None],
+            "declined": [5.0, 1.0, 6.0, 7.0, 2.0, 6.0, 4.0],
+            "placed_by": ["crosswalk"] * 7,
+        }
+    )
+    text = det.state_html("CA", "06", declines, pd.DataFrame({"fips": [], "office": [], "year": []}))
+    assert "2013: 11, 2014: 20. Most: C 7; E 6; B 6.</p>" in text

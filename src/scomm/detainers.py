@@ -1026,19 +1026,20 @@ def state_html(state: str, state_fips: str, declines: pd.DataFrame, wapo: pd.Dat
     e = html.escape
     rows = declines[(declines["state"] == state) & declines["placed_by"].isin(PLACED_BY)]
     parts = []
-    if len(rows):
-        by_year = rows.groupby(rows["year"].astype(int))["declined"].sum()
+    if len(rows):  # (plain Python over the state's few rows: the report writes 51 of these)
+        by_year: dict[int, int] = {}
+        by_county: dict[tuple[str, str], int] = {}
+        for year, fips, county, n in zip(rows["year"].astype(int), rows["fips"], rows["county"], rows["declined"]):
+            by_year[year] = by_year.get(year, 0) + n
+            if not (pd.isna(fips) or pd.isna(county)):  # a row without its county names none
+                by_county[(fips, county)] = by_county.get((fips, county), 0) + n
         years = ", ".join(
             f"{y}{f' ({part})' if (part := covered(*record_days(int(y)), short=True)) else ''}: {int(n):,}"
-            for y, n in by_year.items()
+            for y, n in sorted(by_year.items())
         )
-        top = (
-            rows.groupby(["fips", "county"], as_index=False)["declined"]
-            .sum()
-            .sort_values(["declined", "fips"], ascending=[False, True])
-            .head(3)
-        )
-        most = "; ".join(f"{e(str(c))} {int(n):,}" for c, n in zip(top["county"], top["declined"]))
+        # the three counties that declined most (ties by FIPS code, then name)
+        top = sorted(sorted(by_county.items()), key=lambda item: (-item[1], item[0][0]))[:3]
+        most = "; ".join(f"{e(str(county))} {int(n):,}" for (_, county), n in top)
         parts.append(
             f"<p>Detainers declined by local agencies at facilities in its counties (ICE's detainer "
             f"record, tabulated by NPR): {years}. Most: {most}.</p>"
@@ -1050,7 +1051,10 @@ def state_html(state: str, state_fips: str, declines: pd.DataFrame, wapo: pd.Dat
         )
     post = wapo[wapo["fips"].notna() & (wapo["fips"].astype(str).str[:2] == state_fips)]
     if len(post):
-        offices = "; ".join(f"{e(_printable(o))} {_years(g['year'].tolist())}" for o, g in post.groupby("office"))
+        years_of: dict[str, list[int]] = {}
+        for office, year in zip(post["office"], post["year"]):
+            years_of.setdefault(office, []).append(year)
+        offices = "; ".join(f"{e(_printable(o))} {_years(ys)}" for o, ys in sorted(years_of.items()))
         parts.append(
             f"<p>Sheriffs' offices with 287(g) agreements (The Washington Post's panel, licence "
             f"CC BY-NC-SA 4.0): {offices}.</p>"

@@ -5,16 +5,17 @@ use its figures."""
 from __future__ import annotations
 
 import html
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from scomm.detainers import PLACED_BY, state_html
 from scomm.fmt import ordinal
-from scomm.place_lookup import Place
-from scomm.place_profile import figures_about, figures_in_state, ratios_using
+from scomm.place_profile import ratios_using
 from scomm.rollout_counts import fiscal_year, state_spans
 from scomm.source_names import source_label, source_labels
 
@@ -70,6 +71,16 @@ class StateTables:
         return state_spans(self.acts, self.sts).set_index("state")
 
     @cached_property
+    def span_rows(self) -> dict[str, Any]:
+        """State -> its row of `spans` (first, statewide, days, counties, state_name, source_id)."""
+        return {row.Index: row for row in self.spans.itertuples()}
+
+    @cached_property
+    def first_days(self) -> list[pd.Timestamp]:
+        """Every state's first activation day, in order (a state's rank is where its own day falls)."""
+        return sorted(self.spans["first"])
+
+    @cached_property
     def labels(self) -> dict[str, str]:
         return source_labels(self.sources)
 
@@ -103,43 +114,49 @@ class StateTables:
 def state_section(state: str, tables: StateTables) -> StateSection:
     """A state's (or DC's) section: its rollout (first county, statewide date, counties activated per fiscal
     year), every figure about it and its counties, with sources, and its declined detainers and 287(g)
-    agreements."""
+    agreements. (Plain Python over the state's rows: 51 sections of a few rows each.)"""
     e = html.escape
-    labels, spans, sources = tables.labels, tables.spans, tables.sources
+    labels, sources = tables.labels, tables.sources
     state_fips, rows, plc, figures, declines, sheriffs = tables.by_state[state]
-    s = spans.loc[state]
-    rank = int((spans["first"] < s["first"]).sum()) + 1
-    first_names = rows.loc[rows["activated"] == s["first"], "county"].tolist()
-    by_fy = rows.assign(fy=fiscal_year(rows["activated"])).groupby("fy").size()
-    cumulative_n = by_fy.cumsum()
-    fy_rows = "".join(
-        f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{c:,}</td><td>{c / len(rows) * 100:.1f}%</td></tr>"
-        for fy, n, c in zip(by_fy.index, by_fy, cumulative_n)
-    )
+    s = tables.span_rows[state]
+    rank = bisect_left(tables.first_days, s.first) + 1  # states that started before it, plus one
+    counties = list(zip(rows["county"], rows["activated"]))
+    first_names = [county for county, day in counties if day == s.first]
+    by_fy = sorted(Counter(fiscal_year(rows["activated"])).items())
+    fy_rows, active = [], 0
+    for fy, n in by_fy:
+        active += n
+        fy_rows.append(
+            f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{active:,}</td><td>{active / len(rows) * 100:.1f}%</td></tr>"
+        )
     parts = [
         f"<section class='state' id='state-{e(state.lower())}'>",
-        f"<h3>{e(str(s['state_name']))} ({e(state)})</h3>",
-        f"<p>First county activated: {s['first']:%Y-%m-%d} ({e(', '.join(first_names))}); {ordinal(rank)} of "
-        f"{len(spans)} states and DC to start. Active statewide: {s['statewide']:%Y-%m-%d}, {s['days']:,} days "
-        f"after the first county. Counties in the list: {s['counties']:,}.</p>",
+        f"<h3>{e(str(s.state_name))} ({e(state)})</h3>",
+        f"<p>First county activated: {s.first:%Y-%m-%d} ({e(', '.join(first_names))}); {ordinal(rank)} of "
+        f"{len(tables.first_days)} states and DC to start. Active statewide: {s.statewide:%Y-%m-%d}, {s.days:,} days "
+        f"after the first county. Counties in the list: {s.counties:,}.</p>",
         "<table><tr><th>fiscal year</th><th>counties activated</th><th>active by its end</th><th>share</th></tr>",
-        fy_rows,
+        "".join(fy_rows),
         "</table>",
     ]
-    about = pd.concat(
-        [
-            figures_about(Place("state", state, str(s["state_name"]), state), figures, plc),
-            figures_in_state(state_fips, figures, plc).sort_values(["period_end", "figure_id"]),
-        ]
-    )
+    # figures about the state itself, then those about its counties, each oldest first (`figures_about`,
+    # `figures_in_state`)
+    own = set(plc.loc[plc["place_code"] == state, "geography"])
+    in_counties = set(plc.loc[(plc["place_type"] == "county") & (plc["place_code"].str[:2] == state_fips), "geography"])
+    found = list(figures.itertuples())
+    about = [
+        r
+        for labels_of in (own, in_counties)
+        for r in sorted((r for r in found if r.geography in labels_of), key=lambda r: (r.period_end, r.figure_id))
+    ]
     ids: tuple[str, ...] = ()
-    if len(about):
-        parts.append(f"<p>Figures about {e(str(s['state_name']))} and its counties ({len(about)}):</p>")
+    if about:
+        parts.append(f"<p>Figures about {e(str(s.state_name))} and its counties ({len(about)}):</p>")
         parts.append(
             "<table><tr><th>figure</th><th>place</th><th>what</th><th>as printed</th><th>period</th>"
             "<th>source</th></tr>"
         )
-        for r in about.itertuples():
+        for r in about:
             when = f"{r.period_start:%Y-%m-%d}" + (
                 "" if r.period_start == r.period_end else f" to {r.period_end:%Y-%m-%d}"
             )
@@ -149,11 +166,11 @@ def state_section(state: str, tables: StateTables) -> StateSection:
                 f"<td>{e(source_label(sources, r.source_id, labels))}, {e(str(r.locator))}</td></tr>"
             )
         parts.append("</table>")
-        ids = tuple(about["figure_id"])
+        ids = tuple(r.figure_id for r in about)
     else:
-        parts.append(f"<p>No figure in data/figures.csv is about {e(str(s['state_name']))} or one of its counties.</p>")
+        parts.append(f"<p>No figure in data/figures.csv is about {e(str(s.state_name))} or one of its counties.</p>")
     parts.append(state_html(state, state_fips, declines, sheriffs))  # declined detainers, 287(g) agreements
-    tail = f"<p class='source'>Dates: {e(source_label(sources, s['source_id'], labels))}.</p></section>"
+    tail = f"<p class='source'>Dates: {e(source_label(sources, s.source_id, labels))}.</p></section>"
     return StateSection("\n".join(parts), ids, tail)
 
 
