@@ -56,6 +56,7 @@ def test_a_notebook_in_a_build_shows_the_analysis_the_build_computed_with_its_re
 
     data = write_tiny_data(tmp_path / "data", {FIGURE: 10})
     kept_reads = {"figure_ids": [FIGURE], "tables": ["glossary"]}
+    (tmp_path / "analysed").mkdir()
     analysis_files.save(tmp_path / "analysed", _result(), kept_reads)
 
     def never(_data):
@@ -163,3 +164,19 @@ def test_a_derived_table_is_computed_once_per_dataset_and_each_reader_gets_its_o
     assert len(calls) == 1 and not again.equals(first) and again.equals(real(ds.figures))
     lineage.derived("coverage", load_dataset(write_tiny_data(tmp_path / "other", {FIGURE: 11})))
     assert len(calls) == 2  # another dataset: its own table
+
+
+def test_a_stopped_build_writes_no_more_analyses_and_never_makes_its_removed_folder_again(tmp_path, monkeypatch):
+    import shutil
+
+    from scomm.data import load_dataset
+
+    handoff = _handoff(tmp_path / "staging", monkeypatch, {"01_a": lambda d: _result("01_a")})
+    ds = load_dataset(write_tiny_data(tmp_path / "data", {FIGURE: 10}))
+    handoff.stop("the build stopped")  # Ctrl-C while the analyses were computed
+    shutil.rmtree(tmp_path / "staging")  # the build removes its staging folder
+    handoff.compute(ds, "figures.csv", [Path("01_a.ipynb")])
+    assert not (tmp_path / "staging").exists()
+    with pytest.raises(FileNotFoundError):  # and a save that was under way cannot make it again
+        analysis_files.save(tmp_path / "staging" / "analysed", _result("01_a"), {})
+    assert not (tmp_path / "staging").exists()

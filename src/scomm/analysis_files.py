@@ -17,8 +17,9 @@ def path_for(folder: Path, notebook: str) -> Path:
 
 
 def save(folder: Path, result: Analysis, reads: dict) -> Path:
-    """Write `result` and its `reads` for its notebook; whole or not at all (written aside, then renamed)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write `result` and its `reads` for its notebook into `folder` (which must exist: a build that stopped and
+    removed its staging folder gets FileNotFoundError, never a new folder); whole or not at all (written aside,
+    then renamed)."""
     target = path_for(folder, result.notebook)
     part = target.with_suffix(".part")
     part.write_bytes(pickle.dumps((result, reads), protocol=pickle.HIGHEST_PROTOCOL))

@@ -58,6 +58,7 @@ class KernelHandoff:
 
     def __init__(self, folder: Path, stems: Sequence[str]):
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self._ready = {stem: threading.Event() for stem in stems}
         self._kept: set[str] = set()
         self._failure = ""
@@ -66,7 +67,7 @@ class KernelHandoff:
         """`analyse_notebooks`, each result kept for its kernel as soon as it is made."""
 
         def keep(stem: str, analysed: Analysed) -> None:
-            if stem in self._ready:
+            if stem in self._ready and not self._failure:  # nothing more is written once the build stops
                 analysis_files.save(self.folder, analysed.result, analysed.reads)
                 self._kept.add(stem)
                 self._ready[stem].set()
