@@ -479,7 +479,7 @@ def test_a_kernel_pool_waits_for_kernels_it_started_and_stops_them_on_close(tmp_
     with KernelPool(env, tmp_path) as idle:  # no kernel asked for: nothing to wait for, nothing started
         assert idle.wait_warm(0.0) and idle.size == 0
     pool = KernelPool(env, tmp_path)
-    pool.start(1, ())  # as a build starts one before its plan
+    pool.start(1, ())  # kernels started before the plan (a build starts them while it checks the inputs)
     try:
         pool.start(2, ["01_a"])  # the plan asks for two: the first is kept, one more starts
         assert pool.wait_warm(120) and pool.size == 2
