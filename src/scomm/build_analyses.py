@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scomm import analysis_files, claims, lineage
+from scomm import analysis_files, claims
 from scomm.analyses import ANALYSES
 from scomm.analysis import Analysis
 from scomm.build_state import BuildError
@@ -144,17 +144,6 @@ def collect_ratios(
         for order, item in enumerate(items, start=1):
             rows.append({"notebook": nb.stem, "order": order, **{c: item[c] for c in RATIO_COLUMNS[2:]}})
     return pd.DataFrame(rows, columns=RATIO_COLUMNS)
-
-
-def merged_reads(*records: dict) -> dict:
-    """One record of reads holding every read of `records`, in first-seen order."""
-    out = lineage.empty_reads()
-    for rec in records:
-        for kind, items in rec.items():
-            for item in items:
-                if item not in out.setdefault(kind, []):
-                    out[kind].append(item)
-    return out
 
 
 def claims_checks(ds: Dataset) -> pd.DataFrame:

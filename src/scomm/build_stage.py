@@ -18,7 +18,7 @@ import pandas as pd
 
 from scomm import lineage, output_folder, report
 from scomm.analyses import ANALYSES
-from scomm.build_analyses import KernelHandoff, claims_checks, collect_ratios, merged_reads, previous_ratios
+from scomm.build_analyses import KernelHandoff, claims_checks, collect_ratios, previous_ratios
 from scomm.build_inputs import DATA_NAMES
 from scomm.build_plan import Plan, sha
 from scomm.build_state import AUX_FILES, MANIFEST, OUTPUT_SUBDIRS, STATE
@@ -160,7 +160,7 @@ def stage(
         ]
         fingerprint = the_plan.fingerprints.get(nb.stem) if nb in the_plan.reuse else None
         if nb.stem in analysed:
-            reads = merged_reads(analysed[nb.stem].reads, rec["reads"])
+            reads = lineage.merged_reads(analysed[nb.stem].reads, rec["reads"])
         elif nb in the_plan.reuse:
             reads = recorded[nb.stem]["reads"]  # as the last build recorded them
         else:

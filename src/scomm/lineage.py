@@ -27,6 +27,17 @@ def empty_reads() -> dict:
     return {"tables": [], "figure_ids": [], "filters": [], "derived": [], "claim_ids": []}
 
 
+def merged_reads(*records: dict) -> dict:
+    """One record of reads holding every read of `records`, in first-seen order."""
+    out = empty_reads()
+    for rec in records:
+        for kind, items in rec.items():
+            for item in items:
+                if item not in out.setdefault(kind, []):
+                    out[kind].append(item)
+    return out
+
+
 def apply_filter(figures: pd.DataFrame, spec: dict) -> pd.DataFrame:
     """The figure rows matching `spec`: metric (list), geography (str), metric_contains (str)."""
     mask = pd.Series(True, index=figures.index)

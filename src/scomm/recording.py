@@ -46,10 +46,7 @@ class RecordingDataset:
 
     def record_reads(self, reads: dict) -> None:
         """Add the reads of another record of this data (an analysis the build computed on the same snapshot)."""
-        for kind, items in reads.items():
-            for item in items:
-                if item not in self.reads.setdefault(kind, []):
-                    self.reads[kind].append(item)
+        self.reads = lineage.merged_reads(self.reads, reads)
         if self._on_read is not None:
             self._on_read()
 
