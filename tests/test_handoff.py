@@ -180,3 +180,37 @@ def test_a_stopped_build_writes_no_more_analyses_and_never_makes_its_removed_fol
     with pytest.raises(FileNotFoundError):  # and a save that was under way cannot make it again
         analysis_files.save(tmp_path / "staging" / "analysed", _result("01_a"), {})
     assert not (tmp_path / "staging").exists()
+
+
+NEVER = (
+    "def never(data):\n"
+    "    raise RuntimeError('the kernel computed the analysis again')\n"
+    "result = run.analyse(never)\n"
+    "run.show_numbers(result)"
+)
+
+
+def test_a_build_shows_in_its_kernel_the_analysis_it_computed_in_its_own_process(tmp_path, monkeypatch):
+    """A tiny build whose notebook's own analysis function raises: it passes only when its kernel shows the
+    result the build computed (and records that result's reads)."""
+    import json
+
+    import tiny_project as tp
+    from scomm import build_analyses, build_stage
+
+    def analyse(data):
+        out = Analysis("01_handed")
+        out.add(data.get("TNY-001"), key="arrests")
+        return out
+
+    for module in (build_analyses, build_stage):
+        monkeypatch.setattr(module, "ANALYSES", {"01_handed": analyse})
+    data, nbs, out = tp.copy_data(tmp_path / "data"), tmp_path / "nbs", tmp_path / "out"
+    nbs.mkdir()
+    tp.notebook(nbs / "01_handed.ipynb", tp.OPEN.format(name="01_handed"), NEVER)
+    assert tp.build(data, out, nbs, force=True) == 0
+    executed = json.loads((out / "notebooks" / "01_handed.ipynb").read_text(encoding="utf-8"))
+    shown = "".join("".join(o.get("text", "")) for o in executed["cells"][-1]["outputs"])
+    assert "1,000" in shown, shown  # the derived number, printed from the handed result
+    kernel_record = json.loads((out / "figures" / "build-state" / "01_handed.lineage.json").read_text())
+    assert "TNY-001" in kernel_record["reads"]["figure_ids"]  # the handed result's reads, recorded by the kernel
