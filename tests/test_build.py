@@ -473,7 +473,8 @@ def test_a_kept_notebook_keeps_the_last_builds_derived_numbers(tmp_path):
 
 
 def test_a_kernel_pool_waits_for_kernels_it_started_and_stops_them_on_close(tmp_path):
-    from scomm.notebook_runner import KernelPool, kernel_env
+    from scomm.notebook_runner import KernelPool
+    from scomm.same_bytes import kernel_env
 
     env = kernel_env(os.environ)
     with KernelPool(env, tmp_path) as idle:  # no kernel asked for: nothing to wait for, nothing started

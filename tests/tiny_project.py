@@ -21,7 +21,8 @@ import nbformat
 import pandas as pd
 
 from scomm.build import run_build
-from scomm.notebook_runner import KernelPool, kernel_env
+from scomm.notebook_runner import KernelPool
+from scomm.same_bytes import kernel_env
 
 TINY_DATA = Path(__file__).parent / "fixtures" / "tiny_data"
 DATA_NAMES = ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv")

@@ -49,8 +49,9 @@ from scomm.build_state import (
     record_output_stats,
     swap_in,
 )
-from scomm.notebook_runner import KernelPool, default_jobs, kernel_env, notebook_paths
+from scomm.notebook_runner import KernelPool, default_jobs, notebook_paths
 from scomm.paths import DATAPACKAGE_JSON, PROJECT_ROOT, resolve
+from scomm.same_bytes import kernel_env
 from scomm.settings import DEFAULT_FORMATS
 
 LOCK_NAME = ".scomm-build.lock"

@@ -27,13 +27,13 @@ from scomm.notebook_runner import (
     KernelPool,
     Progress,
     default_jobs,
-    kernel_env,
     run_notebooks,
     run_order,
     wait_interruptibly,
 )
 from scomm.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 from scomm.safe_csv import defuse_formulas
+from scomm.same_bytes import kernel_env
 from scomm.settings import RunSettings
 
 LINEAGE = "lineage.json"

@@ -17,7 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
-from scomm import __version__
+from scomm import __version__, same_bytes
 from scomm.fmt import terminal_safe
 
 STOP_SIGNALS = {signal.SIGTERM: 143, signal.SIGHUP: 129}  # exit codes as a shell reports them
@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `scomm` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    same_bytes.pin_blas(os.environ)  # before numpy loads: the same model estimates, to the last bit, on any CPU
     name = f"scomm {args.command}"
     for signum in STOP_SIGNALS:  # a terminal closed or a `kill`: clean up as for Ctrl-C
         signal.signal(signum, _stop)

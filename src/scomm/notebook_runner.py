@@ -625,11 +625,3 @@ def default_jobs() -> int:
     waits on another's start-up; on 2 cores a third kernel made a forced build about 15% slower: 26.6 and
     28.0 s against 22.1 and 23.9 s.)"""
     return os.cpu_count() or 1
-
-
-def kernel_env(base: Mapping[str, str]) -> dict[str, str]:
-    """The environment a build's kernels run with: `base` (the build's own), with string hashing fixed so that
-    sets and dicts of strings iterate the same way in every kernel."""
-    env = dict(base)
-    env["PYTHONHASHSEED"] = "0"
-    return env

@@ -1,0 +1,39 @@
+"""The settings that make a build's numbers the same bytes on every machine (scomm.same_bytes)."""
+
+from __future__ import annotations
+
+from scomm import same_bytes
+
+AVX512 = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw\nbogomips\t: 4800\n"
+AVX2 = "flags\t\t: fpu sse2 avx avx2 fma\n"
+OLD = "flags\t\t: fpu sse2 sse4_2 avx\n"
+
+
+def test_the_avx2_kernels_are_pinned_on_any_x86_cpu_that_has_them():
+    assert same_bytes.blas_core("x86_64", AVX512) == "Haswell"  # not the AVX-512 kernels it would choose
+    assert same_bytes.blas_core("AMD64", AVX2) == "Haswell"
+    assert same_bytes.blas_core("x86_64", OLD) is None  # no AVX2: OpenBLAS chooses
+    assert same_bytes.blas_core("aarch64", AVX2) is None  # another architecture: its own kernels
+    assert same_bytes.blas_core("x86_64", "") is None
+
+
+def test_pinning_keeps_a_users_choice_and_reads_the_cpu_otherwise(tmp_path, monkeypatch):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(AVX512)
+    monkeypatch.setattr(same_bytes, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(same_bytes.platform, "machine", lambda: "x86_64")
+    environ: dict[str, str] = {}
+    same_bytes.pin_blas(environ)
+    assert environ == {"OPENBLAS_CORETYPE": "Haswell"}
+    chosen = {"OPENBLAS_CORETYPE": "SkylakeX"}
+    same_bytes.pin_blas(chosen)
+    assert chosen == {"OPENBLAS_CORETYPE": "SkylakeX"}
+    monkeypatch.setattr(same_bytes, "CPUINFO", tmp_path / "absent")
+    elsewhere: dict[str, str] = {}
+    same_bytes.pin_blas(elsewhere)  # no /proc/cpuinfo (not Linux): nothing set
+    assert elsewhere == {}
+
+
+def test_kernels_hash_strings_alike_and_keep_the_builds_environment():
+    env = same_bytes.kernel_env({"OPENBLAS_CORETYPE": "Haswell", "PATH": "/bin"})
+    assert env == {"OPENBLAS_CORETYPE": "Haswell", "PATH": "/bin", "PYTHONHASHSEED": "0"}
