@@ -412,12 +412,16 @@ def _draw_at_png_dpi(fig) -> memoryview:
 
 
 def draw_measured(fig) -> None:
-    """Draw `fig` as its PNG is drawn (300 dpi) without writing a file, measuring its texts for `describe`: for
-    checks of a chart's layout as it is published, at the cost of the draw alone."""
+    """Lay `fig` out as its PNG is drawn (300 dpi) and measure its texts for `describe`, painting no pixel: for
+    checks of a chart's layout as it is published (every text's extent is the PNG's), without the raster's cost.
+    """
     listener = _measure_while_drawing(fig)
+    screen_dpi = fig.dpi
     try:
-        _draw_at_png_dpi(fig)
+        fig.dpi = PNG_DPI  # as savefig sets it for the PNG's draw
+        fig.draw_without_rendering()
     finally:
+        fig.dpi = screen_dpi
         fig.canvas.mpl_disconnect(listener)
 
 
