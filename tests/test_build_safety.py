@@ -389,13 +389,32 @@ INTERRUPT_FROM_ANOTHER_THREAD = (  # run in the build's process: SIGINT to a thr
 )
 
 
+STOPPED_BY = (  # `scomm` with a command that sends its own process a signal, then waits to be stopped
+    "import os, signal, sys, time\nfrom scomm import cli\n"
+    "def stop_self(args):\n    os.kill(os.getpid(), getattr(signal, sys.argv[1]))\n    time.sleep(60)\n    return 0\n"
+    "class Args:\n    command = 'build'\n    func = staticmethod(stop_self)\n"
+    "cli.build_parser = lambda: type('Parser', (), {'parse_args': lambda self, argv: Args()})()\n"
+    "sys.exit(cli.main([]))\n"
+)
+
+
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_is_an_interruption_with_the_shells_exit_code(name, code):
+    """SIGTERM (a `kill`) and SIGHUP (a closed terminal) stop any command as Ctrl-C does, through the same
+    handler, with the exit code a shell reports for that signal (the build's clean-up on it is tested below)."""
+    done = subprocess.run([sys.executable, "-c", STOPPED_BY, name], capture_output=True, text=True, timeout=120)
+    assert done.returncode == code, done.stderr
+    assert "scomm build: interrupted" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 def test_each_signal_stops_kernels_then_removes_staging_and_lock(tmp_path):
-    """Builds of the writer notebook, each stopped once its notebook writes: by SIGINT, SIGTERM and SIGHUP, and by
-    a SIGINT that the operating system hands to another thread than the main one (kernel clients start several;
-    here a thread of the build sends it to itself). Each exits with the shell's code, saying it was interrupted,
-    and leaves nothing staged and no lock, even a second later. The builds run side by side, so that their
-    start-ups overlap; the bound is generous (the speed itself is benchmarks/interrupt.py's)."""
-    signals = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143), "SIGHUP": (signal.SIGHUP, 129)}
+    """Builds of the writer notebook, each stopped once its notebook writes: by SIGINT (Ctrl-C), by SIGTERM (the
+    handler SIGHUP shares, see above), and by a SIGINT that the operating system hands to another thread than the
+    main one (kernel clients start several; here a thread of the build sends it to itself). Each exits with the
+    shell's code, saying it was interrupted, and leaves nothing staged and no lock, even a second later. The
+    builds run side by side, so that their start-ups overlap; the bound is generous (the speed itself is
+    benchmarks/interrupt.py's)."""
+    signals = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143)}
     runs = {name: _writer_build(tmp_path / name) for name in signals}
     runs["SIGINT to another thread"] = _writer_build(tmp_path / "thread", INTERRUPT_FROM_ANOTHER_THREAD)
     codes = {name: code for name, (_, code) in signals.items()} | {"SIGINT to another thread": 130}
