@@ -16,7 +16,7 @@ import pandas as pd
 from scomm.detainers import PLACED_BY, state_html
 from scomm.fmt import ordinal
 from scomm.place_profile import ratios_using
-from scomm.rollout_counts import fiscal_year, state_spans
+from scomm.rollout_counts import state_spans
 from scomm.source_names import source_label, source_labels
 
 
@@ -44,9 +44,10 @@ class StateRows(NamedTuple):
     """One state's rows of each table a section reads, and its two-digit FIPS code."""
 
     fips: str
-    acts: pd.DataFrame
-    places: pd.DataFrame  # the state itself and its counties
-    figures: pd.DataFrame  # figures about those places
+    counties: list[tuple[str, pd.Timestamp]]  # (county, activated) in the activation list's order
+    own: set[str]  # geography labels of the state itself
+    in_counties: set[str]  # geography labels of its counties
+    figures: list[Any]  # figures about those places (rows of `figures.itertuples()`), in table order
     declines: pd.DataFrame  # declined detainers at facilities placed in its counties
     sheriffs: pd.DataFrame  # its sheriffs' rows of the 287(g) panel
 
@@ -96,15 +97,28 @@ class StateTables:
         decl = {st: part for st, part in declines.groupby("state", observed=True)}
         sheriffs = self.wapo[self.wapo["fips"].notna()]
         posts = {f: part for f, part in sheriffs.groupby(sheriffs["fips"].astype(str).str[:2])}
-        acts = {st: part for st, part in self.acts.groupby("state", observed=True)}
+        counties: dict[str, list[tuple[str, pd.Timestamp]]] = {}
+        for st, county, day in zip(self.acts["state"], self.acts["county"], self.acts["activated"]):
+            counties.setdefault(st, []).append((county, day))
+        figures_at: dict[str, list[Any]] = {}
+        for row in self.figures.itertuples():  # once: 51 sections each pick their places' rows
+            figures_at.setdefault(row.geography, []).append(row)
         out = {}
         for st, state_fips in fips.items():
             plc = places.get(st, self.plc.iloc[:0])
+            labels = set(plc["geography"])
+            own, in_counties = set(), set()
+            for place_code, place_type, geography in zip(plc["place_code"], plc["place_type"], plc["geography"]):
+                if place_code == st:
+                    own.add(geography)
+                if place_type == "county" and str(place_code)[:2] == state_fips:
+                    in_counties.add(geography)
             out[st] = StateRows(
                 state_fips,
-                acts.get(st, self.acts.iloc[:0]),
-                plc,
-                self.figures[self.figures["geography"].isin(set(plc["geography"]))],
+                counties.get(st, []),
+                own,
+                in_counties,
+                sorted((r for g in labels for r in figures_at.get(g, [])), key=lambda r: r.Index),
                 decl.get(st, declines.iloc[:0]),
                 posts.get(state_fips, self.wapo.iloc[:0]),
             )
@@ -117,17 +131,17 @@ def state_section(state: str, tables: StateTables) -> StateSection:
     agreements. (Plain Python over the state's rows: 51 sections of a few rows each.)"""
     e = html.escape
     labels, sources = tables.labels, tables.sources
-    state_fips, rows, plc, figures, declines, sheriffs = tables.by_state[state]
+    state_fips, counties, own, in_counties, found, declines, sheriffs = tables.by_state[state]
     s = tables.span_rows[state]
     rank = bisect_left(tables.first_days, s.first) + 1  # states that started before it, plus one
-    counties = list(zip(rows["county"], rows["activated"]))
     first_names = [county for county, day in counties if day == s.first]
-    by_fy = sorted(Counter(fiscal_year(rows["activated"])).items())
+    # federal fiscal years, as `rollout_counts.fiscal_year` counts them (FY2011 = October 2010 to September 2011)
+    by_fy = sorted(Counter(day.year + (day.month >= 10) for _, day in counties).items())
     fy_rows, active = [], 0
     for fy, n in by_fy:
         active += n
         fy_rows.append(
-            f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{active:,}</td><td>{active / len(rows) * 100:.1f}%</td></tr>"
+            f"<tr><td>FY{fy}</td><td>{n:,}</td><td>{active:,}</td><td>{active / len(counties) * 100:.1f}%</td></tr>"
         )
     parts = [
         f"<section class='state' id='state-{e(state.lower())}'>",
@@ -141,9 +155,6 @@ def state_section(state: str, tables: StateTables) -> StateSection:
     ]
     # figures about the state itself, then those about its counties, each oldest first (`figures_about`,
     # `figures_in_state`)
-    own = set(plc.loc[plc["place_code"] == state, "geography"])
-    in_counties = set(plc.loc[(plc["place_type"] == "county") & (plc["place_code"].str[:2] == state_fips), "geography"])
-    found = list(figures.itertuples())
     about = [
         r
         for labels_of in (own, in_counties)
