@@ -286,8 +286,9 @@ def _chart_name(output: dict) -> str | None:
 
 
 def _source_line(source_ids: Sequence[str], sources: pd.DataFrame) -> str:
-    """'Sources: <a href=...>ICE</a> (2013); ...' for the report, publishers linked to the source."""
-    meta = sources.set_index("source_id")
+    """'Sources: <a href=...>ICE</a> (2013); ...' for the report, publishers linked to the source (`sources`
+    indexed by source_id already is faster when many lines are written)."""
+    meta = sources if sources.index.name == "source_id" else sources.set_index("source_id")
     parts: list[str] = []
     for sid in source_ids:
         if sid not in meta.index:
@@ -318,9 +319,10 @@ def prepare(ds: Dataset) -> Prepared:
     """The glossary, the sources table's rows and every state's section (without derived numbers)."""
     from scomm import detainers, geography, state_sections
 
+    by_id = ds.sources.set_index("source_id")
     glossary = "".join(
         f"<dt id='term-{html.escape(_slug(t.term))}'><strong>{html.escape(t.term)}</strong></dt>"
-        f"<dd>{html.escape(t.definition)} <span class='meta'>{_source_line([t.source_id], ds.sources)}</span></dd>"
+        f"<dd>{html.escape(t.definition)} <span class='meta'>{_source_line([t.source_id], by_id)}</span></dd>"
         for t in ds.table("glossary").itertuples()
     )
     src = ds.sources.copy()
@@ -510,6 +512,7 @@ def write_html(
 
     prepared = prepared or prepare(ds)
     charts_meta = charts_meta or {}
+    sources_by_id = ds.sources.set_index("source_id")  # once: every chart's caption names its sources
     out_dir = path.parent
     pages, findings_of, chart_page, titles = {}, {}, {}, {}
     for nb_path in notebooks:
@@ -539,7 +542,7 @@ def write_html(
                     body.append("<div class='scroll'>" + markdown_html(md) + "</div>")
                 elif "image/png" in data and (chart := _chart_name(output)):
                     chart_page[chart] = nb_path.stem
-                    body.append(_figure(chart, charts_meta.get(chart, {}), ds, fig_dir, anchor=True))
+                    body.append(_figure(chart, charts_meta.get(chart, {}), sources_by_id, fig_dir, anchor=True))
             if printed:  # computed numbers, as the notebook printed them: for checking, folded away
                 body.insert(
                     len(body),
@@ -575,7 +578,7 @@ def write_html(
         shown = [
             f"<h3><a href='{chart_page[name]}.html#{html.escape(name)}'>"
             f"{html.escape(charts_meta.get(name, {}).get('title', name))}</a></h3>"
-            + _figure(name, charts_meta.get(name, {}), ds, fig_dir, title=False)
+            + _figure(name, charts_meta.get(name, {}), sources_by_id, fig_dir, title=False)
             for name in names
             if name in chart_page
         ]
@@ -686,9 +689,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _figure(name: str, meta: dict, ds: Dataset, fig_dir: Path, *, anchor: bool = False, title: bool = True) -> str:
+def _figure(
+    name: str, meta: dict, sources: pd.DataFrame, fig_dir: Path, *, anchor: bool = False, title: bool = True
+) -> str:
     """A chart as <figure>: a responsive image (screen copies with srcset, lazily loaded) with alt text from
-    its title and subtitle, linking to the full-size PNG; its sources (linked) and its files."""
+    its title and subtitle, linking to the full-size PNG; its sources (linked, from `sources` indexed by
+    source_id) and its files."""
     head, subtitle = meta.get("title", ""), meta.get("subtitle", "")
     alt = html.escape(f"{head}. {subtitle}".strip(". ") or f"chart {name}", quote=True)
     screens = screen_images(fig_dir, name, SCREEN_WIDTHS if name in KEY_CHARTS else SCREEN_WIDTHS[:1])
@@ -713,7 +719,7 @@ def _figure(name: str, meta: dict, ds: Dataset, fig_dir: Path, *, anchor: bool =
         for ext in ("png", "svg", "pdf", "csv")
         if (fig_dir / f"{name}.{ext}").exists()
     ]
-    caption = [_source_line(meta.get("source_ids", []), ds.sources), "Full size and data: " + ", ".join(files) + "."]
+    caption = [_source_line(meta.get("source_ids", []), sources), "Full size and data: " + ", ".join(files) + "."]
     ident = f" id='{e(name)}'" if anchor else ""
     return f"<figure{ident}>{image}<figcaption>{' '.join(c for c in caption if c)}</figcaption></figure>"
 
