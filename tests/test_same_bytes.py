@@ -37,3 +37,33 @@ def test_pinning_keeps_a_users_choice_and_reads_the_cpu_otherwise(tmp_path, monk
 def test_kernels_hash_strings_alike_and_keep_the_builds_environment():
     env = same_bytes.kernel_env({"OPENBLAS_CORETYPE": "Haswell", "PATH": "/bin"})
     assert env == {"OPENBLAS_CORETYPE": "Haswell", "PATH": "/bin", "PYTHONHASHSEED": "0"}
+
+
+PINNED_BY_ENTRY_POINT = (  # what a command sees once `scomm` dispatched it: the pin set, numpy not yet loaded
+    "import json, os, sys\nfrom scomm import cli\n"
+    "def report(args):\n"
+    "    print(json.dumps([os.environ.get('OPENBLAS_CORETYPE'), 'numpy' in sys.modules]))\n    return 0\n"
+    "class Args:\n    command = 'build'\n    func = staticmethod(report)\n"
+    "cli.build_parser = lambda: type('Parser', (), {'parse_args': lambda self, argv: Args()})()\n"
+    "sys.exit(cli.main([]))\n"
+)
+
+
+def test_the_entry_point_pins_the_blas_kernels_before_numpy_loads():
+    """`scomm`'s entry point sets the pin (where this machine's CPU has the kernels) before any command runs,
+    and before numpy is imported, so OpenBLAS reads it; it fails if `main` stops calling `pin_blas`."""
+    import json
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    done = subprocess.run(
+        [sys.executable, "-c", PINNED_BY_ENTRY_POINT], capture_output=True, text=True, env=env, check=True
+    )
+    try:
+        cpuinfo = same_bytes.CPUINFO.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        cpuinfo = ""
+    assert json.loads(done.stdout) == [same_bytes.blas_core(platform.machine(), cpuinfo), False]
