@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scomm import analysis_files, claims
+from scomm import analysis_files, lineage
 from scomm.analyses import ANALYSES
 from scomm.analysis import Analysis
 from scomm.build_state import BuildError
@@ -147,7 +147,6 @@ def collect_ratios(
 
 
 def claims_checks(ds: Dataset) -> pd.DataFrame:
-    """The published-claims checks table of `ds` (record counts read from the dataset's own folder)."""
-    records = ds.table(claims.RECORDS_TABLE) if claims.uses_records(ds.claims) else None
-    monthly = ds.table(claims.DETAINER_TABLE) if claims.uses_detainer_months(ds.claims) else None
-    return claims.evaluate(ds.claims, ds.figures, records, monthly)
+    """The published-claims checks table of `ds` (record counts read from the dataset's own folder): the same
+    table notebook 07 reads and the build's plan fingerprints, computed once per dataset."""
+    return lineage.derived("claims", ds)

@@ -480,7 +480,7 @@ def evaluate(
     info = figures.set_index("figure_id").reindex(columns=["as_printed", "locator", "period_start", "period_end"])
     printed = info["as_printed"].astype(str).to_dict()
     rows = []
-    published = info.to_dict("index")
+    published = info[info.index.isin(claims["published_id"])].to_dict("index")  # the rows claims name only
     for claim in claims.to_dict("records"):  # plain rows: a Series per claim costs more than the checks
         about = published.get(claim["published_id"], {})
         claim["_as_printed"] = about.get("as_printed", "")

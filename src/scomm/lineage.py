@@ -52,13 +52,21 @@ def apply_filter(figures: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 def _derived_registry() -> dict[str, Callable[[Dataset], pd.DataFrame]]:
     return {
-        "claims": lambda ds: claims.evaluate(ds.claims, ds.figures),
+        "claims": dataset_claims_checks,
         "conflicts": lambda ds: audit.conflicts(ds.figures),
         "consistency": lambda ds: audit.consistency_checks(ds.figures),
         "figures_by_source": lambda ds: audit.figures_by(ds.figures, ds.sources),
         "figures_by_kind": lambda ds: audit.figures_by_kind(ds.figures, ds.sources),
         "coverage": lambda ds: audit.coverage(ds.figures),
     }
+
+
+def dataset_claims_checks(ds: Dataset) -> pd.DataFrame:
+    """The published-claims checks of `ds`: record counts and detainers by month read from the dataset's own
+    folder (a build's snapshot, or the folder given with --data), never from the bundled data/."""
+    records = ds.table(claims.RECORDS_TABLE) if claims.uses_records(ds.claims) else None
+    monthly = ds.table(claims.DETAINER_TABLE) if claims.uses_detainer_months(ds.claims) else None
+    return claims.evaluate(ds.claims, ds.figures, records, monthly)
 
 
 def derived(name: str, ds: Dataset) -> pd.DataFrame:
