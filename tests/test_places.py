@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -485,3 +486,27 @@ def test_place_for_a_county_prints_its_ice_area_and_jail_share(capsys):
 def test_place_for_a_state_does_not_print_an_ice_area(capsys):
     assert main(["place", "TX"]) == 0
     assert "ICE area of responsibility" not in capsys.readouterr().out
+
+
+def test_place_reads_the_place_tables_of_the_data_folder_given(tmp_path, capsys):
+    """`scomm place --data FOLDER` reads the activations (and states and places) of that folder when it holds
+    them, as a build does: a county's activation date edited there is the date printed."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("figures.csv", "sources.csv", "metrics.csv", "milestones.csv", "claims.csv", "states.csv"):
+        shutil.copy2(DATA_DIR / name, folder / name)
+    lines = (DATA_DIR / "activations.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    fips, activated = header.index("fips"), header.index("activated")
+    edited = []
+    for line in lines:
+        cells = line.rstrip("\n").split(",")
+        if cells[fips] == "48113":  # Dallas County, TX, activated 2008-11-12 in the bundled table
+            assert cells[activated] == "2008-11-12"
+            cells[activated] = "2008-11-13"
+        edited.append(",".join(cells) + "\n")
+    (folder / "activations.csv").write_text("".join(edited), encoding="utf-8")
+    assert main(["place", "Dallas County, TX", "--data", str(folder)]) == 0
+    assert "Activated:  2008-11-13" in capsys.readouterr().out
+    assert main(["place", "Dallas County, TX"]) == 0  # the bundled table when no --data is given
+    assert "Activated:  2008-11-12" in capsys.readouterr().out

@@ -28,6 +28,7 @@ from scomm.paths import (
     NOTEBOOKS_DIR,
     SOURCES_CSV,
     SRC_DIR,
+    beside,
     resolve,
 )
 
@@ -153,15 +154,10 @@ def quick_paths(data: str | None, sources: str | None, metrics: str | None) -> t
     figures = resolve(data, FIGURES_CSV)
     if figures.is_dir():
         figures = figures / "figures.csv"
-
-    def beside(name: str, default: Path) -> Path:
-        candidate = figures.with_name(name)
-        return candidate if candidate.exists() else default
-
     return (
         figures,
-        resolve(sources, beside("sources.csv", SOURCES_CSV)),
-        resolve(metrics, beside("metrics.csv", METRICS_CSV)),
-        beside("milestones.csv", MILESTONES_CSV),
-        beside("claims.csv", CLAIMS_CSV),
+        resolve(sources, beside(figures, "sources.csv", SOURCES_CSV)),
+        resolve(metrics, beside(figures, "metrics.csv", METRICS_CSV)),
+        beside(figures, "milestones.csv", MILESTONES_CSV),
+        beside(figures, "claims.csv", CLAIMS_CSV),
     )

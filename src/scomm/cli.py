@@ -19,6 +19,7 @@ from pathlib import Path
 
 from scomm import __version__, same_bytes
 from scomm.fmt import terminal_safe
+from scomm.paths import DATA_DIR, beside
 
 STOP_SIGNALS = {signal.SIGTERM: 143, signal.SIGHUP: 129}  # exit codes as a shell reports them
 
@@ -99,10 +100,14 @@ def _lineage(args: argparse.Namespace) -> int:
 
 def _place(args: argparse.Namespace) -> int:
     from scomm import geography, place_lookup, place_profile  # pandas: see the module's docstring
-    from scomm.data import load_dataset  # likewise
+    from scomm.data import dataset_paths, load_dataset  # likewise
 
     ds = load_dataset(args.data)
-    acts, sts, plc = geography.activations(), geography.states(), geography.places()
+    # the place tables of the --data folder when it holds them (as a build reads them), else the bundled ones
+    figures = dataset_paths(args.data)[0]
+    table = {name: beside(figures, name, DATA_DIR / name) for name in ("activations.csv", "states.csv", "places.csv")}
+    acts = geography.activations(table["activations.csv"], table["states.csv"])
+    sts, plc = geography.states(table["states.csv"]), geography.places(table["places.csv"])
     try:
         place = place_lookup.lookup(args.name, acts, sts, plc)
     except place_lookup.PlaceLookupError as err:
@@ -244,7 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--replace", action="store_true", help="with --chart: overwrite the chart and its .csv if they exist"
     )
-    p.add_argument("--data", help="figures CSV (default: the bundled data/figures.csv)")
+    p.add_argument(
+        "--data",
+        help="figures CSV, or a folder holding one (default: the bundled data/figures.csv); the activations, "
+        "states and places tables are read from its folder when it holds them, else the bundled ones",
+    )
     p.set_defaults(func=_place)
 
     d = sub.add_parser(

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from scomm.csv_reader import CsvReader
-from scomm.paths import CLAIMS_CSV, DATA_DIR, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, resolve
+from scomm.paths import CLAIMS_CSV, DATA_DIR, FIGURES_CSV, METRICS_CSV, MILESTONES_CSV, SOURCES_CSV, beside, resolve
 from scomm.problems import FiguresValidationError
 from scomm.schema import TableSchema, table_schema
 from scomm.validation import (
@@ -193,12 +193,6 @@ def load_dataset(
         claims=_to_frame(c_table, c_typed, c_reader.schema),
         data_dir=data_dir or DATA_DIR,
     )
-
-
-def beside(path: Path, name: str, default: Path) -> Path:
-    """`name` in the folder of `path` when that file exists, else `default`."""
-    candidate = path.with_name(name)
-    return candidate if candidate.exists() else default
 
 
 def dataset_paths(

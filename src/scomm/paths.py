@@ -29,3 +29,11 @@ def resolve(path: str | Path | None, default: Path) -> Path:
         return Path(path).expanduser().resolve()
     except RuntimeError:  # a loop of symbolic links (Python 3.11 and 3.12 raise RuntimeError, later OSError)
         raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None
+
+
+def beside(path: Path, name: str, default: Path) -> Path:
+    """`name` (a path in data/ layout, such as "activations.csv") in the folder of the file `path` when it exists
+    there, else `default`: how every command finds the other tables of a --data folder (a folder of that name
+    counts too, so that a build says it is not a file instead of reading the bundled one)."""
+    candidate = path.parent / name
+    return candidate if candidate.exists() else default
