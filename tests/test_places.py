@@ -510,3 +510,18 @@ def test_place_reads_the_place_tables_of_the_data_folder_given(tmp_path, capsys)
     assert "Activated:  2008-11-13" in capsys.readouterr().out
     assert main(["place", "Dallas County, TX"]) == 0  # the bundled table when no --data is given
     assert "Activated:  2008-11-12" in capsys.readouterr().out
+
+
+def test_place_dates_the_return_by_the_milestones_of_the_data_folder_given(tmp_path, capsys):
+    """The jail share `scomm place` prints for a county splits its months at the return of Secure Communities
+    as the milestones of --data date it: moved from 2017-01-25 to 2018-01-25, the months before run from
+    October 2015 (the first month of the records) to December 2017 (the month of the return is left out): 27."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("figures.csv", "sources.csv", "metrics.csv", "claims.csv"):
+        shutil.copy2(DATA_DIR / name, folder / name)
+    text = (DATA_DIR / "milestones.csv").read_text(encoding="utf-8")
+    assert "\nM14,2017-01-25," in text
+    (folder / "milestones.csv").write_text(text.replace("\nM14,2017-01-25,", "\nM14,2018-01-25,"), encoding="utf-8")
+    assert main(["place", "48113", "--data", str(folder / "figures.csv")]) == 0
+    assert "in October 2015 to December 2017 (27 months), before Secure Communities returned" in capsys.readouterr().out

@@ -118,7 +118,7 @@ def _place(args: argparse.Namespace) -> int:
         from scomm.detainers import place_text as detainer_text  # the record modules: loaded only for a county
         from scomm.jails import place_text  # likewise
 
-        say("\n" + place_text(place.code))
+        say("\n" + place_text(place.code, ds.milestones))  # the return dated by the data given
         say("\n" + detainer_text(place.code))  # declined detainers and 287(g) years
     if args.chart:
         if place.kind not in ("county", "state"):

@@ -399,11 +399,12 @@ def aor_summary_text(summary: dict) -> str:
     )
 
 
-def place_text(county_fips: str | int) -> str:
+def place_text(county_fips: str | int, milestones: pd.DataFrame | None = None) -> str:
     """What `scomm place` adds for a county: its ICE area and that area's jail share before and after the
-    return, from the bundled derived tables; a county the crosswalk lacks gets one line saying so."""
+    return (dated by `milestones`, default the bundled table), from the bundled derived tables; a county the
+    crosswalk lacks gets one line saying so."""
     try:
-        return aor_summary_text(aor_summary(county_fips))
+        return aor_summary_text(aor_summary(county_fips, milestones=milestones))
     except KeyError as err:
         return f"ICE area of responsibility: not known ({err.args[0]})."
 
