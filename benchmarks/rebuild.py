@@ -10,7 +10,8 @@ the bundled data (all on this machine's cores). Prints each ratio with its goal:
                                   with the build's own executor, as many at a time as cores      goal <= 1.2
   bytes rewritten by that edit    output files (notebooks/ and figures/) whose bytes changed      goal <= 3 MB
 The forced build, the floor, the edit and "alone" are measured in alternating rounds; each time is the best of
---runs rounds (the machine is shared: the fastest run is the least disturbed).
+--runs rounds (the machine is shared: the fastest run is the least disturbed), and the two ratios are also printed
+as the median of each round's own ratio.
 Usage: python benchmarks/rebuild.py [--runs N] [--skip-slow]   (--skip-slow leaves out naive and papermill)
 """
 
@@ -20,6 +21,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -199,6 +201,10 @@ def main() -> None:
             times["alone"].append(best(alone, 1))
             say("round: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()))
         full, floor = min(times["full"]), min(times["floor"])
+
+        def paired(a: str, b: str) -> float:
+            return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
         incremental, alone_time = min(times["incremental"]), min(times["alone"])
         noop = best(lambda: timed(build), max(3, args.runs))
         helps = best(lambda: timed([str(BIN / "scomm"), "--help"]), max(3, args.runs))
@@ -211,6 +217,10 @@ def main() -> None:
         say(f"forced build / floor:        {full / floor:.2f}  (goal <= 1.1)")
         say(f"no-op / scomm --help:        {noop / helps:.2f}  (goal <= 3)")
         say(f"one-figure edit / alone:     {incremental / alone_time:.2f}  (goal <= 1.2)")
+        # the same two ratios taken within each round (a pair measured side by side), their median: steadier than
+        # the ratio of two bests when the shared machine's speed drifts between rounds
+        say(f"  median of the rounds' own ratios: forced / floor {paired('full', 'floor'):.2f}, "
+            f"edit / alone {paired('incremental', 'alone'):.2f}")  # fmt: skip
         files, rewritten = state["rewritten"]
         say(f"one-figure edit rewrote:     {files} files, {rewritten / 1e6:.2f} MB  (goal <= 3 MB)")
         naive = papermill = float("nan")
