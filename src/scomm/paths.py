@@ -33,7 +33,8 @@ def resolve(path: str | Path | None, default: Path) -> Path:
 
 def beside(path: Path, name: str, default: Path) -> Path:
     """`name` (a path in data/ layout, such as "activations.csv") in the folder of the file `path` when it exists
-    there, else `default`: how every command finds the other tables of a --data folder (a folder of that name
-    counts too, so that a build says it is not a file instead of reading the bundled one)."""
+    there, else `default`: how the data files beside a --data figures file are found (by `dataset_paths`, the
+    build's no-op check and `scomm place`); a folder of that name counts too, so that a build says it is not a
+    file instead of reading the bundled one."""
     candidate = path.parent / name
     return candidate if candidate.exists() else default
