@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `scomm` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    same_bytes.pin_blas(os.environ)  # before numpy loads: the same model estimates, to the last bit, on any CPU
+    same_bytes.pin(os.environ)  # before numpy loads: the same model estimates, to the last bit, on any CPU
     name = f"scomm {args.command}"
     for signum in STOP_SIGNALS:  # a terminal closed or a `kill`: clean up as for Ctrl-C
         signal.signal(signum, _stop)
