@@ -494,7 +494,7 @@ PLOTTED = {
     "10_detainers_by_month": (["detainers", "share_active"], None),
     "10_declines_by_year": (["placed", "unplaced", "no_place"], None),
     "10_detainer_outcomes": (["percent"], None),
-    "10_287g_and_activation": (["with_secure_communities", "without_secure_communities"], None),
+    "10_287g_and_activation": (["with_secure_communities", "program_ended", "without_secure_communities"], None),
     "10_encounters_detainers": (
         [
             "all areas",

@@ -822,7 +822,7 @@ def weak_note(fig, sources: pd.DataFrame) -> str:
     for sid in dict.fromkeys(s for cell in rows["source_id"] for s in row_source_ids(cell)):
         kind = str(meta.loc[sid, "kind"])
         if is_weak_kind(kind):
-            name = copy_read(meta, sid) + (", unverified" if sid in low else "")
+            name = copy_read(meta, sid) + (" (unverified)" if sid in low else "")
             by_kind.setdefault(kind, [])
             if name not in by_kind[kind]:
                 by_kind[kind].append(name)

@@ -65,23 +65,26 @@ def monthly_chart(
     milestones: pd.DataFrame,
     sources: pd.DataFrame,
     event_ids: list[str],
+    ended_id: str = "M12",
 ):
-    """Detainers issued per month (top) beside the share of counties with Secure Communities active (bottom),
-    with numbered dated events explained in the note."""
+    """Detainers issued per month (top) beside the share of counties with Secure Communities active (bottom,
+    left blank from the month the program ended, milestone `ended_id`), with numbered dated events explained in
+    the note."""
     table = _ints(monthly, ["detainers", "calendar_year", "fiscal_year"])
     table["month"] = pd.to_datetime(table["month"])
-    table["share_active"] = share_active(activations, table["month"]).round(2)
+    ended = pd.Timestamp(milestones.set_index("milestone_id").loc[ended_id, "date"])
+    in_operation = (table["month"] + pd.offsets.MonthEnd(0)) < ended
+    table["share_active"] = share_active(activations, table["month"]).round(2).where(in_operation)
     table["source_id"] = DETAINER_SOURCES + " " + " ".join(sorted(set(" ".join(activations["source_id"]).split())))
     peak = table.loc[table["detainers"].idxmax()]
     last = table[table["partial"].fillna("") == ""].iloc[-1]  # the last whole month
     events = _milestone_rows(milestones, event_ids)
     fig, (top, bottom) = charts.new_figure(
-        f"Detainers to local jails peaked at {peak['detainers']:,} in {fmt.month_year(peak['month'])}, when Secure "
-        f"Communities was active in {peak['share_active']:.0f}% of counties; in {fmt.month_year(last['month'])} "
-        f"ICE issued {last['detainers']:,}",
+        f"Detainers to local jails peaked at {peak['detainers']:,} in {fmt.month_year(peak['month'])}; in "
+        f"{fmt.month_year(last['month'])} ICE issued {last['detainers']:,}",
         f"ICE detainers issued to local law enforcement agencies per month, {fmt.month_year(table['month'].iloc[0])} to "
         f"{fmt.month_year(table['month'].iloc[-1])} (July 2015 to the 19th), and the percent of counties in ICE's list where "
-        f"Secure Communities was active",
+        f"Secure Communities was active, until it ended on {fmt.day_month_year(ended)}",
         nrows=2,
         figsize=(7.6, 6.6),
         sharex=True,
@@ -111,7 +114,8 @@ def monthly_chart(
     top.set_ylim(0, ymax)
     top.set_ylabel("detainers per month")
     top.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-    bottom.plot(table["month"], table["share_active"], color=charts.PALETTE[1], linestyle="--", linewidth=1.8)
+    drawn = table[table["share_active"].notna()]
+    bottom.plot(drawn["month"], drawn["share_active"], color=charts.PALETTE[1], linestyle="--", linewidth=1.8)
     bottom.set_ylim(0, 105)
     bottom.set_ylabel("counties active (%)")
     level, previous = 0, None
@@ -144,7 +148,8 @@ def monthly_chart(
         sources,
         extra=(
             f"Numbered lines: {legend}. Hollow dot: July 2015, counted to the 19th only. Counties active: share of the "
-            f"{len(activations):,} counties in ICE's activation list active by the month's end."
+            f"{len(activations):,} counties in ICE's activation list active by the month's end, not drawn from "
+            f"{fmt.month_year(ended)}, when the program ended."
         ),
     )
     table["month"] = table["month"].dt.strftime("%Y-%m-%d")
@@ -332,9 +337,11 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
     booked = table[table["outcome"] == "booked into ICE detention"].set_index("year")["percent"]
     whole = booked[[y for y in booked.index if not totals.at[y, "partial"] or pd.isna(totals.at[y, "partial"])]]
     hi = whole.idxmax()
+    unknown = table[table["outcome"] == "no outcome in the record"].set_index("year")["percent"]
     fig, ax = charts.new_figure(
         f"The share of detainers that ended with the person booked into ICE detention was highest in {hi} "
-        f"({whole[hi]:.0f}%) and {whole.iloc[-1]:.0f}% in {whole.index[-1]}",
+        f"({whole[hi]:.0f}%) and {whole.iloc[-1]:.0f}% in {whole.index[-1]}, a year in which "
+        f"{unknown[whole.index[-1]]:.0f}% of detainers have no outcome in the record",
         "Detainers issued to local agencies each calendar year by recorded outcome ('lift reason'), percent of the "
         "year's detainers"
         + "".join(f"; {p}" for p in [", ".join(f"{y} {_part(y, days)}" for y in totals.index if _part(y, days))] if p),
@@ -383,38 +390,53 @@ def outcomes_chart(outcomes: pd.DataFrame, yearly: pd.DataFrame, sources: pd.Dat
     return fig, table
 
 
-def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.DataFrame):
+def agreements_chart(
+    wapo: pd.DataFrame,
+    activations: pd.DataFrame,
+    sources: pd.DataFrame,
+    milestones: pd.DataFrame,
+    ended_id: str = "M12",
+    returned_id: str = "M14",
+):
     """Counties whose sheriff had a 287(g) agreement each year (the Post's panel), split by whether Secure
-    Communities was active there by the end of that year."""
+    Communities was active there at the end of that year: activated and in operation, activated but the program
+    ended (between milestones `ended_id` and `returned_id`), or not activated yet."""
     act = activations.assign(activated=pd.to_datetime(activations["activated"])).set_index("fips")["activated"]
+    events = milestones.set_index("milestone_id")["date"]
+    ended, returned = pd.Timestamp(events[ended_id]), pd.Timestamp(events[returned_id])
     rows = wapo[wapo["fips"].notna()].drop_duplicates(["fips", "year"]).copy()
     rows["year"] = rows["year"].astype(int)
     rows["activated"] = rows["fips"].map(act)
-    rows["both"] = rows["activated"].notna() & (
-        rows["activated"] <= pd.to_datetime(rows["year"].astype(str) + "-12-31", format="%Y-%m-%d")
-    )
+    year_end = pd.to_datetime(rows["year"].astype(str) + "-12-31", format="%Y-%m-%d")
+    activated = rows["activated"].notna() & (rows["activated"] <= year_end)
+    paused = (year_end >= ended) & (year_end < returned)
+    rows["both"] = activated & ~paused
+    rows["paused"] = activated & paused
     table = (
-        rows.groupby("year").agg(counties=("fips", "nunique"), with_secure_communities=("both", "sum")).reset_index()
+        rows.groupby("year")
+        .agg(counties=("fips", "nunique"), with_secure_communities=("both", "sum"), program_ended=("paused", "sum"))
+        .reset_index()
     )
-    table["without_secure_communities"] = table["counties"] - table["with_secure_communities"]
+    table["without_secure_communities"] = table["counties"] - table["with_secure_communities"] - table["program_ended"]
     offices = wapo.groupby("year")["office"].nunique()
     table["offices_in_panel"] = table["year"].map(offices)
-    table["source_id"] = f"{WAPO_SOURCE} " + " ".join(sorted(set(" ".join(activations["source_id"]).split())))
+    dates_from = (
+        " ".join(activations["source_id"])
+        + " "
+        + " ".join(milestones.set_index("milestone_id").loc[[ended_id, returned_id], "source_id"])
+    )
+    table["source_id"] = f"{WAPO_SOURCE} " + " ".join(sorted(set(dates_from.split())))
     table["licence"] = WAPO_LICENCE
     peak = table.loc[table["counties"].idxmax()]
-    both = (
-        "all of them"
-        if peak["with_secure_communities"] == peak["counties"]
-        else f"{peak['with_secure_communities']} of them"
-    )
     first_both = table.loc[table["with_secure_communities"] > 0, "year"].min()
+    first = table.set_index("year").loc[first_both]
     fig, ax = charts.new_figure(
-        f"Sheriffs with 287(g) agreements were in {peak['counties']} counties in {peak['year']}, {both} with "
-        f"Secure Communities active; the two programs first overlapped in {first_both} "
-        f"({int(table.loc[table['year'] == first_both, 'with_secure_communities'].iloc[0])} counties)",
+        f"Sheriffs with 287(g) agreements were in {peak['counties']} counties in {peak['year']}; in {first_both}, the "
+        f"first year both programs ran in the same county, {int(first['with_secure_communities'])} of "
+        f"{int(first['counties'])} such counties also had Secure Communities",
         f"Counties whose sheriff's office had a 287(g) agreement (which lets local officers act as immigration "
         f"agents) in the year (The Washington Post's panel), by "
-        f"whether Secure Communities was active there by Dec. 31, {int(table['year'].min())}-"
+        f"whether Secure Communities was active there on Dec. 31, {int(table['year'].min())}-"
         f"{int(table['year'].max())}",
         figsize=(7.6, 4.9),
     )
@@ -424,17 +446,28 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
         color=charts.PALETTE[0],
         edgecolor="#333333",
         linewidth=0.4,
-        label="287(g) and Secure Communities active",
+        label="287(g) and Secure Communities active there",
+        width=0.7,
+    )
+    ax.bar(
+        table["year"],
+        table["program_ended"],
+        bottom=table["with_secure_communities"],
+        color="#ffffff",
+        edgecolor="#333333",
+        linewidth=0.4,
+        label=f"287(g); county activated, but Secure Communities had ended ({fmt.month_year(ended)} to "
+        f"{fmt.month_year(returned)})",
         width=0.7,
     )
     ax.bar(
         table["year"],
         table["without_secure_communities"],
-        bottom=table["with_secure_communities"],
+        bottom=table["with_secure_communities"] + table["program_ended"],
         color=charts.PALETTE[1],  # a lighter solid (L* 71 against 46): hatching is kept for approximate values
         edgecolor="#333333",
         linewidth=0.4,
-        label="287(g) only",
+        label="287(g); Secure Communities not yet active there",
         width=0.7,
     )
     ax.set_ylabel("counties")
@@ -449,10 +482,11 @@ def agreements_chart(wapo: pd.DataFrame, activations: pd.DataFrame, sources: pd.
         extra=(
             f"287(g) panel: The Washington Post, license CC BY-NC-SA 4.0 (non-commercial, share-alike); "
             f"{unplaced} of its {wapo['office'].nunique()} offices have no county code and are left out. Activation "
-            f"dates from ICE's list."
+            f"dates from ICE's list; the program's end and return: the Secretary's memorandum and the executive "
+            f"order."
         ),
     )
-    charts.legend_below(fig, ax, ncol=2)
+    charts.legend_below(fig, ax, ncol=1)
     return fig, table
 
 

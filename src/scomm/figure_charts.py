@@ -132,8 +132,8 @@ def milestones_chart(milestones: pd.DataFrame, sources: pd.DataFrame):
         ax.spines[side].set_visible(False)
     ax.grid(False)
     left_out = (
-        f"{len(local)} decisions of states, counties and courts on ICE detainers are drawn with the detainer "
-        "and jail series, not here."
+        f"Not shown here: {len(local)} decisions of states, counties and courts on ICE detainers (they are marked "
+        "on the charts of detainers and of the jail share of arrests)."
         if len(local)
         else ""
     )

@@ -209,7 +209,7 @@ def analyse(data: RecordingDataset) -> Analysis:
     )
 
     wapo = data.table("wapo_287g_sheriffs")
-    out.chart("10_287g_and_activation", dc.agreements_chart, wapo, activations, sources)
+    out.chart("10_287g_and_activation", dc.agreements_chart, wapo, activations, sources, milestones)
     roster = det.roster_counties(data.table("agreements_287g_2009"), activations)
     out.tables["roster"] = roster
     out.finding(
