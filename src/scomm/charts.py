@@ -773,6 +773,8 @@ WEAK_MARK_AREA = 42.0  # the asterisk's area in points squared (matplotlib's `s`
 WEAK_MARK = {"marker": (6, 2, 0), "s": WEAK_MARK_AREA, "zorder": 5, "clip_on": False, "label": WEAK_MARK_LABEL}
 WEAK_MARK_HALO, WEAK_MARK_INK = {"color": "white", "linewidths": 3.2}, {"color": "#222222", "linewidths": 1.1}
 BESIDE_POINT, INSIDE_BAR_TOP = (-10.0, 0.0), (0.0, -8.0)  # offsets of the mark from the value, in points
+# for a series that rises to the right, where a mark beside a point lands on the point before it
+ABOVE_LEFT_OF_POINT = (-5.5, 8.5)
 ABOVE_BAR_LABEL = (0.0, 17.0)  # for short bars that carry a value label on top
 
 

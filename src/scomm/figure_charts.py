@@ -170,8 +170,9 @@ def _plot_by_unit(ax, table: pd.DataFrame, sources: pd.DataFrame | None = None) 
             label=f"{UNIT_WORDS.get(unit, unit.replace('_', ' '))} ({len(rows)} count{'s' if len(rows) != 1 else ''})",
             line=False,
         )
-    if sources is not None:  # an asterisk beside each count that rests on a weak kind of source
-        charts.mark_weak(ax, table["period_end"], table["value"], table, sources)
+    if sources is not None:  # an asterisk beside each count that rests on a weak kind of source: above left, off
+        # the rising series (beside a point, it lands on the point before in a cluster of counts)
+        charts.mark_weak(ax, table["period_end"], table["value"], table, sources, offset=charts.ABOVE_LEFT_OF_POINT)
     return order
 
 
@@ -184,10 +185,12 @@ def rollout_chart(
     table, left_out = source_kinds.split_plottable(points.reset_index(drop=True), sources)
     table = table.reset_index(drop=True)
     full_date = goal_full_rows.set_index("figure_id").loc[full.figure_ids[0], "period_end"]  # 2013: year only
-    span = r.years_between(table["period_end"].iloc[0], full_date)
+    first = table.iloc[0]
+    first_unit = UNIT_WORDS.get(str(first["metric"]), str(first["metric"]).replace("_", " "))
     fig, ax = charts.new_figure(
-        f"Jurisdictions grew from {format_number(table['value'].iloc[0])} to {format_number(full.value)} "
-        f"in about {fmt.count_words(round(span))} years",
+        f"Secure Communities grew from {format_number(first['value'])} {first_unit} in "
+        f"{fmt.month_year(first['period_end'])} to all {format_number(full.value)} jurisdictions in "
+        f"{pd.Timestamp(full_date).year}",
         "Places where Secure Communities was active, United States, by date of the count; marker: what the source "
         "counted (jurisdictions, sites, localities or counties: not one series)",
         figsize=(6.3, 6.2),

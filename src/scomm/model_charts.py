@@ -106,9 +106,14 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
     if later:
         parts.append(f"{words(later)} with later")
     lead = ", ".join(parts)
-    shares = " and ".join(f"{row['estimate']:.3f} ({row['model']})" for _, row in share.iterrows())
+    shares = ", ".join(
+        f"{row['estimate']:.3f} ({row['model']}"
+        + ("; 95% interval includes 1" if row["low"] <= 1 <= row["high"] else "")
+        + ")"
+        for _, row in share.iterrows()
+    )
     fig, ax = charts.new_figure(
-        f"{lead[:1].upper() + lead[1:]}; the non-citizen share's hazard ratio was {shares}",
+        f"{lead[:1].upper() + lead[1:]}; the non-citizen share's hazard ratio: {shares}",
         "Hazard ratios of activation with 95% intervals (Cox proportional hazards); above 1 = switched on earlier",
         figsize=(WIDTH, 5.4),
     )
@@ -146,7 +151,8 @@ def hazard_chart(rows: pd.DataFrame, sources: pd.DataFrame, source_ids: str):
         extra=(
             f"Fitted on {int(rows['n'].iloc[0]):,} counties (Cox model). Describes the order of activation; not a "
             "causal estimate. 287(g) (agreements that let local officers act as immigration agents): a county-level "
-            "agency in the Inspector General's roster of Oct. 28, 2009."
+            "agency in the Inspector General's roster of Oct. 28, 2009. An interval narrower than its marker is "
+            "hidden by it (the CSV gives every interval)."
         ),
     )
     charts.legend_below(fig, ax, ncol=2)
