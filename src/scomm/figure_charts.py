@@ -528,9 +528,11 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     if len(reviewed):  # a ratio only between two counts of one source
         base = reviewed.iloc[-1]
         pct = r.share(r.Quantity(closed["value"]), r.Quantity(base["value"])).value
+        weak = bool(source_kinds.weak_rows(pd.DataFrame([closed, base]), sources).all())
         title = (
             f"By {when}, {format_number(closed['value'])} cases had been closed: {pct:.1f}% of the "
             f"{format_number(base['value'])} the same source counted as reviewed"
+            + ("; both counts read in a weaker kind of source (asterisk)" if weak else "")
         )
     else:
         title = f"By {when}, {format_number(closed['value'])} cases had been closed"
@@ -867,6 +869,8 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
             )
     ax.set_xlim(-reach, reach)
     ax.set_ylim(-0.7, len(pct) - 0.3)
+    # a range narrower than the zero line is drawn, but hidden by it: said in the note
+    hidden = int(((pct["allowed_high_rel"] - pct["allowed_low_rel"]) < reach / 100).sum())
     # a published value whose source is weak: marked just outside the plot's right edge, beside its row and never
     # over a range (inside the plot an asterisk would read as a value)
     charts.mark_weak(ax, [reach] * len(pct), y, pct, sources, offset=(7.0, 0.0))
@@ -884,6 +888,12 @@ def published_checks_chart(checks: pd.DataFrame, sources: pd.DataFrame):
                 f"Not drawn: {len(untested)} published percentage{'s' if len(untested) != 1 else ''} whose counts are "
                 "printed only as bounds ('more than'), so any share fits them. "
                 if len(untested)
+                else ""
+            )
+            + (
+                f"{fmt.count_words(hidden).capitalize()} grey range{'s are' if hidden != 1 else ' is'} too narrow to "
+                "see beside the zero line it lies on. "
+                if hidden
                 else ""
             )
             + "Level 1: ICE's most serious tier of criminal record. A percentage reproduces when the two ranges meet. 'About' widens a printed number by one unit of its "
