@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Patch
 
-from scomm import charts, fmt, maps
+from scomm import charts, fmt, maps, source_kinds
 from scomm import jails as j
 from scomm import ratios as r
 from scomm.fmt import day_month_year, format_number, month_year, significant
@@ -253,6 +253,8 @@ def jail_share_chart(shares: pd.DataFrame, national: dict[str, pd.Series], sourc
             "Circles: before the return; squares: after. Vertical lines: national share before (dotted) and "
             "after (dashed), all arrests including those with no area recorded. The month of the return is left out."
             + sensitivity
+            + " Each period's share pools its arrests; the chart of changes with intervals (notebook 12) takes the "
+            "mean of monthly shares instead, so its changes differ a little."
             + " Counted from ICE's record-level release (FOIA request 2019-ICFO-53623)."
         ),
     )
@@ -410,14 +412,18 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     ]
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()
+    weak_off = len(off) > 0 and bool(source_kinds.weak_rows(full[full["difference"] != 0], sources).all())
+    where = (
+        f", {'both' if len(off) == 2 else 'each'} printed by a weaker kind of source (asterisk)," if weak_off else ""
+    )
     rest = (
-        f"; the other {fmt.count_words(len(off))} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
+        f"; the other {fmt.count_words(len(off))}{where} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
         f"record{'s' if off.max() > 1 else ''}"
         if len(off)
         else ""
     )
     fig, ax = charts.new_figure(
-        f"{equal} of the {len(full)} annual totals ICE published for complete fiscal years equal the number of "
+        f"{equal} of the {len(full)} printings of ICE's annual totals for complete fiscal years equal the number of "
         f"records in its release{rest}",
         "Records in ICE's record-level release minus the total printed, administrative arrests and removals by ICE "
         "Enforcement and Removal Operations (ERO), "

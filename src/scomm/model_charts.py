@@ -323,7 +323,9 @@ def area_change_chart(rows: pd.DataFrame, sources: pd.DataFrame):
         sources,
         extra=(
             f"Months before: {table['months_before'].iloc[0]}; after: {table['months_after'].iloc[0]}; the month of the "
-            "return is left out. Intervals allow for neighbouring months being alike (least squares, Newey-West standard errors). Computed from ICE's record-level release "
+            "return is left out. Intervals allow for neighbouring months being alike (least squares, Newey-West standard errors). Each "
+            "change is a difference of means of monthly shares, so it differs a little from the change of the chart of "
+            "shares by area, which pools each period's arrests. Computed from ICE's record-level release "
             "(FOIA 2019-ICFO-53623)."
         ),
     )
