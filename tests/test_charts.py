@@ -431,7 +431,15 @@ def test_records_dot_plot_draws_the_differences_of_its_table(dataset):
     fig, table = ec.records_vs_published_chart(rows, dataset.sources)
     dots = fig.axes[0].collections[0].get_offsets()
     assert sorted(dots[:, 0].tolist()) == sorted(table["difference"].tolist()) == [-3, 0, 0]
-    assert "2 of the 3 annual totals" in fig.texts[0].get_text().replace("\n", " ")
+    title = fig.texts[0].get_text().replace("\n", " ")
+    assert "2 of the 3 printings of ICE's annual totals" in title and title.endswith(
+        "the other one differs by 3 records"
+    )
+    plt.close(fig)
+    weak = rows.assign(source_id=["S201", "S78", "S201"])  # the differing total read in a blog (S78)
+    fig, _ = ec.records_vs_published_chart(weak, dataset.sources)
+    title = fig.texts[0].get_text().replace("\n", " ")
+    assert title.endswith("the other one, printed by a weaker kind of source (asterisk), differs by 3 records")
     plt.close(fig)
 
 

@@ -413,11 +413,10 @@ def records_vs_published_chart(comparison: pd.DataFrame, sources: pd.DataFrame):
     equal = int((full["difference"] == 0).sum())
     off = full[full["difference"] != 0]["difference"].abs()
     weak_off = len(off) > 0 and bool(source_kinds.weak_rows(full[full["difference"] != 0], sources).all())
-    where = (
-        f", {'both' if len(off) == 2 else 'each'} printed by a weaker kind of source (asterisk)," if weak_off else ""
-    )
+    each = {1: "", 2: "both "}.get(len(off), "each ")
+    where = f", {each}printed by a weaker kind of source (asterisk)," if weak_off else ""
     rest = (
-        f"; the other {fmt.count_words(len(off))}{where} differ by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
+        f"; the other {fmt.count_words(len(off))}{where} differ{'s' if len(off) == 1 else ''} by {' and '.join(f'{v:,.0f}' for v in sorted(off))} "
         f"record{'s' if off.max() > 1 else ''}"
         if len(off)
         else ""
