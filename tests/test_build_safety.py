@@ -115,6 +115,45 @@ def test_a_symlinked_folder_in_the_output_cannot_lead_a_delete_outside(project, 
     assert "symbolic link" in capsys.readouterr().err and (elsewhere / "x.png").read_text() == "keep me"
 
 
+def test_a_lock_file_that_is_a_symbolic_link_is_refused_and_its_target_kept(project, capsys, tmp_path):
+    """A link left where the build's lock file goes (to a file outside, or to none yet) is never opened: the build
+    stops with one message, and neither the target nor the outputs change."""
+    data, nbs, out = project
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for target in (victim, tmp_path / "not-yet.txt"):
+        (out / LOCK_NAME).unlink(missing_ok=True)
+        (out / LOCK_NAME).symlink_to(target)
+        before = tree(out)
+        assert build(data, out, nbs, force=True) == 1
+        err = capsys.readouterr().err
+        assert "symbolic link" in err and "Traceback" not in err
+        assert victim.read_text() == "keep me" and not (tmp_path / "not-yet.txt").exists() and tree(out) == before
+
+
+def test_a_failed_notebook_is_never_kept_through_a_symbolic_link(project, capsys, tmp_path):
+    """The executed copy of a failing notebook goes to OUT/.scomm-failed/: a link there, to a folder outside or
+    in place of the copy, is not followed (a linked folder gives way to a temporary one; a linked copy is
+    replaced by the file itself)."""
+    data, nbs, out = project
+    notebook(nbs / "01_first.ipynb", OPEN.format(name="01_first"), "raise ValueError('planted')")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    failed = out / build_stage.FAILED_DIR
+    failed.symlink_to(elsewhere)
+    assert build(data, out, nbs, force=True) == 1
+    assert "01_first" in capsys.readouterr().err and list(elsewhere.iterdir()) == []
+    failed.unlink()
+    failed.mkdir()
+    victim = tmp_path / "victim.ipynb"
+    victim.write_text("keep me")
+    (failed / "01_first.ipynb").symlink_to(victim)
+    assert build(data, out, nbs, force=True) == 1
+    capsys.readouterr()
+    kept = failed / "01_first.ipynb"
+    assert victim.read_text() == "keep me" and not kept.is_symlink() and "planted" in kept.read_text()
+
+
 @pytest.mark.parametrize("where", ["/", "~", "project parent"])
 def test_output_folders_that_hold_a_users_files_are_refused(where, capsys):
     out = {"/": "/", "~": str(Path.home()), "project parent": str(PROJECT_ROOT.parent)}[where]

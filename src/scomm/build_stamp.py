@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from scomm import output_folder
 from scomm.paths import (
     CLAIMS_CSV,
     DATA_DIR,
@@ -135,9 +135,7 @@ def write(out_dir: Path, key: str | None) -> None:
     if key is None:
         path.unlink(missing_ok=True)
         return
-    partial = path.with_name(f"{STAMP_NAME}.{os.getpid()}")
-    partial.write_text(key + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    output_folder.replace_bytes(path, (key + "\n").encode("utf-8"))
 
 
 def leave(out_dir: Path, paths: Sequence[Path], formats: Sequence[str], notebooks: Sequence[Path]) -> None:

@@ -89,12 +89,10 @@ def record_output_stats(out: Path, outputs: dict[str, str]) -> None:
             continue
         stats[rel] = [st.st_size, st.st_mtime_ns, digest]
     path = out / STATS_NAME
-    partial = path.with_name(f"{STATS_NAME}.{os.getpid()}")
     try:
-        partial.write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
-        os.replace(partial, path)
+        output_folder.replace_bytes(path, json.dumps(stats, sort_keys=True).encode("utf-8"))
     except OSError:
-        partial.unlink(missing_ok=True)
+        pass
 
 
 def _recorded_stats(out: Path) -> dict:

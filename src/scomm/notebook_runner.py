@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scomm.output_folder import replace_bytes
 from scomm.paths import NOTEBOOKS_DIR
 
 
@@ -164,11 +165,15 @@ def _finish(
             None,
         )
         message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
-        kept_dir = failed_dir or Path(tempfile.mkdtemp(prefix="scomm-failed-"))
+        # the executed copy goes into `failed_dir`, never through a symbolic link left there (to a folder or
+        # in place of the file): a linked folder gives way to a temporary one, a linked file is replaced
+        usable = failed_dir is not None and not failed_dir.is_symlink()
+        kept_dir = failed_dir if usable and failed_dir is not None else Path(tempfile.mkdtemp(prefix="scomm-failed-"))
         kept_dir.mkdir(parents=True, exist_ok=True)
         kept = kept_dir / source.name
         _normalise(nb)
-        nbformat.write(nb, kept)
+        text = nbformat.writes(nb)
+        replace_bytes(kept, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
         raise NotebookFailure(source.name, failing, message, kept) from None
     except (KeyboardInterrupt, NotebookFailure):
         raise

@@ -7,6 +7,7 @@ Nothing here knows what a build produces; `build` and `enforcement` call it.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -91,7 +92,15 @@ class FolderLock:
     def acquire(self) -> None:
         """Take the lock, or raise LockBusy naming the live holder's process id."""
         for _ in range(100):
-            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+            try:  # never through a symbolic link: the lock file is written, and it must be the folder's own
+                fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o644)
+            except OSError as err:
+                if err.errno != errno.ELOOP:
+                    raise
+                raise LockBusy(
+                    f"{self.path} is a symbolic link; a build writes only inside its output folder and never "
+                    "through a link: remove it (no build leaves one) and build again"
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -162,10 +171,18 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 
 def replace_bytes(target: Path, data: bytes) -> None:
-    """Write `data` to `target` through a new file moved into place (a staged hard link is replaced, not written
-    through)."""
-    part = target.with_name(f".{target.name}.part")
-    part.write_bytes(data)
+    """Write `data` to `target` through a new file moved into place: a staged hard link is replaced, not written
+    through, and so is a symbolic link someone left at `target` or at the new file's name (the new file is
+    created afresh, never opened through a link)."""
+    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    part.unlink(missing_ok=True)
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     os.replace(part, target)
 
 
