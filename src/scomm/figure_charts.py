@@ -528,11 +528,11 @@ def case_review_chart(table: pd.DataFrame, sources: pd.DataFrame):
     if len(reviewed):  # a ratio only between two counts of one source
         base = reviewed.iloc[-1]
         pct = r.share(r.Quantity(closed["value"]), r.Quantity(base["value"])).value
-        weak = bool(source_kinds.weak_rows(pd.DataFrame([closed, base]), sources).all())
+        both_weak = bool(source_kinds.weak_rows(pd.DataFrame([closed, base]), sources).all())
         title = (
             f"By {when}, {format_number(closed['value'])} cases had been closed: {pct:.1f}% of the "
             f"{format_number(base['value'])} the same source counted as reviewed"
-            + ("; both counts read in a weaker kind of source (asterisk)" if weak else "")
+            + ("; both counts read in a weaker kind of source (asterisk)" if both_weak else "")
         )
     else:
         title = f"By {when}, {format_number(closed['value'])} cases had been closed"
