@@ -588,7 +588,7 @@ def test_control_characters_in_a_csv_field_are_refused_with_line_and_column(tmp_
         load_dataset(tmp_path / "figures.csv")
     found = [(p.line, p.column) for p in info.value.problems]
     assert found == [(4, "notes"), (6, "notes")]
-    assert "control characters" in info.value.problems[0].expected
+    assert "control or invisible characters" in info.value.problems[0].expected
 
 
 # ---------------------------------------------------------------- every missing figure at once

@@ -675,3 +675,14 @@ def test_month_check_catches_an_abbreviated_month_in_a_title_but_not_on_a_tick()
     assert fmt.month_year(pd.Timestamp("2012-10-01")) == "October 2012"
     assert fmt.month_tick(pd.Timestamp("2012-10-01")) == "Oct. 2012"
     assert fmt.day_month_year(pd.Timestamp("2008-10-27")) == "Oct. 27, 2008"
+
+
+def test_dollar_signs_in_data_text_are_drawn_as_written(tmp_path):
+    """Text from the data ("$5 million and $10 million", even "$\\undefined{x}$") is drawn as written: the house
+    style turns off the charting library's maths notation, which dropped the dollar signs and italicised the words
+    between them, or stopped the build on a command it does not know."""
+    fig, _ = charts.new_figure("Grants of $5 million and $10 million", "a note: $\\undefined{x}$")
+    charts.save_figure(fig, "dollars", pd.DataFrame({"value": [5]}), out_dir=tmp_path, formats=["svg", "png"])
+    svg = (tmp_path / "dollars.svg").read_text(encoding="utf-8")
+    assert "Grants of $5 million and $10 million" in svg and "$\\undefined{x}$" in svg
+    plt.close(fig)

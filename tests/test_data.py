@@ -163,6 +163,25 @@ MALFORMED = {
         "period_end",
         "2011-02-30",
     ),
+    "date_beyond_computable": (  # a real date no analysis can compute with: reported, not a traceback
+        lambda l: [l[0], l[1], l[2].replace("2011-12-31", "9999-12-31"), l[3]],
+        3,
+        "period_end",
+        "9999-12-31",
+    ),
+    "date_beyond_computable_beside_a_bad_one": (  # the column read as text (one date is not ISO)
+        lambda l: [l[0], l[1].replace("2008-10-01", "0001-01-01"), l[2].replace("2011-12-31", "12/31/2011"), l[3]],
+        2,
+        "period_start",
+        "0001-01-01",
+    ),
+    "direction_override": (  # U+202E makes "arrests" read backwards
+        lambda l: [l[0], l[1].replace(",passage on: arrests,", ",passage on: arr\u202eests,"), *l[2:]],
+        2,
+        "locator",
+        None,
+    ),
+    "zero_width_space": (lambda l: [l[0], l[1].replace(",US,", ",US\u200b,"), *l[2:]], 2, "geography", None),
     "period_reversed": (
         lambda l: [l[0], l[1].replace("2008-10-01,2011-12-31", "2011-12-31,2008-10-01"), *l[2:]],
         2,

@@ -110,8 +110,8 @@ def _place(args: argparse.Namespace) -> int:
     sts, plc = geography.states(table["states.csv"]), geography.places(table["places.csv"])
     try:
         place = place_lookup.lookup(args.name, acts, sts, plc)
-    except place_lookup.PlaceLookupError as err:
-        print(f"scomm place: {err}", file=sys.stderr)
+    except place_lookup.PlaceLookupError as err:  # it lists names from the data: shown, never acted on
+        print(f"scomm place: {terminal_safe(str(err))}", file=sys.stderr)
         return 1
     say(place_profile.profile_text(place, acts, sts, ds.figures, ds.sources, plc, place_profile.read_ratios()))
     if place.kind == "county":  # its ICE field office and the jail share of arrests there, from ICE's records

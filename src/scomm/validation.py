@@ -21,7 +21,12 @@ from scomm.problems import MAX_KEPT
 
 NUMBER_RE = r"^[-+]?(([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{80}-\\x{9f}]"  # RE2: C0 but tab/LF/CR, DEL, C1
+# RE2: C0 but tab/LF/CR, DEL, C1; and the invisible characters that change what a reader sees: zero-width
+# spaces and joiners, direction marks and overrides (U+202E shows "95" as "59"), the word joiner, a byte-order mark
+# inside the text
+CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{80}-\\x{9f}\\x{200b}-\\x{200f}\\x{202a}-\\x{202e}\\x{2060}-\\x{2069}\\x{feff}]"
+# the dates a date column may hold: those the analyses can compute with (pandas' nanosecond timestamps)
+FIRST_DATE, LAST_DATE = "1678-01-01", "2261-12-31"
 PERCENT_UNIT = "percent"
 UNBOUNDED_UNITS = {"percent_change"}  # may be negative or above 100
 
@@ -74,6 +79,16 @@ def check_fields(reader: CsvReader, table: pa.Table, keyed: frozenset[str] = fro
     return {f.name: col for f, col in zip(fields, results) if col is not None}
 
 
+def _dates_in_range(reader: CsvReader, table: pa.Table, name: str, days: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`days` (dates) as nanosecond timestamps; a date outside FIRST_DATE..LAST_DATE is reported and left empty
+    (a nanosecond timestamp cannot hold it: 9999-12-31 exists, but no analysis can compute with it)."""
+    first = pa.scalar(pd.Timestamp(FIRST_DATE).date(), pa.date32())
+    last = pa.scalar(pd.Timestamp(LAST_DATE).date(), pa.date32())
+    outside = pc.fill_null(pc.or_(pc.less(days, first), pc.greater(days, last)), False)
+    _report(reader, table, outside, name, f"a date from {FIRST_DATE} to {LAST_DATE}")
+    return pc.cast(pc.if_else(outside, pa.scalar(None, pa.date32()), days), pa.timestamp("ns"))
+
+
 def _check_field(reader: CsvReader, table: pa.Table, f, keyed: frozenset[str]):
     """Check one field; return its typed column, or None when the text column is kept as is."""
     col = table.column(f.name)
@@ -92,7 +107,8 @@ def _check_field(reader: CsvReader, table: pa.Table, f, keyed: frozenset[str]):
             table,
             pc.fill_null(pc.match_substring_regex(col, CONTROL_RE), False),
             f.name,
-            "text without control characters (NUL, escape codes and the like; tabs and line breaks are fine)",
+            "text without control or invisible characters (NUL, escape codes, zero-width spaces, direction overrides "
+            "such as U+202E and the like; tabs and line breaks are fine)",
         )
     if f.required:
         _report(reader, table, pc.invert(present), f.name, "a value (this column is required)")
@@ -100,7 +116,7 @@ def _check_field(reader: CsvReader, table: pa.Table, f, keyed: frozenset[str]):
         _report(reader, table, pc.and_(present, pc.invert(pc.is_finite(col))), f.name, "a finite number")
         typed = col
     elif f.type == "date" and pa.types.is_date(col.type):
-        typed = pc.cast(col, pa.timestamp("ns"))
+        typed = _dates_in_range(reader, table, f.name, col)
     elif f.type == "number":
         ok = pc.match_substring_regex(col, NUMBER_RE)
         _report(
@@ -127,7 +143,8 @@ def _check_field(reader: CsvReader, table: pa.Table, f, keyed: frozenset[str]):
         day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
         ok = pc.and_(shaped, pc.fill_null(pc.equal(pc.day(stamp), day), False))
         _report(reader, table, pc.and_(present, pc.invert(ok)), f.name, "an ISO date YYYY-MM-DD that exists")
-        typed = pc.cast(pc.if_else(ok, stamp, pa.scalar(None, pa.timestamp("s"))), pa.timestamp("ns"))
+        days = pc.cast(pc.if_else(ok, stamp, pa.scalar(None, pa.timestamp("s"))), pa.date32())
+        typed = _dates_in_range(reader, table, f.name, days)
     if typed is not None and (f.minimum is not None or f.maximum is not None):
         _check_range(reader, table, f, typed)
     if f.enum is not None:  # codes in vocabulary order: the check and the categorical in one lookup
