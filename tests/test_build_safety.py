@@ -622,3 +622,14 @@ def test_validate_names_every_figure_the_notebooks_read_that_the_data_lacks(tmp_
     err = capsys.readouterr().err
     assert "notebook 01_a needs figure(s) TNY-001\n" in err and "notebook 02_b needs figure(s) TNY-002" in err
     assert main(["validate", str(TINY_DATA / "figures.csv")]) == 0  # the whole tiny data has them all
+
+
+@pytest.mark.parametrize("jobs", ["-1", "0", "two"])
+def test_a_count_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys, tmp_path):
+    """`--jobs -1` had started a build that waited for ever (no kernel would take a notebook); `--jobs 0` was
+    read as the default without a word."""
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--jobs", jobs, "--out", str(tmp_path / "out"), "--quiet"])
+    assert info.value.code == 2
+    assert "--jobs: expected a whole number of 1 or more" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -72,10 +72,13 @@ def _validate(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from scomm.build import run_build  # see the module's docstring: --help does not load it
 
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    formats = tuple(dict.fromkeys(f.strip() for f in args.formats.split(",") if f.strip()))  # each once
     unknown = [f for f in formats if f not in ("png", "svg", "pdf")]
     if unknown or not formats:
-        print(f"scomm build: --formats takes png, svg and/or pdf (got {args.formats!r})", file=sys.stderr)
+        print(
+            f"scomm build: --formats takes png, svg and/or pdf (got {terminal_safe(repr(args.formats))})",
+            file=sys.stderr,
+        )
         return 2
     return run_build(
         data=args.data,
@@ -165,6 +168,17 @@ def _derive(args: argparse.Namespace) -> int:
     return derive_main(force=args.force)
 
 
+def _at_least_one(text: str) -> int:
+    """A count of notebooks to run at once: a whole number of 1 or more (argparse reports anything else)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (exposed for tests and --help)."""
     parser = argparse.ArgumentParser(
@@ -201,7 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--sources", help="sources CSV (default: beside --data, else bundled)")
     b.add_argument("--metrics", help="metrics CSV (default: beside --data, else bundled)")
     b.add_argument("--out", help="output folder (default: the project itself: notebooks/, figures/)")
-    b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one per core)")
+    b.add_argument(
+        "--jobs", type=_at_least_one, default=None, help="notebooks run at once, 1 or more (default: one per core)"
+    )
     b.add_argument("--formats", default="png,svg,pdf", help="chart formats to write (default: png,svg,pdf)")
     b.add_argument("--force", action="store_true", help="re-run every notebook even when nothing changed")
     b.add_argument(
