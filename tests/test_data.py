@@ -393,6 +393,33 @@ def test_claim_inputs_must_fit_their_computation(tmp_path, data_copy):
     ]
 
 
+def test_detainer_claims_must_name_the_monthly_table_with_a_forward_base_period(tmp_path, data_copy):
+    """A detainer_months claim names the monthly detainer table, with months that exist and a base period that
+    runs forwards; a figure_ids claim does not name it; decimals are whole. Each had passed validation and then
+    stopped the build (month 13) or given a verdict computed from nothing (a gap of nan)."""
+    from scomm.paths import CLAIMS_CSV
+
+    lines = CLAIMS_CSV.read_text(encoding="utf-8").splitlines()
+    row = {line.split(",", 1)[0]: i for i, line in enumerate(lines)}
+    d04, d01, d02 = row["D04"], row["D01"], row["D02"]
+    lines[d04] = lines[d04].replace("change_of_mean:2011-10:2012-09", "change_of_mean:2012-09:2011-10")
+    lines[d01] = lines[d01].replace(",detainer_months,detainers_monthly:sum,", ",detainer_months,DET-007,")
+    lines[d02] = lines[d02].replace(",detainer_months,", ",share,")
+    lines.append("D98,a month 13,DET-010,detainer_months,detainers_monthly:change_of_mean:2011-13:2012-09,,0,")
+    lines.append("D99,half a decimal,DET-007,detainer_months,detainers_monthly:sum,,2.5,")
+    write(data_copy.parent, lines, name="claims.csv")
+    found = sorted((p.line, p.column, p.value) for p in problems(data_copy))
+    assert found == sorted(
+        [
+            (d01 + 1, "inputs", "DET-007"),
+            (d02 + 1, "inputs", "detainers_monthly:mean"),
+            (d04 + 1, "inputs", "detainers_monthly:change_of_mean:2012-09:2011-10"),
+            (len(lines) - 1, "inputs", "detainers_monthly:change_of_mean:2011-13:2012-09"),
+            (len(lines), "decimals", "2.5"),
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     "value,printed,ok",
     [

@@ -39,7 +39,9 @@ RECORDS_REF = re.compile(r"^ice_record_files:(arrests|removals):FY([0-9]{4})$")
 RECORDS_SOURCE = source_ids("ice_record_files")  # ICE's FOIA release of the records (datapackage.json)
 DETAINER_MONTHS = "detainer_months"
 DETAINER_TABLE = "detainers_monthly"
-DETAINER_REF = re.compile(r"^detainers_monthly:(sum|mean|change_of_mean)(?::([0-9]{4}-[0-9]{2}):([0-9]{4}-[0-9]{2}))?$")
+DETAINER_REF = re.compile(
+    r"^detainers_monthly:(sum|mean|change_of_mean)(?::([0-9]{4}-(?:0[1-9]|1[0-2])):([0-9]{4}-(?:0[1-9]|1[0-2])))?$"
+)
 DETAINER_SOURCE = source_ids("detainers_yearly")  # ICE's detainer record (FOIA), tabulated by NPR
 DETAINER_FIRST, DETAINER_LAST = "2007-10", "2015-07"  # months of the record; July 2015 to the 19th only
 CHECK_COLUMNS = [

@@ -132,7 +132,7 @@ def load_table(resource: str, path: str | Path | None = None, data_dir: Path | N
         if resource == "sources" and table is not None:
             check_sources(reader, table, typed)
         if resource == "claims" and table is not None:
-            check_claims(reader, table)
+            check_claims(reader, table, typed)
         for field, ref_resource, ref_field in schema.foreign_keys:  # keys into other tables, read from beside `file`
             ref_schema = table_schema(ref_resource)
             ref_file = beside(file, ref_schema.path, folder / ref_schema.path)
@@ -166,7 +166,7 @@ def load_dataset(
     with _checking_pool() as pool:
         c_reader, c_table, c_typed = _load_checked(cl_path, "claims", c_name, pool)
         if c_table is not None:
-            check_claims(c_reader, c_table)
+            check_claims(c_reader, c_table, c_typed)
         s_reader, s_table, s_typed = _load_checked(src_path, "sources", s_name, pool)
         if s_table is not None:
             check_sources(s_reader, s_table, s_typed)

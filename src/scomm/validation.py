@@ -297,11 +297,13 @@ def _check_reposts(reader: CsvReader, table: pa.Table, typed: dict) -> None:
 
 
 RECORDS_TOTAL = "records_total"  # the claims computation that counts records instead of reading figures
+DETAINER_MONTHS = "detainer_months"  # the claims computation that reads the monthly detainer table
 
 
-def check_claims(reader: CsvReader, table: pa.Table) -> None:
-    """A records_total claim names one row of the records table as its input; every other computation names
-    figure_ids (each form passes the inputs pattern on its own, so the pairing is checked here)."""
+def check_claims(reader: CsvReader, table: pa.Table, typed: dict | None = None) -> None:
+    """A records_total claim names one row of the records table as its input, a detainer_months claim the
+    monthly detainer table (with a base period that runs forwards); every other computation names figure_ids
+    (each form passes the inputs pattern on its own, so the pairing is checked here). Decimals are whole."""
     computation, inputs = table.column("computation"), table.column("inputs")
     is_records = pc.fill_null(pc.equal(computation, RECORDS_TOTAL), False)
     names_records = pc.fill_null(pc.starts_with(inputs, "ice_record_files:"), False)
@@ -319,6 +321,28 @@ def check_claims(reader: CsvReader, table: pa.Table) -> None:
         "inputs",
         "figure_ids (a reference to ice_record_files goes with computation records_total)",
     )
+    is_detainers = pc.fill_null(pc.equal(computation, DETAINER_MONTHS), False)
+    names_detainers = pc.fill_null(pc.starts_with(inputs, "detainers_monthly:"), False)
+    _report(
+        reader,
+        table,
+        pc.xor(is_detainers, names_detainers),
+        "inputs",
+        "detainers_monthly:sum, :mean or :change_of_mean:YYYY-MM:YYYY-MM with computation detainer_months, and "
+        "figure_ids with any other computation",
+    )
+    base = pc.extract_regex(pc.fill_null(inputs, ""), r"change_of_mean:(?P<first>[0-9-]+):(?P<last>[0-9-]+)$")
+    reversed_base = pc.fill_null(pc.greater(pc.struct_field(base, "first"), pc.struct_field(base, "last")), False)
+    _report(reader, table, reversed_base, "inputs", "a base period whose first month is not after its last")
+    decimals = (typed or {}).get("decimals")
+    if decimals is not None and pa.types.is_floating(decimals.type):
+        _report(
+            reader,
+            table,
+            pc.fill_null(pc.not_equal(pc.floor(decimals), decimals), False),
+            "decimals",
+            "a whole number of decimals (0 to 4)",
+        )
 
 
 def check_figures(
