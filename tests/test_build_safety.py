@@ -633,3 +633,23 @@ def test_a_count_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys,
     assert info.value.code == 2
     assert "--jobs: expected a whole number of 1 or more" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+INTERRUPTED_QUERY = (  # `scomm derive` whose DuckDB query is stopped by Ctrl-C, as DuckDB reports it
+    "import sys\nfrom scomm import cli\n"
+    "def stopped(args):\n    raise {error}\n"
+    "cli._derive = stopped  # the parser, built inside main, takes it\n"
+    "sys.exit(cli.main(['derive']))\n"
+)
+
+
+@pytest.mark.parametrize("error", ["RuntimeError('Query interrupted')", "__import__('duckdb').InterruptException('x')"])
+def test_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_traceback(error):
+    """Ctrl-C while DuckDB reads the raw records comes back from DuckDB as its own error; the command says it was
+    interrupted and exits as for any Ctrl-C (130), without a traceback (it had exited 1 with one)."""
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_QUERY.format(error=error)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 130, done.stderr
+    assert "scomm derive: interrupted; earlier outputs are unchanged." in done.stderr
+    assert "Traceback" not in done.stderr

@@ -296,16 +296,31 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt as err:
-        code = err.code if isinstance(err, Stopped) else 130
-        print(f"\n{name}: interrupted; earlier outputs are unchanged.", file=sys.stderr, flush=True)
-        sys.stdout.flush()
-        os._exit(code)  # kernels were stopped and staging removed on the way here; no thread joins to wait for
+        _interrupted(name, err.code if isinstance(err, Stopped) else 130)
     except Exception as err:
+        if _query_interrupted(err):  # Ctrl-C inside a DuckDB query: DuckDB raises its own error for it
+            _interrupted(name, 130)
         # the error classes are looked up only now, so that a command that needs neither pandas nor the
         # data modules (a build with nothing to do, --help) never imports them
         if not _expected_fault(name, err):
             raise
     return 1
+
+
+def _interrupted(name: str, code: int) -> None:
+    """Say the command was interrupted and exit with `code` at once: kernels were stopped and staging removed on
+    the way here, and no thread joins are worth waiting for."""
+    print(f"\n{name}: interrupted; earlier outputs are unchanged.", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(code)
+
+
+def _query_interrupted(err: BaseException) -> bool:
+    """True for the error DuckDB raises when Ctrl-C stops one of its queries (its InterruptException, or the
+    RuntimeError 'Query interrupted' it raises while a result is fetched)."""
+    return _is(err, "duckdb", "InterruptException") or (
+        isinstance(err, RuntimeError) and str(err).strip() == "Query interrupted"
+    )
 
 
 def _is(err: BaseException, module: str, *names: str) -> bool:
@@ -334,7 +349,6 @@ def _expected_fault(name: str, err: Exception) -> bool:
     else:
         return False
     return True
-    return 1
 
 
 def run() -> None:

@@ -189,6 +189,8 @@ def _read(
     )
     try:
         return con.execute(query, [path.as_posix(), delim]).df()
+    except duckdb.InterruptException:  # Ctrl-C during the query: an interrupt, not a bad file
+        raise KeyboardInterrupt from None
     except duckdb.Error as err:
         raise _csv_error(path, err, columns, delim, skip, expected) from None
 
@@ -518,11 +520,15 @@ def _encounter_tables(con, paths: dict[int, Path], aors: pd.DataFrame, sums: dic
         GROUP BY ALL"""
     try:
         g = con.execute(query, [SC_LANDMARK, parts]).df()
+    except duckdb.InterruptException:  # Ctrl-C during the query: an interrupt, not a bad file
+        raise KeyboardInterrupt from None
     except duckdb.Error as err:
         # locate the file: read each alone
         for path in paths.values():
             try:
                 con.execute(query, [SC_LANDMARK, [path.as_posix()]]).fetchall()
+            except duckdb.InterruptException:  # Ctrl-C during the query: an interrupt, not a bad file
+                raise KeyboardInterrupt from None
             except duckdb.Error as one:
                 raise _csv_error(
                     path,

@@ -511,11 +511,15 @@ def derive(
     try:
         try:  # clean path: strict reading, no rejects tables
             problems += _scan(con, files, aors, locate=False)
+        except duckdb.InterruptException:  # Ctrl-C during the query: an interrupt, not a bad file
+            raise KeyboardInterrupt from None
         except duckdb.Error:  # some row does not parse: read again, setting such rows aside with their lines
             con.close()
             con = _connect()
             try:
                 problems += _scan(con, files, aors, locate=True)
+            except duckdb.InterruptException:  # Ctrl-C during the query: an interrupt, not a bad file
+                raise KeyboardInterrupt from None
             except duckdb.Error as err:  # not a row: a file DuckDB cannot read at all
                 damaged = [p for group in files.values() for _, path in group if (p := _damaged(path))]
                 raise RecordsError(
