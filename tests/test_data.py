@@ -182,6 +182,12 @@ MALFORMED = {
         None,
     ),
     "zero_width_space": (lambda l: [l[0], l[1].replace(",US,", ",US\u200b,"), *l[2:]], 2, "geography", None),
+    "place_not_in_places": (  # a no-break space: no longer the place "US" of places.csv (it was left out unsaid)
+        lambda l: [l[0], l[1].replace(",US,", ",US\u00a0,"), *l[2:]],
+        2,
+        "geography",
+        "US\u00a0",
+    ),
     "period_reversed": (
         lambda l: [l[0], l[1].replace("2008-10-01,2011-12-31", "2011-12-31,2008-10-01"), *l[2:]],
         2,

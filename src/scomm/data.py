@@ -172,19 +172,32 @@ def load_dataset(
             check_sources(s_reader, s_table, s_typed)
         m_reader, m_table, m_typed = _load_checked(met_path, "metrics", m_name, pool)
         e_reader, e_table, e_typed = _load_checked(ms_path, "milestones", e_name, pool)
+        # every figure's place must be one places.csv maps (an unknown label, "US" with a no-break space, was
+        # left out of the place tables without a word): the table beside figures.csv, else the dataset folder's,
+        # else the bundled one
+        places_path = beside(
+            fig_path, "places.csv", beside((data_dir or DATA_DIR) / "places.csv", "places.csv", DATA_DIR / "places.csv")
+        )
+        p_reader, p_table, _ = _load_checked(places_path, "places", None, pool)
+
+        def check(reader: CsvReader, table: pa.Table, typed: dict) -> None:
+            check_figures(reader, table, typed, s_table, m_table)
+            if p_table is not None:
+                check_key(reader, table, "geography", p_table, "geography", "places.csv (add the place there)")
+
         # the cross-table rules run on the fast read; any problem -> the full text read, which locates them
         f_reader, f_table, f_typed = _load(fig_path, "figures", fast=True, name=f_name, pool=pool)
         if f_table is not None:
-            check_figures(f_reader, f_table, f_typed, s_table, m_table)
+            check(f_reader, f_table, f_typed)
         if f_reader.finish().fallback or f_reader.problems:
             del f_table, f_typed  # freed before the text read (memory on huge files)
             f_reader, f_table, f_typed = _load(fig_path, "figures", fast=False, name=f_name)
             if f_table is not None:
-                check_figures(f_reader, f_table, f_typed, s_table, m_table)
+                check(f_reader, f_table, f_typed)
             f_reader.finish()
     if e_table is not None:
         check_source_ids(e_reader, e_table, s_table)
-    _raise_if([f_reader, s_reader, m_reader, e_reader, c_reader])
+    _raise_if([f_reader, s_reader, m_reader, e_reader, c_reader, p_reader])
     return Dataset(
         figures=_to_frame(f_table, f_typed, f_reader.schema),
         sources=_to_frame(s_table, s_typed, s_reader.schema),
