@@ -154,9 +154,15 @@ def test_a_failed_notebook_is_never_kept_through_a_symbolic_link(project, capsys
     assert victim.read_text() == "keep me" and not kept.is_symlink() and "planted" in kept.read_text()
 
 
-@pytest.mark.parametrize("where", ["/", "~", "project parent"])
+@pytest.mark.parametrize("where", ["/", "~", "project parent", "project data", "inside project src"])
 def test_output_folders_that_hold_a_users_files_are_refused(where, capsys):
-    out = {"/": "/", "~": str(Path.home()), "project parent": str(PROJECT_ROOT.parent)}[where]
+    out = {
+        "/": "/",
+        "~": str(Path.home()),
+        "project parent": str(PROJECT_ROOT.parent),
+        "project data": str(PROJECT_ROOT / "data"),  # had written 29 MB of outputs among the data files
+        "inside project src": str(PROJECT_ROOT / "src" / "scomm"),
+    }[where]
     existed = Path(out, LOCK_NAME).exists()
     assert main(["build", "--out", out, "--quiet"]) == 1
     err = capsys.readouterr().err
@@ -653,3 +659,16 @@ def test_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_traceback(error):
     assert done.returncode == 130, done.stderr
     assert "scomm derive: interrupted; earlier outputs are unchanged." in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_named_pipe_given_as_a_data_file_is_one_message_not_a_wait(tmp_path, capsys):
+    """A named pipe where metrics.csv should be: validate and build each say it is not a regular file (both had
+    waited for ever on it)."""
+    for name in ("figures.csv", "sources.csv", "milestones.csv", "claims.csv"):
+        shutil.copy2(DATA_DIR / name, tmp_path / name)
+    os.mkfifo(tmp_path / "metrics.csv")
+    assert main(["validate", str(tmp_path / "figures.csv")]) == 1
+    assert "named pipe" in capsys.readouterr().err
+    assert main(["build", "--data", str(tmp_path / "figures.csv"), "--out", str(tmp_path / "out"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "not a regular file" in err and "Traceback" not in err

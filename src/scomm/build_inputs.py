@@ -18,12 +18,16 @@ SNAPSHOT = ".inputs"  # inside the staging folder: the bytes every step of one b
 
 
 def check_inputs(paths: Sequence[Path]) -> None:
-    """Raise BuildError for a data path that is a folder or does not exist."""
+    """Raise BuildError for a data path that is a folder, does not exist or is not a regular file."""
     for path in paths:
         if path.is_dir():
             raise BuildError(f"{path} is a folder; give the path of a CSV file (or a folder holding figures.csv)")
         if not path.exists():
             raise BuildError(f"input file not found: {path}")
+        if not path.is_file():  # a named pipe, socket or device: reading it could wait for ever
+            raise BuildError(
+                f"{path} is not a regular file (a named pipe, socket or device); give the path of a CSV file"
+            )
 
 
 def snapshot_inputs(paths: Sequence[Path], target: Path) -> dict[str, str]:

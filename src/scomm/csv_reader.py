@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -120,6 +121,15 @@ class CsvReader:
     def read(self) -> pa.Table | None:
         if not self.path.exists():
             self.problem(None, None, str(self.path), "an existing CSV file")
+            return None
+        mode = self.path.stat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder is reported when its header is read
+            self.problem(
+                None,
+                None,
+                str(self.path),
+                "a regular CSV file (this is a named pipe, socket or device, which could keep a read waiting for ever)",
+            )
             return None
         header = self._header()
         if header is None:

@@ -34,9 +34,16 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+# the project's own folders: a build into one of them would mix its outputs with the data, code or last build
+PROJECT_FOLDERS = frozenset(
+    {"data", "src", "tests", "notebooks", "figures", "benchmarks", "requirements", ".git", ".venv", ".ci"}
+)
+
+
 def refuse_unsafe_out(out: Path, project_root: Path) -> None:
     """Raise UnsafePathError for an output folder that would spread outputs over a user's files: the file
-    system's root, the home folder, or a folder that holds the project (its parent or above)."""
+    system's root, the home folder, a folder that holds the project (its parent or above), or one of the
+    project's own folders (`PROJECT_FOLDERS`, or a folder inside one)."""
     resolved = out.resolve()
     home = Path.home().resolve()
     root = project_root.resolve()
@@ -53,6 +60,11 @@ def refuse_unsafe_out(out: Path, project_root: Path) -> None:
         raise UnsafePathError(
             f"--out {out}: refusing to build into {resolved}, which holds the project; "
             "give the project itself (no --out) or a folder of its own"
+        )
+    if resolved != root and resolved.is_relative_to(root) and resolved.relative_to(root).parts[0] in PROJECT_FOLDERS:
+        raise UnsafePathError(
+            f"--out {out}: refusing to build into {resolved}, inside the project's own "
+            f"{resolved.relative_to(root).parts[0]}/ folder; give the project itself (no --out) or a folder of its own"
         )
 
 
