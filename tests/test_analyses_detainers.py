@@ -220,3 +220,61 @@ def test_reads_and_charts(tiny, tmp_path):
         "10_encounters_detainers",
     ]
     assert ANALYSES["10_detainers"] is detainers.analyse
+
+
+MILESTONES_HAND = pd.DataFrame(  # the program's end and return, as in the bundled table (M12, M14)
+    {
+        "milestone_id": ["M12", "M14"],
+        "date": ["2014-11-20", "2017-01-25"],
+        "event": ["ended", "returned"],
+        "source_id": ["S85", "S86"],
+        "confidence": ["high", "high"],
+    }
+)
+
+
+def test_the_287g_chart_counts_the_years_the_program_had_ended_apart(dataset):
+    """County A (activated June 2010) with a 287(g) sheriff in 2009, 2012, 2015 and 2018; county B (never
+    activated) in 2015. On Dec. 31, 2015 Secure Communities had ended (Nov. 2014 to Jan. 2017): A counts as
+    activated but ended that year, never as active."""
+    from matplotlib import pyplot as plt
+
+    from scomm import detainer_charts as dc
+
+    wapo = pd.DataFrame(
+        {"fips": ["A", "A", "A", "A", "B"], "year": [2009, 2012, 2015, 2018, 2015], "office": list("abcde")}
+    )
+    activations = pd.DataFrame({"fips": ["A", "B"], "activated": ["2010-06-01", None], "source_id": ["S101", "S101"]})
+    fig, table = dc.agreements_chart(wapo, activations, dataset.sources, MILESTONES_HAND)
+    counts = table.set_index("year")[["with_secure_communities", "program_ended", "without_secure_communities"]]
+    assert counts.to_dict("index") == {
+        2009: {"with_secure_communities": 0, "program_ended": 0, "without_secure_communities": 1},
+        2012: {"with_secure_communities": 1, "program_ended": 0, "without_secure_communities": 0},
+        2015: {"with_secure_communities": 0, "program_ended": 1, "without_secure_communities": 1},
+        2018: {"with_secure_communities": 1, "program_ended": 0, "without_secure_communities": 0},
+    }
+    assert set(table["source_id"].iloc[0].split()) >= {"S85", "S86"}  # the end and return are cited
+    plt.close(fig)
+
+
+def test_the_counties_active_line_stops_in_the_month_the_program_ended(dataset):
+    """Months Oct. to Dec. 2014, the program ended on Nov. 20, 2014: only October has a share of counties active."""
+    from matplotlib import pyplot as plt
+
+    from scomm import detainer_charts as dc
+
+    monthly = pd.DataFrame(
+        {
+            "month": ["2014-10-01", "2014-11-01", "2014-12-01"],
+            "calendar_year": [2014] * 3,
+            "fiscal_year": [2015] * 3,
+            "detainers": [10, 20, 30],
+            "partial": ["", "", ""],
+        }
+    )
+    activations = pd.DataFrame(
+        {"fips": ["A", "B"], "activated": ["2010-06-01", "2014-12-15"], "source_id": ["S101"] * 2}
+    )
+    fig, table = dc.monthly_chart(monthly, activations, MILESTONES_HAND, dataset.sources, ["M12"])
+    assert table["share_active"].tolist()[0] == 50.0 and table["share_active"].iloc[1:].isna().all()
+    plt.close(fig)

@@ -686,3 +686,25 @@ def test_dollar_signs_in_data_text_are_drawn_as_written(tmp_path):
     svg = (tmp_path / "dollars.svg").read_text(encoding="utf-8")
     assert "Grants of $5 million and $10 million" in svg and "$\\undefined{x}$" in svg
     plt.close(fig)
+
+
+def test_the_hazard_title_says_which_interval_includes_one(dataset):
+    """Two models of one covariate: the first interval (1.01-1.05) leaves 1 out, the second (0.99-1.02) takes it in,
+    and the title says so for the second only."""
+    from scomm import model_charts
+
+    rows = pd.DataFrame(
+        {
+            "model": ["all counties", "within states"],
+            "term": ["noncitizen_share", "noncitizen_share"],
+            "estimate": [1.03, 1.005],
+            "low": [1.01, 0.99],
+            "high": [1.05, 1.02],
+            "label": ["hazard ratio: non-citizen share"] * 2,
+            "n": [100, 100],
+        }
+    )
+    fig, _ = model_charts.hazard_chart(rows, dataset.sources, "S101")
+    title = fig.texts[0].get_text().replace("\n", " ")
+    assert title.endswith("hazard ratio: 1.030 (all counties), 1.005 (within states; 95% interval includes 1)")
+    plt.close(fig)

@@ -175,9 +175,8 @@ def load_dataset(
         # every figure's place must be one places.csv maps (an unknown label, "US" with a no-break space, was
         # left out of the place tables without a word): the table beside figures.csv, else the dataset folder's,
         # else the bundled one
-        places_path = beside(
-            fig_path, "places.csv", beside((data_dir or DATA_DIR) / "places.csv", "places.csv", DATA_DIR / "places.csv")
-        )
+        in_folder = (data_dir or DATA_DIR) / "places.csv"
+        places_path = beside(fig_path, "places.csv", in_folder if in_folder.exists() else DATA_DIR / "places.csv")
         p_reader, p_table, _ = _load_checked(places_path, "places", None, pool)
 
         def check(reader: CsvReader, table: pa.Table, typed: dict) -> None:

@@ -72,7 +72,7 @@ def monthly_chart(
     the note."""
     table = _ints(monthly, ["detainers", "calendar_year", "fiscal_year"])
     table["month"] = pd.to_datetime(table["month"])
-    ended = pd.Timestamp(milestones.set_index("milestone_id").loc[ended_id, "date"])
+    ended = _milestone_rows(milestones, [ended_id])["date"].iloc[0]
     in_operation = (table["month"] + pd.offsets.MonthEnd(0)) < ended
     table["share_active"] = share_active(activations, table["month"]).round(2).where(in_operation)
     table["source_id"] = DETAINER_SOURCES + " " + " ".join(sorted(set(" ".join(activations["source_id"]).split())))
@@ -402,8 +402,8 @@ def agreements_chart(
     Communities was active there at the end of that year: activated and in operation, activated but the program
     ended (between milestones `ended_id` and `returned_id`), or not activated yet."""
     act = activations.assign(activated=pd.to_datetime(activations["activated"])).set_index("fips")["activated"]
-    events = milestones.set_index("milestone_id")["date"]
-    ended, returned = pd.Timestamp(events[ended_id]), pd.Timestamp(events[returned_id])
+    events = _milestone_rows(milestones, [ended_id, returned_id]).set_index("milestone_id")
+    ended, returned = events.loc[ended_id, "date"], events.loc[returned_id, "date"]
     rows = wapo[wapo["fips"].notna()].drop_duplicates(["fips", "year"]).copy()
     rows["year"] = rows["year"].astype(int)
     rows["activated"] = rows["fips"].map(act)
@@ -420,11 +420,7 @@ def agreements_chart(
     table["without_secure_communities"] = table["counties"] - table["with_secure_communities"] - table["program_ended"]
     offices = wapo.groupby("year")["office"].nunique()
     table["offices_in_panel"] = table["year"].map(offices)
-    dates_from = (
-        " ".join(activations["source_id"])
-        + " "
-        + " ".join(milestones.set_index("milestone_id").loc[[ended_id, returned_id], "source_id"])
-    )
+    dates_from = " ".join(activations["source_id"]) + " " + " ".join(events["source_id"])
     table["source_id"] = f"{WAPO_SOURCE} " + " ".join(sorted(set(dates_from.split())))
     table["licence"] = WAPO_LICENCE
     peak = table.loc[table["counties"].idxmax()]
