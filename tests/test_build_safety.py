@@ -630,6 +630,32 @@ def test_validate_names_every_figure_the_notebooks_read_that_the_data_lacks(tmp_
     assert main(["validate", str(TINY_DATA / "figures.csv")]) == 0  # the whole tiny data has them all
 
 
+def test_validate_names_every_notebook_whose_analysis_cannot_use_the_data(tmp_path, monkeypatch, capsys):
+    """A milestone two notebooks date by (M14, the return) removed from a copy of the bundled data: validate had
+    said OK and only the build stopped, on the first of them. Now validate computes the analyses of the last
+    build's notebooks and names each that fails, with why, in one run (and writes nothing)."""
+    from scomm import build_state
+
+    record = {
+        "notebooks": {stem: {"reads": {}} for stem in ("01_program_overview", "09_reinstated_era", "12_jail_channel")}
+    }
+    monkeypatch.setattr(build_state, "read_manifest", lambda out: record)
+    for name in ("figures.csv", "sources.csv", "metrics.csv", "claims.csv", "milestones.csv"):
+        shutil.copy2(DATA_DIR / name, tmp_path / name)
+    milestones = tmp_path / "milestones.csv"
+    lines = milestones.read_text(encoding="utf-8").splitlines(keepends=True)
+    milestones.write_text("".join(line for line in lines if not line.startswith("M14,")), encoding="utf-8")
+    before = tree(tmp_path)
+    assert main(["validate", str(tmp_path / "figures.csv")]) == 1
+    err = capsys.readouterr().err
+    why = "milestone M14 (the return of Secure Communities) is not in the milestones table"
+    assert f"notebook 09_reinstated_era: {why}\n" in err and f"notebook 12_jail_channel: {why}\n" in err
+    assert "01_program_overview" not in err and "Traceback" not in err and tree(tmp_path) == before
+    shutil.copy2(DATA_DIR / "milestones.csv", milestones)
+    assert main(["validate", str(tmp_path / "figures.csv")]) == 0
+    assert "the analyses of 3 notebooks compute on it." in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("jobs", ["-1", "0", "two"])
 def test_a_count_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys, tmp_path):
     """`--jobs -1` had started a build that waited for ever (no kernel would take a notebook); `--jobs 0` was

@@ -124,11 +124,12 @@ def test_a_failed_analysis_fails_the_notebooks_that_wait_naming_it_and_none_wait
 
     handoff = _handoff(tmp_path, monkeypatch, {"01_a": lambda d: _result("01_a"), "02_b": broken, "03_c": broken})
     ds = load_dataset(write_tiny_data(tmp_path / "data", {FIGURE: 10}))
-    with pytest.raises(BuildError, match="analysis of notebook 02_b failed"):
+    with pytest.raises(BuildError, match="analyses of 2 notebooks failed") as info:  # each failure named at once
         handoff.compute(ds, "figures.csv", [Path(f"{s}.ipynb") for s in ("01_a", "02_b", "03_c")])
+    assert "\n  notebook 02_b: figure NOT-THERE" in str(info.value) and "\n  notebook 03_c: figure" in str(info.value)
     handoff.wait(Path("01_a.ipynb"))  # kept before the failure: shown
     for stem in ("02_b", "03_c"):
-        with pytest.raises(BuildError, match="analysis of notebook 02_b failed"):
+        with pytest.raises(BuildError, match="notebook 02_b: figure NOT-THERE"):
             handoff.wait(Path(f"{stem}.ipynb"))
     handoff.wait(Path("42_not_asked.ipynb"))  # a notebook without an analysis runs at once
 

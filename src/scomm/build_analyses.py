@@ -30,13 +30,16 @@ class Analysed:
     reads: dict
 
 
+ANALYSIS_FAULTS = (KeyError, ValueError, TypeError, ZeroDivisionError)  # what data an analysis cannot use raises
+
+
 def analyse_notebooks(
     ds: Dataset, label: str, notebooks: Sequence[Path], each: Callable[[str, Analysed], None] | None = None
 ) -> dict[str, Analysed]:
     """Call the analysis function of every notebook that has one on `ds` (the build's snapshot), in the order
-    given, each through its own recording dataset (`each(stem, analysed)` as each is done); an analysis that
-    fails is a BuildError naming the notebook."""
-    done = {}
+    given, each through its own recording dataset (`each(stem, analysed)` as each is done). Analyses that fail
+    are one BuildError naming each such notebook and why (the others are computed first, so all are named)."""
+    done, failed = {}, {}
     for nb in notebooks:
         analyse = ANALYSES.get(nb.stem)
         if analyse is None:
@@ -44,11 +47,46 @@ def analyse_notebooks(
         data = RecordingDataset(ds, label, f"notebook {nb.stem}")
         try:
             done[nb.stem] = Analysed(analyse(data), data.reads)
-        except (KeyError, ValueError, TypeError, ZeroDivisionError) as err:
-            raise BuildError(f"the analysis of notebook {nb.stem} failed on this data: {err}") from None
-        if each is not None:
+        except ANALYSIS_FAULTS as err:
+            failed[nb.stem] = _why(err)
+            continue
+        if each is not None and not failed:
             each(nb.stem, done[nb.stem])
+    if failed:
+        raise BuildError(failures_text(failed))
     return done
+
+
+def failures_text(failed: dict[str, str]) -> str:
+    """The message for analyses that failed (notebook -> why): one line, or a line per notebook."""
+    if len(failed) == 1:
+        ((stem, why),) = failed.items()
+        return f"the analysis of notebook {stem} failed on this data: {why}"
+    lines = "\n".join(f"  notebook {stem}: {why}" for stem, why in failed.items())
+    return f"the analyses of {len(failed)} notebooks failed on this data:\n{lines}"
+
+
+def analysis_failures(ds: Dataset, label: str, notebooks: Sequence[str]) -> dict[str, str]:
+    """The analyses of `notebooks` (stems; those without one are passed over) computed on `ds`, nothing kept:
+    notebook -> why, for each that fails (for `scomm validate`, so that data a build could not use is named
+    before a build)."""
+    failed = {}
+    for stem in notebooks:
+        analyse = ANALYSES.get(stem)
+        if analyse is None:
+            continue
+        try:
+            analyse(RecordingDataset(ds, label, f"notebook {stem}"))
+        except ANALYSIS_FAULTS as err:
+            failed[stem] = _why(err)
+    return failed
+
+
+def _why(err: BaseException) -> str:
+    """An analysis's fault in words (a KeyError's own sentence without the quotes its str() adds)."""
+    if isinstance(err, KeyError) and len(err.args) == 1 and isinstance(err.args[0], str) and " " in err.args[0]:
+        return err.args[0]
+    return str(err)
 
 
 class KernelHandoff:

@@ -43,13 +43,16 @@ def say(text: str) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from scomm import lineage  # pandas: see the module's docstring
+    from scomm.analyses import ANALYSES  # likewise
+    from scomm.build_analyses import analysis_failures, failures_text  # likewise
     from scomm.build_state import read_manifest  # likewise
     from scomm.data import load_dataset  # likewise
     from scomm.paths import PROJECT_ROOT  # likewise
 
     ds = load_dataset(args.path, args.sources, args.metrics)
 
-    missing = lineage.missing_by_notebook(read_manifest(PROJECT_ROOT).get("notebooks", {}), ds)
+    notebooks = read_manifest(PROJECT_ROOT).get("notebooks", {})  # those of the last build, as it read them
+    missing = lineage.missing_by_notebook(notebooks, ds)
     if missing:  # the notebooks read these by id: a build would stop on them
         print(
             f"the data lacks figures the notebooks read (from the last build's record):\n"
@@ -58,13 +61,20 @@ def _validate(args: argparse.Namespace) -> int:
         )
         print("scomm validate: the data is incomplete for the notebooks; nothing was written.", file=sys.stderr)
         return 1
+    failed = analysis_failures(ds, "the data given", sorted(notebooks))
+    if failed:  # what a build would stop on (a milestone, a place, a table the data lacks), every notebook at once
+        print(terminal_safe(failures_text(failed)), file=sys.stderr)
+        print("scomm validate: the notebooks' analyses cannot use this data; nothing was written.", file=sys.stderr)
+        return 1
+    analysed = sum(1 for stem in notebooks if stem in ANALYSES)
     figs = ds.figures
     used = figs["source_id"].nunique()
     conf = figs["confidence"].value_counts().reindex(["high", "medium", "low"]).fillna(0).astype(int)
     print(
         f"OK: {len(figs)} figures from {used} sources ({len(ds.sources)} listed), "
         f"{figs['metric'].nunique()} metrics, {len(ds.claims)} published claims; confidence high {conf['high']}, "
-        f"medium {conf['medium']}, low {conf['low']}."
+        f"medium {conf['medium']}, low {conf['low']}"
+        + (f"; the analyses of {analysed} notebooks compute on it." if analysed else ".")
     )
     return 0
 
@@ -194,8 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="check figures.csv (and the sources, metrics, milestones and claims beside it)",
         description="Check the data against data/datapackage.json. Prints every problem with file, "
-        "line, column, value and what was expected (exit 1), or a one-line summary (exit 0). "
-        "Writes nothing.",
+        "line, column, value and what was expected (exit 1), then computes every notebook's analysis on the "
+        "data and names each that cannot (a milestone, place or table a notebook needs and the data lacks), "
+        "or prints a one-line summary (exit 0). Writes nothing.",
     )
     v.add_argument("path", nargs="?", help="figures CSV (default: the bundled data/figures.csv)")
     v.add_argument("--sources", help="sources CSV (default: sources.csv beside PATH, else the bundled one)")
